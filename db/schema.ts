@@ -1,0 +1,357 @@
+import { sql, type SQL } from "drizzle-orm";
+import {
+  bigserial,
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from "drizzle-orm/pg-core";
+import {
+  AGENCY_KINDS,
+  BILL_CATEGORIES,
+  BILL_STATUSES,
+  PAYMENT_CHANNELS,
+  SUBJECT_KINDS,
+} from "../app/domain/catalogue";
+import {
+  PAYMENT_EVENT_KINDS,
+  PAYMENT_EVENT_SOURCES,
+  PAYMENT_ORDER_STATES,
+  PAYMENT_PROVIDERS,
+} from "../app/domain/payment-order";
+import { PAYMENT_TOOLS } from "../app/domain/payment-tools";
+import { WRITE_OFF_CHARSETS, WRITE_OFF_CHECKS, MAX_WRITE_OFF_LENGTH } from "../app/domain/write-off-number";
+import { BINDING_KINDS } from "../app/domain/member";
+import { FEEDBACK_TOPICS } from "../app/domain/feedback";
+
+/*
+ * The portal's tables. Rules that protect money and personal data are
+ * constraints here, not only checks in code: a second server instance, a
+ * migration script or an operator's SQL console cannot break them either.
+ */
+
+/** `column IN ('a', 'b', …)` from a value list owned by the domain code. */
+function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
+  return sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(", "))})`;
+}
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
+
+/** Issuing agencies (開單機關): city bureaus and utility companies. */
+export const agencies = pgTable(
+  "agencies",
+  {
+    code: text("code").primaryKey(),
+    nameZh: text("name_zh").notNull(),
+    nameEn: text("name_en").notNull(),
+    kind: text("kind").notNull(),
+    phone: text("phone"),
+    websiteUrl: text("website_url"),
+    sortOrder: integer("sort_order").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check("agencies_code_format", sql`${t.code} ~ '^[a-z][a-z0-9-]{1,31}$'`),
+    check("agencies_kind_valid", oneOf(t.kind, AGENCY_KINDS)),
+  ],
+);
+
+/** The bill catalogue (繳費項目): what can be looked up and paid. */
+export const billTypes = pgTable(
+  "bill_types",
+  {
+    code: text("code").primaryKey(),
+    agencyCode: text("agency_code")
+      .notNull()
+      .references(() => agencies.code),
+    nameZh: text("name_zh").notNull(),
+    nameEn: text("name_en").notNull(),
+    category: text("category").notNull(),
+    subjectKind: text("subject_kind").notNull(),
+    /** 代收項目代碼: the 3 characters after the deadline in convenience-store barcode 1. */
+    collectionItemCode: text("collection_item_code").notNull().unique(),
+    writeOffPrefix: text("write_off_prefix").notNull().default(""),
+    writeOffLength: integer("write_off_length").notNull(),
+    writeOffCharset: text("write_off_charset").notNull(),
+    writeOffCheck: text("write_off_check").notNull(),
+    /** Where the write-off number is printed on the paper bill, for the look-up page. */
+    writeOffHintZh: text("write_off_hint_zh").notNull(),
+    writeOffHintEn: text("write_off_hint_en").notNull(),
+    paymentTools: text("payment_tools").array().notNull(),
+    active: boolean("active").notNull().default(true),
+    sortOrder: integer("sort_order").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check("bill_types_code_format", sql`${t.code} ~ '^[a-z][a-z0-9-]{1,39}$'`),
+    check("bill_types_category_valid", oneOf(t.category, BILL_CATEGORIES)),
+    check("bill_types_subject_kind_valid", oneOf(t.subjectKind, SUBJECT_KINDS)),
+    check("bill_types_collection_item_code_format", sql`${t.collectionItemCode} ~ '^[0-9A-Z]{3}$'`),
+    check("bill_types_write_off_prefix_format", sql`${t.writeOffPrefix} ~ '^[A-Z]{0,4}$'`),
+    check(
+      "bill_types_write_off_length_range",
+      sql.raw(`write_off_length between 6 and ${MAX_WRITE_OFF_LENGTH}`),
+    ),
+    check("bill_types_write_off_charset_valid", oneOf(t.writeOffCharset, WRITE_OFF_CHARSETS)),
+    check("bill_types_write_off_check_valid", oneOf(t.writeOffCheck, WRITE_OFF_CHECKS)),
+    check(
+      "bill_types_payment_tools_valid",
+      sql`cardinality(${t.paymentTools}) > 0 and ${t.paymentTools} <@ array[${sql.raw(
+        PAYMENT_TOOLS.map((tool) => `'${tool}'`).join(", "),
+      )}]::text[]`,
+    ),
+  ],
+);
+
+/** Bills (繳費單) issued by agencies, one per write-off number and bill type. */
+export const bills = pgTable(
+  "bills",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    billTypeCode: text("bill_type_code")
+      .notNull()
+      .references(() => billTypes.code),
+    /** 銷帳編號, stored normalized: upper case, no spaces or dashes. */
+    writeOffNumber: text("write_off_number").notNull(),
+    payerName: text("payer_name").notNull(),
+    /** HMAC-SHA256 of the payer's national ID (hex); the ID itself is never stored. */
+    payerNationalIdHash: text("payer_national_id_hash"),
+    /** What the bill is for: plate, account or case number, in its printed form. */
+    subject: text("subject").notNull(),
+    /** Integer NT dollars. */
+    amount: integer("amount").notNull(),
+    issuedOn: date("issued_on").notNull(),
+    dueDate: date("due_date").notNull(),
+    /** The 4-character period field of barcode 3 (usually ROC YYMM). */
+    period: text("period").notNull(),
+    status: text("status").notNull().default("unpaid"),
+    paidAt: timestamp("paid_at", { withTimezone: true }),
+    paidChannel: text("paid_channel"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique("bills_bill_type_write_off_number_unique").on(t.billTypeCode, t.writeOffNumber),
+    index("bills_subject_idx").on(t.subject),
+    index("bills_payer_national_id_hash_idx").on(t.payerNationalIdHash),
+    check("bills_write_off_number_format", sql`${t.writeOffNumber} ~ '^[0-9A-Z]{6,16}$'`),
+    check("bills_amount_positive", sql`${t.amount} > 0 and ${t.amount} <= 999999999`),
+    check("bills_status_valid", oneOf(t.status, BILL_STATUSES)),
+    check("bills_due_after_issue", sql`${t.dueDate} >= ${t.issuedOn}`),
+    check("bills_period_format", sql`${t.period} ~ '^[0-9A-Z]{4}$'`),
+    check("bills_payer_national_id_hash_format", sql`${t.payerNationalIdHash} ~ '^[0-9a-f]{64}$'`),
+    check(
+      "bills_paid_fields_consistent",
+      sql`(${t.status} in ('paid', 'written_off')) = (${t.paidAt} is not null and ${t.paidChannel} is not null)`,
+    ),
+    check("bills_paid_channel_valid", oneOf(t.paidChannel, PAYMENT_CHANNELS)),
+  ],
+);
+
+/** Members (會員) who log in through the city app's identity provider. */
+export const members = pgTable(
+  "members",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    issuer: text("issuer").notNull(),
+    subject: text("subject").notNull(),
+    displayName: text("display_name").notNull(),
+    /** Set only for identity-verified members (全功能會員). */
+    nationalIdHash: text("national_id_hash"),
+    identityVerified: boolean("identity_verified").notNull().default(false),
+    createdAt: createdAt(),
+    lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+  },
+  (t) => [
+    unique("members_issuer_subject_unique").on(t.issuer, t.subject),
+    check("members_national_id_hash_format", sql`${t.nationalIdHash} ~ '^[0-9a-f]{64}$'`),
+    check("members_verified_has_id", sql`not ${t.identityVerified} or ${t.nationalIdHash} is not null`),
+  ],
+);
+
+/** Numbers a member binds (車號 / 水號 / 電號), encrypted at rest. */
+export const memberBindings = pgTable(
+  "member_bindings",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    memberId: uuid("member_id")
+      .notNull()
+      .references(() => members.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    label: text("label").notNull().default(""),
+    /** AES-256-GCM ciphertext (base64 of iv | tag | data). */
+    valueCiphertext: text("value_ciphertext").notNull(),
+    /** Keyed hash of the normalized value, for matching and uniqueness. */
+    valueHash: text("value_hash").notNull(),
+    valueMasked: text("value_masked").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique("member_bindings_member_kind_value_unique").on(t.memberId, t.kind, t.valueHash),
+    index("member_bindings_value_hash_idx").on(t.valueHash),
+    check("member_bindings_kind_valid", oneOf(t.kind, BINDING_KINDS)),
+    check("member_bindings_label_length", sql`char_length(${t.label}) <= 30`),
+  ],
+);
+
+/** Payment orders (繳費訂單): one payment attempt for one or several bills. */
+export const paymentOrders = pgTable(
+  "payment_orders",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Merchant order number sent to providers (ECPay allows 20 alphanumerics). */
+    reference: text("reference").notNull().unique(),
+    /** The same key twice returns the first order (double clicks, reloads). */
+    idempotencyKey: text("idempotency_key").notNull().unique(),
+    memberId: uuid("member_id").references(() => members.id),
+    paymentTool: text("payment_tool").notNull(),
+    provider: text("provider").notNull(),
+    providerTransactionId: text("provider_transaction_id"),
+    state: text("state").notNull().default("created"),
+    totalAmount: integer("total_amount").notNull(),
+    currency: text("currency").notNull().default("TWD"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    paidAt: timestamp("paid_at", { withTimezone: true }),
+    /** When the recovery job should next ask the provider about this order. */
+    nextCheckAt: timestamp("next_check_at", { withTimezone: true }),
+    checkAttempts: integer("check_attempts").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique("payment_orders_provider_transaction_unique").on(t.provider, t.providerTransactionId),
+    index("payment_orders_recovery_idx").on(t.nextCheckAt),
+    index("payment_orders_member_idx").on(t.memberId, t.createdAt),
+    check("payment_orders_reference_format", sql`${t.reference} ~ '^[0-9A-Z]{8,20}$'`),
+    check("payment_orders_state_valid", oneOf(t.state, PAYMENT_ORDER_STATES)),
+    check("payment_orders_provider_valid", oneOf(t.provider, PAYMENT_PROVIDERS)),
+    check("payment_orders_tool_valid", oneOf(t.paymentTool, PAYMENT_TOOLS)),
+    check("payment_orders_total_positive", sql`${t.totalAmount} > 0`),
+    check("payment_orders_currency_twd", sql`${t.currency} = 'TWD'`),
+    check("payment_orders_paid_at_when_paid", sql`(${t.state} in ('paid', 'refunded')) = (${t.paidAt} is not null)`),
+  ],
+);
+
+/** Bills in a payment order, with the amount charged for each. */
+export const paymentOrderItems = pgTable(
+  "payment_order_items",
+  {
+    orderId: uuid("order_id")
+      .notNull()
+      .references(() => paymentOrders.id),
+    billId: uuid("bill_id")
+      .notNull()
+      .references(() => bills.id),
+    amount: integer("amount").notNull(),
+    /** Set when the order ends without payment (failed, cancelled, expired, refunded). */
+    releasedAt: timestamp("released_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.billId] }),
+    // A bill is in at most one active payment order.
+    uniqueIndex("payment_order_items_one_active_order_per_bill")
+      .on(t.billId)
+      .where(sql`${t.releasedAt} is null`),
+    check("payment_order_items_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
+/** Everything that happened to a payment order, transitions first among them. */
+export const paymentEvents = pgTable(
+  "payment_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    orderId: uuid("order_id")
+      .notNull()
+      .references(() => paymentOrders.id),
+    kind: text("kind").notNull(),
+    fromState: text("from_state"),
+    toState: text("to_state"),
+    source: text("source").notNull(),
+    /** The provider's payload or the caller's details, as received. */
+    payload: jsonb("payload").notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("payment_events_order_idx").on(t.orderId, t.id),
+    // Each state is entered at most once: a repeated notification cannot pay twice.
+    uniqueIndex("payment_events_state_entered_once")
+      .on(t.orderId, t.toState)
+      .where(sql`${t.kind} = 'transition'`),
+    check("payment_events_kind_valid", oneOf(t.kind, PAYMENT_EVENT_KINDS)),
+    check("payment_events_source_valid", oneOf(t.source, PAYMENT_EVENT_SOURCES)),
+    check("payment_events_from_state_valid", oneOf(t.fromState, PAYMENT_ORDER_STATES)),
+    check("payment_events_to_state_valid", oneOf(t.toState, PAYMENT_ORDER_STATES)),
+    check("payment_events_transition_has_state", sql`${t.kind} <> 'transition' or ${t.toState} is not null`),
+  ],
+);
+
+/** Receipts (繳費證明): one per paid order. */
+export const receipts = pgTable(
+  "receipts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    number: text("number").notNull().unique(),
+    orderId: uuid("order_id")
+      .notNull()
+      .unique()
+      .references(() => paymentOrders.id),
+    issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check("receipts_number_format", sql`${t.number} ~ '^[0-9A-Z-]{8,24}$'`)],
+);
+
+/** Who changed what: bindings, catalogue, operator actions. Append only. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id"),
+    requestId: text("request_id"),
+    details: jsonb("details").notNull().default({}),
+  },
+  (t) => [
+    index("audit_log_target_idx").on(t.targetType, t.targetId),
+    check("audit_log_actor_type_valid", oneOf(t.actorType, ["member", "agency", "operator", "system"])),
+  ],
+);
+
+/** Messages sent through the contact form (聯絡我們). */
+export const feedbackMessages = pgTable(
+  "feedback_messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    reference: text("reference").notNull().unique(),
+    topic: text("topic").notNull(),
+    name: text("name").notNull(),
+    email: text("email").notNull(),
+    phone: text("phone"),
+    message: text("message").notNull(),
+    locale: text("locale").notNull(),
+    requestId: text("request_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check("feedback_messages_topic_valid", oneOf(t.topic, FEEDBACK_TOPICS)),
+    check("feedback_messages_message_length", sql`char_length(${t.message}) between 10 and 2000`),
+    check("feedback_messages_name_length", sql`char_length(${t.name}) between 1 and 50`),
+    check("feedback_messages_email_format", sql`${t.email} ~ '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'`),
+  ],
+);
