@@ -1,3 +1,7 @@
 /** Topics of the contact form (聯絡我們). */
 export const FEEDBACK_TOPICS = ["bill_question", "payment_problem", "website", "accessibility", "suggestion", "other"] as const;
 export type FeedbackTopic = (typeof FEEDBACK_TOPICS)[number];
+
+/** Fields of the contact form, in the order they appear (and errors are listed). */
+export const FEEDBACK_FIELDS = ["topic", "name", "email", "phone", "message"] as const;
+export type FeedbackField = (typeof FEEDBACK_FIELDS)[number];

@@ -1,0 +1,154 @@
+import { useEffect, useRef, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+
+export interface FieldError {
+  fieldId: string;
+  message: string;
+}
+
+/**
+ * The list of problems at the top of a form, each linking to its field. It
+ * takes focus when it appears (autoFocus covers pages without JavaScript) so
+ * screen-reader and keyboard users start from it.
+ */
+export function ErrorSummary({ errors }: { errors: FieldError[] }) {
+  const { t } = useTranslation();
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (errors.length > 0) ref.current?.focus();
+  }, [errors]);
+  if (errors.length === 0) return null;
+  return (
+    // eslint-disable-next-line jsx-a11y/no-autofocus -- moving focus to the summary is the point
+    <div ref={ref} className="error-summary" tabIndex={-1} aria-labelledby="error-summary-title" role="alert" autoFocus>
+      <h2 id="error-summary-title">{t("form.errorSummaryTitle")}</h2>
+      <ul>
+        {errors.map((error) => (
+          <li key={error.fieldId}>
+            <a href={`#${error.fieldId}`}>{error.message}</a>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+interface FieldShellProps {
+  id: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  required?: boolean;
+  children: (describedBy: string | undefined) => ReactNode;
+}
+
+function FieldShell({ id, label, hint, error, required, children }: FieldShellProps) {
+  const { t } = useTranslation();
+  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  return (
+    <div className={error ? "form-group form-group-error" : "form-group"}>
+      <label htmlFor={id}>
+        {label} <span className="hint-inline">{required ? t("a11y.required") : t("a11y.optional")}</span>
+      </label>
+      {hint ? (
+        <span id={`${id}-hint`} className="hint">
+          {hint}
+        </span>
+      ) : null}
+      {error ? (
+        <span id={`${id}-error`} className="field-error">
+          <span className="visually-hidden">{t("form.errorPrefix")}</span> {error}
+        </span>
+      ) : null}
+      {children(describedBy)}
+    </div>
+  );
+}
+
+type InputProps = Omit<FieldShellProps, "children"> & {
+  name: string;
+  type?: "text" | "email" | "tel";
+  defaultValue?: string;
+  autoComplete?: string;
+  inputMode?: "text" | "email" | "tel" | "numeric";
+  spellCheck?: boolean;
+};
+
+export function TextField({ name, type = "text", defaultValue, autoComplete, inputMode, spellCheck, ...shell }: InputProps) {
+  return (
+    <FieldShell {...shell}>
+      {(describedBy) => (
+        <input
+          id={shell.id}
+          name={name}
+          type={type}
+          defaultValue={defaultValue}
+          autoComplete={autoComplete}
+          inputMode={inputMode}
+          spellCheck={spellCheck}
+          aria-describedby={describedBy}
+          aria-invalid={shell.error ? true : undefined}
+          required={shell.required}
+        />
+      )}
+    </FieldShell>
+  );
+}
+
+export function TextAreaField({
+  name,
+  defaultValue,
+  rows = 8,
+  ...shell
+}: Omit<FieldShellProps, "children"> & { name: string; defaultValue?: string; rows?: number }) {
+  return (
+    <FieldShell {...shell}>
+      {(describedBy) => (
+        <textarea
+          id={shell.id}
+          name={name}
+          rows={rows}
+          defaultValue={defaultValue}
+          aria-describedby={describedBy}
+          aria-invalid={shell.error ? true : undefined}
+          required={shell.required}
+        />
+      )}
+    </FieldShell>
+  );
+}
+
+export function SelectField({
+  name,
+  defaultValue,
+  placeholder,
+  options,
+  ...shell
+}: Omit<FieldShellProps, "children"> & {
+  name: string;
+  defaultValue?: string;
+  placeholder: string;
+  options: Array<{ value: string; label: string }>;
+}) {
+  return (
+    <FieldShell {...shell}>
+      {(describedBy) => (
+        <select
+          id={shell.id}
+          name={name}
+          defaultValue={defaultValue ?? ""}
+          aria-describedby={describedBy}
+          aria-invalid={shell.error ? true : undefined}
+          required={shell.required}
+        >
+          <option value="">{placeholder}</option>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </FieldShell>
+  );
+}

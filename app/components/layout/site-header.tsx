@@ -1,0 +1,70 @@
+import { NavLink, useLocation } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { HTML_LANG, SUPPORTED_LOCALES, type Locale } from "~/i18n";
+import { HEADER_NAV, pageAt } from "~/site-map";
+import { AccessKeyAnchor } from "./access-key-anchor";
+
+// A language's name is written in that language, whatever the page's language.
+const LANGUAGE_NAMES: Record<Locale, string> = { "zh-TW": "中文", en: "English" };
+
+export function SiteHeader({ locale, officialHost, demoMode }: { locale: Locale; officialHost: string; demoMode: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <header className="site-header">
+      <AccessKeyAnchor accessKey="U" title={t("a11y.accessKeyTop")} />
+      <div className="official-banner">
+        <div className="container">
+          <p>
+            {t("site.officialBanner", { host: officialHost })}{" "}
+            <a href="/anti-fraud">{t("site.officialBannerLink")}</a>
+          </p>
+        </div>
+      </div>
+      {demoMode ? (
+        <div className="demo-banner">
+          <div className="container">
+            <p>{t("site.demoBanner")}</p>
+          </div>
+        </div>
+      ) : null}
+      <div className="container header-main">
+        <a href="/" className="site-title">
+          <span className="site-title-owner">{t("site.owner")}</span>
+          <span className="site-title-name">{t("site.name")}</span>
+        </a>
+        <LanguageSwitch locale={locale} />
+      </div>
+      <nav className="site-nav" aria-label={t("nav.label")}>
+        <div className="container">
+          <ul>
+            {HEADER_NAV.map((path) => (
+              <li key={path}>
+                <NavLink to={path} end prefetch="intent">
+                  {t(pageAt(path).labelKey)}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </div>
+      </nav>
+    </header>
+  );
+}
+
+/** A plain form post: works without JavaScript and reloads the page in the new language. */
+function LanguageSwitch({ locale }: { locale: Locale }) {
+  const { t } = useTranslation();
+  const location = useLocation();
+  const others = SUPPORTED_LOCALES.filter((other) => other !== locale);
+  return (
+    <form method="post" action="/language" className="language-switch" aria-label={t("language.label")}>
+      <input type="hidden" name="redirectTo" value={`${location.pathname}${location.search}`} />
+      <span className="visually-hidden">{t("language.current")}</span>
+      {others.map((other) => (
+        <button key={other} type="submit" name="lng" value={other} lang={HTML_LANG[other]} className="button button-secondary">
+          {LANGUAGE_NAMES[other]}
+        </button>
+      ))}
+    </form>
+  );
+}

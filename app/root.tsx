@@ -1,0 +1,95 @@
+import { json, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
+import {
+  Links,
+  LiveReload,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  isRouteErrorResponse,
+  useMatches,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import type { ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { ErrorPage } from "./components/error-page";
+import { AccessKeyAnchor } from "./components/layout/access-key-anchor";
+import { SiteFooter } from "./components/layout/site-footer";
+import { SiteHeader } from "./components/layout/site-header";
+import { useRequestInfo } from "./components/request-info";
+import { DEFAULT_LOCALE, HTML_LANG, isLocale } from "./i18n";
+import { findPageTitle } from "./route-handle";
+import { getEnv } from "./server/env.server";
+import { getLocale } from "./server/i18n.server";
+import stylesheet from "./styles/app.css";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const env = getEnv();
+  return json({
+    locale: await getLocale(request),
+    officialHost: new URL(env.PUBLIC_URL).host,
+    demoMode: env.DEMO_MODE,
+  });
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>("root");
+  const { t, i18n } = useTranslation();
+  const { nonce, requestId } = useRequestInfo();
+  const matches = useMatches();
+  const error = useRouteError();
+  const locale = data?.locale ?? (isLocale(i18n.language) ? i18n.language : DEFAULT_LOCALE);
+  const pageTitle = error ? errorTitle(error, t) : findPageTitle(matches, t);
+  const title = pageTitle ? `${pageTitle} | ${t("site.fullName")}` : t("site.fullName");
+
+  return (
+    <html lang={HTML_LANG[locale]} data-locale={locale} dir="ltr">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="description" content={t("site.tagline")} />
+        <meta name="request-id" content={requestId} />
+        <title>{title}</title>
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <a href="#C" className="skip-link">
+          {t("a11y.skipToContent")}
+        </a>
+        <SiteHeader locale={locale} officialHost={data?.officialHost ?? ""} demoMode={data?.demoMode ?? false} />
+        <main id="main-content" className="container site-main">
+          <AccessKeyAnchor accessKey="C" title={t("a11y.accessKeyMain")} />
+          {children}
+        </main>
+        <SiteFooter />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+        <LiveReload nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+function errorTitle(error: unknown, t: ReturnType<typeof useTranslation>["t"]): string {
+  if (isRouteErrorResponse(error) && error.status === 404) return t("errors.notFound.title");
+  if (isRouteErrorResponse(error) && error.status < 500) return t("errors.badRequest.title");
+  return t("errors.server.title");
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error) && error.status === 404) return <ErrorPage kind="notFound" />;
+  if (isRouteErrorResponse(error) && error.status < 500) return <ErrorPage kind="badRequest" />;
+  return <ErrorPage kind="server" />;
+}

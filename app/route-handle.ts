@@ -1,0 +1,21 @@
+import type { TFunction } from "i18next";
+
+/**
+ * What a route tells the layout through `handle`. The page title is built in
+ * the layout (not in `meta`) so it goes through i18next like every other string.
+ */
+export interface RouteHandle {
+  pageTitle?: (t: TFunction, data: unknown) => string;
+}
+
+export function findPageTitle(
+  matches: ReadonlyArray<{ handle: unknown; data: unknown }>,
+  t: TFunction,
+): string | undefined {
+  for (let i = matches.length - 1; i >= 0; i--) {
+    const match = matches[i]!;
+    const handle = match.handle as RouteHandle | undefined;
+    if (handle?.pageTitle) return handle.pageTitle(t, match.data);
+  }
+  return undefined;
+}

@@ -1,0 +1,108 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { ErrorSummary, SelectField, TextAreaField, TextField, type FieldError } from "~/components/forms";
+import { FEEDBACK_FIELDS, FEEDBACK_TOPICS, type FeedbackField } from "~/domain/feedback";
+import type { RouteHandle } from "~/route-handle";
+import { getDb } from "~/server/db.server";
+import { parseFeedback, submitFeedback } from "~/server/feedback.server";
+import { getLocale } from "~/server/i18n.server";
+
+export const handle: RouteHandle = { pageTitle: (t) => t("pages.contact.title") };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const parsed = parseFeedback(await request.formData());
+  if (!parsed.ok) return json({ errors: parsed.errors, values: parsed.values }, { status: 400 });
+  const { reference, topic } = await submitFeedback(getDb(), parsed.input, {
+    locale: await getLocale(request),
+    requestId: context.requestId,
+  });
+  context.logger.info({ reference, topic }, "feedback received");
+  return redirect(`/contact/thanks?ref=${encodeURIComponent(reference)}`, 303);
+}
+
+export function loader(_: LoaderFunctionArgs) {
+  return null;
+}
+
+const fieldId = (field: FeedbackField) => `contact-${field}`;
+
+export default function Contact() {
+  const actionData = useActionData<typeof action>();
+  const { t } = useTranslation();
+  const errors = actionData?.errors ?? {};
+  const values = actionData?.values;
+  const message = (field: FeedbackField) => {
+    const error = errors[field];
+    return error ? t(`pages.contact.errors.${error.code}`, { count: error.count ?? 0 }) : undefined;
+  };
+  const summary: FieldError[] = FEEDBACK_FIELDS.flatMap((field) => {
+    const text = message(field);
+    return text ? [{ fieldId: fieldId(field), message: text }] : [];
+  });
+
+  return (
+    <>
+      <ErrorSummary errors={summary} />
+      <h1>{t("pages.contact.title")}</h1>
+      <p className="lead">{t("pages.contact.intro")}</p>
+      <p>{t("pages.contact.otherChannels")}</p>
+      <p>{t("pages.contact.privacy")}</p>
+      {/* noValidate: our own localized messages and summary instead of the browser's bubbles. */}
+      <Form method="post" noValidate>
+        <SelectField
+          id={fieldId("topic")}
+          name="topic"
+          label={t("pages.contact.fields.topic")}
+          placeholder={t("pages.contact.fields.topicPlaceholder")}
+          options={FEEDBACK_TOPICS.map((topic) => ({ value: topic, label: t(`pages.contact.topics.${topic}`) }))}
+          defaultValue={values?.topic}
+          error={message("topic")}
+          required
+        />
+        <TextField
+          id={fieldId("name")}
+          name="name"
+          label={t("pages.contact.fields.name")}
+          autoComplete="name"
+          defaultValue={values?.name}
+          error={message("name")}
+          required
+        />
+        <TextField
+          id={fieldId("email")}
+          name="email"
+          type="email"
+          label={t("pages.contact.fields.email")}
+          hint={t("pages.contact.fields.emailHint")}
+          autoComplete="email"
+          spellCheck={false}
+          defaultValue={values?.email}
+          error={message("email")}
+          required
+        />
+        <TextField
+          id={fieldId("phone")}
+          name="phone"
+          type="tel"
+          label={t("pages.contact.fields.phone")}
+          autoComplete="tel"
+          defaultValue={values?.phone}
+          error={message("phone")}
+        />
+        <TextAreaField
+          id={fieldId("message")}
+          name="message"
+          label={t("pages.contact.fields.message")}
+          hint={t("pages.contact.fields.messageHint")}
+          defaultValue={values?.message}
+          error={message("message")}
+          required
+        />
+        <button type="submit" className="button">
+          {t("pages.contact.submit")}
+        </button>
+      </Form>
+    </>
+  );
+}

@@ -1,0 +1,17 @@
+import { redirect, type ActionFunctionArgs } from "@remix-run/node";
+import { isLocale } from "~/i18n";
+import { safeRedirect } from "~/lib/safe-redirect";
+import { serializeLocaleCookie } from "~/server/i18n.server";
+
+/** The language switch posts here; the chosen language is remembered in a cookie. */
+export async function action({ request }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const locale = form.get("lng");
+  const redirectTo = safeRedirect(form.get("redirectTo"));
+  if (!isLocale(locale)) return redirect(redirectTo, 303);
+  return redirect(redirectTo, { status: 303, headers: { "Set-Cookie": await serializeLocaleCookie(locale) } });
+}
+
+export function loader() {
+  return redirect("/", 303);
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { FEEDBACK_FIELDS, FEEDBACK_TOPICS, type FeedbackField, type FeedbackTopic } from "~/domain/feedback";
+import { taipeiDate } from "~/domain/dates";
+import type { Locale } from "~/i18n";
+import { schema, type Database } from "./db.server";
+
+/** Error codes are keys under `pages.contact.errors` in the locale files. */
+export type FeedbackErrorCode =
+  | "topicRequired"
+  | "nameRequired"
+  | "nameTooLong"
+  | "emailRequired"
+  | "emailInvalid"
+  | "phoneInvalid"
+  | "messageTooShort"
+  | "messageTooLong";
+
+const codePoints = (value: string) => [...value].length;
+
+const feedbackSchema = z.object({
+  topic: z.enum(FEEDBACK_TOPICS, { error: "topicRequired" }),
+  name: z
+    .string()
+    .trim()
+    .min(1, "nameRequired")
+    .refine((v) => codePoints(v) <= 50, "nameTooLong"),
+  email: z
+    .string()
+    .trim()
+    .min(1, "emailRequired")
+    .max(254, "emailInvalid")
+    .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "emailInvalid"),
+  phone: z
+    .string()
+    .trim()
+    .transform((v) => (v === "" ? undefined : v))
+    .pipe(z.string().regex(/^[0-9+()#\- ]{8,20}$/, "phoneInvalid").optional()),
+  message: z
+    .string()
+    .trim()
+    .transform((v) => v.replace(/\r\n?/g, "\n"))
+    .refine((v) => codePoints(v) >= 10, "messageTooShort")
+    .refine((v) => codePoints(v) <= 2000, "messageTooLong"),
+});
+
+export type FeedbackInput = z.output<typeof feedbackSchema>;
+
+export type FeedbackParse =
+  | { ok: true; input: FeedbackInput }
+  | {
+      ok: false;
+      errors: Partial<Record<FeedbackField, { code: FeedbackErrorCode; count?: number }>>;
+      values: Record<FeedbackField, string>;
+    };
+
+/** Validates the contact form; on failure returns what was typed so the form keeps it. */
+export function parseFeedback(form: FormData): FeedbackParse {
+  const values = Object.fromEntries(
+    FEEDBACK_FIELDS.map((field) => {
+      const value = form.get(field);
+      return [field, typeof value === "string" ? value.slice(0, 5000) : ""];
+    }),
+  ) as Record<FeedbackField, string>;
+  const result = feedbackSchema.safeParse(values);
+  if (result.success) return { ok: true, input: result.data };
+  const errors: Partial<Record<FeedbackField, { code: FeedbackErrorCode; count?: number }>> = {};
+  for (const issue of result.error.issues) {
+    const field = issue.path[0] as FeedbackField;
+    if (errors[field]) continue;
+    const code = issue.message as FeedbackErrorCode;
+    errors[field] = code === "messageTooLong" ? { code, count: codePoints(values.message.trim()) } : { code };
+  }
+  return { ok: false, errors, values };
+}
+
+// Crockford base32 without I, L, O, U: easy to read out on the phone.
+const REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+function newReference(now: Date): string {
+  const random = [...randomBytes(6)].map((byte) => REFERENCE_ALPHABET[byte % 32]).join("");
+  return `FB-${taipeiDate(now).replaceAll("-", "")}-${random}`;
+}
+
+export async function submitFeedback(
+  db: Database,
+  input: FeedbackInput,
+  context: { locale: Locale; requestId: string; now?: Date },
+): Promise<{ reference: string; topic: FeedbackTopic }> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const reference = newReference(context.now ?? new Date());
+    const inserted = await db
+      .insert(schema.feedbackMessages)
+      .values({ ...input, phone: input.phone ?? null, reference, locale: context.locale, requestId: context.requestId })
+      .onConflictDoNothing({ target: schema.feedbackMessages.reference })
+      .returning({ reference: schema.feedbackMessages.reference });
+    if (inserted[0]) return { reference: inserted[0].reference, topic: input.topic };
+  }
+  throw new Error("could not allocate a feedback reference");
+}

@@ -1,0 +1,284 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import path from "node:path";
+import { createRequestHandler } from "@remix-run/express";
+import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express, { type ErrorRequestHandler, type Request, type Response } from "express";
+import helmet from "helmet";
+import type { Logger } from "pino";
+import { pinoHttp } from "pino-http";
+import { openDatabase, setAppDatabase, type DatabaseHandle } from "./db.server";
+import { seedDemoDataIfEmpty } from "./demo-data/seed.server";
+import { ConfigurationError, getEnv, type Env } from "./env.server";
+import { getLogger } from "./logger.server";
+
+declare module "@remix-run/node" {
+  interface AppLoadContext {
+    requestId: string;
+    cspNonce: string;
+    logger: Logger;
+  }
+}
+
+/** Boots the portal: configuration, database (migrated, seeded in demo mode), HTTP. */
+export async function startServer(build: ServerBuild): Promise<Server> {
+  let env: Env;
+  try {
+    env = getEnv();
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      // Plain stderr: the logger itself depends on the configuration.
+      console.error(`${error.message}\nThe portal did not start. See the configuration table in README.md.`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = getLogger();
+  const database = await openAppDatabase(env, logger);
+  const state = { shuttingDown: false };
+  const app = createApp({ build, env, logger, database, state });
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(env.PORT, env.HOST, () => resolve(listening)).once("error", reject);
+  });
+  logger.info({ url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind }, "portal listening");
+  installGracefulShutdown({ server, database, logger, state, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+  if (env.NODE_ENV === "development") void broadcastDevReady(build);
+  return server;
+}
+
+async function openAppDatabase(env: Env, logger: Logger): Promise<DatabaseHandle> {
+  const started = performance.now();
+  const database = await openDatabase({
+    url: env.DATABASE_URL,
+    pgliteDir: path.resolve(env.DATA_DIR, "pglite"),
+    poolSize: env.DATABASE_POOL_SIZE,
+  });
+  await database.migrate();
+  if (env.SEED_DEMO_DATA) {
+    const result = await database.withStartupLock((db) => seedDemoDataIfEmpty(db, { piiHmacKey: env.PII_HMAC_KEY }));
+    if (result.seeded) logger.info(result, "demo data seeded");
+  }
+  setAppDatabase(database);
+  logger.info({ database: database.kind, ms: Math.round(performance.now() - started) }, "database ready");
+  return database;
+}
+
+interface AppDeps {
+  build: ServerBuild;
+  env: Env;
+  logger: Logger;
+  database: DatabaseHandle;
+  state: { shuttingDown: boolean };
+}
+
+export function createApp({ build, env, logger, database, state }: AppDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", env.TRUST_PROXY);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId(req, res) {
+        // Behind our own proxy, keep its id so one request can be followed across both logs.
+        const incoming = req.headers["x-request-id"];
+        const id =
+          env.TRUST_PROXY > 0 && typeof incoming === "string" && /^[A-Za-z0-9._-]{8,64}$/.test(incoming)
+            ? incoming
+            : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      // Paths only: query strings can carry write-off numbers and signed links.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split("?")[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      autoLogging: { ignore: (req) => req.url?.startsWith("/build/") === true || req.url === "/healthz" },
+    }),
+  );
+
+  app.use((_req, res, next) => {
+    res.locals.cspNonce = randomBytes(16).toString("base64");
+    if (state.shuttingDown) res.setHeader("Connection", "close");
+    next();
+  });
+
+  const devServer = env.NODE_ENV === "development" ? ["ws://localhost:*", "ws://127.0.0.1:*"] : [];
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce}'`],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", "data:"],
+          fontSrc: ["'self'"],
+          mediaSrc: ["'self'"],
+          connectSrc: ["'self'", ...devServer],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'self'"],
+          objectSrc: ["'none'"],
+          ...(env.publicUrlIsHttps ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      // Nothing leaks to other sites (query strings can hold write-off numbers), yet our
+      // own form posts keep a real Origin header ("no-referrer" would make it "null").
+      referrerPolicy: { policy: "same-origin" },
+      xFrameOptions: { action: "deny" },
+      // HSTS only where the portal is really served over https.
+      strictTransportSecurity:
+        env.isProduction && env.publicUrlIsHttps ? { maxAge: 63_072_000, includeSubDomains: true } : false,
+    }),
+  );
+  app.use((_req, res, next) => {
+    // The camera is used by the bill scanner on this origin only.
+    res.setHeader("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=(), usb=()");
+    next();
+  });
+  app.use(compression());
+  app.use(rejectCrossSiteWrites);
+
+  app.get("/healthz", async (req, res) => {
+    res.setHeader("Cache-Control", "no-store");
+    if (state.shuttingDown) {
+      res.status(503).json({ status: "shutting_down" });
+      return;
+    }
+    try {
+      await withTimeout(database.ping(), 2_000);
+      res.json({ status: "ok", database: "ok" });
+    } catch (error) {
+      req.log.error({ err: error }, "health check: database unreachable");
+      res.status(503).json({ status: "error", database: "unreachable" });
+    }
+  });
+
+  // Fingerprinted build output never changes under the same name.
+  app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", index: false }));
+  app.use(express.static("public", { maxAge: "1h", index: false }));
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: build.mode,
+      getLoadContext: (req: Request, res: Response) => ({
+        requestId: String(req.id),
+        cspNonce: res.locals.cspNonce as string,
+        logger: req.log,
+      }),
+    }),
+  );
+
+  app.use(finalErrorHandler);
+  return app;
+}
+
+/**
+ * Forms post only from this site. A write whose Origin names another site (or
+ * "null") is refused here with a clear message, before Remix's own check
+ * would turn it into a server error. Requests without Origin (old browsers,
+ * server-to-server calls) go on to Remix, which checks again.
+ */
+const rejectCrossSiteWrites: express.RequestHandler = (req, res, next) => {
+  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+  const origin = req.headers.origin;
+  if (origin === undefined) return next();
+  const host = (req.headers["x-forwarded-host"] as string | undefined)?.split(",")[0]?.trim() || req.headers.host;
+  let originHost: string | null = null;
+  try {
+    originHost = origin === "null" ? null : new URL(origin).host;
+  } catch {
+    originHost = null;
+  }
+  if (originHost !== null && originHost === host) return next();
+  req.log.warn({ origin }, "cross-site write refused");
+  res
+    .status(403)
+    .type("text/plain; charset=utf-8")
+    .send("表單必須從本網站送出，請回到本站重新操作。\nForms must be sent from this website: please go back and try again.\n");
+};
+
+/**
+ * Errors that never reach Remix (a malformed URL, a broken connection): a
+ * short bilingual page with the reference, never a stack trace.
+ */
+const finalErrorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const status = typeof error?.status === "number" && error.status >= 400 && error.status < 600 ? error.status : 500;
+  if (status >= 500) req.log.error({ err: error }, "request failed outside the routes");
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const reference = String(req.id);
+  res
+    .status(status)
+    .type("text/plain; charset=utf-8")
+    .send(
+      status < 500
+        ? `無法處理這個要求，請檢查網址。\nWe could not handle this request: please check the address.\n`
+        : `系統暫時無法處理您的要求，錯誤代碼：${reference}\nSorry, something went wrong. Error reference: ${reference}\n`,
+    );
+};
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * On SIGTERM (a deploy) or SIGINT: stop accepting connections, let requests
+ * in flight finish, close the database, exit. Health checks answer 503 at once
+ * so a load balancer stops sending traffic.
+ */
+function installGracefulShutdown(options: {
+  server: Server;
+  database: DatabaseHandle;
+  logger: Logger;
+  state: { shuttingDown: boolean };
+  timeoutMs: number;
+}): void {
+  const { server, database, logger, state, timeoutMs } = options;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (state.shuttingDown) return;
+    state.shuttingDown = true;
+    logger.info({ signal }, "shutting down: finishing requests in flight");
+    const force = setTimeout(() => {
+      logger.warn("shutdown timeout: closing remaining connections");
+      server.closeAllConnections();
+    }, timeoutMs);
+    force.unref();
+    server.close(async (error) => {
+      clearTimeout(force);
+      try {
+        await database.close();
+      } catch (closeError) {
+        logger.error({ err: closeError }, "closing the database failed");
+      }
+      setAppDatabase(undefined);
+      logger.info("stopped");
+      logger.flush();
+      process.exit(error ? 1 : 0);
+    });
+    server.closeIdleConnections();
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}

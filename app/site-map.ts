@@ -1,0 +1,50 @@
+/**
+ * Every page of the portal, in one place: the home page's service entry
+ * points, the header and footer, and the sitemap page (網站導覽) are built from
+ * this list, so a page that does not exist is never linked. Later features add
+ * their pages here when they land.
+ */
+export type SiteSection = "services" | "help" | "about";
+
+export interface SitePage {
+  path: string;
+  /** i18n key of the page's name. */
+  labelKey:
+    | "nav.home"
+    | "nav.guide"
+    | "nav.faq"
+    | "nav.antiFraud"
+    | "nav.contact"
+    | "footer.sitemap"
+    | "footer.accessibility";
+  section: SiteSection;
+}
+
+export const SITE_PAGES: readonly SitePage[] = [
+  { path: "/", labelKey: "nav.home", section: "services" },
+  { path: "/guide", labelKey: "nav.guide", section: "help" },
+  { path: "/faq", labelKey: "nav.faq", section: "help" },
+  { path: "/anti-fraud", labelKey: "nav.antiFraud", section: "help" },
+  { path: "/contact", labelKey: "nav.contact", section: "help" },
+  { path: "/accessibility", labelKey: "footer.accessibility", section: "about" },
+  { path: "/sitemap", labelKey: "footer.sitemap", section: "about" },
+];
+
+/** Services on the home page; `path` is set only once the page exists. */
+export type ServiceKey = "lookup" | "scan" | "member" | "records";
+
+export const SERVICES: ReadonlyArray<{ key: ServiceKey; path?: string }> = [
+  { key: "lookup" },
+  { key: "scan" },
+  { key: "member" },
+  { key: "records" },
+];
+
+export const HEADER_NAV = ["/", "/guide", "/faq", "/anti-fraud", "/contact"] as const;
+export const FOOTER_NAV = ["/sitemap", "/accessibility", "/contact"] as const;
+
+export function pageAt(path: string): SitePage {
+  const page = SITE_PAGES.find((p) => p.path === path);
+  if (!page) throw new Error(`no page registered at ${path}`);
+  return page;
+}

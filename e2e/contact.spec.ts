@@ -1,0 +1,90 @@
+import { expect, test, type Page } from "@playwright/test";
+import { expectNoAxeViolations } from "./support/axe";
+
+async function fill(page: Page, values: { topic?: string; name?: string; email?: string; phone?: string; message?: string }) {
+  if (values.topic !== undefined) await page.getByLabel(/問題類型|Topic/).selectOption(values.topic);
+  if (values.name !== undefined) await page.getByLabel(/^(姓名|Name)/).fill(values.name);
+  if (values.email !== undefined) await page.getByLabel(/電子郵件|E-mail/).fill(values.email);
+  if (values.phone !== undefined) await page.getByLabel(/聯絡電話|Phone/).fill(values.phone);
+  if (values.message !== undefined) await page.getByLabel(/^(內容|Message)/).fill(values.message);
+}
+
+for (const javaScriptEnabled of [true, false]) {
+  test.describe(`contact form ${javaScriptEnabled ? "with" : "without"} JavaScript`, () => {
+    test.use({ javaScriptEnabled });
+
+    test("says what to fix at the top, links to the fields and keeps what was typed", async ({ page }) => {
+      await page.goto("/contact");
+      await fill(page, { name: "陳怡君", email: "yijun@example", message: "太短" });
+      await page.getByRole("button", { name: "送出" }).click();
+
+      const summary = page.locator(".error-summary");
+      await expect(summary).toBeVisible();
+      await expect(summary).toBeFocused();
+      await expect(summary.getByRole("link")).toHaveText([
+        "請選擇問題類型",
+        "電子郵件格式不正確，例如 name@example.com",
+        "內容請至少寫 10 個字",
+      ]);
+      // What the user typed is still there.
+      await expect(page.getByLabel(/^姓名/)).toHaveValue("陳怡君");
+      await expect(page.getByLabel(/電子郵件/)).toHaveValue("yijun@example");
+      await expect(page.getByLabel(/^內容/)).toHaveValue("太短");
+      await expect(page.getByLabel(/電子郵件/)).toHaveAttribute("aria-invalid", "true");
+
+      await summary.getByRole("link", { name: /電子郵件/ }).click();
+      await expect(page.getByLabel(/電子郵件/)).toBeFocused();
+      // axe is a script itself: it checks the same markup in the JavaScript run.
+      if (javaScriptEnabled) await expectNoAxeViolations(page, "with errors shown");
+    });
+
+    test("stores a valid message and shows a reference number", async ({ page }) => {
+      await page.goto("/contact");
+      await fill(page, {
+        topic: "accessibility",
+        name: "Lin Mei-hsin",
+        email: "mei@example.tw",
+        phone: "04-2228-9111",
+        message: "螢幕報讀軟體在繳費頁面唸不出金額，請協助改善。",
+      });
+      await page.getByRole("button", { name: "送出" }).click();
+      await expect(page).toHaveURL(/\/contact\/thanks\?ref=FB-\d{8}-[0-9A-Z]{6}$/);
+      await expect(page.locator("h1")).toHaveText("謝謝您，我們已收到您的訊息");
+      const reference = new URL(page.url()).searchParams.get("ref")!;
+      await expect(page.getByText(reference)).toBeVisible();
+      if (javaScriptEnabled) await expectNoAxeViolations(page, "on the thank-you page");
+    });
+  });
+}
+
+test.describe("contact form in English", () => {
+  test.use({ locale: "en" });
+
+  test("gives the errors in English and counts an over-long message", async ({ page }) => {
+    await page.goto("/contact");
+    await page.getByLabel("Topic").selectOption("other");
+    await page.getByLabel(/^Name/).fill("Alex");
+    await page.getByLabel(/E-mail/).fill("alex@example.com");
+    await page.getByLabel(/^Message/).fill("x".repeat(2001));
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(page.locator(".error-summary").getByRole("link")).toHaveText([
+      "Message must be 2000 characters or fewer (it has 2001)",
+    ]);
+    await expect(page.getByLabel(/^Message/)).toHaveValue("x".repeat(2001));
+    await expectNoAxeViolations(page, "with errors shown in English");
+  });
+
+  test("never answers a garbled submission with a server error", async ({ request }) => {
+    const response = await request.post("/contact", {
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      data: "topic=%FF%FE&name[]=1&email=&&message=%00%00",
+    });
+    expect(response.status()).toBe(400);
+  });
+});
+
+test("the thank-you page does not echo arbitrary text", async ({ page }) => {
+  await page.goto("/contact/thanks?ref=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+  await expect(page.locator("h1")).toHaveText("謝謝您，我們已收到您的訊息");
+  await expect(page.getByText("<script>")).toHaveCount(0);
+});

@@ -1,0 +1,98 @@
+import { expect, test } from "@playwright/test";
+import { PAGE_PATHS } from "./support/pages";
+
+test("no page links to a page that does not exist", async ({ page, request }) => {
+  const checked = new Map<string, number>();
+  for (const path of PAGE_PATHS) {
+    await page.goto(path);
+    const hrefs = await page.$$eval("a[href]", (links) => links.map((link) => link.getAttribute("href")!));
+    for (const href of hrefs) {
+      if (href.startsWith("#") || /^[a-z]+:/i.test(href)) continue;
+      const target = href.split("#")[0]!;
+      if (!checked.has(target)) checked.set(target, (await request.get(target)).status());
+    }
+  }
+  const broken = [...checked].filter(([, status]) => status !== 200);
+  expect(broken).toEqual([]);
+  expect(checked.size).toBeGreaterThanOrEqual(PAGE_PATHS.length);
+});
+
+test("the sitemap lists every page and explains the access keys", async ({ page }) => {
+  await page.goto("/sitemap");
+  const main = page.locator("main");
+  for (const path of PAGE_PATHS) {
+    await expect(main.locator(`a[href="${path}"]`).first()).toBeVisible();
+  }
+  await expect(main.getByText(/Alt\+U/)).toBeVisible();
+  await expect(main.getByText(/Alt\+C/)).toBeVisible();
+  await expect(main.getByText(/Alt\+Z/)).toBeVisible();
+});
+
+test("the anti-fraud page shows the official address prominently", async ({ page, baseURL }) => {
+  await page.goto("/anti-fraud");
+  await expect(page.locator(".official-address")).toHaveText(baseURL!);
+  await expect(page.locator(".official-banner")).toContainText(new URL(baseURL!).host);
+});
+
+test.describe("security headers and the content security policy", () => {
+  test("pages carry an enforced CSP with a fresh nonce that the page's scripts use", async ({ page }) => {
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+    });
+    const first = await page.goto("/");
+    const csp = first!.headers()["content-security-policy"]!;
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+    const inlineScripts = await page.$$eval("script:not([src])", (scripts) => scripts.length);
+    expect(inlineScripts).toBeGreaterThan(0);
+    // Hydration worked under the policy: a client-side navigation happens without a reload.
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    await page.getByRole("navigation", { name: "主選單" }).getByRole("link", { name: "常見問題" }).click();
+    await expect(page.locator("h1")).toHaveText("常見問題");
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    expect(violations).toEqual([]);
+
+    const second = await page.request.get("/");
+    expect(/'nonce-([^']+)'/.exec(second.headers()["content-security-policy"]!)![1]).not.toBe(nonce);
+  });
+
+  test("responses carry a request id and the usual protective headers", async ({ request }) => {
+    const response = await request.get("/guide");
+    const headers = response.headers();
+    expect(headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    expect(headers["referrer-policy"]).toBe("same-origin");
+    expect(headers["x-powered-by"]).toBeUndefined();
+    // Plain http (this test server): HSTS would be ignored and is not sent.
+    expect(headers["strict-transport-security"]).toBeUndefined();
+  });
+
+  test("fingerprinted assets are cached for a year, pages are not", async ({ page, request }) => {
+    await page.goto("/");
+    const stylesheet = await page.locator('link[rel="stylesheet"]').getAttribute("href");
+    expect(stylesheet).toMatch(/^\/build\/.+-[A-Z0-9]{8}\.css$/);
+    const asset = await request.get(stylesheet!);
+    expect(asset.headers()["cache-control"]).toContain("immutable");
+    expect(asset.headers()["cache-control"]).toContain("max-age=31536000");
+  });
+
+  test("a form posted from another site is refused with a clear message, not a server error", async ({ request }) => {
+    for (const origin of ["https://evil.example", "null"]) {
+      const response = await request.post("/contact", {
+        headers: { Origin: origin },
+        form: { topic: "other", name: "x", email: "x@example.com", message: "0123456789ab" },
+      });
+      expect(response.status()).toBe(403);
+      expect(await response.text()).toContain("Forms must be sent from this website");
+    }
+  });
+
+  test("the health check reports the database", async ({ request }) => {
+    const response = await request.get("/healthz");
+    expect(response.status()).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok", database: "ok" });
+    expect(response.headers()["cache-control"]).toBe("no-store");
+  });
+});
