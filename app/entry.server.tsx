@@ -5,7 +5,7 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { I18nextProvider } from "react-i18next";
 import { RequestInfoProvider } from "./components/request-info";
-import { createRenderI18n, getLocale } from "./server/i18n.server";
+import { getI18n, getLocale } from "./server/i18n.server";
 
 // The Express server lives in the same build so that the server and the routes
 // share one configuration, one logger and one database client (docs/decisions/002).
@@ -20,7 +20,7 @@ export default async function handleRequest(
   remixContext: EntryContext,
   loadContext: AppLoadContext,
 ) {
-  const i18n = await createRenderI18n(await getLocale(request));
+  const i18n = await getI18n(await getLocale(request));
   const { cspNonce: nonce, requestId } = loadContext;
   // Crawlers and no-JS clients get the whole document at once; browsers get the shell early.
   const readyEvent = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";

@@ -16,6 +16,8 @@ export function isLocale(value: unknown): value is Locale {
 export const i18nOptions = {
   supportedLngs: [...SUPPORTED_LOCALES],
   fallbackLng: DEFAULT_LOCALE,
+  // Only exact locales exist: don't walk zh-TW → zh → fallback on every lookup.
+  load: "currentOnly",
   defaultNS: "common",
   ns: ["common"],
   interpolation: { escapeValue: false },

@@ -60,16 +60,15 @@ export function withCheckDigit(body: string, rule: WriteOffRule): string {
 export function validateWriteOffNumber(raw: string, rule: WriteOffRule): WriteOffValidation {
   const value = normalizeWriteOffNumber(raw);
   if (value.length === 0) return { ok: false, problem: { code: "empty" } };
-  const allowed = rule.charset === "digits" ? /^[0-9]+$/ : /^[0-9A-Z]+$/;
-  // Characters first: "the number has letters" helps more than "wrong length".
-  const afterPrefix = value.startsWith(rule.prefix) ? value.slice(rule.prefix.length) : value;
-  if (!/^[0-9A-Z]+$/.test(value) || (afterPrefix.length > 0 && !allowed.test(afterPrefix))) {
+  // Most helpful first: "starts with GF" beats "wrong characters", which beats "wrong length".
+  if (!value.startsWith(rule.prefix)) return { ok: false, problem: { code: "prefix", prefix: rule.prefix } };
+  const allowed = rule.charset === "digits" ? /^[0-9]*$/ : /^[0-9A-Z]*$/;
+  if (!allowed.test(value.slice(rule.prefix.length))) {
     return { ok: false, problem: { code: "characters", charset: rule.charset } };
   }
   if (value.length !== rule.length) {
     return { ok: false, problem: { code: "length", expected: rule.length, actual: value.length } };
   }
-  if (!value.startsWith(rule.prefix)) return { ok: false, problem: { code: "prefix", prefix: rule.prefix } };
   if (rule.check !== "none" && computeCheckDigit(value.slice(0, -1), rule.check) !== value.slice(-1)) {
     return { ok: false, problem: { code: "check_digit" } };
   }

@@ -1,17 +1,19 @@
 import { json } from "@remix-run/node";
 import { Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { useMemo } from "react";
+import { PAYMENT_TOOLS, type PaymentTool } from "~/domain/payment-tools";
 import { localized } from "~/i18n";
 import type { loader as rootLoader } from "~/root";
 import type { RouteHandle } from "~/route-handle";
-import { listCatalogueByAgency } from "~/server/catalogue.server";
+import { getCatalogue } from "~/server/catalogue.server";
 import { getDb } from "~/server/db.server";
 import { SERVICES } from "~/site-map";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pages.home.title") };
 
 export async function loader() {
-  return json({ agencies: await listCatalogueByAgency(getDb()) });
+  return json({ agencies: await getCatalogue(getDb()) });
 }
 
 export default function Home() {
@@ -19,6 +21,12 @@ export default function Home() {
   const root = useRouteLoaderData<typeof rootLoader>("root");
   const { t, i18n } = useTranslation();
   const billTypeCount = agencies.reduce((sum, agency) => sum + agency.billTypes.length, 0);
+  // Nine names shared by thirteen bill types: translate each once (t() is ~20 µs).
+  const toolNames = useMemo(() => {
+    const names = new Map(PAYMENT_TOOLS.map((tool) => [tool, t(`paymentTools.${tool}`)]));
+    const separator = t("listSeparator");
+    return (tools: readonly PaymentTool[]) => tools.map((tool) => names.get(tool)).join(separator);
+  }, [t]);
 
   return (
     <>
@@ -56,9 +64,7 @@ export default function Home() {
                   <li key={billType.code}>
                     {localized(billType, i18n.language)}
                     <span className="tools">
-                      {t("pages.home.payWith", {
-                        tools: billType.paymentTools.map((tool) => t(`paymentTools.${tool}`)).join(t("listSeparator")),
-                      })}
+                      {t("pages.home.payWith", { tools: toolNames(billType.paymentTools) })}
                     </span>
                   </li>
                 ))}

@@ -1,4 +1,5 @@
 import { asc, eq } from "drizzle-orm";
+import { LRUCache } from "lru-cache";
 import type { BillCategory } from "~/domain/catalogue";
 import { isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
 import { schema, type Database } from "./db.server";
@@ -52,4 +53,25 @@ export async function listCatalogueByAgency(db: Database): Promise<CatalogueAgen
     });
   }
   return [...agencies.values()];
+}
+
+// The catalogue changes a few times a year and is read by every page: keep it
+// for a minute per database (several instances then agree within a minute).
+const CATALOGUE_TTL_MS = 60_000;
+const catalogueCaches = new WeakMap<Database, LRUCache<"catalogue", CatalogueAgency[]>>();
+
+/** The catalogue, served from memory for up to a minute; concurrent misses share one query. */
+export async function getCatalogue(db: Database): Promise<CatalogueAgency[]> {
+  let cache = catalogueCaches.get(db);
+  if (!cache) {
+    cache = new LRUCache<"catalogue", CatalogueAgency[]>({
+      max: 1,
+      ttl: CATALOGUE_TTL_MS,
+      fetchMethod: () => listCatalogueByAgency(db),
+    });
+    catalogueCaches.set(db, cache);
+  }
+  const catalogue = await cache.fetch("catalogue");
+  if (!catalogue) throw new Error("catalogue could not be loaded");
+  return catalogue;
 }

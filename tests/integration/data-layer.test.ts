@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { and, count, eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { completeNationalId } from "~/domain/national-id";
@@ -49,9 +50,37 @@ async function newOrder(db: Database, amount: number, key: string) {
   return order!;
 }
 
+/** Rows of the README's "Demo bills to try" table: [bill type code, number, status]. */
+function readmeDemoBills(): Array<[string, string, string]> {
+  const readme = readFileSync("README.md", "utf8");
+  const table = readme.split("<!-- demo-bills:start -->")[1]!.split("<!-- demo-bills:end -->")[0]!;
+  return table
+    .split("\n")
+    .filter((line) => /^\| [a-z]/.test(line))
+    .map((line) => {
+      const [type, number, status] = line.split("|").slice(1, 4).map((cell) => cell.trim());
+      return [type!.split(" ")[0]!, number!, status!];
+    });
+}
+
 describeEachDatabase(
   "data layer",
   (database) => {
+    it("has every bill the README offers to try, in the status it says", async () => {
+      const { db } = database();
+      const rows = readmeDemoBills();
+      expect(rows.length).toBeGreaterThanOrEqual(5);
+      for (const [billTypeCode, writeOffNumber, status] of rows) {
+        const [bill] = await db
+          .select()
+          .from(schema.bills)
+          .where(and(eq(schema.bills.billTypeCode, billTypeCode), eq(schema.bills.writeOffNumber, writeOffNumber)));
+        expect(bill, `${billTypeCode} ${writeOffNumber}`).toBeDefined();
+        const overdue = bill!.status === "unpaid" && bill!.dueDate < TODAY;
+        expect(`${bill!.status}${overdue ? " (overdue)" : ""}`, `${billTypeCode} ${writeOffNumber}`).toBe(status);
+      }
+    });
+
     it("seeds a catalogue of at least 10 bill types from several agencies and thousands of bills", async () => {
       const { db } = database();
       const [types] = await db.select({ n: count() }).from(schema.billTypes);

@@ -29,6 +29,8 @@ export interface DemoBillType {
   writeOffHintZh: string;
   writeOffHintEn: string;
   paymentTools: PaymentTool[];
+  /** Leading digits of the demo numbers, so types without a prefix do not share numbers. */
+  batch?: string;
   /** Plausible amounts in NT$, one picked per bill. */
   amounts: { choices: number[] } | { min: number; max: number; step: number };
 }
@@ -75,6 +77,7 @@ export const DEMO_BILL_TYPES: DemoBillType[] = [
   },
   {
     code: "parking-fee", agencyCode: "transportation", nameZh: "路邊停車費", nameEn: "On-street parking fee",
+    batch: "11502",
     category: "parking", subjectKind: "vehicle_plate", collectionItemCode: "TP2",
     writeOff: { prefix: "", length: 16, charset: "digits", check: "mod10-137" },
     writeOffHintZh: "停車繳費通知單上方條碼下的 16 碼「繳費單號」。",
@@ -139,6 +142,7 @@ export const DEMO_BILL_TYPES: DemoBillType[] = [
   },
   {
     code: "school-fee", agencyCode: "education", nameZh: "市立高中職學雜費", nameEn: "Municipal high school tuition and fees",
+    batch: "11410",
     category: "school", subjectKind: "student_number", collectionItemCode: "ED0",
     writeOff: { prefix: "", length: 14, charset: "digits", check: "mod10-137" },
     writeOffHintZh: "學雜費繳費單上方的 14 碼「銷帳編號」。",
@@ -147,6 +151,7 @@ export const DEMO_BILL_TYPES: DemoBillType[] = [
   },
   {
     code: "water-bill", agencyCode: "water", nameZh: "水費", nameEn: "Water bill",
+    batch: "11504",
     category: "utility", subjectKind: "water_account", collectionItemCode: "W4A",
     writeOff: { prefix: "", length: 16, charset: "digits", check: "mod10-137" },
     writeOffHintZh: "水費通知單右上方的 16 碼「銷帳編號」(不是 11 碼水號)。",
@@ -155,6 +160,7 @@ export const DEMO_BILL_TYPES: DemoBillType[] = [
   },
   {
     code: "electricity-bill", agencyCode: "power", nameZh: "電費", nameEn: "Electricity bill",
+    batch: "11507",
     category: "utility", subjectKind: "electricity_account", collectionItemCode: "E1B",
     writeOff: { prefix: "", length: 16, charset: "digits", check: "mod11-27" },
     writeOffHintZh: "電費通知單下方代收聯上的 16 碼「銷帳編號」(不是 11 碼電號)。",
@@ -163,6 +169,7 @@ export const DEMO_BILL_TYPES: DemoBillType[] = [
   },
   {
     code: "gas-bill", agencyCode: "gas", nameZh: "天然氣費", nameEn: "Natural gas bill",
+    batch: "11509",
     category: "utility", subjectKind: "gas_account", collectionItemCode: "G1C",
     writeOff: { prefix: "", length: 14, charset: "digits", check: "mod10-137" },
     writeOffHintZh: "天然氣費帳單上的 14 碼「銷帳編號」。",

@@ -124,11 +124,12 @@ function subjectFor(type: DemoBillType, resident: DemoResident, serial: number, 
   }
 }
 
-/** Write-off number of the n-th demo bill of a type: batch 115, serial, check digit. */
+/** Write-off number of the n-th demo bill of a type: prefix, batch, serial, check digit. */
 export function demoWriteOffNumber(type: DemoBillType, serial: number): string {
   const { prefix, length, check } = type.writeOff;
+  const batch = type.batch ?? "115";
   const bodyLength = length - prefix.length - (check === "none" ? 0 : 1);
-  const body = `115${String(serial).padStart(bodyLength - 3, "0")}`;
+  const body = `${batch}${String(serial).padStart(bodyLength - batch.length, "0")}`;
   return withCheckDigit(prefix + body, type.writeOff);
 }
 

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import en from "./en.json";
+import zhTW from "./zh-TW.json";
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** Every leaf path, with array positions: `pages.faq.items.3.answer`. */
+function leaves(value: Json, prefix = ""): Map<string, Json> {
+  const out = new Map<string, Json>();
+  if (value !== null && typeof value === "object") {
+    for (const [key, child] of Object.entries(value)) {
+      for (const [path, leaf] of leaves(child as Json, prefix ? `${prefix}.${key}` : key)) out.set(path, leaf);
+    }
+  } else {
+    out.set(prefix, value);
+  }
+  return out;
+}
+
+const interpolations = (text: Json) => (typeof text === "string" ? [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort() : []);
+
+describe("locale files", () => {
+  const zh = leaves(zhTW as Json);
+  const english = leaves(en as Json);
+
+  it("have exactly the same keys in zh-TW and en", () => {
+    const onlyZh = [...zh.keys()].filter((key) => !english.has(key));
+    const onlyEn = [...english.keys()].filter((key) => !zh.has(key));
+    expect({ onlyZh, onlyEn }).toEqual({ onlyZh: [], onlyEn: [] });
+  });
+
+  it("have no empty strings", () => {
+    const empty = [...zh, ...english].filter(([, text]) => typeof text !== "string" || text.trim() === "");
+    expect(empty).toEqual([]);
+  });
+
+  it("use the same interpolation variables in both languages", () => {
+    const mismatched = [...zh.keys()].filter(
+      (key) => JSON.stringify(interpolations(zh.get(key)!)) !== JSON.stringify(interpolations(english.get(key) ?? "")),
+    );
+    expect(mismatched).toEqual([]);
+  });
+
+  it("keep Chinese text out of the English file, except the names of things in Chinese", () => {
+    const allowed = /網站無障礙規範/;
+    const chinese = [...english].filter(([, text]) => typeof text === "string" && /[\u4e00-\u9fff]/.test(text.replace(allowed, "")));
+    expect(chinese).toEqual([]);
+  });
+});

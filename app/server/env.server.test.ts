@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { ConfigurationError, parseEnv } from "./env.server";
+
+function problems(source: Record<string, string>): string[] {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("configuration", () => {
+  it("starts in demo mode with nothing set", () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({ PORT: 3000, DEMO_MODE: true, SEED_DEMO_DATA: true, DATA_DIR: ".data" });
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.PII_HMAC_KEY.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it("names the variable, what is expected and what was given", () => {
+    expect(problems({ PORT: "abc" })).toEqual(['PORT must be a port number (got "abc")']);
+    expect(problems({ PORT: "70000" })).toEqual(['PORT must be between 1 and 65535 (got "70000")']);
+    expect(problems({ LOG_LEVEL: "loud" })).toEqual([
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ]);
+    expect(problems({ DEMO_MODE: "maybe" })).toEqual(['DEMO_MODE must be true or false (got "maybe")']);
+  });
+
+  it("never echoes secrets or connection strings in its messages", () => {
+    const [message] = problems({ DATABASE_URL: "mysql://user:hunter2@db/x" });
+    expect(message).toBe("DATABASE_URL must be a postgres:// connection URL");
+    expect(message).not.toContain("hunter2");
+  });
+
+  it("requires real secrets outside demo mode and refuses the public demo key", () => {
+    expect(problems({ DEMO_MODE: "false" })).toEqual(["PII_HMAC_KEY is required when DEMO_MODE=false"]);
+    const demoKey = parseEnv({}).PII_HMAC_KEY;
+    expect(problems({ DEMO_MODE: "false", PII_HMAC_KEY: demoKey })).toEqual([
+      "PII_HMAC_KEY must not be the public demo key when DEMO_MODE=false",
+    ]);
+    const env = parseEnv({ DEMO_MODE: "false", PII_HMAC_KEY: "k".repeat(40) });
+    expect(env.SEED_DEMO_DATA).toBe(false);
+  });
+
+  it("reports every bad variable at once", () => {
+    expect(problems({ PORT: "x", PUBLIC_URL: "ftp://example" })).toHaveLength(2);
+  });
+
+  it("treats an empty variable as unset", () => {
+    const env = parseEnv({ PORT: "", DATABASE_URL: "" });
+    expect(env.PORT).toBe(3000);
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+});

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { afterEach, describe, expect, it } from "vitest";
+
+/** The built server as a deployment runs it: `node server.js`. */
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.once("error", reject);
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ["server.js"], {
+    // Only what the test gives: the server's defaults are part of what is tested.
+    env: { PATH: process.env.PATH, NODE_ENV: "production", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(predicate: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+describe("the server process", () => {
+  it("refuses to start with a bad variable and says which one and why", async () => {
+    const server = start({ PORT: "eighty" });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain('PORT must be a port number (got "eighty")');
+    expect(server.output()).toContain("The portal did not start");
+  });
+
+  it("refuses to run outside demo mode with the public demo keys", async () => {
+    const server = start({ DEMO_MODE: "false" });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain("PII_HMAC_KEY is required when DEMO_MODE=false");
+  });
+
+  it("serves /healthz from a fresh data directory and stops cleanly on SIGTERM", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "portal-process-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const server = start({ PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, SEED_DEMO_DATA: "false" });
+    cleanups.push(async () => {
+      if (server.child.exitCode === null) server.child.kill("SIGKILL");
+    });
+    await waitFor(() => server.output().includes("portal listening"), 60_000);
+
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok", database: "ok" });
+    expect(health.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain("shutting down");
+    expect(server.output()).toContain('"msg":"stopped"');
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)("the server process on PostgreSQL", () => {
+  it("answers /healthz with 503 while the database is unreachable, and recovers", async () => {
+    const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
+    const name = `portal_health_${Date.now()}`;
+    await admin.unsafe(`create database "${name}"`);
+    cleanups.push(async () => {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    });
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = `/${name}`;
+    const port = await freePort();
+    const server = start({ PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: url.toString(), SEED_DEMO_DATA: "false" });
+    cleanups.push(async () => {
+      if (server.child.exitCode === null) server.child.kill("SIGKILL");
+      await server.exited;
+    });
+    await waitFor(() => server.output().includes("portal listening"), 60_000);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+    // Nobody may connect, and the portal's open connections are cut.
+    await admin.unsafe(`alter database "${name}" with allow_connections false`);
+    await admin.unsafe(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`);
+    const down = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: "error", database: "unreachable" });
+
+    await admin.unsafe(`alter database "${name}" with allow_connections true`);
+    const up = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(up.status).toBe(200);
+  });
+});
