@@ -67,7 +67,7 @@ function summarize(result) {
 const round = (n, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 console.log("building…");
-execFileSync("npx", ["remix", "build"], { cwd: root, stdio: "ignore" });
+execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "ignore" });
 
 const dataDir = path.join(root, ".data/bench");
 await rm(dataDir, { recursive: true, force: true });

@@ -83,6 +83,11 @@ test.describe("contact form in English", () => {
   });
 });
 
+test("a malformed address is answered with 400, not a server error", async ({ request }) => {
+  const response = await request.get("/%E0%A4%A");
+  expect(response.status()).toBe(400);
+});
+
 test("the thank-you page does not echo arbitrary text", async ({ page }) => {
   await page.goto("/contact/thanks?ref=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
   await expect(page.locator("h1")).toHaveText("謝謝您，我們已收到您的訊息");

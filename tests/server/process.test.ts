@@ -87,7 +87,7 @@ describe("the server process", () => {
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)("the server process on PostgreSQL", () => {
-  it("answers /healthz with 503 while the database is unreachable, and recovers", async () => {
+  it("answers /healthz with 503 and pages with a localized error while the database is unreachable, and recovers", async () => {
     const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
     const name = `portal_health_${Date.now()}`;
     await admin.unsafe(`create database "${name}"`);
@@ -112,6 +112,19 @@ describe.runIf(process.env.TEST_DATABASE_URL)("the server process on PostgreSQL"
     const down = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({ status: "error", database: "unreachable" });
+
+    // A page that needs the database: a localized error page with a reference, no internals.
+    for (const [language, heading, reference] of [
+      ["zh-TW", "系統暫時無法處理您的要求", "錯誤代碼："],
+      ["en", "Sorry, the system could not handle your request", "Error reference: "],
+    ]) {
+      const page = await fetch(`http://127.0.0.1:${port}/`, { headers: { "accept-language": language! } });
+      const html = await page.text();
+      expect(page.status).toBe(500);
+      expect(html).toContain(heading);
+      expect(html).toContain(`${reference}${page.headers.get("x-request-id")}`);
+      expect(html).not.toMatch(/at \S+ \(|node_modules|ECONNREFUSED|postgres/i);
+    }
 
     await admin.unsafe(`alter database "${name}" with allow_connections true`);
     const up = await fetch(`http://127.0.0.1:${port}/healthz`);

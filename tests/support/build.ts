@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -17,6 +17,10 @@ function newestMtime(dir: string): number {
 
 export default function setup(): void {
   const output = "build/index.js";
-  const stale = !existsSync(output) || newestMtime("app") > statSync(output).mtimeMs;
-  if (stale) execFileSync("npx", ["remix", "build"], { stdio: "ignore" });
+  const stale =
+    !existsSync(output) ||
+    newestMtime("app") > statSync(output).mtimeMs ||
+    // `npm run dev` leaves a development build, which a production server cannot run.
+    !readFileSync(output, "utf8").includes('mode = "production"');
+  if (stale) execFileSync("npm", ["run", "build", "--silent"], { stdio: "ignore" });
 }
