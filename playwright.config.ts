@@ -61,15 +61,17 @@ export default defineConfig({
     url: `${BASE_URL}/healthz`,
     reuseExistingServer: false,
     timeout: 180_000,
-    stdout: "ignore",
+    stdout: process.env.E2E_SERVER_LOG ? "pipe" : "ignore",
     stderr: "pipe",
     env: {
       PORT: String(PORT),
       HOST: "127.0.0.1",
       PUBLIC_URL: BASE_URL,
       DATA_DIR: ".data/e2e",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: process.env.E2E_SERVER_LOG ? "info" : "warn",
       DEMO_MODE: "true",
+      // As behind a load balancer: each test speaks as its own client (X-Forwarded-For).
+      TRUST_PROXY: "1",
     },
   },
 });

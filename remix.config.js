@@ -10,7 +10,8 @@ export default {
     v3_fetcherPersist: true,
     v3_relativeSplatPath: true,
     v3_throwAbortReason: true,
-    v3_lazyRouteDiscovery: true,
+    // Off: see docs/decisions/001 (per-link route matching cost ~15% of the home page).
+    v3_lazyRouteDiscovery: false,
     v3_singleFetch: false,
   },
 };

@@ -10,6 +10,7 @@ import { getI18n, getLocale } from "./server/i18n.server";
 // The Express server lives in the same build so that the server and the routes
 // share one configuration, one logger and one database client (docs/decisions/002).
 export { startServer } from "./server/http.server";
+export { runCli } from "./cli.server";
 
 const ABORT_DELAY = 5_000;
 

@@ -45,7 +45,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const matches = useMatches();
   const error = useRouteError();
   const locale = data?.locale ?? (isLocale(i18n.language) ? i18n.language : DEFAULT_LOCALE);
-  const pageTitle = error ? errorTitle(error, t) : findPageTitle(matches, t);
+  const pageTitle = error ? errorTitle(error, t) : findPageTitle(matches, t, locale);
   const title = pageTitle ? `${pageTitle} | ${t("site.fullName")}` : t("site.fullName");
 
   return (

@@ -5,17 +5,18 @@ import type { TFunction } from "i18next";
  * the layout (not in `meta`) so it goes through i18next like every other string.
  */
 export interface RouteHandle {
-  pageTitle?: (t: TFunction, data: unknown) => string;
+  pageTitle?: (t: TFunction, data: unknown, locale: string) => string;
 }
 
 export function findPageTitle(
   matches: ReadonlyArray<{ handle: unknown; data: unknown }>,
   t: TFunction,
+  locale: string,
 ): string | undefined {
   for (let i = matches.length - 1; i >= 0; i--) {
     const match = matches[i]!;
     const handle = match.handle as RouteHandle | undefined;
-    if (handle?.pageTitle) return handle.pageTitle(t, match.data);
+    if (handle?.pageTitle) return handle.pageTitle(t, match.data, locale);
   }
   return undefined;
 }

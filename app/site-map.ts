@@ -10,6 +10,8 @@ export interface SitePage {
   path: string;
   /** i18n key of the page's name. */
   labelKey:
+    | "lookup.chooseTitle"
+    | "bills.title"
     | "nav.home"
     | "nav.guide"
     | "nav.faq"
@@ -22,6 +24,8 @@ export interface SitePage {
 
 export const SITE_PAGES: readonly SitePage[] = [
   { path: "/", labelKey: "nav.home", section: "services" },
+  { path: "/lookup", labelKey: "lookup.chooseTitle", section: "services" },
+  { path: "/bills", labelKey: "bills.title", section: "services" },
   { path: "/guide", labelKey: "nav.guide", section: "help" },
   { path: "/faq", labelKey: "nav.faq", section: "help" },
   { path: "/anti-fraud", labelKey: "nav.antiFraud", section: "help" },
@@ -34,13 +38,13 @@ export const SITE_PAGES: readonly SitePage[] = [
 export type ServiceKey = "lookup" | "scan" | "member" | "records";
 
 export const SERVICES: ReadonlyArray<{ key: ServiceKey; path?: string }> = [
-  { key: "lookup" },
+  { key: "lookup", path: "/lookup" },
   { key: "scan" },
   { key: "member" },
   { key: "records" },
 ];
 
-export const HEADER_NAV = ["/", "/guide", "/faq", "/anti-fraud", "/contact"] as const;
+export const HEADER_NAV = ["/", "/lookup", "/guide", "/faq", "/anti-fraud", "/contact"] as const;
 export const FOOTER_NAV = ["/sitemap", "/accessibility", "/contact"] as const;
 
 export function pageAt(path: string): SitePage {

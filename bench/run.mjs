@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { SCENARIOS } from "./scenarios.mjs";
+import { BENCH_SERVER_ENV, scenarios as defineScenarios } from "./scenarios.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = path.join(root, "bench/results");
@@ -44,10 +44,9 @@ async function waitForHealth(url, child, ms = 120_000) {
 
 function load(url, scenario, duration) {
   return autocannon({
-    url: url + scenario.path,
-    method: scenario.method ?? "GET",
+    url: scenario.requests ? url : url + scenario.path,
     headers: scenario.headers,
-    body: scenario.body,
+    requests: scenario.requests,
     connections: CONNECTIONS,
     duration,
   });
@@ -75,27 +74,33 @@ const portalPort = await freePort();
 const portalUrl = `http://127.0.0.1:${portalPort}`;
 const portal = spawn(process.execPath, ["server.js"], {
   cwd: root,
-  env: { ...process.env, PORT: String(portalPort), HOST: "127.0.0.1", PUBLIC_URL: portalUrl, DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+  env: {
+    ...process.env,
+    ...BENCH_SERVER_ENV,
+    PORT: String(portalPort),
+    HOST: "127.0.0.1",
+    PUBLIC_URL: portalUrl,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "error",
+  },
   stdio: ["ignore", "inherit", "inherit"],
 });
 const stopPortal = () => portal.exitCode === null && portal.kill("SIGTERM");
 process.on("exit", stopPortal);
 await waitForHealth(`${portalUrl}/healthz`, portal);
 
-const scenarios = SCENARIOS.filter((s) => !only || s.name === only);
-// Record the portal's answers, then serve the same bytes from the baseline.
+const all = defineScenarios({ root });
+// The home page is the reference of every ratio, so it always runs.
+const scenarios = all.filter((s) => !only || s.name === only || s.name === "home");
+for (const scenario of scenarios) await scenario.verify?.(portalUrl);
+
+// Record the portal's answers to the plain GET scenarios, then serve the same bytes from the baseline.
 const recorded = [];
-for (const scenario of scenarios) {
-  const response = await fetch(portalUrl + scenario.path, {
-    method: scenario.method ?? "GET",
-    headers: scenario.headers,
-    body: scenario.body,
-    redirect: "manual",
-  });
-  const expected = scenario.expectStatus ?? 200;
-  if (response.status !== expected) throw new Error(`${scenario.name}: expected ${expected}, got ${response.status}`);
+for (const scenario of scenarios.filter((s) => s.baseline)) {
+  const response = await fetch(portalUrl + scenario.path, { headers: scenario.headers, redirect: "manual" });
+  if (response.status !== 200) throw new Error(`${scenario.name}: expected 200, got ${response.status}`);
   recorded.push({
-    method: scenario.method ?? "GET",
+    method: "GET",
     path: scenario.path,
     status: response.status,
     contentType: response.headers.get("content-type") ?? "text/plain",
@@ -120,34 +125,46 @@ const summary = {
   scenarios: {},
 };
 console.log(`\n${CONNECTIONS} connections, ${DURATION} s per run, ${os.cpus().length} CPUs\n`);
+let home;
 for (const scenario of scenarios) {
   await load(portalUrl, scenario, WARMUP);
-  await load(baselineUrl, scenario, WARMUP);
-  // Baseline, portal, and the baseline again: the average of the two baseline
-  // runs frames the portal's run against drift in the machine's load.
-  const before = summarize(await load(baselineUrl, scenario, DURATION));
+  let before;
+  let after;
+  if (scenario.baseline) {
+    await load(baselineUrl, scenario, WARMUP);
+    // Baseline, portal, baseline again: the two baseline runs frame the portal's run
+    // against drift in the machine's load.
+    before = summarize(await load(baselineUrl, scenario, DURATION));
+  }
   const measured = summarize(await load(portalUrl, scenario, DURATION));
-  const after = summarize(await load(baselineUrl, scenario, DURATION));
-  const baselineRps = (before.requestsPerSecond + after.requestsPerSecond) / 2;
-  const baselineP99 = (before.latencyMs.p99 + after.latencyMs.p99) / 2;
+  if (scenario.baseline) after = summarize(await load(baselineUrl, scenario, DURATION));
+  if (scenario.name === "home") home = measured;
+  const ratio = {
+    throughputVsHome: round(measured.requestsPerSecond / home.requestsPerSecond, 3),
+    p99VsHome: round(measured.latencyMs.p99 / Math.max(home.latencyMs.p99, 1), 2),
+  };
+  if (scenario.baseline) {
+    const baselineRps = (before.requestsPerSecond + after.requestsPerSecond) / 2;
+    const baselineP99 = (before.latencyMs.p99 + after.latencyMs.p99) / 2;
+    ratio.throughputVsBaseline = round(measured.requestsPerSecond / baselineRps, 3);
+    ratio.p99VsBaseline = round(measured.latencyMs.p99 / Math.max(baselineP99, 1), 2);
+  }
   const result = {
     scenario: scenario.name,
-    path: scenario.path,
-    bodyBytes: Buffer.from(recorded.find((r) => r.path === scenario.path).bodyBase64, "base64").length,
+    path: scenario.path ?? scenario.requests.map((r) => `${r.method} ${r.path}`).join(" → "),
+    note: scenario.note,
     portal: measured,
-    baseline: { before, after },
-    ratio: {
-      throughput: round(measured.requestsPerSecond / baselineRps, 3),
-      p99Latency: round(measured.latencyMs.p99 / Math.max(baselineP99, 1), 2),
-    },
+    ...(scenario.baseline ? { baseline: { before, after } } : {}),
+    ratio,
   };
-  summary.scenarios[scenario.name] = result.ratio;
+  summary.scenarios[scenario.name] = { requestsPerSecond: round(measured.requestsPerSecond, 0), p99Ms: measured.latencyMs.p99, ...ratio };
   await writeFile(path.join(resultsDir, `${scenario.name}.json`), JSON.stringify({ ...summary, scenarios: undefined, ...result }, null, 2));
+  const unexpected = measured.errors + measured.timeouts + (scenario.requests || scenario.expectStatus ? 0 : measured.non2xx);
   console.log(
-    `${scenario.name.padEnd(24)} portal ${round(measured.requestsPerSecond, 0)} req/s, p99 ${measured.latencyMs.p99} ms` +
-      ` | baseline ${round(baselineRps, 0)} req/s, p99 ${baselineP99} ms` +
-      ` | throughput ×${result.ratio.throughput}, p99 ×${result.ratio.p99Latency}` +
-      (measured.errors || measured.non2xx ? ` | errors ${measured.errors}, non-2xx ${measured.non2xx}` : ""),
+    `${scenario.name.padEnd(18)} ${String(round(measured.requestsPerSecond, 0)).padStart(6)} req/s  p99 ${String(measured.latencyMs.p99).padStart(4)} ms` +
+      `  | vs home ×${ratio.throughputVsHome} (p99 ×${ratio.p99VsHome})` +
+      (scenario.baseline ? `  | vs bare Node ×${ratio.throughputVsBaseline} (p99 ×${ratio.p99VsBaseline})` : "") +
+      (unexpected ? `  | ${unexpected} errors` : ""),
   );
 }
 await writeFile(path.join(resultsDir, "summary.json"), JSON.stringify(summary, null, 2));

@@ -355,3 +355,32 @@ export const feedbackMessages = pgTable(
     check("feedback_messages_email_format", sql`${t.email} ~ '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'`),
   ],
 );
+
+/**
+ * Fixed-window counters for rate limits, shared by every instance. Buckets are
+ * hashes: client addresses and write-off numbers are not stored in clear.
+ */
+export const rateLimitCounters = pgTable(
+  "rate_limit_counters",
+  {
+    bucket: text("bucket").notNull(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    hits: integer("hits").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.bucket, t.windowStart] }),
+    index("rate_limit_counters_expires_idx").on(t.expiresAt),
+    check("rate_limit_counters_hits_positive", sql`${t.hits} > 0`),
+  ],
+);
+
+/** Captcha challenges already answered: each challenge counts once, right or wrong. */
+export const captchaUses = pgTable(
+  "captcha_uses",
+  {
+    challengeId: text("challenge_id").primaryKey(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("captcha_uses_expires_idx").on(t.expiresAt)],
+);

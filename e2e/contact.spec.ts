@@ -34,6 +34,8 @@ for (const javaScriptEnabled of [true, false]) {
 
       await summary.getByRole("link", { name: /電子郵件/ }).click();
       await expect(page.getByLabel(/電子郵件/)).toBeFocused();
+      // Following a link keeps the problems on screen.
+      await expect(summary.getByRole("link")).toHaveCount(3);
       // axe is a script itself: it checks the same markup in the JavaScript run.
       if (javaScriptEnabled) await expectNoAxeViolations(page, "with errors shown");
     });

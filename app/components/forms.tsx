@@ -1,8 +1,9 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef, type MouseEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
 export interface FieldError {
-  fieldId: string;
+  /** The field to fix; a problem with the whole form has none. */
+  fieldId?: string;
   message: string;
 }
 
@@ -14,9 +15,12 @@ export interface FieldError {
 export function ErrorSummary({ errors }: { errors: FieldError[] }) {
   const { t } = useTranslation();
   const ref = useRef<HTMLDivElement>(null);
+  // Focus when a new set of problems appears, not on every render: following one of
+  // the summary's links re-renders the page, and must leave focus on the field.
+  const signature = errors.map((error) => `${error.fieldId ?? ""}:${error.message}`).join("|");
   useEffect(() => {
-    if (errors.length > 0) ref.current?.focus();
-  }, [errors]);
+    if (signature) ref.current?.focus();
+  }, [signature]);
   if (errors.length === 0) return null;
   return (
     // eslint-disable-next-line jsx-a11y/no-autofocus -- moving focus to the summary is the point
@@ -24,13 +28,34 @@ export function ErrorSummary({ errors }: { errors: FieldError[] }) {
       <h2 id="error-summary-title">{t("form.errorSummaryTitle")}</h2>
       <ul>
         {errors.map((error) => (
-          <li key={error.fieldId}>
-            <a href={`#${error.fieldId}`}>{error.message}</a>
+          <li key={error.fieldId ?? error.message}>
+            {error.fieldId ? (
+              <a href={`#${error.fieldId}`} onClick={(event) => focusField(event, error.fieldId!)}>
+                {error.message}
+              </a>
+            ) : (
+              error.message
+            )}
           </li>
         ))}
       </ul>
     </div>
   );
+}
+
+/**
+ * With JavaScript, a summary link moves focus to its field with the label in
+ * view, as GOV.UK Frontend does, instead of changing the URL's hash: to
+ * Remix a hash change is a navigation, which would clear the errors shown.
+ * Without JavaScript the plain anchor does the job.
+ */
+function focusField(event: MouseEvent<HTMLAnchorElement>, fieldId: string) {
+  const field = document.getElementById(fieldId);
+  if (!field) return;
+  event.preventDefault();
+  const label = document.querySelector(`label[for="${fieldId}"]`) ?? field;
+  label.scrollIntoView({ block: "start" });
+  field.focus({ preventScroll: true });
 }
 
 interface FieldShellProps {
@@ -72,9 +97,23 @@ type InputProps = Omit<FieldShellProps, "children"> & {
   autoComplete?: string;
   inputMode?: "text" | "email" | "tel" | "numeric";
   spellCheck?: boolean;
+  autoCapitalize?: string;
+  maxLength?: number;
+  className?: string;
 };
 
-export function TextField({ name, type = "text", defaultValue, autoComplete, inputMode, spellCheck, ...shell }: InputProps) {
+export function TextField({
+  name,
+  type = "text",
+  defaultValue,
+  autoComplete,
+  inputMode,
+  spellCheck,
+  autoCapitalize,
+  maxLength,
+  className,
+  ...shell
+}: InputProps) {
   return (
     <FieldShell {...shell}>
       {(describedBy) => (
@@ -86,6 +125,9 @@ export function TextField({ name, type = "text", defaultValue, autoComplete, inp
           autoComplete={autoComplete}
           inputMode={inputMode}
           spellCheck={spellCheck}
+          autoCapitalize={autoCapitalize}
+          maxLength={maxLength}
+          className={className}
           aria-describedby={describedBy}
           aria-invalid={shell.error ? true : undefined}
           required={shell.required}

@@ -62,7 +62,7 @@ export default function Home() {
               <ul className="bill-type-list">
                 {agency.billTypes.map((billType) => (
                   <li key={billType.code}>
-                    {localized(billType, i18n.language)}
+                    <Link to={`/lookup/${billType.code}`}>{localized(billType, i18n.language)}</Link>
                     <span className="tools">
                       {t("pages.home.payWith", { tools: toolNames(billType.paymentTools) })}
                     </span>

@@ -1,14 +1,26 @@
-import { Link } from "@remix-run/react";
+import { json } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
+import { getCatalogue } from "~/server/catalogue.server";
+import { getDb } from "~/server/db.server";
 import { SERVICES, SITE_PAGES, type SiteSection } from "~/site-map";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pages.sitemap.title") };
 
 const SECTIONS: SiteSection[] = ["services", "help", "about"];
 
+export async function loader() {
+  const agencies = await getCatalogue(getDb());
+  return json({
+    billTypes: agencies.flatMap((agency) => agency.billTypes.map(({ code, nameZh, nameEn }) => ({ code, nameZh, nameEn }))),
+  });
+}
+
 export default function Sitemap() {
-  const { t } = useTranslation();
+  const { billTypes } = useLoaderData<typeof loader>();
+  const { t, i18n } = useTranslation();
   const liveServices = SERVICES.filter((service) => service.path);
   return (
     <>
@@ -39,12 +51,26 @@ export default function Sitemap() {
                   </li>
                 ))}
                 {section === "services"
-                  ? liveServices.map((service) => (
-                      <li key={service.key}>
-                        <Link to={service.path!}>{t(`pages.home.services.${service.key}.title`)}</Link>
-                      </li>
-                    ))
+                  ? liveServices
+                      .filter((service) => !SITE_PAGES.some((page) => page.path === service.path))
+                      .map((service) => (
+                        <li key={service.key}>
+                          <Link to={service.path!}>{t(`pages.home.services.${service.key}.title`)}</Link>
+                        </li>
+                      ))
                   : null}
+                {section === "services" ? (
+                  <li>
+                    {t("pages.sitemap.lookupPages")}
+                    <ul>
+                      {billTypes.map((billType) => (
+                        <li key={billType.code}>
+                          <Link to={`/lookup/${billType.code}`}>{localized(billType, i18n.language)}</Link>
+                        </li>
+                      ))}
+                    </ul>
+                  </li>
+                ) : null}
               </ul>
             </div>
           ))}

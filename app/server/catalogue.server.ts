@@ -1,14 +1,20 @@
 import { asc, eq } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
-import type { BillCategory } from "~/domain/catalogue";
+import type { BillCategory, SubjectKind } from "~/domain/catalogue";
 import { isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
+import type { WriteOffCharset, WriteOffCheck, WriteOffRule } from "~/domain/write-off-number";
 import { schema, type Database } from "./db.server";
 
 export interface CatalogueBillType {
   code: string;
+  agencyCode: string;
   nameZh: string;
   nameEn: string;
   category: BillCategory;
+  subjectKind: SubjectKind;
+  writeOffRule: WriteOffRule;
+  writeOffHintZh: string;
+  writeOffHintEn: string;
   paymentTools: PaymentTool[];
 }
 
@@ -30,6 +36,13 @@ export async function listCatalogueByAgency(db: Database): Promise<CatalogueAgen
       nameZh: schema.billTypes.nameZh,
       nameEn: schema.billTypes.nameEn,
       category: schema.billTypes.category,
+      subjectKind: schema.billTypes.subjectKind,
+      writeOffPrefix: schema.billTypes.writeOffPrefix,
+      writeOffLength: schema.billTypes.writeOffLength,
+      writeOffCharset: schema.billTypes.writeOffCharset,
+      writeOffCheck: schema.billTypes.writeOffCheck,
+      writeOffHintZh: schema.billTypes.writeOffHintZh,
+      writeOffHintEn: schema.billTypes.writeOffHintEn,
       paymentTools: schema.billTypes.paymentTools,
     })
     .from(schema.billTypes)
@@ -46,9 +59,19 @@ export async function listCatalogueByAgency(db: Database): Promise<CatalogueAgen
     }
     agency.billTypes.push({
       code: row.code,
+      agencyCode: row.agencyCode,
       nameZh: row.nameZh,
       nameEn: row.nameEn,
       category: row.category as BillCategory,
+      subjectKind: row.subjectKind as SubjectKind,
+      writeOffRule: {
+        prefix: row.writeOffPrefix,
+        length: row.writeOffLength,
+        charset: row.writeOffCharset as WriteOffCharset,
+        check: row.writeOffCheck as WriteOffCheck,
+      },
+      writeOffHintZh: row.writeOffHintZh,
+      writeOffHintEn: row.writeOffHintEn,
       paymentTools: row.paymentTools.filter(isPaymentTool),
     });
   }
@@ -74,4 +97,16 @@ export async function getCatalogue(db: Database): Promise<CatalogueAgency[]> {
   const catalogue = await cache.fetch("catalogue");
   if (!catalogue) throw new Error("catalogue could not be loaded");
   return catalogue;
+}
+
+/** A bill type of the active catalogue, with its agency, or null for an unknown code. */
+export async function findBillType(
+  db: Database,
+  code: string,
+): Promise<{ billType: CatalogueBillType; agency: CatalogueAgency } | null> {
+  for (const agency of await getCatalogue(db)) {
+    const billType = agency.billTypes.find((candidate) => candidate.code === code);
+    if (billType) return { billType, agency };
+  }
+  return null;
 }

@@ -34,14 +34,37 @@ describe("configuration", () => {
     expect(message).not.toContain("hunter2");
   });
 
-  it("requires real secrets outside demo mode and refuses the public demo key", () => {
-    expect(problems({ DEMO_MODE: "false" })).toEqual(["PII_HMAC_KEY is required when DEMO_MODE=false"]);
-    const demoKey = parseEnv({}).PII_HMAC_KEY;
-    expect(problems({ DEMO_MODE: "false", PII_HMAC_KEY: demoKey })).toEqual([
-      "PII_HMAC_KEY must not be the public demo key when DEMO_MODE=false",
+  it("requires real secrets outside demo mode and refuses the public demo keys", () => {
+    expect(problems({ DEMO_MODE: "false" })).toEqual([
+      "PII_HMAC_KEY is required when DEMO_MODE=false",
+      "SESSION_SECRET is required when DEMO_MODE=false",
+      "CAPTCHA_SECRET is required when DEMO_MODE=false",
     ]);
-    const env = parseEnv({ DEMO_MODE: "false", PII_HMAC_KEY: "k".repeat(40) });
+    const demo = parseEnv({});
+    const real = { PII_HMAC_KEY: "p".repeat(40), SESSION_SECRET: "s".repeat(40), CAPTCHA_SECRET: "c".repeat(40) };
+    expect(problems({ DEMO_MODE: "false", ...real, SESSION_SECRET: demo.SESSION_SECRET })).toEqual([
+      "SESSION_SECRET must not be the public demo key when DEMO_MODE=false",
+    ]);
+    const env = parseEnv({ DEMO_MODE: "false", ...real });
     expect(env.SEED_DEMO_DATA).toBe(false);
+  });
+
+  it("reads rate limits as COUNT/SECONDS and agency link keys as JSON", () => {
+    expect(parseEnv({ RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: "3/60" }).RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS).toEqual({
+      limit: 3,
+      windowSeconds: 60,
+    });
+    expect(problems({ RATE_LIMIT_LOOKUPS_PER_ADDRESS: "ten" })).toEqual([
+      'RATE_LIMIT_LOOKUPS_PER_ADDRESS must be COUNT/SECONDS, for example 10/600 (got "ten")',
+    ]);
+    const keys = [{ id: "police-2026", agency: "police", secret: "x".repeat(32) }];
+    expect(parseEnv({ AGENCY_LINK_KEYS: JSON.stringify(keys) }).AGENCY_LINK_KEYS).toEqual(keys);
+    expect(problems({ AGENCY_LINK_KEYS: "{not json" })).toEqual([
+      'AGENCY_LINK_KEYS must be JSON: [{"id":"police-2026","agency":"police","secret":"…"}]',
+    ]);
+    const [weak] = problems({ AGENCY_LINK_KEYS: JSON.stringify([{ id: "police-2026", agency: "police", secret: "short" }]) });
+    expect(weak).toContain("key secrets must be at least 32 characters");
+    expect(weak).not.toContain("short");
   });
 
   it("reports every bad variable at once", () => {

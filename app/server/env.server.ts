@@ -16,7 +16,43 @@ const booleanFlag = z
 // Development-only keys: public in this repository, so refused outside demo mode.
 const DEMO_SECRETS = {
   PII_HMAC_KEY: "demo-only-pii-hmac-key-do-not-use-in-production-0001",
+  SESSION_SECRET: "demo-only-session-secret-do-not-use-in-production-01",
+  CAPTCHA_SECRET: "demo-only-captcha-secret-do-not-use-in-production-01",
 } as const;
+
+/** Master secret of the demo agencies' QR-link keys (`<agency>-demo`); demo mode only. */
+export const DEMO_LINK_KEY_MASTER = "demo-only-agency-link-master-do-not-use-in-production";
+
+/** "10/600": at most 10 in any 600-second window. */
+const rateLimit = z
+  .string()
+  .regex(/^\d+\/\d+$/, "must be COUNT/SECONDS, for example 10/600")
+  .transform((value) => {
+    const [limit, windowSeconds] = value.split("/").map(Number) as [number, number];
+    return { limit, windowSeconds };
+  })
+  .refine((rule) => rule.limit >= 1 && rule.windowSeconds >= 1, "must have a count and a window of at least 1");
+
+const agencyLinkKeys = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: 'must be JSON: [{"id":"police-2026","agency":"police","secret":"…"}]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.array(
+      z.object({
+        id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,40}$/, "key ids are lower-case letters, digits and dashes"),
+        agency: z.string().min(1),
+        secret: z.string().min(32, "key secrets must be at least 32 characters"),
+      }),
+      { error: 'must be a JSON array of {"id","agency","secret"}' },
+    ),
+  );
 
 const schema = z
   .object({
@@ -60,6 +96,12 @@ const schema = z
       .min(0, "must be 0 or more")
       .default(0),
     PII_HMAC_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+    SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    CAPTCHA_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    AGENCY_LINK_KEYS: agencyLinkKeys.optional(),
+    RATE_LIMIT_LOOKUPS_PER_ADDRESS: rateLimit.default({ limit: 60, windowSeconds: 600 }),
+    RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: rateLimit.default({ limit: 10, windowSeconds: 600 }),
+    RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER: rateLimit.default({ limit: 5, windowSeconds: 900 }),
     SHUTDOWN_TIMEOUT_MS: z.coerce
       .number({ error: "must be a number of milliseconds" })
       .int("must be a whole number")
@@ -79,6 +121,9 @@ const schema = z
   .transform((env) => ({
     ...env,
     PII_HMAC_KEY: env.PII_HMAC_KEY ?? DEMO_SECRETS.PII_HMAC_KEY,
+    SESSION_SECRET: env.SESSION_SECRET ?? DEMO_SECRETS.SESSION_SECRET,
+    CAPTCHA_SECRET: env.CAPTCHA_SECRET ?? DEMO_SECRETS.CAPTCHA_SECRET,
+    AGENCY_LINK_KEYS: env.AGENCY_LINK_KEYS ?? [],
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? env.DEMO_MODE,
     isProduction: env.NODE_ENV === "production",
     publicUrlIsHttps: env.PUBLIC_URL.startsWith("https://"),

@@ -18,6 +18,8 @@ declare module "@remix-run/node" {
     requestId: string;
     cspNonce: string;
     logger: Logger;
+    /** The client's address, as far as TRUST_PROXY allows us to believe proxies. */
+    clientAddress: string;
   }
 }
 
@@ -96,7 +98,10 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split("?")[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      // A wrong captcha or an unknown number is a normal answer (4xx: info); being rate
+      // limited may be an attack (warn); 5xx is ours (error).
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? "error" : res.statusCode === 429 ? "warn" : "info",
       autoLogging: { ignore: (req) => req.url?.startsWith("/build/") === true || req.url === "/healthz" },
     }),
   );
@@ -172,6 +177,7 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
         requestId: String(req.id),
         cspNonce: res.locals.cspNonce as string,
         logger: req.log,
+        clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
       }),
     }),
   );

@@ -1,0 +1,107 @@
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { agencyLinkKeyFinder, billLinkQr, createBillLink } from "./agency/bill-links.server";
+import { CAPTCHA_AUDIO_DIR } from "./server/captcha.server";
+import { ConfigurationError, DEMO_LINK_KEY_MASTER, getEnv } from "./server/env.server";
+
+/**
+ * `node cli.js <command>`: tools for agencies and maintainers, built into the
+ * same bundle as the server so they share its configuration.
+ */
+
+const USAGE = `Usage:
+  node cli.js bill-link --bill-type <code> --number <write-off number> --expires <YYYY-MM-DD> --key <key id>
+                        [--qr <file.svg|file.png>] [--base-url <url>]
+      Prints the signed link for a paper bill's QR code; with --qr also writes the QR image.
+      The key comes from AGENCY_LINK_KEYS (in demo mode also <agency>-demo, e.g. police-demo).
+  node cli.js captcha-audio
+      Regenerates the spoken digits of the audio captcha (needs espeak-ng and sox).`;
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "bill-link":
+        return await billLinkCommand(rest);
+      case "captcha-audio":
+        return await captchaAudioCommand();
+      default:
+        console.error(USAGE);
+        return command === undefined || command === "--help" ? 0 : 2;
+    }
+  } catch (error) {
+    console.error(error instanceof ConfigurationError || error instanceof UsageError ? error.message : error);
+    return 1;
+  }
+}
+
+class UsageError extends Error {}
+
+async function billLinkCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      "bill-type": { type: "string" },
+      number: { type: "string" },
+      expires: { type: "string" },
+      key: { type: "string" },
+      qr: { type: "string" },
+      "base-url": { type: "string" },
+    },
+  });
+  const env = getEnv();
+  const missing = ["bill-type", "number", "expires", "key"].filter((name) => !values[name as keyof typeof values]);
+  if (missing.length > 0) throw new UsageError(`Missing ${missing.map((m) => `--${m}`).join(", ")}\n\n${USAGE}`);
+  const expiresAt = new Date(/^\d{4}-\d{2}-\d{2}$/.test(values.expires!) ? `${values.expires}T23:59:59+08:00` : values.expires!);
+  if (Number.isNaN(expiresAt.getTime())) throw new UsageError(`--expires must be a date like 2027-03-31 (got "${values.expires}")`);
+  const key = agencyLinkKeyFinder(env.AGENCY_LINK_KEYS, env.DEMO_MODE ? DEMO_LINK_KEY_MASTER : null)(values.key!);
+  if (!key) throw new UsageError(`Unknown key "${values.key}": configure it in AGENCY_LINK_KEYS.`);
+
+  const url = createBillLink(values["base-url"] ?? env.PUBLIC_URL, key, {
+    billTypeCode: values["bill-type"]!,
+    writeOffNumber: values.number!,
+    expiresAt,
+  });
+  console.log(url);
+  if (values.qr) {
+    const format = values.qr.endsWith(".png") ? "png" : "svg";
+    await writeFile(values.qr, await billLinkQr(url, format));
+    console.error(`QR code written to ${values.qr}`);
+  }
+  return 0;
+}
+
+const SPOKEN_DIGITS = {
+  "zh-TW": { voice: "cmn", speed: "120", words: [..."零一二三四五六七八九"] },
+  en: { voice: "en-us", speed: "130", words: ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"] },
+};
+
+function run(program: string, args: string[]): void {
+  const result = spawnSync(program, args, { stdio: ["ignore", "ignore", "pipe"] });
+  if (result.error || result.status !== 0) {
+    throw new UsageError(`${program} failed (${result.error?.message ?? result.stderr.toString().trim()}): install espeak-ng and sox`);
+  }
+}
+
+async function captchaAudioCommand(): Promise<number> {
+  const work = await mkdtemp(path.join(tmpdir(), "captcha-audio-"));
+  try {
+    for (const [locale, { voice, speed, words }] of Object.entries(SPOKEN_DIGITS)) {
+      await mkdir(path.join(CAPTCHA_AUDIO_DIR, locale), { recursive: true });
+      for (const [digit, word] of words.entries()) {
+        const raw = path.join(work, `${locale}-${digit}.wav`);
+        run("espeak-ng", ["-v", voice, "-s", speed, "-w", raw, word]);
+        // 16 kHz mono 16-bit, silence trimmed at both ends, a little headroom.
+        run("sox", [raw, "-b", "16", "-c", "1", path.join(CAPTCHA_AUDIO_DIR, locale, `${digit}.wav`), "gain", "-1", "rate", "16k",
+          "silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%", "reverse"]);
+      }
+    }
+    console.log(`Spoken digits written to ${path.relative(process.cwd(), CAPTCHA_AUDIO_DIR)}/`);
+    return 0;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

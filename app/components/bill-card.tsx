@@ -1,0 +1,72 @@
+import { useTranslation } from "react-i18next";
+import { formatDate, formatDateTime, formatMoney } from "~/domain/format";
+import { localized } from "~/i18n";
+import type { BillView } from "~/server/bills.server";
+
+/** One bill as the public may see it; optionally with a checkbox to pay it. */
+export function BillCard({ bill, selectable, headingLevel = 2 }: { bill: BillView; selectable?: boolean; headingLevel?: 2 | 3 }) {
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language;
+  const Heading = headingLevel === 2 ? "h2" : "h3";
+  const headingId = `bill-${bill.id}-heading`;
+  const payable = bill.status === "unpaid" || bill.status === "overdue";
+  const billType = localized({ nameZh: bill.billTypeNameZh, nameEn: bill.billTypeNameEn }, locale);
+
+  return (
+    <article className={`bill-card bill-card-${bill.status}`} aria-labelledby={headingId}>
+      <Heading id={headingId}>
+        {billType}
+        <span className={`status-tag status-${bill.status}`}>{t(`bill.status.${bill.status}`)}</span>
+      </Heading>
+      <dl className="bill-details">
+        <div>
+          <dt>{t("bill.agency")}</dt>
+          <dd>{localized({ nameZh: bill.agencyNameZh, nameEn: bill.agencyNameEn }, locale)}</dd>
+        </div>
+        <div>
+          <dt>{t("bill.writeOffNumber")}</dt>
+          <dd className="identifier">{bill.writeOffNumber}</dd>
+        </div>
+        <div>
+          <dt>{t("bill.payer")}</dt>
+          <dd>{bill.payerNameMasked}</dd>
+        </div>
+        <div>
+          <dt>{t(`bill.subject.${bill.subjectKind}`)}</dt>
+          <dd className="identifier">{bill.subjectMasked}</dd>
+        </div>
+        <div>
+          <dt>{t("bill.amount")}</dt>
+          <dd className="amount">{formatMoney(bill.amount, locale)}</dd>
+        </div>
+        <div>
+          <dt>{t("bill.dueDate")}</dt>
+          <dd>
+            {formatDate(bill.dueDate, locale)}
+            {bill.status === "overdue" ? <strong className="overdue-note"> {t("bill.overdueNote")}</strong> : null}
+          </dd>
+        </div>
+        {bill.paidAt ? (
+          <div>
+            <dt>{t("bill.paidAt")}</dt>
+            <dd>{formatDateTime(bill.paidAt, locale)}</dd>
+          </div>
+        ) : null}
+        {bill.paidChannel ? (
+          <div>
+            <dt>{t("bill.paidChannel")}</dt>
+            <dd>{t(`bill.channel.${bill.paidChannel}`)}</dd>
+          </div>
+        ) : null}
+      </dl>
+      {bill.status === "cancelled" ? <p>{t("bill.cancelledNote")}</p> : null}
+      {bill.status === "written_off" ? <p>{t("bill.writtenOffNote")}</p> : null}
+      {selectable && payable ? (
+        <div className="checkbox">
+          <input type="checkbox" id={`select-${bill.id}`} name="bill" value={bill.id} defaultChecked />
+          <label htmlFor={`select-${bill.id}`}>{t("bill.select", { billType, amount: formatMoney(bill.amount, locale) })}</label>
+        </div>
+      ) : null}
+    </article>
+  );
+}

@@ -1,0 +1,54 @@
+import { json, type LoaderFunctionArgs } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { BillCard } from "~/components/bill-card";
+import type { RouteHandle } from "~/route-handle";
+import { billsByIds } from "~/server/bills.server";
+import { getDb } from "~/server/db.server";
+import { getVisitorSession, grantedBillIds } from "~/server/session.server";
+
+export const handle: RouteHandle = { pageTitle: (t) => t("bills.title") };
+
+/** The bills this browser has looked up (or opened from a QR link) in the last half hour. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const session = await getVisitorSession(request);
+  const bills = await billsByIds(getDb(), grantedBillIds(session));
+  return json({ bills }, { headers: { "Cache-Control": "no-store" } });
+}
+
+export default function Bills() {
+  const { bills } = useLoaderData<typeof loader>();
+  const { t } = useTranslation();
+  const payable = bills.some((bill) => bill.status === "unpaid" || bill.status === "overdue");
+
+  if (bills.length === 0) {
+    return (
+      <>
+        <h1>{t("bills.title")}</h1>
+        <p>{t("bills.empty")}</p>
+        <p>
+          <Link to="/lookup">{t("bills.lookUpAnother")}</Link>
+        </p>
+      </>
+    );
+  }
+  return (
+    <>
+      <h1>{t("bills.title")}</h1>
+      <p className="lead">{t("bills.intro")}</p>
+      <form method="get" action="/pay" className="bill-list">
+        {bills.map((bill) => (
+          <BillCard key={bill.id} bill={bill} selectable />
+        ))}
+        {payable ? (
+          <button type="submit" className="button">
+            {t("bills.pay")}
+          </button>
+        ) : null}
+      </form>
+      <p>
+        <Link to="/lookup">{t("bills.lookUpAnother")}</Link>
+      </p>
+    </>
+  );
+}

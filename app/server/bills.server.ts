@@ -1,0 +1,99 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { displayStatus, type BillDisplayStatus, type PaymentChannel, type SubjectKind } from "~/domain/catalogue";
+import { taipeiDate } from "~/domain/dates";
+import { maskPersonName, maskSubject } from "~/domain/masking";
+import { schema, type Database } from "./db.server";
+
+/**
+ * A bill as the public may see it: personal data masked on the server, so the
+ * full name or number never reaches a browser that found the bill by number.
+ */
+export interface BillView {
+  id: string;
+  billTypeCode: string;
+  billTypeNameZh: string;
+  billTypeNameEn: string;
+  agencyNameZh: string;
+  agencyNameEn: string;
+  writeOffNumber: string;
+  payerNameMasked: string;
+  subjectKind: SubjectKind;
+  subjectMasked: string;
+  amount: number;
+  dueDate: string;
+  status: BillDisplayStatus;
+  paidAt: string | null;
+  paidChannel: PaymentChannel | null;
+}
+
+const billColumns = {
+  id: schema.bills.id,
+  billTypeCode: schema.bills.billTypeCode,
+  billTypeNameZh: schema.billTypes.nameZh,
+  billTypeNameEn: schema.billTypes.nameEn,
+  agencyNameZh: schema.agencies.nameZh,
+  agencyNameEn: schema.agencies.nameEn,
+  writeOffNumber: schema.bills.writeOffNumber,
+  payerName: schema.bills.payerName,
+  subjectKind: schema.billTypes.subjectKind,
+  subject: schema.bills.subject,
+  amount: schema.bills.amount,
+  dueDate: schema.bills.dueDate,
+  status: schema.bills.status,
+  paidAt: schema.bills.paidAt,
+  paidChannel: schema.bills.paidChannel,
+};
+
+type BillRow = Awaited<ReturnType<typeof selectBills>>[number];
+
+export function toBillView(row: BillRow, today: string): BillView {
+  const subjectKind = row.subjectKind as SubjectKind;
+  return {
+    id: row.id,
+    billTypeCode: row.billTypeCode,
+    billTypeNameZh: row.billTypeNameZh,
+    billTypeNameEn: row.billTypeNameEn,
+    agencyNameZh: row.agencyNameZh,
+    agencyNameEn: row.agencyNameEn,
+    writeOffNumber: row.writeOffNumber,
+    payerNameMasked: maskPersonName(row.payerName),
+    subjectKind,
+    subjectMasked: maskSubject(row.subject, subjectKind),
+    amount: row.amount,
+    dueDate: row.dueDate,
+    status: displayStatus(row.status as Parameters<typeof displayStatus>[0], row.dueDate, today),
+    paidAt: row.paidAt ? row.paidAt.toISOString() : null,
+    paidChannel: row.paidChannel as PaymentChannel | null,
+  };
+}
+
+function selectBills(db: Database) {
+  return db
+    .select(billColumns)
+    .from(schema.bills)
+    .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
+    .innerJoin(schema.agencies, eq(schema.billTypes.agencyCode, schema.agencies.code));
+}
+
+/** The bill with this normalized write-off number under this bill type, if any. */
+export async function findBill(
+  db: Database,
+  billTypeCode: string,
+  writeOffNumber: string,
+  now = new Date(),
+): Promise<BillView | null> {
+  const [row] = await selectBills(db).where(
+    and(eq(schema.bills.billTypeCode, billTypeCode), eq(schema.bills.writeOffNumber, writeOffNumber)),
+  );
+  return row ? toBillView(row, taipeiDate(now)) : null;
+}
+
+/** Bills by id, in the order of the ids given; unknown ids are left out. */
+export async function billsByIds(db: Database, ids: readonly string[], now = new Date()): Promise<BillView[]> {
+  const valid = ids.filter((id) => /^[0-9a-f-]{36}$/.test(id));
+  if (valid.length === 0) return [];
+  const rows = await selectBills(db).where(inArray(schema.bills.id, valid));
+  const today = taipeiDate(now);
+  const byId = new Map(rows.map((row) => [row.id, toBillView(row, today)]));
+  return valid.flatMap((id) => byId.get(id) ?? []);
+}

@@ -1,0 +1,149 @@
+import type { Logger } from "pino";
+import { agencyLinkKeyFinder, verifyBillLink, type BillLinkCheck } from "~/agency/bill-links.server";
+import { maskIdentifier } from "~/domain/masking";
+import { validateWriteOffNumber, type WriteOffProblem } from "~/domain/write-off-number";
+import { findBill, type BillView } from "./bills.server";
+import { checkCaptcha, type CaptchaCheck } from "./captcha.server";
+import { findBillType, type CatalogueBillType } from "./catalogue.server";
+import type { Database } from "./db.server";
+import { DEMO_LINK_KEY_MASTER, type Env } from "./env.server";
+import { hitRateLimit, peekRateLimit, type RateLimitRule } from "./rate-limit.server";
+
+/**
+ * Looking up a bill by write-off number (線上查繳). The order matters: the
+ * number's own rule first (no database work for a typo), then the rate limits,
+ * then the captcha, then the database. Every outcome is logged with the
+ * request id; the number only masked.
+ */
+
+export type LookupOutcome =
+  | { kind: "found"; bill: BillView }
+  | { kind: "invalid_number"; problem: WriteOffProblem }
+  | { kind: "captcha"; check: Exclude<CaptchaCheck, "ok"> | "empty" }
+  | { kind: "not_found" }
+  | { kind: "rate_limited"; retryAfterSeconds: number };
+
+export interface LookupContext {
+  env: Env;
+  clientAddress: string;
+  sessionId: string;
+  logger: Logger;
+}
+
+function rules(env: Env): Record<"lookups" | "failuresPerAddress" | "failuresPerNumber", RateLimitRule> {
+  return {
+    lookups: { name: "lookup:address", ...env.RATE_LIMIT_LOOKUPS_PER_ADDRESS },
+    failuresPerAddress: { name: "lookup-failure:address", ...env.RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS },
+    failuresPerNumber: { name: "lookup-failure:number", ...env.RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER },
+  };
+}
+
+const maskedNumber = (number: string) => maskIdentifier(number, 2, 3);
+
+type LookupInput = { billType: CatalogueBillType; writeOffNumber: string; captchaToken: string; captchaAnswer: string };
+
+export async function lookUpBill(db: Database, context: LookupContext, input: LookupInput, now = new Date()): Promise<LookupOutcome> {
+  const number = validateWriteOffNumber(input.writeOffNumber, input.billType.writeOffRule);
+  const outcome: LookupOutcome = number.ok
+    ? await checkAndFind(db, context, input, number.value, now)
+    : { kind: "invalid_number", problem: number.problem };
+  context.logger.info(
+    {
+      billType: input.billType.code,
+      writeOffNumber: number.ok ? maskedNumber(number.value) : "(invalid)",
+      outcome: outcome.kind === "captcha" ? `captcha_${outcome.check}` : outcome.kind,
+    },
+    "bill look-up",
+  );
+  return outcome;
+}
+
+async function checkAndFind(
+  db: Database,
+  context: LookupContext,
+  input: LookupInput,
+  writeOffNumber: string,
+  now: Date,
+): Promise<LookupOutcome> {
+  const limits = rules(context.env);
+  const numberKey = `${input.billType.code}:${writeOffNumber}`;
+  const [addressFailures, numberFailures, attempts] = await Promise.all([
+    peekRateLimit(db, limits.failuresPerAddress, context.clientAddress, now),
+    peekRateLimit(db, limits.failuresPerNumber, numberKey, now),
+    hitRateLimit(db, limits.lookups, context.clientAddress, now),
+  ]);
+  const blocked = [addressFailures, numberFailures, attempts].filter((state) => !state.allowed);
+  if (blocked.length > 0) {
+    return { kind: "rate_limited", retryAfterSeconds: Math.max(...blocked.map((state) => state.retryAfterSeconds)) };
+  }
+
+  const recordFailure = () =>
+    Promise.all([
+      hitRateLimit(db, limits.failuresPerAddress, context.clientAddress, now),
+      hitRateLimit(db, limits.failuresPerNumber, numberKey, now),
+    ]);
+
+  if (input.captchaAnswer.trim() === "") return { kind: "captcha", check: "empty" };
+  const check = await checkCaptcha(
+    db,
+    context.env.CAPTCHA_SECRET,
+    { token: input.captchaToken, answer: input.captchaAnswer, sessionId: context.sessionId },
+    now,
+  );
+  if (check !== "ok") {
+    await recordFailure();
+    return { kind: "captcha", check };
+  }
+
+  const bill = await findBill(db, input.billType.code, writeOffNumber, now);
+  if (!bill) {
+    await recordFailure();
+    return { kind: "not_found" };
+  }
+  return { kind: "found", bill };
+}
+
+export type BillLinkOutcome =
+  | { kind: "found"; bill: BillView }
+  | {
+      kind: "refused";
+      reason: Exclude<BillLinkCheck, { ok: true }>["reason"] | "not_found";
+      billType: CatalogueBillType | null;
+      writeOffNumber: string | null;
+    };
+
+/** Opens the bill of an agency's signed QR link; never the bill when anything is wrong. */
+export async function openBillLink(
+  db: Database,
+  context: { env: Env; logger: Logger },
+  query: URLSearchParams,
+  now = new Date(),
+): Promise<BillLinkOutcome> {
+  const findKey = agencyLinkKeyFinder(context.env.AGENCY_LINK_KEYS, context.env.DEMO_MODE ? DEMO_LINK_KEY_MASTER : null);
+  const check = verifyBillLink(query, findKey, now);
+  const code = check.billTypeCode;
+  const found = code ? await findBillType(db, code) : null;
+  const billType = found?.billType ?? null;
+
+  let outcome: BillLinkOutcome;
+  if (!check.ok) {
+    outcome = { kind: "refused", reason: check.reason, billType, writeOffNumber: check.writeOffNumber ?? null };
+  } else if (!billType || billType.agencyCode !== check.key.agency) {
+    // A genuine key of one agency cannot open another agency's bills.
+    outcome = { kind: "refused", reason: "tampered", billType, writeOffNumber: check.writeOffNumber };
+  } else {
+    const bill = await findBill(db, billType.code, check.writeOffNumber, now);
+    outcome = bill
+      ? { kind: "found", bill }
+      : { kind: "refused", reason: "not_found", billType, writeOffNumber: check.writeOffNumber };
+  }
+  context.logger.info(
+    {
+      billType: code ?? "(none)",
+      keyId: query.get("k") ?? "(none)",
+      outcome: outcome.kind === "found" ? "found" : outcome.reason,
+    },
+    "bill link opened",
+  );
+  return outcome;
+}
