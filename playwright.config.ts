@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
+import { CAMERA_FILES } from "./e2e/support/camera-fixtures";
 
 /**
  * End-to-end tests against the production build, in the machine's own
@@ -30,8 +31,28 @@ export const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
+/** A Chromium whose camera plays a video (written by the global set-up). */
+function fakeCamera(video: string | null, granted: boolean) {
+  return {
+    ...devices["Desktop Chrome"],
+    locale: "zh-TW",
+    permissions: granted ? ["camera"] : [],
+    launchOptions: {
+      executablePath: chromiumPath(),
+      args: [
+        ...CHROMIUM_ARGS,
+        "--use-fake-device-for-media-stream",
+        // Without it, a camera request is answered by the (denied) permission state.
+        ...(granted ? ["--use-fake-ui-for-media-stream"] : []),
+        ...(video ? [`--use-file-for-fake-video-capture=${video}`] : []),
+      ],
+    },
+  };
+}
+
 export default defineConfig({
   testDir: "e2e",
+  globalSetup: "./e2e/support/global-setup.ts",
   fullyParallel: true,
   forbidOnly: true,
   retries: 0,
@@ -49,12 +70,17 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
+      testIgnore: /camera-.*\.spec\.ts/,
       use: {
         ...devices["Desktop Chrome"],
         locale: "zh-TW",
         launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
       },
     },
+    // One project per camera video: the video is a launch argument.
+    { name: "camera-bill", testMatch: /camera-bill\.spec\.ts/, use: fakeCamera(CAMERA_FILES.billVideo, true) },
+    { name: "camera-qr", testMatch: /camera-qr\.spec\.ts/, use: fakeCamera(CAMERA_FILES.qrVideo, true) },
+    { name: "camera-refused", testMatch: /camera-refused\.spec\.ts/, use: fakeCamera(null, false) },
   ],
   webServer: {
     command: "npm run build --silent && node e2e/support/serve.mjs",

@@ -11,6 +11,7 @@ export interface SitePage {
   /** i18n key of the page's name. */
   labelKey:
     | "lookup.chooseTitle"
+    | "scan.title"
     | "bills.title"
     | "nav.home"
     | "nav.guide"
@@ -25,6 +26,7 @@ export interface SitePage {
 export const SITE_PAGES: readonly SitePage[] = [
   { path: "/", labelKey: "nav.home", section: "services" },
   { path: "/lookup", labelKey: "lookup.chooseTitle", section: "services" },
+  { path: "/scan", labelKey: "scan.title", section: "services" },
   { path: "/bills", labelKey: "bills.title", section: "services" },
   { path: "/guide", labelKey: "nav.guide", section: "help" },
   { path: "/faq", labelKey: "nav.faq", section: "help" },
@@ -39,12 +41,12 @@ export type ServiceKey = "lookup" | "scan" | "member" | "records";
 
 export const SERVICES: ReadonlyArray<{ key: ServiceKey; path?: string }> = [
   { key: "lookup", path: "/lookup" },
-  { key: "scan" },
+  { key: "scan", path: "/scan" },
   { key: "member" },
   { key: "records" },
 ];
 
-export const HEADER_NAV = ["/", "/lookup", "/guide", "/faq", "/anti-fraud", "/contact"] as const;
+export const HEADER_NAV = ["/", "/lookup", "/scan", "/guide", "/faq", "/anti-fraud", "/contact"] as const;
 export const FOOTER_NAV = ["/sitemap", "/accessibility", "/contact"] as const;
 
 export function pageAt(path: string): SitePage {

@@ -2,8 +2,9 @@
 // loads it with autocannon, and compares each scenario with a bare Node
 // baseline measured in the same run. Writes bench/results/<scenario>.json
 // and bench/results/summary.json. Never part of `npm test`.
-import { execFileSync, fork, spawn } from "node:child_process";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { execFileSync, fork, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -166,6 +167,24 @@ for (const scenario of scenarios) {
       (scenario.baseline ? `  | vs bare Node ×${ratio.throughputVsBaseline} (p99 ×${ratio.p99VsBaseline})` : "") +
       (unexpected ? `  | ${unexpected} errors` : ""),
   );
+}
+// Scanning needs a browser with a fake camera; skipped (with a note) where Chromium is missing.
+if (!only || only.startsWith("scan")) {
+  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (existsSync(chromium)) {
+    console.log("\nscanning (Chromium, fake camera):");
+    await rm(path.join(resultsDir, "scan-camera.json"), { force: true });
+    const scan = spawnSync("npx", ["playwright", "test", "--config", "bench/scan.config.ts"], {
+      cwd: root,
+      env: { ...process.env, BENCH_PORTAL_URL: portalUrl },
+      encoding: "utf8",
+    });
+    const lines = `${scan.stdout}`.split("\n").filter((line) => /camera start|decoding/.test(line));
+    console.log(lines.map((line) => `  ${line.trim()}`).join("\n") || `  failed:\n${scan.stdout}${scan.stderr}`);
+    summary.scanning = JSON.parse(await readFile(path.join(resultsDir, "scan-camera.json"), "utf8").catch(() => "null"));
+  } else {
+    console.log(`\nscanning skipped: no Chromium at ${chromium}`);
+  }
 }
 await writeFile(path.join(resultsDir, "summary.json"), JSON.stringify(summary, null, 2));
 await rm(recordingFile, { force: true });

@@ -137,6 +137,23 @@ export function TextField({
   );
 }
 
+/**
+ * A field for a code printed on a bill (write-off number, barcode text): no
+ * autocomplete or spelling help, capitals on phone keyboards, monospaced.
+ */
+export function IdentifierField(props: Omit<InputProps, "type" | "autoComplete" | "autoCapitalize" | "spellCheck" | "className">) {
+  return (
+    <TextField
+      maxLength={40}
+      {...props}
+      autoComplete="off"
+      autoCapitalize="characters"
+      spellCheck={false}
+      className="input-identifier"
+    />
+  );
+}
+
 export function TextAreaField({
   name,
   defaultValue,

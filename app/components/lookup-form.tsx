@@ -1,7 +1,7 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { localized } from "~/i18n";
-import { TextField } from "./forms";
+import { IdentifierField, TextField } from "./forms";
 
 export interface LookupFormBillType {
   code: string;
@@ -39,18 +39,13 @@ export function LookupForm({ billType, captchaToken, values, errors }: LookupFor
     <Form method="post" action={`/lookup/${billType.code}`} noValidate className="lookup-form">
       {/* The first submit button is the one Enter presses: make it "Look up", not "New image". */}
       <button type="submit" name="intent" value="lookup" hidden tabIndex={-1} aria-hidden="true" />
-      <TextField
+      <IdentifierField
         id={LOOKUP_FIELD_IDS.writeOffNumber}
         name="writeOffNumber"
         label={t("lookup.fields.writeOffNumber")}
         hint={`${hint} ${t("lookup.fields.writeOffNumberTolerance")}`}
         defaultValue={values?.writeOffNumber}
         error={errors?.writeOffNumber}
-        autoComplete="off"
-        autoCapitalize="characters"
-        spellCheck={false}
-        maxLength={40}
-        className="input-identifier"
         required
       />
       <fieldset className="captcha" aria-describedby="captcha-purpose">

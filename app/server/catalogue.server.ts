@@ -12,6 +12,8 @@ export interface CatalogueBillType {
   nameEn: string;
   category: BillCategory;
   subjectKind: SubjectKind;
+  /** 代收項目代碼 of the convenience-store barcode. */
+  collectionItemCode: string;
   writeOffRule: WriteOffRule;
   writeOffHintZh: string;
   writeOffHintEn: string;
@@ -37,6 +39,7 @@ export async function listCatalogueByAgency(db: Database): Promise<CatalogueAgen
       nameEn: schema.billTypes.nameEn,
       category: schema.billTypes.category,
       subjectKind: schema.billTypes.subjectKind,
+      collectionItemCode: schema.billTypes.collectionItemCode,
       writeOffPrefix: schema.billTypes.writeOffPrefix,
       writeOffLength: schema.billTypes.writeOffLength,
       writeOffCharset: schema.billTypes.writeOffCharset,
@@ -64,6 +67,7 @@ export async function listCatalogueByAgency(db: Database): Promise<CatalogueAgen
       nameEn: row.nameEn,
       category: row.category as BillCategory,
       subjectKind: row.subjectKind as SubjectKind,
+      collectionItemCode: row.collectionItemCode,
       writeOffRule: {
         prefix: row.writeOffPrefix,
         length: row.writeOffLength,
@@ -99,14 +103,22 @@ export async function getCatalogue(db: Database): Promise<CatalogueAgency[]> {
   return catalogue;
 }
 
-/** A bill type of the active catalogue, with its agency, or null for an unknown code. */
-export async function findBillType(
-  db: Database,
-  code: string,
-): Promise<{ billType: CatalogueBillType; agency: CatalogueAgency } | null> {
+type Found = { billType: CatalogueBillType; agency: CatalogueAgency } | null;
+
+async function findInCatalogue(db: Database, match: (billType: CatalogueBillType) => boolean): Promise<Found> {
   for (const agency of await getCatalogue(db)) {
-    const billType = agency.billTypes.find((candidate) => candidate.code === code);
+    const billType = agency.billTypes.find(match);
     if (billType) return { billType, agency };
   }
   return null;
+}
+
+/** A bill type of the active catalogue, with its agency, or null for an unknown code. */
+export function findBillType(db: Database, code: string): Promise<Found> {
+  return findInCatalogue(db, (billType) => billType.code === code);
+}
+
+/** The bill type whose convenience-store barcodes carry this collection-item code. */
+export function findBillTypeByCollectionCode(db: Database, collectionItemCode: string): Promise<Found> {
+  return findInCatalogue(db, (billType) => billType.collectionItemCode === collectionItemCode);
 }

@@ -38,7 +38,36 @@ function rules(env: Env): Record<"lookups" | "failuresPerAddress" | "failuresPer
   };
 }
 
-const maskedNumber = (number: string) => maskIdentifier(number, 2, 3);
+/**
+ * The limits every way of finding a bill without a signature shares (typing
+ * the number with a captcha, scanning or typing the barcodes): one budget per
+ * client address and per bill number, whichever way is used.
+ */
+export function billFindingLimits(db: Database, env: Env, clientAddress: string) {
+  const limits = rules(env);
+  const numberKey = (billTypeCode: string, writeOffNumber: string) => `${billTypeCode}:${writeOffNumber}`;
+  return {
+    /** Counts an attempt; the seconds to wait when any limit is reached, else null. */
+    async admit(billTypeCode: string, writeOffNumber: string, now: Date): Promise<number | null> {
+      const states = await Promise.all([
+        peekRateLimit(db, limits.failuresPerAddress, clientAddress, now),
+        peekRateLimit(db, limits.failuresPerNumber, numberKey(billTypeCode, writeOffNumber), now),
+        hitRateLimit(db, limits.lookups, clientAddress, now),
+      ]);
+      const blocked = states.filter((state) => !state.allowed);
+      return blocked.length > 0 ? Math.max(...blocked.map((state) => state.retryAfterSeconds)) : null;
+    },
+    async recordFailure(billTypeCode: string, writeOffNumber: string, now: Date): Promise<void> {
+      await Promise.all([
+        hitRateLimit(db, limits.failuresPerAddress, clientAddress, now),
+        hitRateLimit(db, limits.failuresPerNumber, numberKey(billTypeCode, writeOffNumber), now),
+      ]);
+    },
+  };
+}
+
+/** How write-off numbers appear in logs. */
+export const maskedNumber = (number: string) => maskIdentifier(number, 2, 3);
 
 type LookupInput = { billType: CatalogueBillType; writeOffNumber: string; captchaToken: string; captchaAnswer: string };
 
@@ -65,23 +94,10 @@ async function checkAndFind(
   writeOffNumber: string,
   now: Date,
 ): Promise<LookupOutcome> {
-  const limits = rules(context.env);
-  const numberKey = `${input.billType.code}:${writeOffNumber}`;
-  const [addressFailures, numberFailures, attempts] = await Promise.all([
-    peekRateLimit(db, limits.failuresPerAddress, context.clientAddress, now),
-    peekRateLimit(db, limits.failuresPerNumber, numberKey, now),
-    hitRateLimit(db, limits.lookups, context.clientAddress, now),
-  ]);
-  const blocked = [addressFailures, numberFailures, attempts].filter((state) => !state.allowed);
-  if (blocked.length > 0) {
-    return { kind: "rate_limited", retryAfterSeconds: Math.max(...blocked.map((state) => state.retryAfterSeconds)) };
-  }
-
-  const recordFailure = () =>
-    Promise.all([
-      hitRateLimit(db, limits.failuresPerAddress, context.clientAddress, now),
-      hitRateLimit(db, limits.failuresPerNumber, numberKey, now),
-    ]);
+  const limits = billFindingLimits(db, context.env, context.clientAddress);
+  const code = input.billType.code;
+  const retryAfterSeconds = await limits.admit(code, writeOffNumber, now);
+  if (retryAfterSeconds !== null) return { kind: "rate_limited", retryAfterSeconds };
 
   if (input.captchaAnswer.trim() === "") return { kind: "captcha", check: "empty" };
   const check = await checkCaptcha(
@@ -91,13 +107,13 @@ async function checkAndFind(
     now,
   );
   if (check !== "ok") {
-    await recordFailure();
+    await limits.recordFailure(code, writeOffNumber, now);
     return { kind: "captcha", check };
   }
 
-  const bill = await findBill(db, input.billType.code, writeOffNumber, now);
+  const bill = await findBill(db, code, writeOffNumber, now);
   if (!bill) {
-    await recordFailure();
+    await limits.recordFailure(code, writeOffNumber, now);
     return { kind: "not_found" };
   }
   return { kind: "found", bill };

@@ -1,0 +1,30 @@
+import { defineConfig } from "@playwright/test";
+import { CHROMIUM_ARGS } from "../playwright.config";
+import { CAMERA_FILES } from "../e2e/support/camera-fixtures";
+
+/**
+ * The scanning benchmark (run by `npm run bench`, against the bench server
+ * at BENCH_PORTAL_URL): Chromium with a fake camera playing generated bills.
+ */
+const camera = (video: string) => ({
+  baseURL: process.env.BENCH_PORTAL_URL,
+  locale: "zh-TW",
+  permissions: ["camera"],
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [...CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", `--use-file-for-fake-video-capture=${video}`],
+  },
+});
+
+export default defineConfig({
+  testDir: ".",
+  testMatch: /scan\.bench\.ts/,
+  globalSetup: "./scan.setup.ts",
+  workers: 1,
+  reporter: [["line"]],
+  timeout: 120_000,
+  projects: [
+    { name: "video-of-bill", grep: /stacked:/, use: camera(CAMERA_FILES.billVideo) },
+    { name: "video-of-two-barcodes", grep: /partial:/, use: camera(CAMERA_FILES.partialVideo) },
+  ],
+});

@@ -1,0 +1,113 @@
+import { composeConvenienceBarcodes } from "../app/domain/convenience-barcode";
+import { expectNoAxeViolations } from "./support/axe";
+import { CAMERA_FILES, SCANNED_BILL, demoBillBarcodes } from "./support/camera-fixtures";
+import { expect, test } from "./support/fixtures";
+
+const [B1, B2, B3] = demoBillBarcodes(SCANNED_BILL.billType, SCANNED_BILL.writeOffNumber);
+
+/** The scanned bill's barcodes with one field changed. */
+function barcodesWith(change: { deadline?: string; amount?: number }) {
+  return composeConvenienceBarcodes({
+    deadline: change.deadline ?? "2099-12-31",
+    collectionItemCode: "PT1",
+    writeOffNumber: SCANNED_BILL.writeOffNumber,
+    period: B3.slice(0, 4),
+    amount: change.amount ?? Number(B3.slice(6)),
+  });
+}
+
+async function typeBarcodes(page: import("@playwright/test").Page, barcodes: readonly string[]) {
+  await page.goto("/scan");
+  for (const [i, value] of barcodes.entries()) await page.getByLabel(new RegExp(`^第${"一二三"[i]}段條碼`)).fill(value);
+  await page.getByRole("button", { name: "開啟帳單" }).click();
+}
+
+test("a photo of the bill opens the same bill, read in the browser", async ({ page }) => {
+  await page.goto("/scan");
+  const uploads: string[] = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST" && (request.postData() ?? "").includes("PNG")) uploads.push(request.url());
+  });
+  await page.getByLabel("選擇或拍攝帳單照片").setInputFiles(CAMERA_FILES.billPhoto);
+  await expect(page).toHaveURL(/\/bills$/);
+  await expect(page.locator("article.bill-card").first()).toContainText(SCANNED_BILL.writeOffNumber);
+  expect(uploads).toEqual([]);
+});
+
+test("typing the three barcodes opens the same bill", async ({ page }) => {
+  await typeBarcodes(page, [B1.toLowerCase(), ` ${B2} `, B3]);
+  await expect(page).toHaveURL(/\/bills$/);
+  await expect(page.locator("article.bill-card").first()).toContainText(SCANNED_BILL.writeOffNumber);
+});
+
+test("a misread barcode is named, with what to do, and what was typed is kept", async ({ page }) => {
+  const misread = B3.slice(0, 10) + ((Number(B3[10]) + 1) % 10) + B3.slice(11);
+  await typeBarcodes(page, [B1, B2, misread]);
+  const summary = page.locator(".error-summary");
+  await expect(summary).toBeFocused();
+  await expect(summary).toContainText("條碼的檢查碼不符：條碼可能讀錯了，請重新掃描或手動輸入");
+  await expect(page.getByLabel(/^第三段條碼/)).toHaveValue(misread);
+  await expectNoAxeViolations(page, "with a misread barcode");
+});
+
+test("a missing and a malformed barcode are each named at their field", async ({ page }) => {
+  await typeBarcodes(page, ["", B2, "12345"]);
+  await expect(page.locator(".error-summary").getByRole("link")).toHaveText([
+    "請輸入第一段條碼",
+    "第三段條碼應為 15 碼英數字，最後 9 碼是金額",
+  ]);
+});
+
+test("another biller's bill is read and shown, with the reason the portal cannot collect it", async ({ page }) => {
+  // The real iPASS slip of the reference: collection code 63E is not a bill type of this portal.
+  await typeBarcodes(page, ["50123163E", "7106000000084700", "543796000000300"]);
+  const notice = page.locator(".notice").filter({ hasText: "本平台無法代收這張帳單" });
+  await expect(notice).toContainText("7106000000084700");
+  await expect(notice).toContainText("新臺幣 300 元");
+  await expect(notice).toContainText("63E");
+  await expectNoAxeViolations(page, "for another biller's bill");
+});
+
+test("an amount that differs from the agency's record does not open the bill", async ({ page }) => {
+  await typeBarcodes(page, barcodesWith({ amount: Number(B3.slice(6)) + 100 }));
+  await expect(page.locator(".error-summary")).toContainText("條碼上的金額與開單機關的資料不符");
+  await expect(page.locator("article.bill-card")).toHaveCount(0);
+});
+
+test("an expired convenience-store deadline is explained", async ({ page }) => {
+  await typeBarcodes(page, barcodesWith({ deadline: "2026-01-31" }));
+  await expect(page.locator(".error-summary")).toContainText("超商代收期限（民國115年1月31日）已過");
+  await expect(page.getByRole("link", { name: "改用銷帳編號查詢帳單" })).toBeVisible();
+});
+
+test("without a camera the page says so and the other ways still work", async ({ page }) => {
+  await page.goto("/scan");
+  await page.getByRole("button", { name: "開啟相機" }).click();
+  await expect(page.locator(".camera-panel .notice")).toContainText(/找不到相機|無法使用相機|相機無法開啟|沒有取得使用相機的權限/);
+  await expectNoAxeViolations(page, "without a camera");
+});
+
+test.describe("in English", () => {
+  test.use({ locale: "en" });
+  test("the scan page and its errors are in English", async ({ page }) => {
+    await page.goto("/scan");
+    await expect(page.locator("h1")).toHaveText("Scan a bill");
+    await page.getByLabel(/^Second barcode/).fill(B2);
+    await page.getByRole("button", { name: "Open the bill" }).click();
+    await expect(page.locator(".error-summary").getByRole("link")).toHaveText(["Enter the first barcode", "Enter the third barcode"]);
+    await expectNoAxeViolations(page, "with errors in English");
+  });
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+  test("typed barcodes still open the bill, and the page says the camera needs JavaScript", async ({ page }) => {
+    await page.goto("/scan");
+    await expect(page.getByText("這個功能需要開啟瀏覽器的 JavaScript").first()).toBeVisible();
+    await page.getByLabel(/^第一段條碼/).fill(B1);
+    await page.getByLabel(/^第二段條碼/).fill(B2);
+    await page.getByLabel(/^第三段條碼/).fill(B3);
+    await page.getByRole("button", { name: "開啟帳單" }).click();
+    await expect(page).toHaveURL(/\/bills$/);
+  });
+});

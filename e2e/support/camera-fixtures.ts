@@ -1,0 +1,58 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { agencyLinkKeyFinder, createBillLink } from "../../app/agency/bill-links.server";
+import { composeConvenienceBarcodes } from "../../app/domain/convenience-barcode";
+import { addDays, taipeiDate } from "../../app/domain/dates";
+import { DEMO_BILL_TYPES } from "../../app/server/demo-data/catalogue";
+import { generateDemoData } from "../../app/server/demo-data/generate";
+import { DEMO_LINK_KEY_MASTER } from "../../app/server/env.server";
+import { billImage, qrImage, stack, writePng, y4m } from "../../tests/support/images";
+
+/** Where the generated camera videos and photos go (git-ignored). */
+export const ARTIFACTS = path.resolve("e2e/.artifacts");
+export const CAMERA_FILES = {
+  billVideo: path.join(ARTIFACTS, "bill-stacked.y4m"),
+  billPhoto: path.join(ARTIFACTS, "bill-stacked.png"),
+  qrVideo: path.join(ARTIFACTS, "bill-qr.y4m"),
+  /** Only the first two barcodes in view: scanning goes on (for measuring decode rates). */
+  partialVideo: path.join(ARTIFACTS, "bill-partial.y4m"),
+};
+
+/** The bill the camera tests scan: the first demo traffic fine. */
+export const SCANNED_BILL = { billType: "traffic-fine", writeOffNumber: "GF11500019" };
+
+/**
+ * The three barcodes printed on a demo bill, with the amount the seeded
+ * database holds for it (the demo data is deterministic).
+ */
+export function demoBillBarcodes(billTypeCode: string, writeOffNumber: string): [string, string, string] {
+  const today = taipeiDate();
+  const bill = generateDemoData({ today }).bills.find((b) => b.billTypeCode === billTypeCode && b.writeOffNumber === writeOffNumber);
+  const type = DEMO_BILL_TYPES.find((t) => t.code === billTypeCode);
+  if (!bill || !type) throw new Error(`no demo bill ${billTypeCode} ${writeOffNumber}`);
+  return composeConvenienceBarcodes({
+    deadline: addDays(today, 60),
+    collectionItemCode: type.collectionItemCode,
+    writeOffNumber: bill.writeOffNumber,
+    period: bill.period,
+    amount: bill.amount,
+  });
+}
+
+export async function writeCameraFixtures(baseUrl: string): Promise<void> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const barcodes = demoBillBarcodes(SCANNED_BILL.billType, SCANNED_BILL.writeOffNumber);
+  const bill = await billImage(barcodes);
+  const link = createBillLink(baseUrl, agencyLinkKeyFinder([], DEMO_LINK_KEY_MASTER)("police-demo")!, {
+    billTypeCode: SCANNED_BILL.billType,
+    writeOffNumber: SCANNED_BILL.writeOffNumber,
+    expiresAt: new Date(Date.now() + 365 * 86_400_000),
+  });
+  const qr = stack([await qrImage(link, 420)], 1280, 720);
+  await Promise.all([
+    writeFile(CAMERA_FILES.billVideo, y4m([bill])),
+    writeFile(CAMERA_FILES.billPhoto, writePng(bill)),
+    writeFile(CAMERA_FILES.qrVideo, y4m([qr])),
+    writeFile(CAMERA_FILES.partialVideo, y4m([await billImage(barcodes.slice(0, 2))])),
+  ]);
+}
