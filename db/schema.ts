@@ -219,11 +219,14 @@ export const paymentOrders = pgTable(
     paymentTool: text("payment_tool").notNull(),
     provider: text("provider").notNull(),
     providerTransactionId: text("provider_transaction_id"),
+    /** Where the payer approves the payment at the provider (LINE Pay), to resume. */
+    providerPaymentUrl: text("provider_payment_url"),
     state: text("state").notNull().default("created"),
     totalAmount: integer("total_amount").notNull(),
     currency: text("currency").notNull().default("TWD"),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     paidAt: timestamp("paid_at", { withTimezone: true }),
+    refundedAt: timestamp("refunded_at", { withTimezone: true }),
     /** When the recovery job should next ask the provider about this order. */
     nextCheckAt: timestamp("next_check_at", { withTimezone: true }),
     checkAttempts: integer("check_attempts").notNull().default(0),
@@ -383,4 +386,56 @@ export const captchaUses = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
   (t) => [index("captcha_uses_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * Write-off notices (銷帳通知) to issuing agencies: an outbox written in the
+ * same transaction as the paid transition, delivered at least once.
+ */
+export const writeOffNotices = pgTable(
+  "write_off_notices",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orderId: uuid("order_id")
+      .notNull()
+      .references(() => paymentOrders.id),
+    billId: uuid("bill_id")
+      .notNull()
+      .references(() => bills.id),
+    agencyCode: text("agency_code")
+      .notNull()
+      .references(() => agencies.code),
+    /** The exact body sent (and signed). */
+    payload: jsonb("payload").notNull(),
+    state: text("state").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // One notice per bill and order, however often the paid transition is attempted.
+    unique("write_off_notices_order_bill_unique").on(t.orderId, t.billId),
+    index("write_off_notices_due_idx").on(t.state, t.nextAttemptAt),
+    check("write_off_notices_state_valid", oneOf(t.state, ["pending", "delivered"])),
+    check("write_off_notices_delivered_consistent", sql`(${t.state} = 'delivered') = (${t.deliveredAt} is not null)`),
+  ],
+);
+
+/** Every delivery attempt of a write-off notice, for the agency and the auditor. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    noticeId: uuid("notice_id")
+      .notNull()
+      .references(() => writeOffNotices.id),
+    attemptedAt: timestamp("attempted_at", { withTimezone: true }).notNull().defaultNow(),
+    url: text("url").notNull(),
+    statusCode: integer("status_code"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+  },
+  (t) => [index("webhook_deliveries_notice_idx").on(t.noticeId, t.attemptedAt)],
 );

@@ -31,3 +31,49 @@ export type PaymentEventSource = (typeof PAYMENT_EVENT_SOURCES)[number];
 
 export const PAYMENT_EVENT_KINDS = ["transition", "provider_call", "provider_answer", "notification_rejected"] as const;
 export type PaymentEventKind = (typeof PAYMENT_EVENT_KINDS)[number];
+
+/**
+ * Which state may follow which. `unknown` leads only to a definite outcome:
+ * a provider's "still waiting" after a timeout keeps it unknown until the
+ * payer finishes or the provider expires the transaction. Each state is
+ * entered at most once (a database constraint), so no cycles.
+ */
+const NEXT: Record<PaymentOrderState, readonly PaymentOrderState[]> = {
+  created: ["pending", "unknown", "failed", "cancelled", "expired"],
+  pending: ["paid", "unknown", "failed", "cancelled", "expired"],
+  unknown: ["paid", "failed", "cancelled", "expired"],
+  paid: ["refunded"],
+  failed: [],
+  cancelled: [],
+  expired: [],
+  refunded: [],
+};
+
+export function canTransition(from: PaymentOrderState, to: PaymentOrderState): boolean {
+  return NEXT[from].includes(to);
+}
+
+/** No provider answer can change these any more (a refund aside). */
+export function isSettled(state: PaymentOrderState): boolean {
+  return NEXT[state].length === 0 || state === "paid";
+}
+
+/** States in which the bills of the order are free to be paid in another order. */
+export function releasesBills(state: PaymentOrderState): boolean {
+  return state === "failed" || state === "cancelled" || state === "expired" || state === "refunded";
+}
+
+/** The recovery job asks the provider about these. */
+export const UNRESOLVED_STATES: readonly PaymentOrderState[] = ["created", "pending", "unknown"];
+
+/** Minutes to wait before the recovery job's next question, by attempts already made. */
+export function recoveryBackoffMinutes(attempts: number): number {
+  const schedule = [1, 2, 5, 10, 30, 60];
+  return schedule[Math.min(attempts, schedule.length - 1)]!;
+}
+
+/** Seconds before the next webhook attempt, by attempts already made: 1 min, 5 min, 1 h, then daily. */
+export function webhookBackoffSeconds(attempts: number): number {
+  const schedule = [60, 300, 3600, 86_400];
+  return schedule[Math.min(attempts, schedule.length - 1)]!;
+}

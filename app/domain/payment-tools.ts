@@ -18,6 +18,6 @@ export const PAYMENT_TOOLS = [
 
 export type PaymentTool = (typeof PAYMENT_TOOLS)[number];
 
-export function isPaymentTool(value: string): value is PaymentTool {
-  return (PAYMENT_TOOLS as readonly string[]).includes(value);
+export function isPaymentTool(value: unknown): value is PaymentTool {
+  return typeof value === "string" && (PAYMENT_TOOLS as readonly string[]).includes(value);
 }

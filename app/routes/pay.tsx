@@ -1,56 +1,188 @@
-import { json, type LoaderFunctionArgs } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
+import { ErrorSummary, type FieldError } from "~/components/forms";
 import { formatMoney } from "~/domain/format";
+import { PAYMENT_TOOLS, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
+import { getPaymentContext, newIdempotencyKey, providerCallbacks } from "~/payments/context.server";
+import { createPaymentOrder, startPayment, type BillUnavailableReason } from "~/payments/orders.server";
+import { toolRoutes } from "~/payments/providers.server";
 import type { RouteHandle } from "~/route-handle";
-import { billsByIds } from "~/server/bills.server";
+import { billsByIds, type BillView } from "~/server/bills.server";
+import { findBillType } from "~/server/catalogue.server";
 import { getDb } from "~/server/db.server";
-import { getVisitorSession, grantedBillIds } from "~/server/session.server";
+import { getEnv } from "~/server/env.server";
+import { commitVisitorSession, getVisitorSession, grantOrder, grantedBillIds } from "~/server/session.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pay.title") };
 
-/**
- * The payment step. Online payment arrives with the payment issue; until
- * then this page says so plainly and shows what was selected, with the total
- * computed here from the bills themselves.
- */
+/** The selected bills this browser may pay: granted to it, and unpaid. */
+async function selectedBills(request: Request, ids: string[]): Promise<BillView[]> {
+  const granted = new Set(grantedBillIds(await getVisitorSession(request)));
+  const bills = await billsByIds(getDb(), ids.filter((id) => granted.has(id)));
+  return bills.filter((bill) => bill.status === "unpaid" || bill.status === "overdue");
+}
+
+/** Tools every selected bill allows, live first, in the catalogue's order. */
+async function toolChoices(bills: BillView[]) {
+  const allowedPerBill = await Promise.all(bills.map(async (bill) => (await findBillType(getDb(), bill.billTypeCode))?.billType.paymentTools ?? []));
+  const routes = toolRoutes(getEnv());
+  const allowed = PAYMENT_TOOLS.filter((tool) => allowedPerBill.every((tools) => tools.includes(tool)));
+  return {
+    live: allowed.filter((tool) => routes[tool].status === "live"),
+    coming: allowed.filter((tool) => routes[tool].status === "coming"),
+  };
+}
+
 export async function loader({ request }: LoaderFunctionArgs) {
-  const session = await getVisitorSession(request);
-  const granted = new Set(grantedBillIds(session));
-  const selected = new URL(request.url).searchParams.getAll("bill").filter((id) => granted.has(id));
-  const bills = (await billsByIds(getDb(), selected)).filter((bill) => bill.status === "unpaid" || bill.status === "overdue");
+  const bills = await selectedBills(request, new URL(request.url).searchParams.getAll("bill"));
   return json(
-    { bills, total: bills.reduce((sum, bill) => sum + bill.amount, 0) },
+    {
+      bills,
+      total: bills.reduce((sum, bill) => sum + bill.amount, 0),
+      tools: await toolChoices(bills),
+      // One key per checkout page: a double click or a resubmission finds the same order.
+      idempotencyKey: newIdempotencyKey(),
+    },
     { headers: { "Cache-Control": "no-store" } },
   );
 }
 
-export default function Pay() {
-  const { bills, total } = useLoaderData<typeof loader>();
-  const { t, i18n } = useTranslation();
+type PayError = { code: "noTool" } | { code: "toolUnavailable" } | { code: "changed" } | { code: "bill"; reason: BillUnavailableReason; billId: string };
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const billIds = form.getAll("bill").filter((id): id is string => typeof id === "string").slice(0, 20);
+  const tool = form.get("tool");
+  const idempotencyKey = String(form.get("idempotencyKey") ?? "").slice(0, 64);
+  const bills = await selectedBills(request, billIds);
+  const fail = (errors: PayError[], status = 400) => json({ errors, form: null }, { status });
+
+  if (!isPaymentTool(tool)) return fail([{ code: "noTool" }]);
+  if (!/^[0-9a-f-]{36}$/.test(idempotencyKey)) return fail([{ code: "changed" }]);
+  if (bills.length !== billIds.length || bills.length === 0) {
+    // A selected bill is no longer payable here (paid meanwhile, or its grant ran out).
+    const payable = new Set(bills.map((bill) => bill.id));
+    return fail(billIds.filter((id) => !payable.has(id)).map((billId) => ({ code: "bill" as const, reason: "paid" as const, billId })), 409);
+  }
+
+  const ctx = getPaymentContext(context.logger);
+  const created = await createPaymentOrder(ctx, { billIds, tool, idempotencyKey });
+  switch (created.kind) {
+    case "tool_unavailable":
+      return fail([{ code: "toolUnavailable" }]);
+    case "idempotency_conflict":
+      return fail([{ code: "changed" }], 409);
+    case "bills_unavailable":
+      return fail(created.bills.map((bill) => ({ code: "bill" as const, reason: bill.reason, billId: bill.id })), 409);
+  }
+
+  const session = await getVisitorSession(request);
+  grantOrder(session, created.order.reference);
+  const headers = { "Set-Cookie": await commitVisitorSession(session) };
+  const started = await startPayment(ctx, created.order, providerCallbacks(ctx.env, created.order));
+  if (started.kind === "redirect") return redirect(started.url, { status: 303, headers });
+  if (started.kind === "form") return json({ errors: [] as PayError[], form: { action: started.action, fields: started.fields } }, { headers });
+  return redirect(`/payments/${created.order.reference}`, { status: 303, headers });
+}
+
+/** ECPay's checkout is a form post to ECPay: sent by itself, or by the payer's button without JavaScript. */
+function ProviderForm({ action, fields }: { action: string; fields: Record<string, string> }) {
+  const { t } = useTranslation();
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => form.current?.submit(), []);
   return (
-    <>
-      <h1>{t("pay.title")}</h1>
-      {bills.length === 0 ? (
+    <div className="notice">
+      <h2>{t("pay.goingToProvider")}</h2>
+      <form ref={form} method="post" action={action}>
+        {Object.entries(fields).map(([name, value]) => (
+          <input key={name} type="hidden" name={name} value={value} />
+        ))}
+        <button type="submit" className="button">
+          {t("pay.continueToProvider")}
+        </button>
+      </form>
+    </div>
+  );
+}
+
+export default function Pay() {
+  const { bills, total, tools, idempotencyKey } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const { t, i18n } = useTranslation();
+
+  if (actionData?.form) return <ProviderForm action={actionData.form.action} fields={actionData.form.fields} />;
+
+  const nameOf = (billId: string) => bills.find((bill) => bill.id === billId)?.writeOffNumber ?? "";
+  const summary: FieldError[] = (actionData?.errors ?? []).map((error) =>
+    error.code === "noTool"
+      ? { fieldId: `tool-${tools.live[0] ?? "none"}`, message: t("pay.errors.noTool") }
+      : error.code === "bill"
+        ? { message: t(`pay.errors.bill_${error.reason}`, { number: nameOf(error.billId) }) }
+        : { message: t(`pay.errors.${error.code}`) },
+  );
+
+  if (bills.length === 0) {
+    return (
+      <>
+        <ErrorSummary errors={summary} />
+        <h1>{t("pay.title")}</h1>
         <p>
           {t("pay.nothingSelected")} <Link to="/bills">{t("pay.backToBills")}</Link>
         </p>
-      ) : (
-        <>
-          <div className="notice">
-            <h2>{t("pay.comingHeading")}</h2>
-            <p>{t("pay.comingText")}</p>
-          </div>
-          <p className="total">{t("pay.total", { count: bills.length, total: formatMoney(total, i18n.language) })}</p>
-          {bills.map((bill) => (
-            <BillCard key={bill.id} bill={bill} />
-          ))}
-          <p>
-            <Link to="/bills">{t("pay.backToBills")}</Link>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <ErrorSummary errors={summary} />
+      <h1>{t("pay.title")}</h1>
+      <p className="total">{t("pay.total", { count: bills.length, total: formatMoney(total, i18n.language) })}</p>
+      <details className="bill-summary">
+        <summary>{t("pay.showBills", { count: bills.length })}</summary>
+        {bills.map((bill) => (
+          <BillCard key={bill.id} bill={bill} headingLevel={3} />
+        ))}
+      </details>
+      <Form method="post" noValidate>
+        {bills.map((bill) => (
+          <input key={bill.id} type="hidden" name="bill" value={bill.id} />
+        ))}
+        <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
+        {tools.live.length > 0 ? (
+          <fieldset className="form-group tool-choice">
+            <legend>{t("pay.chooseTool")}</legend>
+            {tools.live.map((tool: PaymentTool, i: number) => (
+              <div className="radio" key={tool}>
+                <input type="radio" id={`tool-${tool}`} name="tool" value={tool} defaultChecked={i === 0} aria-describedby={`tool-${tool}-note`} />
+                <label htmlFor={`tool-${tool}`}>{t(`paymentTools.${tool}`)}</label>
+                <span className="hint" id={`tool-${tool}-note`}>
+                  {t(`pay.toolNotes.${tool as "line_pay" | "credit_card"}`)}
+                </span>
+              </div>
+            ))}
+          </fieldset>
+        ) : (
+          <p className="notice">{t("pay.noLiveTool")}</p>
+        )}
+        {tools.coming.length > 0 ? (
+          <p className="hint">
+            {t("pay.comingTools", { tools: tools.coming.map((tool: PaymentTool) => t(`paymentTools.${tool}`)).join(t("listSeparator")) })}
           </p>
-        </>
-      )}
+        ) : null}
+        {tools.live.length > 0 ? (
+          <button type="submit" className="button" disabled={navigation.state === "submitting"}>
+            {t("pay.submit", { total: formatMoney(total, i18n.language) })}
+          </button>
+        ) : null}
+      </Form>
+      <p>
+        <Link to="/bills">{t("pay.backToBills")}</Link>
+      </p>
     </>
   );
 }

@@ -39,14 +39,19 @@ describe("configuration", () => {
       "PII_HMAC_KEY is required when DEMO_MODE=false",
       "SESSION_SECRET is required when DEMO_MODE=false",
       "CAPTCHA_SECRET is required when DEMO_MODE=false",
+      "RECEIPT_SECRET is required when DEMO_MODE=false",
     ]);
     const demo = parseEnv({});
-    const real = { PII_HMAC_KEY: "p".repeat(40), SESSION_SECRET: "s".repeat(40), CAPTCHA_SECRET: "c".repeat(40) };
+    const real = { PII_HMAC_KEY: "p".repeat(40), SESSION_SECRET: "s".repeat(40), CAPTCHA_SECRET: "c".repeat(40), RECEIPT_SECRET: "r".repeat(40) };
     expect(problems({ DEMO_MODE: "false", ...real, SESSION_SECRET: demo.SESSION_SECRET })).toEqual([
       "SESSION_SECRET must not be the public demo key when DEMO_MODE=false",
     ]);
     const env = parseEnv({ DEMO_MODE: "false", ...real });
     expect(env.SEED_DEMO_DATA).toBe(false);
+    // Outside demo mode an unconfigured provider is off, never the sandbox.
+    expect(env.linePay).toBeNull();
+    expect(env.ecpay).toBeNull();
+    expect(env.embeddedSandbox).toBe(false);
   });
 
   it("reads rate limits as COUNT/SECONDS and agency link keys as JSON", () => {
@@ -65,6 +70,18 @@ describe("configuration", () => {
     const [weak] = problems({ AGENCY_LINK_KEYS: JSON.stringify([{ id: "police-2026", agency: "police", secret: "short" }]) });
     expect(weak).toContain("key secrets must be at least 32 characters");
     expect(weak).not.toContain("short");
+  });
+
+  it("points payment providers at the embedded sandbox in demo mode, and at configured endpoints otherwise", () => {
+    const demo = parseEnv({ SANDBOX_PORT: "4001" });
+    expect(demo.linePay?.apiUrl).toBe("http://127.0.0.1:4001");
+    expect(demo.ecpay?.checkoutUrl).toBe("http://localhost:4001/Cashier/AioCheckOut/V5");
+    const real = parseEnv({
+      LINE_PAY_API_URL: "https://api-pay.line.me/",
+      LINE_PAY_CHANNEL_ID: "1234567890",
+      LINE_PAY_CHANNEL_SECRET: "0123456789abcdef0123",
+    });
+    expect(real.linePay).toEqual({ apiUrl: "https://api-pay.line.me", channelId: "1234567890", channelSecret: "0123456789abcdef0123" });
   });
 
   it("reports every bad variable at once", () => {

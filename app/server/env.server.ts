@@ -18,7 +18,24 @@ const DEMO_SECRETS = {
   PII_HMAC_KEY: "demo-only-pii-hmac-key-do-not-use-in-production-0001",
   SESSION_SECRET: "demo-only-session-secret-do-not-use-in-production-01",
   CAPTCHA_SECRET: "demo-only-captcha-secret-do-not-use-in-production-01",
+  RECEIPT_SECRET: "demo-only-receipt-secret-do-not-use-in-production-01",
 } as const;
+
+/**
+ * Credentials of the embedded sandbox gateway (demo mode only). The ECPay ones
+ * are ECPay's own published test merchant, so the same values work on ECPay's
+ * stage environment.
+ */
+export const SANDBOX_CREDENTIALS = {
+  linePayChannelId: "1656000000",
+  linePayChannelSecret: "demo-only-line-pay-channel-secret",
+  ecpayMerchantId: "3002607",
+  ecpayHashKey: "pwFHCqoQZGmho4w6",
+  ecpayHashIv: "EkRm7iFT261dpevs",
+} as const;
+
+/** Master secret of the demo agencies' webhook keys; demo mode only. */
+export const DEMO_WEBHOOK_KEY_MASTER = "demo-only-agency-webhook-master-do-not-use-in-production";
 
 /** Master secret of the demo agencies' QR-link keys (`<agency>-demo`); demo mode only. */
 export const DEMO_LINK_KEY_MASTER = "demo-only-agency-link-master-do-not-use-in-production";
@@ -32,6 +49,31 @@ const rateLimit = z
     return { limit, windowSeconds };
   })
   .refine((rule) => rule.limit >= 1 && rule.windowSeconds >= 1, "must have a count and a window of at least 1");
+
+const agencyWebhooks = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: 'must be JSON: [{"agency":"police","url":"https://…","secret":"…"}]' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.array(
+      z.object({
+        agency: z.string().min(1),
+        url: z.url({ protocol: /^https?$/, error: "webhook urls must be http(s) URLs" }),
+        secret: z.string().min(32, "webhook secrets must be at least 32 characters"),
+      }),
+      { error: 'must be a JSON array of {"agency","url","secret"}' },
+    ),
+  );
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+  .transform((value) => value.replace(/\/+$/, ""));
 
 const agencyLinkKeys = z
   .string()
@@ -99,6 +141,25 @@ const schema = z
     SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     CAPTCHA_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     AGENCY_LINK_KEYS: agencyLinkKeys.optional(),
+    RECEIPT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    AGENCY_WEBHOOKS: agencyWebhooks.optional(),
+    LINE_PAY_API_URL: httpUrl.optional(),
+    LINE_PAY_CHANNEL_ID: z.string().regex(/^\d{6,12}$/, "must be the channel id (digits)").optional(),
+    LINE_PAY_CHANNEL_SECRET: z.string().min(16, "must be the channel secret").optional(),
+    ECPAY_CHECKOUT_URL: httpUrl.optional(),
+    ECPAY_API_URL: httpUrl.optional(),
+    ECPAY_MERCHANT_ID: z.string().regex(/^\d{7,10}$/, "must be the merchant id (digits)").optional(),
+    ECPAY_HASH_KEY: z.string().min(16, "must be the HashKey").optional(),
+    ECPAY_HASH_IV: z.string().min(16, "must be the HashIV").optional(),
+    /** Demo mode: run the sandbox gateway and agency simulator inside the portal's process. */
+    EMBEDDED_SANDBOX: booleanFlag.optional(),
+    SANDBOX_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3001),
+    SANDBOX_PUBLIC_URL: httpUrl.optional(),
+    AGENCY_SIMULATOR_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3002),
+    PROVIDER_TIMEOUT_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(100).max(120_000).default(15_000),
+    PAYMENT_WINDOW_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(1).max(120).default(20),
+    RECOVERY_AFTER_SECONDS: z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(180),
+    JOBS_INTERVAL_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(0).max(3_600_000).default(15_000),
     RATE_LIMIT_LOOKUPS_PER_ADDRESS: rateLimit.default({ limit: 60, windowSeconds: 600 }),
     RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: rateLimit.default({ limit: 10, windowSeconds: 600 }),
     RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER: rateLimit.default({ limit: 5, windowSeconds: 900 }),
@@ -118,8 +179,37 @@ const schema = z
       }
     }
   })
-  .transform((env) => ({
+  .transform((env) => {
+    const embeddedSandbox = env.EMBEDDED_SANDBOX ?? env.DEMO_MODE;
+    const sandboxUrl = `http://127.0.0.1:${env.SANDBOX_PORT}`;
+    const sandboxPublicUrl = env.SANDBOX_PUBLIC_URL ?? `http://localhost:${env.SANDBOX_PORT}`;
+    // In demo mode an unconfigured provider is the sandbox; outside it, unconfigured means off.
+    const linePay =
+      env.LINE_PAY_API_URL && env.LINE_PAY_CHANNEL_ID && env.LINE_PAY_CHANNEL_SECRET
+        ? { apiUrl: env.LINE_PAY_API_URL, channelId: env.LINE_PAY_CHANNEL_ID, channelSecret: env.LINE_PAY_CHANNEL_SECRET }
+        : env.DEMO_MODE
+          ? { apiUrl: env.LINE_PAY_API_URL ?? sandboxUrl, channelId: SANDBOX_CREDENTIALS.linePayChannelId, channelSecret: SANDBOX_CREDENTIALS.linePayChannelSecret }
+          : null;
+    const ecpay =
+      env.ECPAY_CHECKOUT_URL && env.ECPAY_API_URL && env.ECPAY_MERCHANT_ID && env.ECPAY_HASH_KEY && env.ECPAY_HASH_IV
+        ? { checkoutUrl: env.ECPAY_CHECKOUT_URL, apiUrl: env.ECPAY_API_URL, merchantId: env.ECPAY_MERCHANT_ID, hashKey: env.ECPAY_HASH_KEY, hashIv: env.ECPAY_HASH_IV }
+        : env.DEMO_MODE
+          ? {
+              checkoutUrl: env.ECPAY_CHECKOUT_URL ?? `${sandboxPublicUrl}/Cashier/AioCheckOut/V5`,
+              apiUrl: env.ECPAY_API_URL ?? sandboxUrl,
+              merchantId: SANDBOX_CREDENTIALS.ecpayMerchantId,
+              hashKey: SANDBOX_CREDENTIALS.ecpayHashKey,
+              hashIv: SANDBOX_CREDENTIALS.ecpayHashIv,
+            }
+          : null;
+    return {
     ...env,
+    embeddedSandbox,
+    sandboxPublicUrl,
+    linePay,
+    ecpay,
+    AGENCY_WEBHOOKS: env.AGENCY_WEBHOOKS ?? [],
+    RECEIPT_SECRET: env.RECEIPT_SECRET ?? DEMO_SECRETS.RECEIPT_SECRET,
     PII_HMAC_KEY: env.PII_HMAC_KEY ?? DEMO_SECRETS.PII_HMAC_KEY,
     SESSION_SECRET: env.SESSION_SECRET ?? DEMO_SECRETS.SESSION_SECRET,
     CAPTCHA_SECRET: env.CAPTCHA_SECRET ?? DEMO_SECRETS.CAPTCHA_SECRET,
@@ -127,7 +217,8 @@ const schema = z
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? env.DEMO_MODE,
     isProduction: env.NODE_ENV === "production",
     publicUrlIsHttps: env.PUBLIC_URL.startsWith("https://"),
-  }));
+    };
+  });
 
 export type Env = z.output<typeof schema>;
 

@@ -8,9 +8,15 @@ import express, { type ErrorRequestHandler, type Request, type Response } from "
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
+import { paymentCallbacks } from "~/payments/callbacks.server";
+import { getPaymentContext, paymentOrigins } from "~/payments/context.server";
+import { recoverPayments } from "~/payments/orders.server";
+import { deliverWriteOffNotices, demoWebhookSecret } from "~/payments/write-off-notices.server";
+import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
+import { createSandboxGateway } from "~/sandbox/gateway.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "./db.server";
 import { seedDemoDataIfEmpty } from "./demo-data/seed.server";
-import { ConfigurationError, getEnv, type Env } from "./env.server";
+import { ConfigurationError, SANDBOX_CREDENTIALS, getEnv, type Env } from "./env.server";
 import { getLogger } from "./logger.server";
 
 declare module "@remix-run/node" {
@@ -41,13 +47,58 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const state = { shuttingDown: false };
   const app = createApp({ build, env, logger, database, state });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(env.PORT, env.HOST, () => resolve(listening)).once("error", reject);
-  });
+  const servers: Server[] = [];
+  if (env.embeddedSandbox) servers.push(...(await startSandboxes(env, logger)));
+  const server = await listen(app, env.PORT, env.HOST);
   logger.info({ url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind }, "portal listening");
-  installGracefulShutdown({ server, database, logger, state, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+  const jobs = startPaymentJobs(env, logger);
+  installGracefulShutdown({ server, others: servers, jobs, database, logger, state, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
   if (env.NODE_ENV === "development") void broadcastDevReady(build);
   return server;
+}
+
+function listen(app: express.Express, port: number, host: string): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(port, host, () => resolve(listening)).once("error", reject);
+  });
+}
+
+/**
+ * Demo mode: the sandbox payment gateway (LINE Pay and ECPay protocols) and
+ * the agencies' write-off receivers, in this process, on their own ports.
+ */
+async function startSandboxes(env: Env, logger: Logger): Promise<Server[]> {
+  const gateway = createSandboxGateway(SANDBOX_CREDENTIALS, { publicUrl: env.sandboxPublicUrl });
+  const simulator = createAgencySimulator(demoWebhookSecret);
+  const servers = [await listen(gateway.app, env.SANDBOX_PORT, env.HOST), await listen(simulator.app, env.AGENCY_SIMULATOR_PORT, "127.0.0.1")];
+  logger.info({ sandbox: env.sandboxPublicUrl, agencySimulator: `http://127.0.0.1:${env.AGENCY_SIMULATOR_PORT}` }, "sandbox payment gateway and agency simulator listening");
+  return servers;
+}
+
+/**
+ * The recovery job and the write-off notice delivery, every JOBS_INTERVAL_MS
+ * (0: never, for tests that run them by hand). Both are safe on several
+ * instances at once; one run at a time here.
+ */
+function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
+  if (env.JOBS_INTERVAL_MS === 0) return { stop() {} };
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const ctx = getPaymentContext(logger);
+      const recovered = await recoverPayments(ctx);
+      const delivered = await deliverWriteOffNotices(ctx);
+      if (recovered.checked || delivered.attempted) logger.info({ recovered, delivered }, "payment jobs");
+    } catch (error) {
+      logger.error({ err: error }, "payment jobs failed");
+    } finally {
+      running = false;
+    }
+  }, env.JOBS_INTERVAL_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 async function openAppDatabase(env: Env, logger: Logger): Promise<DatabaseHandle> {
@@ -125,7 +176,8 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
           fontSrc: ["'self'"],
           mediaSrc: ["'self'"],
           connectSrc: ["'self'", ...devServer],
-          formAction: ["'self'"],
+          // Paying means posting to, or being redirected to, the provider's pages.
+          formAction: ["'self'", ...paymentOrigins(env)],
           frameAncestors: ["'none'"],
           baseUri: ["'self'"],
           objectSrc: ["'none'"],
@@ -147,6 +199,8 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
     next();
   });
   app.use(compression());
+  // Providers post back from their own sites: these routes check the provider's signature instead.
+  app.use("/payments/callbacks", paymentCallbacks(getPaymentContext));
   app.use(rejectCrossSiteWrites);
 
   app.get("/healthz", async (req, res) => {
@@ -256,16 +310,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 function installGracefulShutdown(options: {
   server: Server;
+  others: Server[];
+  jobs: { stop(): void };
   database: DatabaseHandle;
   logger: Logger;
   state: { shuttingDown: boolean };
   timeoutMs: number;
 }): void {
-  const { server, database, logger, state, timeoutMs } = options;
+  const { server, others, jobs, database, logger, state, timeoutMs } = options;
   const shutdown = (signal: NodeJS.Signals) => {
     if (state.shuttingDown) return;
     state.shuttingDown = true;
     logger.info({ signal }, "shutting down: finishing requests in flight");
+    jobs.stop();
+    for (const other of others) other.close();
     const force = setTimeout(() => {
       logger.warn("shutdown timeout: closing remaining connections");
       server.closeAllConnections();

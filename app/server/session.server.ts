@@ -9,10 +9,14 @@ import { getEnv } from "./env.server";
  * written to the database for anonymous visitors.
  */
 
+type Grants = Array<[string, number]>;
+
 interface VisitorData {
   sid: string;
-  /** [bill id, expiry in epoch seconds], newest first. */
-  grants: Array<[string, number]>;
+  /** Bills this browser may show: [bill id, expiry in epoch seconds], newest first. */
+  grants: Grants;
+  /** Payment orders started in this browser: [order reference, expiry], newest first. */
+  orders: Grants;
 }
 
 export type VisitorSession = Session<VisitorData>;
@@ -60,17 +64,32 @@ export function visitorId(session: VisitorSession): string {
 
 const nowSeconds = (now: Date) => Math.floor(now.getTime() / 1000);
 
-/** Lets this browser show the bill for a while. */
-export function grantBill(session: VisitorSession, billId: string, now = new Date()): void {
-  const current = grantedBills(session, now).filter(([id]) => id !== billId);
-  session.set("grants", [[billId, nowSeconds(now) + GRANT_SECONDS] as [string, number], ...current].slice(0, MAX_GRANTS));
+function granted(session: VisitorSession, key: "grants" | "orders", now: Date): Grants {
+  return (session.get(key) ?? []).filter(([, expires]) => expires > nowSeconds(now));
 }
 
-function grantedBills(session: VisitorSession, now: Date): Array<[string, number]> {
-  return (session.get("grants") ?? []).filter(([, expires]) => expires > nowSeconds(now));
+function grant(session: VisitorSession, key: "grants" | "orders", id: string, seconds: number, now: Date): void {
+  const others = granted(session, key, now).filter(([existing]) => existing !== id);
+  session.set(key, [[id, nowSeconds(now) + seconds] as [string, number], ...others].slice(0, MAX_GRANTS));
+}
+
+/** Lets this browser show the bill for a while. */
+export function grantBill(session: VisitorSession, billId: string, now = new Date()): void {
+  grant(session, "grants", billId, GRANT_SECONDS, now);
 }
 
 /** Bills this browser may show, newest first. */
 export function grantedBillIds(session: VisitorSession, now = new Date()): string[] {
-  return grantedBills(session, now).map(([id]) => id);
+  return granted(session, "grants", now).map(([id]) => id);
+}
+
+const ORDER_SECONDS = 24 * 60 * 60;
+
+/** Lets this browser follow a payment it started, and see its receipt, for a day. */
+export function grantOrder(session: VisitorSession, reference: string, now = new Date()): void {
+  grant(session, "orders", reference, ORDER_SECONDS, now);
+}
+
+export function grantedOrderReferences(session: VisitorSession, now = new Date()): string[] {
+  return granted(session, "orders", now).map(([reference]) => reference);
 }

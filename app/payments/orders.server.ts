@@ -1,0 +1,521 @@
+import { randomBytes } from "node:crypto";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import { taipeiDate } from "~/domain/dates";
+import { canTransition, isSettled, recoveryBackoffMinutes, releasesBills, type PaymentEventSource, type PaymentOrderState } from "~/domain/payment-order";
+import type { PaymentTool } from "~/domain/payment-tools";
+import { schema, type Database } from "~/server/db.server";
+import type { Env } from "~/server/env.server";
+import { ProviderUnreachable, toolRoutes, type OrderForProvider, type ProviderAnswer, type ProviderCallbacks, type Providers } from "./providers.server";
+
+/**
+ * Payment orders (繳費訂單): creating them, starting them at a provider, and
+ * applying what providers say. The rules, after GOV.UK Pay:
+ * - the order row is written before any provider is called;
+ * - every change of state goes through `applyTransition`, under a row lock,
+ *   recorded as an event with its cause and the provider's payload, and each
+ *   state is entered at most once (also a database constraint);
+ * - the paid transition marks the bills paid, issues the receipt and writes
+ *   the write-off notices in the same transaction: all or nothing.
+ */
+
+export type PaymentOrder = typeof schema.paymentOrders.$inferSelect;
+
+export interface PaymentContext {
+  db: Database;
+  env: Env;
+  providers: Providers;
+  logger: Logger;
+}
+
+// Crockford base32: no I, L, O, U, so references read out on the phone unambiguously.
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const randomCode = (length: number) => [...randomBytes(length)].map((byte) => ALPHABET[byte % 32]).join("");
+
+/** Merchant order number sent to providers: "P" + YYMMDD + 11 characters (ECPay allows 20). */
+function newOrderReference(now: Date): string {
+  return `P${taipeiDate(now).slice(2).replaceAll("-", "")}${randomCode(11)}`;
+}
+
+function newReceiptNumber(now: Date): string {
+  return `R${taipeiDate(now).replaceAll("-", "")}-${randomCode(6)}`;
+}
+
+/** The driver's error code and constraint, whichever driver raised it. */
+function databaseError(error: unknown): { code?: string; constraint?: string } {
+  const e = error as { code?: string; constraint?: string; constraint_name?: string; cause?: { code?: string; constraint?: string; constraint_name?: string } };
+  const source = e.cause?.code ? e.cause : e;
+  return { code: source.code, constraint: source.constraint ?? source.constraint_name };
+}
+
+// ---- Creating an order ------------------------------------------------------------
+
+export type BillUnavailableReason = "paid" | "cancelled" | "in_progress" | "not_found";
+
+export type CreateOrderResult =
+  | { kind: "created" | "existing"; order: PaymentOrder }
+  | { kind: "bills_unavailable"; bills: Array<{ id: string; reason: BillUnavailableReason }> }
+  | { kind: "tool_unavailable" }
+  | { kind: "idempotency_conflict" };
+
+export interface CreateOrderInput {
+  billIds: readonly string[];
+  tool: PaymentTool;
+  /** The same key twice returns the first order: double clicks and reloads create nothing new. */
+  idempotencyKey: string;
+  memberId?: string | null;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+async function orderByKey(db: Database, key: string) {
+  const [order] = await db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.idempotencyKey, key));
+  if (!order) return null;
+  const items = await db.select({ billId: schema.paymentOrderItems.billId }).from(schema.paymentOrderItems).where(eq(schema.paymentOrderItems.orderId, order.id));
+  return { order, billIds: items.map((item) => item.billId) };
+}
+
+export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrderInput, now = new Date()): Promise<CreateOrderResult> {
+  const billIds = [...new Set(input.billIds)];
+  const replay = async (): Promise<CreateOrderResult | null> => {
+    const previous = await orderByKey(ctx.db, input.idempotencyKey);
+    if (!previous) return null;
+    return previous.order.paymentTool === input.tool && sameSet(previous.billIds, billIds)
+      ? { kind: "existing", order: previous.order }
+      : { kind: "idempotency_conflict" };
+  };
+  const earlier = await replay();
+  if (earlier) return earlier;
+
+  const route = toolRoutes(ctx.env)[input.tool];
+  if (route.status !== "live") return { kind: "tool_unavailable" };
+
+  const rows = billIds.length
+    ? await ctx.db
+        .select({
+          id: schema.bills.id,
+          status: schema.bills.status,
+          amount: schema.bills.amount,
+          paymentTools: schema.billTypes.paymentTools,
+        })
+        .from(schema.bills)
+        .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
+        .where(inArray(schema.bills.id, billIds))
+    : [];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const unavailable = billIds.flatMap((id): Array<{ id: string; reason: BillUnavailableReason }> => {
+    const bill = byId.get(id);
+    if (!bill) return [{ id, reason: "not_found" }];
+    if (bill.status === "paid" || bill.status === "written_off") return [{ id, reason: "paid" }];
+    if (bill.status === "cancelled") return [{ id, reason: "cancelled" }];
+    return [];
+  });
+  if (billIds.length === 0 || unavailable.length > 0) return { kind: "bills_unavailable", bills: unavailable };
+  if (rows.some((bill) => !bill.paymentTools.includes(input.tool))) return { kind: "tool_unavailable" };
+
+  // The server computes every amount, from the bills themselves.
+  const totalAmount = rows.reduce((sum, bill) => sum + bill.amount, 0);
+  try {
+    const order = await ctx.db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(schema.paymentOrders)
+        .values({
+          reference: newOrderReference(now),
+          idempotencyKey: input.idempotencyKey,
+          memberId: input.memberId ?? null,
+          paymentTool: input.tool,
+          provider: route.provider,
+          totalAmount,
+          expiresAt: new Date(now.getTime() + ctx.env.PAYMENT_WINDOW_MINUTES * 60_000),
+          nextCheckAt: new Date(now.getTime() + ctx.env.RECOVERY_AFTER_SECONDS * 1000),
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      await tx.insert(schema.paymentOrderItems).values(rows.map((bill) => ({ orderId: created!.id, billId: bill.id, amount: bill.amount })));
+      await tx.insert(schema.paymentEvents).values({
+        orderId: created!.id,
+        kind: "transition",
+        toState: "created",
+        source: "payer",
+        payload: { billIds, tool: input.tool, totalAmount },
+        createdAt: now,
+      });
+      return created!;
+    });
+    ctx.logger.info({ order: order.reference, provider: order.provider, bills: billIds.length, totalAmount }, "payment order created");
+    return { kind: "created", order };
+  } catch (error) {
+    const { code, constraint } = databaseError(error);
+    if (code === "23505" && constraint === "payment_order_items_one_active_order_per_bill") {
+      // Another order (another window, another payer) is paying one of these bills right now.
+      const busy = await ctx.db
+        .select({ billId: schema.paymentOrderItems.billId })
+        .from(schema.paymentOrderItems)
+        .where(and(inArray(schema.paymentOrderItems.billId, billIds), isNull(schema.paymentOrderItems.releasedAt)));
+      return { kind: "bills_unavailable", bills: busy.map((row) => ({ id: row.billId, reason: "in_progress" })) };
+    }
+    if (code === "23505" && constraint === "payment_orders_idempotency_key_unique") {
+      // The same submission arrived twice at once: the other one won.
+      const again = await replay();
+      if (again) return again;
+    }
+    throw error;
+  }
+}
+
+// ---- Transitions ---------------------------------------------------------------------
+
+export interface TransitionDetails {
+  source: PaymentEventSource;
+  payload?: unknown;
+  providerTransactionId?: string;
+  providerPaymentUrl?: string;
+  paidAt?: Date;
+}
+
+export interface TransitionResult {
+  changed: boolean;
+  order: PaymentOrder;
+}
+
+/**
+ * Moves an order to `to`, once. A repeated or late answer that cannot change
+ * the order any more is recorded and ignored; a late "paid" on an order that
+ * ended otherwise is recorded and alerted, for a refund by hand.
+ */
+export async function applyTransition(
+  ctx: PaymentContext,
+  orderId: string,
+  to: PaymentOrderState,
+  details: TransitionDetails,
+  now = new Date(),
+): Promise<TransitionResult> {
+  const result = await ctx.db.transaction(async (tx) => {
+    const [order] = await tx.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, orderId)).for("update");
+    if (!order) throw new Error(`no payment order ${orderId}`);
+    const from = order.state as PaymentOrderState;
+    if (from === to || !canTransition(from, to)) {
+      await tx.insert(schema.paymentEvents).values({
+        orderId,
+        kind: "provider_answer",
+        source: details.source,
+        payload: { ignored: from === to ? "already in this state" : `${from} cannot become ${to}`, answer: details.payload ?? null },
+        createdAt: now,
+      });
+      return { changed: false, order, lateMoney: to === "paid" && from !== "paid" };
+    }
+    const settled = isSettled(to);
+    const [updated] = await tx
+      .update(schema.paymentOrders)
+      .set({
+        state: to,
+        updatedAt: now,
+        ...(details.providerTransactionId ? { providerTransactionId: details.providerTransactionId } : {}),
+        ...(details.providerPaymentUrl ? { providerPaymentUrl: details.providerPaymentUrl } : {}),
+        ...(to === "paid" ? { paidAt: details.paidAt ?? now } : {}),
+        ...(to === "refunded" ? { refundedAt: now } : {}),
+        ...(settled ? { nextCheckAt: null } : {}),
+      })
+      .where(eq(schema.paymentOrders.id, orderId))
+      .returning();
+    await tx.insert(schema.paymentEvents).values({
+      orderId,
+      kind: "transition",
+      fromState: from,
+      toState: to,
+      source: details.source,
+      payload: details.payload ?? {},
+      createdAt: now,
+    });
+    if (to === "paid") await recordPayment(tx as unknown as Database, updated!, now, ctx.logger);
+    if (releasesBills(to)) {
+      await tx
+        .update(schema.paymentOrderItems)
+        .set({ releasedAt: now })
+        .where(and(eq(schema.paymentOrderItems.orderId, orderId), isNull(schema.paymentOrderItems.releasedAt)));
+    }
+    return { changed: true, order: updated!, lateMoney: false };
+  });
+  if (result.changed) ctx.logger.info({ order: result.order.reference, to, source: details.source }, "payment order transition");
+  if (result.lateMoney) {
+    ctx.logger.error(
+      { alert: "payment_after_order_ended", order: result.order.reference, state: result.order.state, source: details.source },
+      "a provider reports money taken for an order that already ended: refund by hand",
+    );
+  }
+  return { changed: result.changed, order: result.order };
+}
+
+/** Inside the paid transition: the bills, the receipt, the write-off notices. */
+async function recordPayment(tx: Database, order: PaymentOrder, now: Date, logger: Logger): Promise<void> {
+  const items = await tx
+    .select({
+      billId: schema.bills.id,
+      status: schema.bills.status,
+      amount: schema.paymentOrderItems.amount,
+      billTypeCode: schema.bills.billTypeCode,
+      writeOffNumber: schema.bills.writeOffNumber,
+      agencyCode: schema.billTypes.agencyCode,
+    })
+    .from(schema.paymentOrderItems)
+    .innerJoin(schema.bills, eq(schema.paymentOrderItems.billId, schema.bills.id))
+    .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
+    .where(eq(schema.paymentOrderItems.orderId, order.id));
+  const paidAt = order.paidAt ?? now;
+  const alreadyPaid = items.filter((item) => item.status !== "unpaid");
+  if (alreadyPaid.length > 0) {
+    // Paid at a store or a bank while this payment was under way: the agency must refund one of them.
+    logger.error({ alert: "bill_paid_twice", order: order.reference, bills: alreadyPaid.map((b) => b.writeOffNumber) }, "bill paid through two channels");
+  }
+  await tx
+    .update(schema.bills)
+    .set({ status: "paid", paidAt, paidChannel: "portal", updatedAt: now })
+    .where(and(inArray(schema.bills.id, items.map((item) => item.billId)), eq(schema.bills.status, "unpaid")));
+  const [receipt] = await tx.insert(schema.receipts).values({ number: newReceiptNumber(now), orderId: order.id, issuedAt: now }).returning();
+  await tx.insert(schema.writeOffNotices).values(
+    items.map((item) => ({
+      orderId: order.id,
+      billId: item.billId,
+      agencyCode: item.agencyCode,
+      nextAttemptAt: now,
+      createdAt: now,
+      payload: {
+        type: "bill.paid",
+        billType: item.billTypeCode,
+        writeOffNumber: item.writeOffNumber,
+        amount: item.amount,
+        currency: "TWD",
+        paidAt: paidAt.toISOString(),
+        paymentTool: order.paymentTool,
+        provider: order.provider,
+        providerTransactionId: order.providerTransactionId,
+        orderReference: order.reference,
+        receiptNumber: receipt!.number,
+      },
+    })),
+  );
+}
+
+// ---- Talking to providers -------------------------------------------------------------
+
+export async function orderForProvider(db: Database, order: PaymentOrder): Promise<OrderForProvider> {
+  const items = await db
+    .select({ name: schema.billTypes.nameZh, number: schema.bills.writeOffNumber, amount: schema.paymentOrderItems.amount })
+    .from(schema.paymentOrderItems)
+    .innerJoin(schema.bills, eq(schema.paymentOrderItems.billId, schema.bills.id))
+    .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
+    .where(eq(schema.paymentOrderItems.orderId, order.id));
+  return {
+    reference: order.reference,
+    totalAmount: order.totalAmount,
+    createdAt: order.createdAt,
+    providerTransactionId: order.providerTransactionId,
+    items: items.map((item) => ({ name: `${item.name} ${item.number}`, amount: item.amount })),
+  };
+}
+
+function adapterOf(ctx: PaymentContext, order: PaymentOrder) {
+  const adapter = ctx.providers[order.provider as keyof Providers];
+  if (!adapter) throw new Error(`provider ${order.provider} is not configured`);
+  return adapter;
+}
+
+export type StartResult =
+  | { kind: "redirect"; url: string }
+  | { kind: "form"; action: string; fields: Record<string, string> }
+  | { kind: "failed" | "unknown" | "settled"; order: PaymentOrder };
+
+/** Sends the payer to the provider. Calling it again for a started order sends them back there. */
+export async function startPayment(ctx: PaymentContext, order: PaymentOrder, callbacks: ProviderCallbacks, now = new Date()): Promise<StartResult> {
+  const adapter = adapterOf(ctx, order);
+  if (order.state === "pending" && order.providerPaymentUrl) return { kind: "redirect", url: order.providerPaymentUrl };
+  if (order.state !== "created" && !(order.state === "pending" && order.provider === "ecpay")) return { kind: "settled", order };
+
+  let outcome;
+  try {
+    outcome = await adapter.start(await orderForProvider(ctx.db, order), callbacks);
+  } catch (error) {
+    if (!(error instanceof ProviderUnreachable)) throw error;
+    // The request may or may not have reached the provider: only a status query can tell.
+    const moved = await applyTransition(ctx, order.id, "unknown", { source: "system", payload: { error: error.message } }, now);
+    return { kind: "unknown", order: moved.order };
+  }
+  if (outcome.kind === "refused") {
+    const moved = await applyTransition(ctx, order.id, "failed", { source: "system", payload: outcome.payload }, now);
+    return { kind: "failed", order: moved.order };
+  }
+  if (outcome.kind === "redirect") {
+    await applyTransition(ctx, order.id, "pending", {
+      source: "system",
+      payload: outcome.payload,
+      providerTransactionId: outcome.transactionId,
+      providerPaymentUrl: outcome.url,
+    }, now);
+    return { kind: "redirect", url: outcome.url };
+  }
+  if (order.state === "created") await applyTransition(ctx, order.id, "pending", { source: "system", payload: outcome.payload }, now);
+  return { kind: "form", action: outcome.action, fields: outcome.fields };
+}
+
+export type AnswerResult = { accepted: true; order: PaymentOrder } | { accepted: false; reason: "amount_mismatch"; order: PaymentOrder };
+
+/** Applies what a provider said about an order (return, notification, status query). */
+export async function applyProviderAnswer(
+  ctx: PaymentContext,
+  order: PaymentOrder,
+  answer: ProviderAnswer,
+  source: PaymentEventSource,
+  now = new Date(),
+): Promise<AnswerResult> {
+  switch (answer.status) {
+    case "paid": {
+      if (answer.amount !== order.totalAmount) {
+        await ctx.db.insert(schema.paymentEvents).values({
+          orderId: order.id,
+          kind: "notification_rejected",
+          source,
+          payload: { reason: "amount differs from the order", expected: order.totalAmount, answer: answer.payload },
+          createdAt: now,
+        });
+        ctx.logger.error(
+          { alert: "payment_amount_mismatch", order: order.reference, expected: order.totalAmount, reported: answer.amount, source },
+          "provider reports a different amount: refused",
+        );
+        return { accepted: false, reason: "amount_mismatch", order };
+      }
+      const moved = await applyTransition(ctx, order.id, "paid", { source, payload: answer.payload, providerTransactionId: answer.transactionId, paidAt: answer.paidAt }, now);
+      return { accepted: true, order: moved.order };
+    }
+    case "waiting":
+      await ctx.db.insert(schema.paymentEvents).values({ orderId: order.id, kind: "provider_answer", source, payload: { status: "waiting", answer: answer.payload }, createdAt: now });
+      return { accepted: true, order };
+    case "not_found": {
+      // The provider never saw this order: nothing can have been paid.
+      const moved = await applyTransition(ctx, order.id, "failed", { source, payload: { status: "not_found", answer: answer.payload } }, now);
+      return { accepted: true, order: moved.order };
+    }
+    default: {
+      const moved = await applyTransition(ctx, order.id, answer.status, { source, payload: answer.payload }, now);
+      return { accepted: true, order: moved.order };
+    }
+  }
+}
+
+export async function findOrderByReference(db: Database, reference: string): Promise<PaymentOrder | null> {
+  const [order] = await db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.reference, reference));
+  return order ?? null;
+}
+
+/** LINE Pay sends the payer back to the confirm URL: capture the payment there. */
+export async function handleLinePayReturn(
+  ctx: PaymentContext,
+  query: { transactionId: string; orderId: string },
+  now = new Date(),
+): Promise<PaymentOrder | null> {
+  const order = await findOrderByReference(ctx.db, query.orderId);
+  const adapter = ctx.providers.line_pay;
+  if (!order || !adapter || order.provider !== "line_pay" || order.providerTransactionId !== query.transactionId) return null;
+  if (isSettled(order.state as PaymentOrderState)) return order;
+  try {
+    const answer = await adapter.confirm(await orderForProvider(ctx.db, order), query.transactionId);
+    return (await applyProviderAnswer(ctx, order, answer, "provider_return", now)).order;
+  } catch (error) {
+    if (!(error instanceof ProviderUnreachable)) throw error;
+    // Confirmed or not? The recovery job will ask; tell the payer we are checking.
+    return (await applyTransition(ctx, order.id, "unknown", { source: "provider_return", payload: { error: error.message } }, now)).order;
+  }
+}
+
+/** Asks the provider about an unsettled order and applies the answer (the payer's "cancel" too). */
+export async function refreshFromProvider(ctx: PaymentContext, order: PaymentOrder, source: PaymentEventSource, now = new Date()): Promise<PaymentOrder> {
+  if (isSettled(order.state as PaymentOrderState)) return order;
+  try {
+    const answer = await adapterOf(ctx, order).query(await orderForProvider(ctx.db, order));
+    return (await applyProviderAnswer(ctx, order, answer, source, now)).order;
+  } catch (error) {
+    if (error instanceof ProviderUnreachable) return order;
+    throw error;
+  }
+}
+
+/** ECPay's server notification (ReturnURL) and the payer's return (OrderResultURL). */
+export async function handleEcpayCallback(
+  ctx: PaymentContext,
+  params: Record<string, string>,
+  source: "provider_notification" | "provider_return",
+  now = new Date(),
+): Promise<{ outcome: "accepted" | "rejected_signature" | "unknown_order" | "amount_mismatch"; order: PaymentOrder | null }> {
+  const adapter = ctx.providers.ecpay;
+  const order = params.MerchantTradeNo ? await findOrderByReference(ctx.db, params.MerchantTradeNo) : null;
+  const verified = adapter?.verifyCallback(params) ?? null;
+  if (!verified) {
+    if (order) {
+      await ctx.db.insert(schema.paymentEvents).values({
+        orderId: order.id,
+        kind: "notification_rejected",
+        source,
+        payload: { reason: "CheckMacValue does not match", received: params },
+        createdAt: now,
+      });
+    }
+    ctx.logger.error({ alert: "forged_payment_notification", order: params.MerchantTradeNo, source }, "payment notification with a bad signature: refused");
+    return { outcome: "rejected_signature", order };
+  }
+  if (!order || order.provider !== "ecpay") {
+    ctx.logger.error({ alert: "notification_for_unknown_order", order: verified.merchantTradeNo }, "signed notification for an order we do not have");
+    return { outcome: "unknown_order", order: null };
+  }
+  const applied = await applyProviderAnswer(ctx, order, verified.answer, source, now);
+  return { outcome: applied.accepted ? "accepted" : "amount_mismatch", order: applied.order };
+}
+
+// ---- Recovery --------------------------------------------------------------------------
+
+/** How long after our payment window a provider still saying "waiting" is taken as expired. */
+const EXPIRY_GRACE_MS = 30 * 60_000;
+
+/**
+ * The recovery job: asks providers about orders still created, pending or
+ * unknown some minutes after they began, with back-off, and moves them only on
+ * a definite answer. Expiry asks the provider first. Several instances may run
+ * it at once: orders are claimed with FOR UPDATE SKIP LOCKED and leased.
+ */
+export async function recoverPayments(ctx: PaymentContext, now = new Date(), limit = 25): Promise<{ checked: number; settled: number }> {
+  const lease = new Date(now.getTime() + 2 * 60_000);
+  const claimed = await ctx.db.execute<{ id: string }>(sql`
+    update payment_orders set next_check_at = ${lease.toISOString()}, check_attempts = check_attempts + 1
+    where id in (
+      select id from payment_orders
+      where state in ('created', 'pending', 'unknown') and next_check_at <= ${now.toISOString()}
+      order by next_check_at
+      limit ${limit}
+      for update skip locked
+    )
+    returning id`);
+  const ids = (Array.isArray(claimed) ? claimed : (claimed as { rows: Array<{ id: string }> }).rows).map((row) => row.id);
+  let settled = 0;
+  for (const id of ids) {
+    const [order] = await ctx.db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, id));
+    if (!order) continue;
+    let after = order;
+    try {
+      const answer = await adapterOf(ctx, order).query(await orderForProvider(ctx.db, order));
+      if (answer.status === "waiting" && now.getTime() > order.expiresAt.getTime() + EXPIRY_GRACE_MS) {
+        after = (await applyTransition(ctx, order.id, "expired", { source: "recovery_job", payload: { status: "waiting past expiry", answer: answer.payload } }, now)).order;
+      } else {
+        after = (await applyProviderAnswer(ctx, order, answer, "recovery_job", now)).order;
+      }
+    } catch (error) {
+      if (!(error instanceof ProviderUnreachable)) throw error;
+      ctx.logger.warn({ order: order.reference, error: error.message }, "recovery: provider unreachable");
+    }
+    if (isSettled(after.state as PaymentOrderState)) {
+      settled += 1;
+    } else {
+      const next = new Date(now.getTime() + recoveryBackoffMinutes(order.checkAttempts) * 60_000);
+      await ctx.db.update(schema.paymentOrders).set({ nextCheckAt: next }).where(eq(schema.paymentOrders.id, order.id));
+    }
+  }
+  return { checked: ids.length, settled };
+}

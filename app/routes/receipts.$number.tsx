@@ -1,0 +1,33 @@
+import { json, type LoaderFunctionArgs } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { ReceiptDetails } from "~/components/receipt-details";
+import { ownReceipt } from "~/payments/receipt-access.server";
+import type { RouteHandle } from "~/route-handle";
+
+export const handle: RouteHandle = { pageTitle: (t) => t("receipt.title") };
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  return json(await ownReceipt(request, params.number), { headers: { "Cache-Control": "no-store" } });
+}
+
+/** The printable receipt (print styles drop the site's header and footer). */
+export default function Receipt() {
+  const { receipt, verifyUrl } = useLoaderData<typeof loader>();
+  const { t } = useTranslation();
+  return (
+    <article className="receipt">
+      <h1>{t("receipt.title")}</h1>
+      <ReceiptDetails receipt={receipt} />
+      <p className="verify-note">
+        {t("receipt.verifyNote")} <a href={verifyUrl}>{verifyUrl}</a>
+      </p>
+      <p className="actions no-print">
+        <a href={`/receipts/${receipt.number}/pdf`} className="button" download>
+          {t("payment.downloadReceipt")}
+        </a>
+      </p>
+      <p className="hint no-print">{t("receipt.printHint")}</p>
+    </article>
+  );
+}

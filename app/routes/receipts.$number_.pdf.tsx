@@ -1,0 +1,15 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { receiptPdf } from "~/payments/receipt-pdf.server";
+import { ownReceipt } from "~/payments/receipt-access.server";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { receipt, verifyUrl } = await ownReceipt(request, params.number);
+  const pdf = await receiptPdf(receipt, verifyUrl);
+  return new Response(new Uint8Array(pdf), {
+    headers: {
+      "Content-Type": "application/pdf",
+      "Content-Disposition": `attachment; filename="receipt-${receipt.number}.pdf"`,
+      "Cache-Control": "private, no-store",
+    },
+  });
+}

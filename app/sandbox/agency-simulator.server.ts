@@ -1,0 +1,61 @@
+import express from "express";
+import { verifyWebhook } from "~/payments/webhook-signature.server";
+
+/**
+ * Agency simulators for demo mode and tests: the receiving end of write-off
+ * notices, one endpoint per agency, checking the signature as an agency's
+ * system should and recording each notice once (deliveries repeat).
+ */
+
+export interface ReceivedNotice {
+  agency: string;
+  noticeId: string;
+  body: Record<string, unknown>;
+  receivedAt: Date;
+  /** How many times it arrived. */
+  deliveries: number;
+}
+
+export interface AgencySimulator {
+  app: express.Express;
+  /** While true, every agency answers 503, as a system under maintenance. */
+  down: boolean;
+  notices: Map<string, ReceivedNotice>;
+  rejected: number;
+}
+
+export function createAgencySimulator(secretFor: (agency: string) => string | undefined): AgencySimulator {
+  const simulator: AgencySimulator = { app: express(), down: false, notices: new Map(), rejected: 0 };
+  const { app } = simulator;
+  app.disable("x-powered-by");
+
+  app.post("/agencies/:agency/write-offs", express.text({ type: "application/json" }), (req, res) => {
+    if (simulator.down) {
+      res.status(503).json({ error: "maintenance" });
+      return;
+    }
+    const secret = secretFor(req.params.agency);
+    const body = typeof req.body === "string" ? req.body : "";
+    if (!secret || !verifyWebhook(secret, body, req.header("X-Portal-Signature") ?? "")) {
+      simulator.rejected += 1;
+      res.status(401).json({ error: "bad signature" });
+      return;
+    }
+    const parsed = JSON.parse(body) as { noticeId: string };
+    const existing = simulator.notices.get(parsed.noticeId);
+    if (existing) existing.deliveries += 1;
+    else simulator.notices.set(parsed.noticeId, { agency: req.params.agency, noticeId: parsed.noticeId, body: parsed, receivedAt: new Date(), deliveries: 1 });
+    res.json({ received: true, noticeId: parsed.noticeId });
+  });
+
+  app.get("/_simulator/notices", (_req, res) => {
+    res.json([...simulator.notices.values()]);
+  });
+
+  app.post("/_simulator/down", express.json(), (req, res) => {
+    simulator.down = Boolean((req.body as { down?: boolean }).down);
+    res.json({ down: simulator.down });
+  });
+
+  return simulator;
+}

@@ -1,0 +1,485 @@
+import { randomInt, randomUUID } from "node:crypto";
+import express, { type Request, type Response } from "express";
+import { ecpayDate, verifyCheckMacValue, withCheckMacValue, type EcpayParams } from "~/payments/ecpay-protocol.server";
+import { LINE_PAY_CHECK, stringifyLinePayJson, verifyLinePaySignature } from "~/payments/line-pay-protocol.server";
+
+/**
+ * The sandbox payment gateway: the provider side of LINE Pay Online API v3
+ * and ECPay AIO, for development and tests. It checks signatures as the real
+ * providers do, shows the payer an approve/decline page, answers confirm,
+ * status and refund calls, sends ECPay's server notifications, and writes a
+ * daily settlement file. Faults can be switched on to test what the portal
+ * does when providers decline, time out, lose, repeat or delay notices.
+ *
+ * State is kept in memory: the sandbox stands in for a provider, it is not one.
+ */
+
+export interface SandboxCredentials {
+  linePayChannelId: string;
+  linePayChannelSecret: string;
+  ecpayMerchantId: string;
+  ecpayHashKey: string;
+  ecpayHashIv: string;
+}
+
+export interface SandboxFaults {
+  /** Answer LINE Pay's request and confirm, and ECPay's query, only after this delay (the portal times out first). */
+  delayMs: number;
+  /** Which calls the delay applies to. */
+  delayCalls: Array<"request" | "confirm" | "check" | "query">;
+  /** ECPay: do not send the server notification at all. */
+  loseNotification: boolean;
+  /** ECPay: send the server notification this many times. */
+  notificationCopies: number;
+  /** ECPay: send the notification this long after the payment (and after the payer is back). */
+  notificationDelayMs: number;
+}
+
+const NO_FAULTS: SandboxFaults = { delayMs: 0, delayCalls: [], loseNotification: false, notificationCopies: 1, notificationDelayMs: 0 };
+
+type LinePayStatus = "waiting" | "authorized" | "completed" | "cancelled" | "failed";
+
+interface LinePayTransaction {
+  transactionId: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+  productName: string;
+  confirmUrl: string;
+  cancelUrl: string;
+  status: LinePayStatus;
+  createdAt: Date;
+  paidAt?: Date;
+  refunded: number;
+}
+
+type EcpayStatus = "unpaid" | "paid" | "failed";
+
+interface EcpayTrade {
+  params: EcpayParams;
+  tradeNo: string;
+  status: EcpayStatus;
+  paidAt?: Date;
+  refunded: number;
+}
+
+export interface SandboxGateway {
+  app: express.Express;
+  faults: SandboxFaults;
+  /** Called when LINE Pay confirm has completed a payment, before the answer is sent. */
+  hooks: { afterConfirm?: (transaction: { transactionId: string; orderId: string }) => void | Promise<void> };
+  reset(): void;
+  linePayTransactions: Map<string, LinePayTransaction>;
+  ecpayTrades: Map<string, EcpayTrade>;
+}
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/** The payer's page at the provider: accessible, bilingual, works without JavaScript. */
+function payerPage(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+body{font-family:system-ui,"Noto Sans TC",sans-serif;max-width:36rem;margin:0 auto;padding:1rem;line-height:1.6;color:#1b1b1b}
+.banner{background:#fff4d6;color:#3d2e00;padding:.5rem 1rem;font-weight:700}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{color:#4a4a4a}dd{margin:0}
+button{font:inherit;font-weight:700;min-height:44px;padding:.5rem 1.25rem;margin:.25rem .5rem .25rem 0;border:2px solid #0b5563;border-radius:4px;background:#0b5563;color:#fff;cursor:pointer}
+button.secondary{background:#fff;color:#083d47}
+:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px;box-shadow:0 0 0 6px #ffbf47}
+label{display:block;font-weight:700}input{font:inherit;min-height:44px;padding:.25rem .5rem;border:2px solid #1b1b1b;width:100%;max-width:20rem}
+</style></head><body>
+<p class="banner">沙盒付款服務（示範用，不會扣款）<span lang="en"> · Sandbox payment service (demo, no money is taken)</span></p>
+<main>${body}</main></body></html>`;
+}
+
+function decisionButtons(action: string): string {
+  return `<form method="post" action="${escapeHtml(action)}">
+<button type="submit" name="decision" value="approve">核准付款 <span lang="en">Approve</span></button>
+<button type="submit" name="decision" value="decline" class="secondary">拒絕付款 <span lang="en">Decline</span></button>
+<button type="submit" name="decision" value="cancel" class="secondary">取消 <span lang="en">Cancel</span></button>
+</form>`;
+}
+
+/** A page that posts a signed form back to the shop (auto-submitted when scripts run). */
+function postBackPage(action: string, fields: EcpayParams): string {
+  const inputs = Object.entries(fields)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join("");
+  return payerPage(
+    "返回商店 Back to the shop",
+    `<h1>付款已處理 <span lang="en">Payment processed</span></h1>
+<form method="post" action="${escapeHtml(action)}" id="back">${inputs}<button type="submit">返回商店 <span lang="en">Back to the shop</span></button></form>
+<script>document.getElementById("back").submit()</script>`,
+  );
+}
+
+export function createSandboxGateway(
+  credentials: SandboxCredentials,
+  options: { /** Where payers' browsers reach the sandbox; by default the address it was called at. */ publicUrl?: string } = {},
+): SandboxGateway {
+  const linePayTransactions = new Map<string, LinePayTransaction>();
+  const ecpayTrades = new Map<string, EcpayTrade>();
+  const gateway: SandboxGateway = {
+    app: express(),
+    faults: { ...NO_FAULTS },
+    hooks: {},
+    linePayTransactions,
+    ecpayTrades,
+    reset() {
+      linePayTransactions.clear();
+      ecpayTrades.clear();
+      Object.assign(gateway.faults, NO_FAULTS);
+      gateway.hooks = {};
+    },
+  };
+  const { app } = gateway;
+  app.disable("x-powered-by");
+
+  const delay = async (call: SandboxFaults["delayCalls"][number]) => {
+    if (gateway.faults.delayMs > 0 && gateway.faults.delayCalls.includes(call)) {
+      await new Promise((resolve) => setTimeout(resolve, gateway.faults.delayMs));
+    }
+  };
+
+  // ---- LINE Pay Online API v3 -------------------------------------------------
+
+  const linePayJson = (res: Response, body: unknown, status = 200) =>
+    res.status(status).type("application/json").send(stringifyLinePayJson(body));
+
+  /** Checks the channel headers and signature; answers the error itself when they fail. */
+  function linePayAuthorized(req: Request, res: Response, payload: string): boolean {
+    const nonce = req.header("X-LINE-Authorization-Nonce") ?? "";
+    const signature = req.header("X-LINE-Authorization") ?? "";
+    if (req.header("X-LINE-ChannelId") !== credentials.linePayChannelId) {
+      linePayJson(res, { returnCode: "1104", returnMessage: "Non-existent merchant." });
+      return false;
+    }
+    if (!nonce || !verifyLinePaySignature(credentials.linePayChannelSecret, req.path, payload, nonce, signature)) {
+      linePayJson(res, { returnCode: "1106", returnMessage: "Header information error." });
+      return false;
+    }
+    return true;
+  }
+
+  app.post("/v3/payments/request", express.text({ type: "application/json" }), async (req, res) => {
+    if (!linePayAuthorized(req, res, req.body)) return;
+    await delay("request");
+    const body = JSON.parse(req.body) as {
+      amount: number;
+      currency: string;
+      orderId: string;
+      packages: Array<{ amount: number; products: Array<{ name: string; quantity: number; price: number }> }>;
+      redirectUrls: { confirmUrl: string; cancelUrl: string };
+    };
+    const packagesTotal = body.packages.reduce((sum, p) => sum + p.amount, 0);
+    const productsTotal = body.packages.flatMap((p) => p.products).reduce((sum, p) => sum + p.price * p.quantity, 0);
+    if (!Number.isInteger(body.amount) || body.amount <= 0 || packagesTotal !== body.amount || productsTotal !== body.amount) {
+      linePayJson(res, { returnCode: "1106", returnMessage: "Amounts do not add up." });
+      return;
+    }
+    if ([...linePayTransactions.values()].some((t) => t.orderId === body.orderId)) {
+      linePayJson(res, { returnCode: "1172", returnMessage: "Existing same orderId." });
+      return;
+    }
+    const transactionId = `2026${String(randomInt(10 ** 9)).padStart(9, "0")}${String(randomInt(10 ** 6)).padStart(6, "0")}`;
+    linePayTransactions.set(transactionId, {
+      transactionId,
+      orderId: body.orderId,
+      amount: body.amount,
+      currency: body.currency,
+      productName: body.packages[0]?.products[0]?.name ?? "",
+      confirmUrl: body.redirectUrls.confirmUrl,
+      cancelUrl: body.redirectUrls.cancelUrl,
+      status: "waiting",
+      createdAt: new Date(),
+      refunded: 0,
+    });
+    const paymentUrl = `${options.publicUrl ?? `${req.protocol}://${req.get("host")}`}/line-pay/approve/${transactionId}`;
+    linePayJson(res, {
+      returnCode: "0000",
+      returnMessage: "Success.",
+      info: { transactionId, paymentAccessToken: randomUUID().slice(0, 12), paymentUrl: { web: paymentUrl, app: paymentUrl } },
+    });
+  });
+
+  app.get("/line-pay/approve/:transactionId", (req, res) => {
+    const transaction = linePayTransactions.get(req.params.transactionId);
+    if (!transaction || transaction.status !== "waiting") {
+      res.status(404).send(payerPage("找不到交易", "<h1>找不到這筆交易 <span lang=\"en\">Transaction not found</span></h1>"));
+      return;
+    }
+    res.send(
+      payerPage(
+        "LINE Pay 付款 (沙盒)",
+        `<h1>LINE Pay 付款 <span lang="en">LINE Pay payment</span></h1>
+<dl><dt>商品 <span lang="en">Item</span></dt><dd>${escapeHtml(transaction.productName)}</dd>
+<dt>金額 <span lang="en">Amount</span></dt><dd>${transaction.amount} ${escapeHtml(transaction.currency)}</dd>
+<dt>訂單 <span lang="en">Order</span></dt><dd>${escapeHtml(transaction.orderId)}</dd></dl>
+${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
+      ),
+    );
+  });
+
+  app.post("/line-pay/approve/:transactionId", express.urlencoded({ extended: false }), (req, res) => {
+    const transaction = linePayTransactions.get(req.params.transactionId);
+    if (!transaction || transaction.status !== "waiting") {
+      res.status(404).send(payerPage("找不到交易", "<h1>找不到這筆交易</h1>"));
+      return;
+    }
+    const query = `transactionId=${transaction.transactionId}&orderId=${encodeURIComponent(transaction.orderId)}`;
+    const decision = req.body.decision;
+    if (decision === "cancel") {
+      transaction.status = "cancelled";
+      res.redirect(303, `${transaction.cancelUrl}${transaction.cancelUrl.includes("?") ? "&" : "?"}${query}`);
+      return;
+    }
+    // A declined payment comes back like an approved one; confirm then fails.
+    transaction.status = decision === "approve" ? "authorized" : "failed";
+    res.redirect(303, `${transaction.confirmUrl}${transaction.confirmUrl.includes("?") ? "&" : "?"}${query}`);
+  });
+
+  app.post("/v3/payments/:transactionId/confirm", express.text({ type: "application/json" }), async (req, res) => {
+    if (!linePayAuthorized(req, res, req.body)) return;
+    await delay("confirm");
+    const transaction = linePayTransactions.get(req.params.transactionId);
+    const body = JSON.parse(req.body) as { amount: number; currency: string };
+    if (!transaction) return void linePayJson(res, { returnCode: "1150", returnMessage: "Transaction record not found." });
+    if (body.amount !== transaction.amount || body.currency !== transaction.currency) {
+      return void linePayJson(res, { returnCode: "1106", returnMessage: "Amount or currency differs from the request." });
+    }
+    if (transaction.status === "completed") {
+      return void linePayJson(res, { returnCode: "1172", returnMessage: "Existing same orderId." });
+    }
+    if (transaction.status === "failed") return void linePayJson(res, { returnCode: "1141", returnMessage: "Payment declined." });
+    if (transaction.status !== "authorized") {
+      return void linePayJson(res, { returnCode: "1133", returnMessage: "Not an authorized transaction." });
+    }
+    transaction.status = "completed";
+    transaction.paidAt = new Date();
+    await gateway.hooks.afterConfirm?.({ transactionId: transaction.transactionId, orderId: transaction.orderId });
+    linePayJson(res, {
+      returnCode: "0000",
+      returnMessage: "Success.",
+      info: { orderId: transaction.orderId, transactionId: transaction.transactionId, payInfo: [{ method: "BALANCE", amount: transaction.amount }] },
+    });
+  });
+
+  app.get("/v3/payments/requests/:transactionId/check", async (req, res) => {
+    if (!linePayAuthorized(req, res, "")) return;
+    await delay("check");
+    const transaction = linePayTransactions.get(req.params.transactionId);
+    if (!transaction) return void linePayJson(res, { returnCode: "1150", returnMessage: "Transaction record not found." });
+    const code = {
+      waiting: LINE_PAY_CHECK.waiting,
+      authorized: LINE_PAY_CHECK.authorized,
+      completed: LINE_PAY_CHECK.completed,
+      cancelled: LINE_PAY_CHECK.cancelledOrExpired,
+      failed: LINE_PAY_CHECK.failed,
+    }[transaction.status];
+    linePayJson(res, { returnCode: code, returnMessage: transaction.status });
+  });
+
+  app.get("/v3/payments", async (req, res) => {
+    const query = new URLSearchParams(req.url.split("?")[1] ?? "").toString();
+    if (!linePayAuthorized(req, res, query)) return;
+    await delay("check");
+    const orderId = req.query.orderId;
+    const found = [...linePayTransactions.values()].filter(
+      (t) => t.transactionId === req.query.transactionId || (typeof orderId === "string" && t.orderId === orderId),
+    );
+    linePayJson(res, {
+      returnCode: "0000",
+      returnMessage: "Success.",
+      info: found.map((t) => ({
+        transactionId: t.transactionId,
+        orderId: t.orderId,
+        payStatus: t.status === "completed" ? "CAPTURE" : t.status === "authorized" ? "AUTHORIZATION" : t.status.toUpperCase(),
+        payInfo: [{ method: "BALANCE", amount: t.amount }],
+        refundList: t.refunded ? [{ refundAmount: -t.refunded }] : [],
+      })),
+    });
+  });
+
+  app.post("/v3/payments/:transactionId/refund", express.text({ type: "application/json" }), (req, res) => {
+    if (!linePayAuthorized(req, res, req.body)) return;
+    const transaction = linePayTransactions.get(req.params.transactionId);
+    if (!transaction || transaction.status !== "completed") {
+      return void linePayJson(res, { returnCode: "1165", returnMessage: "Transaction already refunded or not paid." });
+    }
+    const body = (req.body ? JSON.parse(req.body) : {}) as { refundAmount?: number };
+    const amount = body.refundAmount ?? transaction.amount - transaction.refunded;
+    if (amount <= 0 || transaction.refunded + amount > transaction.amount) {
+      return void linePayJson(res, { returnCode: "1163", returnMessage: "Refund amount exceeds the refundable amount." });
+    }
+    transaction.refunded += amount;
+    linePayJson(res, {
+      returnCode: "0000",
+      returnMessage: "Success.",
+      info: { refundTransactionId: `${transaction.transactionId.slice(0, 10)}${String(randomInt(10 ** 9)).padStart(9, "0")}`, refundTransactionDate: new Date().toISOString() },
+    });
+  });
+
+  // ---- ECPay AIO ------------------------------------------------------------------
+
+  const ecpaySigned = (params: EcpayParams) => withCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv);
+
+  app.post("/Cashier/AioCheckOut/V5", express.urlencoded({ extended: false }), (req, res) => {
+    const params = req.body as EcpayParams;
+    const problem =
+      params.MerchantID !== credentials.ecpayMerchantId
+        ? "MerchantID is wrong"
+        : !verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv)
+          ? "CheckMacValue Error"
+          : !/^[0-9A-Za-z]{1,20}$/.test(params.MerchantTradeNo ?? "")
+            ? "MerchantTradeNo Error"
+            : ecpayTrades.has(params.MerchantTradeNo!)
+              ? "訂單編號重複 (MerchantTradeNo is duplicated)"
+              : !/^[1-9]\d*$/.test(params.TotalAmount ?? "")
+                ? "TotalAmount Error"
+                : null;
+    if (problem) {
+      res.status(400).send(payerPage("錯誤", `<h1>無法建立交易 <span lang="en">Cannot create the trade</span></h1><p>${escapeHtml(problem)}</p>`));
+      return;
+    }
+    const tradeNo = `${new Date().toISOString().slice(2, 10).replaceAll("-", "")}${String(randomInt(10 ** 8)).padStart(8, "0")}`;
+    ecpayTrades.set(params.MerchantTradeNo!, { params, tradeNo, status: "unpaid", refunded: 0 });
+    res.send(
+      payerPage(
+        "綠界科技 信用卡付款 (沙盒)",
+        `<h1>信用卡付款 <span lang="en">Credit card payment</span></h1>
+<dl><dt>商店訂單 <span lang="en">Order</span></dt><dd>${escapeHtml(params.MerchantTradeNo!)}</dd>
+<dt>商品 <span lang="en">Items</span></dt><dd>${escapeHtml(params.ItemName ?? "")}</dd>
+<dt>金額 <span lang="en">Amount</span></dt><dd>NT$ ${escapeHtml(params.TotalAmount!)}</dd></dl>
+<form method="post" action="/Cashier/pay/${escapeHtml(params.MerchantTradeNo!)}">
+<label for="card">測試卡號 <span lang="en">Test card number</span></label>
+<input id="card" name="card" value="4311-9522-2222-2222" inputmode="numeric" autocomplete="off">
+<p><button type="submit" name="decision" value="approve">核准付款 <span lang="en">Approve</span></button>
+<button type="submit" name="decision" value="decline" class="secondary">拒絕付款 <span lang="en">Decline</span></button>
+<button type="submit" name="decision" value="cancel" class="secondary">取消 <span lang="en">Cancel</span></button></p>
+</form>`,
+      ),
+    );
+  });
+
+  /** The signed result of a trade, as ECPay posts it to ReturnURL and OrderResultURL. */
+  function tradeResult(merchantTradeNo: string, trade: EcpayTrade): EcpayParams {
+    const paid = trade.status === "paid";
+    return ecpaySigned({
+      MerchantID: credentials.ecpayMerchantId,
+      MerchantTradeNo: merchantTradeNo,
+      StoreID: "",
+      RtnCode: paid ? "1" : "10100058",
+      RtnMsg: paid ? "交易成功" : "付款失敗",
+      TradeNo: trade.tradeNo,
+      TradeAmt: trade.params.TotalAmount!,
+      PaymentDate: paid ? ecpayDate(trade.paidAt!) : "",
+      PaymentType: "Credit_CreditCard",
+      PaymentTypeChargeFee: "0",
+      TradeDate: ecpayDate(new Date()),
+      SimulatePaid: "0",
+      CustomField1: trade.params.CustomField1 ?? "",
+    });
+  }
+
+  async function notify(url: string, body: EcpayParams): Promise<void> {
+    const faults = { ...gateway.faults };
+    if (faults.loseNotification) return;
+    if (faults.notificationDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.notificationDelayMs));
+    for (let copy = 0; copy < faults.notificationCopies; copy++) {
+      // The portal must answer "1|OK"; ECPay would retry otherwise. A failed send is the portal's loss here.
+      await fetch(url, { method: "POST", body: new URLSearchParams(body), signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+    }
+  }
+
+  app.post("/Cashier/pay/:merchantTradeNo", express.urlencoded({ extended: false }), async (req, res) => {
+    const trade = ecpayTrades.get(req.params.merchantTradeNo);
+    if (!trade || trade.status !== "unpaid") {
+      res.status(404).send(payerPage("找不到交易", "<h1>找不到這筆交易 <span lang=\"en\">Trade not found</span></h1>"));
+      return;
+    }
+    const decision = req.body.decision;
+    if (decision === "cancel") {
+      // As ECPay: the payer just goes back to the shop; the trade stays unpaid.
+      res.redirect(303, trade.params.ClientBackURL || trade.params.OrderResultURL || "/");
+      return;
+    }
+    trade.status = decision === "approve" ? "paid" : "failed";
+    if (trade.status === "paid") trade.paidAt = new Date();
+    const result = tradeResult(req.params.merchantTradeNo, trade);
+    const sending = notify(trade.params.ReturnURL!, result);
+    if (gateway.faults.notificationDelayMs === 0) await sending;
+    if (trade.params.OrderResultURL) res.send(postBackPage(trade.params.OrderResultURL, result));
+    else res.redirect(303, trade.params.ClientBackURL || "/");
+  });
+
+  app.post("/Cashier/QueryTradeInfo/V5", express.urlencoded({ extended: false }), async (req, res) => {
+    const params = req.body as EcpayParams;
+    if (params.MerchantID !== credentials.ecpayMerchantId || !verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv)) {
+      res.type("text/plain").send("CheckMacValueError");
+      return;
+    }
+    await delay("query");
+    const trade = ecpayTrades.get(params.MerchantTradeNo ?? "");
+    const answer: EcpayParams = trade
+      ? {
+          MerchantID: credentials.ecpayMerchantId,
+          MerchantTradeNo: params.MerchantTradeNo!,
+          StoreID: "",
+          TradeNo: trade.tradeNo,
+          TradeAmt: trade.params.TotalAmount!,
+          PaymentDate: trade.paidAt ? ecpayDate(trade.paidAt) : "",
+          PaymentType: "Credit_CreditCard",
+          HandlingCharge: "0",
+          PaymentTypeChargeFee: "0",
+          TradeDate: ecpayDate(new Date()),
+          TradeStatus: trade.status === "paid" ? "1" : trade.status === "unpaid" ? "0" : "10200095",
+          ItemName: trade.params.ItemName ?? "",
+        }
+      : { MerchantID: credentials.ecpayMerchantId, MerchantTradeNo: params.MerchantTradeNo ?? "", TradeStatus: "10200047", TradeAmt: "0" };
+    res.type("text/plain").send(new URLSearchParams(ecpaySigned(answer)).toString());
+  });
+
+  app.post("/CreditDetail/DoAction", express.urlencoded({ extended: false }), (req, res) => {
+    const params = req.body as EcpayParams;
+    const trade = ecpayTrades.get(params.MerchantTradeNo ?? "");
+    const reply = (body: EcpayParams) => res.type("text/plain").send(new URLSearchParams(body).toString());
+    if (!verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv)) return void reply({ RtnCode: "0", RtnMsg: "CheckMacValue Error" });
+    if (!trade || trade.status !== "paid" || params.Action !== "R" || params.TradeNo !== trade.tradeNo) {
+      return void reply({ RtnCode: "0", RtnMsg: "Trade not refundable" });
+    }
+    const amount = Number(params.TotalAmount);
+    if (!Number.isInteger(amount) || amount <= 0 || trade.refunded + amount > Number(trade.params.TotalAmount)) {
+      return void reply({ RtnCode: "0", RtnMsg: "Refund amount exceeds the trade amount" });
+    }
+    trade.refunded += amount;
+    reply({ MerchantID: credentials.ecpayMerchantId, MerchantTradeNo: params.MerchantTradeNo!, TradeNo: trade.tradeNo, RtnCode: "1", RtnMsg: "Success" });
+  });
+
+  // ---- Settlement and test controls -------------------------------------------
+
+  /** The daily settlement file: every completed payment of the day (Taiwan date), both providers. */
+  app.get("/settlement/:date.csv", (req, res) => {
+    const day = req.params.date;
+    const taipeiDay = (moment: Date) => new Date(moment.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+    const rows = [
+      ...[...linePayTransactions.values()]
+        .filter((t) => t.status === "completed" && t.paidAt && taipeiDay(t.paidAt) === day)
+        .map((t) => ["line_pay", t.orderId, t.transactionId, t.amount, t.refunded, t.paidAt!.toISOString()]),
+      ...[...ecpayTrades.entries()]
+        .filter(([, t]) => t.status === "paid" && t.paidAt && taipeiDay(t.paidAt) === day)
+        .map(([no, t]) => ["ecpay", no, t.tradeNo, Number(t.params.TotalAmount), t.refunded, t.paidAt!.toISOString()]),
+    ];
+    res
+      .type("text/csv")
+      .send(["provider,merchant_order,provider_transaction,amount,refunded,paid_at", ...rows.map((row) => row.join(","))].join("\n") + "\n");
+  });
+
+  app.post("/_sandbox/faults", express.json(), (req, res) => {
+    Object.assign(gateway.faults, NO_FAULTS, req.body as Partial<SandboxFaults>);
+    res.json(gateway.faults);
+  });
+
+  return gateway;
+}
