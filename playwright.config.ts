@@ -21,6 +21,10 @@ function chromiumPath(): string {
   return found;
 }
 
+/** The sandbox gateway of the e2e server (see webServer.env). */
+export const E2E_SANDBOX_URL = `http://127.0.0.1:${PORT + 1}`;
+export const E2E_SIMULATOR_URL = `http://127.0.0.1:${PORT + 2}`;
+
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
@@ -98,6 +102,11 @@ export default defineConfig({
       DEMO_MODE: "true",
       // As behind a load balancer: each test speaks as its own client (X-Forwarded-For).
       TRUST_PROXY: "1",
+      // The embedded sandbox gateway and agency simulator, on ports of this run's own.
+      SANDBOX_PORT: String(PORT + 1),
+      SANDBOX_PUBLIC_URL: `http://127.0.0.1:${PORT + 1}`,
+      AGENCY_SIMULATOR_PORT: String(PORT + 2),
+      JOBS_INTERVAL_MS: "1000",
     },
   },
 });

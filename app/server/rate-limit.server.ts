@@ -1,11 +1,15 @@
 import { createHash } from "node:crypto";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { schema, type Database } from "./db.server";
 
 /**
- * Fixed-window rate limits kept in the database, so every instance of the
- * portal counts the same attempts. (rate-limiter-flexible's PostgreSQL store
- * needs node-postgres; we use postgres.js and PGlite: docs/decisions/007.)
+ * Rate limits kept in the database, so every instance of the portal counts the
+ * same attempts. A sliding-window estimate over fixed-window counters: the
+ * current window's hits plus the previous window's, weighted by how much of it
+ * the sliding window still covers. Plain fixed windows reset at each boundary,
+ * letting twice the limit through around it. (rate-limiter-flexible's
+ * PostgreSQL store needs node-postgres; we use postgres.js and PGlite:
+ * docs/decisions/007.)
  */
 
 export interface RateLimitRule {
@@ -15,8 +19,9 @@ export interface RateLimitRule {
 }
 
 export interface RateLimitState {
-  /** False once the window's hits exceed the limit. */
+  /** False once the sliding window's hits reach the limit. */
   allowed: boolean;
+  /** Hits in the sliding window (the previous window's weighted, rounded up). */
   hits: number;
   /** Seconds until the current window ends. */
   retryAfterSeconds: number;
@@ -30,39 +35,61 @@ function bucket(rule: RateLimitRule, key: string): string {
 function windowOf(rule: RateLimitRule, now: Date) {
   const length = rule.windowSeconds * 1000;
   const start = Math.floor(now.getTime() / length) * length;
-  return { start: new Date(start), end: new Date(start + length) };
+  return {
+    start: new Date(start),
+    previous: new Date(start - length),
+    end: new Date(start + length),
+    /** Share of the previous window the sliding window still covers. */
+    previousWeight: 1 - (now.getTime() - start) / length,
+  };
 }
 
 const retryAfter = (end: Date, now: Date) => Math.max(1, Math.ceil((end.getTime() - now.getTime()) / 1000));
 
-/** The current state without counting anything. */
-export async function peekRateLimit(db: Database, rule: RateLimitRule, key: string, now = new Date()): Promise<RateLimitState> {
-  const { start, end } = windowOf(rule, now);
+async function previousHits(db: Database, bucketName: string, previous: Date): Promise<number> {
   const [row] = await db
     .select({ hits: schema.rateLimitCounters.hits })
     .from(schema.rateLimitCounters)
-    .where(and(eq(schema.rateLimitCounters.bucket, bucket(rule, key)), eq(schema.rateLimitCounters.windowStart, start)));
-  const hits = row?.hits ?? 0;
-  return { allowed: hits < rule.limit, hits, retryAfterSeconds: retryAfter(end, now) };
+    .where(and(eq(schema.rateLimitCounters.bucket, bucketName), eq(schema.rateLimitCounters.windowStart, previous)));
+  return row?.hits ?? 0;
+}
+
+function stateOf(rule: RateLimitRule, current: number, previous: number, weight: number, end: Date, now: Date, counted: boolean): RateLimitState {
+  // Rounded up: at a window boundary the previous window still counts in full.
+  const hits = current + Math.ceil(previous * weight - 1e-9);
+  return { allowed: counted ? hits <= rule.limit : hits < rule.limit, hits, retryAfterSeconds: retryAfter(end, now) };
+}
+
+/** The current state without counting anything. */
+export async function peekRateLimit(db: Database, rule: RateLimitRule, key: string, now = new Date()): Promise<RateLimitState> {
+  const { start, previous, end, previousWeight } = windowOf(rule, now);
+  const bucketName = bucket(rule, key);
+  const rows = await db
+    .select({ windowStart: schema.rateLimitCounters.windowStart, hits: schema.rateLimitCounters.hits })
+    .from(schema.rateLimitCounters)
+    .where(and(eq(schema.rateLimitCounters.bucket, bucketName), inArray(schema.rateLimitCounters.windowStart, [start, previous])));
+  const hitsAt = (when: Date) => rows.find((row) => row.windowStart.getTime() === when.getTime())?.hits ?? 0;
+  return stateOf(rule, hitsAt(start), hitsAt(previous), previousWeight, end, now, false);
 }
 
 /** Counts one hit (atomically, across instances) and says whether it was within the limit. */
 export async function hitRateLimit(db: Database, rule: RateLimitRule, key: string, now = new Date()): Promise<RateLimitState> {
-  const { start, end } = windowOf(rule, now);
+  const { start, previous, end, previousWeight } = windowOf(rule, now);
+  const bucketName = bucket(rule, key);
   const [row] = await db
     .insert(schema.rateLimitCounters)
-    .values({ bucket: bucket(rule, key), windowStart: start, hits: 1, expiresAt: end })
+    // Kept until the window after it ends: it still counts, weighted, during that one.
+    .values({ bucket: bucketName, windowStart: start, hits: 1, expiresAt: new Date(end.getTime() + rule.windowSeconds * 1000) })
     .onConflictDoUpdate({
       target: [schema.rateLimitCounters.bucket, schema.rateLimitCounters.windowStart],
       set: { hits: sql`${schema.rateLimitCounters.hits} + 1` },
     })
     .returning({ hits: schema.rateLimitCounters.hits });
   if (Math.random() < 0.01) await sweepRateLimits(db, now);
-  const hits = row!.hits;
-  return { allowed: hits <= rule.limit, hits, retryAfterSeconds: retryAfter(end, now) };
+  return stateOf(rule, row!.hits, await previousHits(db, bucketName, previous), previousWeight, end, now, true);
 }
 
-/** Drops finished windows; called now and then by hitRateLimit. */
+/** Drops windows that no longer count; called now and then by hitRateLimit. */
 export async function sweepRateLimits(db: Database, now = new Date()): Promise<void> {
   await db.delete(schema.rateLimitCounters).where(lt(schema.rateLimitCounters.expiresAt, now));
 }

@@ -126,8 +126,11 @@ describeEachDatabase(
       // Another visitor is not affected.
       const other = visitor();
       expect((await lookUpBill(database().db, other, { billType: type, writeOffNumber: "LB115000012", ...solved(other) }, NOW)).kind).toBe("found");
-      // After the window, the address may try again.
-      const later = new Date(NOW.getTime() + 601_000);
+      // Just past the window's end the failures still count (no reset at the boundary)...
+      const justAfter = new Date(NOW.getTime() + 601_000);
+      expect((await lookUpBill(database().db, context, { billType: type, writeOffNumber: "LB115000012", ...solved(context, justAfter) }, justAfter)).kind).toBe("rate_limited");
+      // ...and a full window later they have slid out.
+      const later = new Date(NOW.getTime() + 1_200_000);
       expect((await lookUpBill(database().db, context, { billType: type, writeOffNumber: "LB115000012", ...solved(context, later) }, later)).kind).toBe("found");
     });
 
@@ -139,6 +142,19 @@ describeEachDatabase(
       }
       const fresh = visitor();
       expect((await lookUpBill(database().db, fresh, { billType: type, writeOffNumber: "HF115000010", ...solved(fresh) }, NOW)).kind).toBe("rate_limited");
+    });
+
+    it("does not reset at a window boundary: the previous window counts, fading as the window slides", async () => {
+      const rule = { name: "test:sliding", limit: 10, windowSeconds: 600 };
+      const boundary = new Date("2026-11-21T05:00:00Z"); // a multiple of 600 s
+      for (let i = 0; i < 10; i++) await hitRateLimit(database().db, rule, "burst", new Date(boundary.getTime() - 1_000));
+      // A second after the boundary, a fresh fixed window would allow ten more.
+      expect((await peekRateLimit(database().db, rule, "burst", new Date(boundary.getTime() + 1_000))).allowed).toBe(false);
+      // Halfway through, half of the previous window still counts: five more are allowed, not six.
+      const halfway = new Date(boundary.getTime() + 300_000);
+      const states = [];
+      for (let i = 0; i < 6; i++) states.push(await hitRateLimit(database().db, rule, "burst", halfway));
+      expect(states.map((state) => state.allowed)).toEqual([true, true, true, true, true, false]);
     });
 
     it("counts hits atomically when several instances count at once", async () => {

@@ -1,0 +1,184 @@
+import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+import type { Page } from "@playwright/test";
+import { E2E_SIMULATOR_URL } from "../playwright.config";
+import { expectNoAxeViolations } from "./support/axe";
+import { unpaidDemoBills } from "./support/demo-bills";
+import { expect, lookUp, test } from "./support/fixtures";
+
+/** Looks up each bill (as a resident does), then goes to checkout with all of them selected. */
+async function checkout(page: Page, billType: string, numbers: string[]) {
+  for (const number of numbers) await lookUp(page, billType, number);
+  await expect(page.locator("article.bill-card")).toHaveCount(numbers.length);
+  await page.getByRole("button", { name: "去繳費" }).click();
+  await expect(page.locator("h1")).toHaveText("繳費");
+}
+
+async function pdfText(body: Buffer): Promise<{ text: string; links: string[] }> {
+  const doc = await getDocument({ data: new Uint8Array(body), useSystemFonts: false }).promise;
+  const page = await doc.getPage(1);
+  const text = (await page.getTextContent()).items.map((item) => ("str" in item ? item.str : "")).join("");
+  const links = (await page.getAnnotations()).flatMap((annotation: { url?: string }) => (annotation.url ? [annotation.url] : []));
+  return { text, links };
+}
+
+test.describe("paying bills through the sandbox gateway", () => {
+  test("one bill with LINE Pay: paid, receipt, PDF that verifies, agency notified", async ({ page }) => {
+    const [number] = unpaidDemoBills("traffic-fine", 0, 1);
+    await checkout(page, "traffic-fine", [number!]);
+    await expectNoAxeViolations(page, "at checkout");
+    await page.getByLabel("LINE Pay").check();
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+
+    await expect(page).toHaveURL(/\/line-pay\/approve\//);
+    await expectNoAxeViolations(page, "on the sandbox LINE Pay page");
+    await page.getByRole("button", { name: /核准付款/ }).click();
+
+    await expect(page).toHaveURL(/\/payments\/P\d{6}[0-9A-Z]{11}$/);
+    await expect(page.locator("h1")).toHaveText("付款成功");
+    const receiptNumber = (await page.locator(".reference").textContent())!.split("：")[1]!;
+    expect(receiptNumber).toMatch(/^R\d{8}-[0-9A-Z]{6}$/);
+    await expect(page.locator("article.bill-card")).toContainText("已繳費");
+    await expectNoAxeViolations(page, "on the payment result");
+
+    await page.getByRole("link", { name: "查看與列印繳費證明" }).click();
+    await expect(page.locator("h1")).toHaveText("繳費證明");
+    await expect(page.locator(".receipt-bills")).toContainText(number!);
+    await expectNoAxeViolations(page, "on the receipt");
+
+    const download = await page.request.get(`/receipts/${receiptNumber}/pdf`);
+    expect(download.headers()["content-type"]).toBe("application/pdf");
+    const pdf = await pdfText(await download.body());
+    expect(pdf.text).toContain("繳費證明");
+    expect(pdf.text).toContain(receiptNumber);
+    expect(pdf.text).toContain(number!);
+    expect(pdf.text).toContain("LINE Pay");
+    const verifyUrl = pdf.links.find((link) => link.includes("/receipts/verify"))!;
+    expect(verifyUrl).toBeTruthy();
+
+    // An accounting office, in another browser, checks the receipt.
+    const officeContext = await page.context().browser()!.newContext({ locale: "zh-TW", baseURL: new URL(page.url()).origin });
+    const office = await officeContext.newPage();
+    await office.goto(verifyUrl);
+    await expect(office.locator("h1")).toHaveText("這是支付繳費通開立的有效繳費證明");
+    await expect(office.locator(".receipt-bills")).toContainText(number!);
+    await expectNoAxeViolations(office, "on the verification page");
+    // A receipt number with a made-up check code proves nothing.
+    await office.goto(verifyUrl.replace(/s=[^&]+/, "s=AAAAAAAAAAAAAAAAAAAAAA"));
+    await expect(office.locator("h1")).toHaveText("無法驗證這份繳費證明");
+    // Nor can the office open the payer's receipt page itself.
+    expect((await office.goto(`/receipts/${receiptNumber}`))?.status()).toBe(404);
+    await officeContext.close();
+
+    // The police received the write-off notice.
+    await expect
+      .poll(async () => {
+        const notices = (await (await page.request.get(`${E2E_SIMULATOR_URL}/_simulator/notices`)).json()) as Array<{ body: { writeOffNumber: string; receiptNumber: string } }>;
+        return notices.find((notice) => notice.body.writeOffNumber === number)?.body.receiptNumber;
+      }, { timeout: 10_000 })
+      .toBe(receiptNumber);
+  });
+
+  test("three bills together with LINE Pay", async ({ page }) => {
+    const numbers = unpaidDemoBills("parking-fee", 0, 3);
+    await checkout(page, "parking-fee", numbers);
+    await expect(page.locator(".total")).toContainText("共 3 張帳單");
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await page.getByRole("button", { name: /核准付款/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款成功");
+    await expect(page.locator("article.bill-card")).toHaveCount(3);
+  });
+
+  test("one bill by credit card through ECPay", async ({ page }) => {
+    const [number] = unpaidDemoBills("environmental-fine", 0, 1);
+    await checkout(page, "environmental-fine", [number!]);
+    await page.getByLabel("信用卡").check();
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await expect(page).toHaveURL(/\/Cashier\/AioCheckOut\/V5$/);
+    await expectNoAxeViolations(page, "on the sandbox ECPay page");
+    await page.getByRole("button", { name: /核准付款/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款成功");
+    await expect(page.locator("dl").first()).toContainText("信用卡");
+  });
+
+  test("three bills together by credit card through ECPay", async ({ page }) => {
+    const numbers = unpaidDemoBills("market-usage-fee", 0, 3);
+    await checkout(page, "market-usage-fee", numbers);
+    await page.getByLabel("信用卡").check();
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await page.getByRole("button", { name: /核准付款/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款成功");
+    await expect(page.locator("article.bill-card")).toHaveCount(3);
+  });
+
+  test("a declined payment takes nothing and the bill can be paid again", async ({ page }) => {
+    const [number] = unpaidDemoBills("labor-fine", 0, 1);
+    await checkout(page, "labor-fine", [number!]);
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await page.getByRole("button", { name: /拒絕付款/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款未完成");
+    await expect(page.getByRole("status")).toContainText("付款沒有成功，沒有扣款");
+    await expectNoAxeViolations(page, "after a declined payment");
+    await page.getByRole("link", { name: "回到帳單重新付款" }).click();
+    await page.getByRole("button", { name: "去繳費" }).click();
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await page.getByRole("button", { name: /核准付款/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款成功");
+  });
+
+  test("a payment cancelled at LINE Pay is cancelled here too", async ({ page }) => {
+    const [number] = unpaidDemoBills("health-fine", 0, 1);
+    await checkout(page, "health-fine", [number!]);
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await page.getByRole("button", { name: /^取消/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款未完成");
+    await expect(page.getByRole("status")).toContainText("付款已取消");
+  });
+
+  test("a payer back from ECPay without paying can give up and pay another way", async ({ page }) => {
+    const [number] = unpaidDemoBills("building-permit-fee", 0, 1);
+    await checkout(page, "building-permit-fee", [number!]);
+    await page.getByLabel("信用卡").check();
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await page.getByRole("button", { name: /^取消/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款處理中");
+    await page.getByRole("button", { name: "放棄這筆付款，改用其他方式" }).click();
+    await expect(page.locator("h1")).toHaveText("付款未完成");
+    await page.getByRole("link", { name: "回到帳單重新付款" }).click();
+    await page.getByRole("button", { name: "去繳費" }).click();
+    await page.getByLabel("LINE Pay").check();
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await page.getByRole("button", { name: /核准付款/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款成功");
+  });
+
+  test("a paid bill says so and cannot be paid again", async ({ page }) => {
+    const [number] = unpaidDemoBills("animal-protection-fine", 0, 1);
+    await checkout(page, "animal-protection-fine", [number!]);
+    const checkoutUrl = page.url();
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await page.getByRole("button", { name: /核准付款/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款成功");
+    await lookUp(page, "animal-protection-fine", number!);
+    await expect(page.locator("article.bill-card").first()).toContainText("已繳費");
+    await expect(page.locator("article.bill-card").first()).toContainText("本平台線上繳費");
+    await expect(page.getByRole("button", { name: "去繳費" })).toHaveCount(0);
+    // Going back to the old checkout page offers nothing to pay.
+    await page.goto(checkoutUrl);
+    await expect(page.getByText("您沒有選擇要繳的待繳帳單")).toBeVisible();
+  });
+});
+
+test.describe("paying in English", () => {
+  test.use({ locale: "en" });
+  test("checkout and result are in English", async ({ page }) => {
+    const [number] = unpaidDemoBills("school-fee", 0, 1);
+    await lookUp(page, "school-fee", number!);
+    await page.getByRole("button", { name: "Pay" }).click();
+    await expect(page.getByText("Coming soon:")).toContainText("JKOPAY");
+    await page.getByLabel("Credit card").check();
+    await page.getByRole("button", { name: /^Pay NT\$/ }).click();
+    await page.getByRole("button", { name: /Approve/ }).click();
+    await expect(page.locator("h1")).toHaveText("Payment complete");
+    await expectNoAxeViolations(page, "on the result in English");
+  });
+});

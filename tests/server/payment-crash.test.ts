@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { captchaAnswer } from "~/server/captcha.server";
+import { demoWebhookSecret } from "~/payments/write-off-notices.server";
+import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
+import { createSandboxGateway } from "~/sandbox/gateway.server";
+import { SANDBOX_CREDENTIALS, parseEnv } from "~/server/env.server";
+
+/**
+ * The portal's process is killed (SIGKILL) after LINE Pay has completed the
+ * payment and before the portal could record it. After a restart, the
+ * recovery job must find out from LINE Pay and record the payment: the bill
+ * paid, one receipt, the agency notified. Nothing lost, nothing doubled.
+ */
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+const listen = (app: import("express").Express) =>
+  new Promise<Server>((resolve) => {
+    const server = app.listen(0, "127.0.0.1", () => resolve(server));
+  });
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+it("recovers a payment confirmed at the provider while the portal was being killed", async () => {
+  const sandbox = createSandboxGateway(SANDBOX_CREDENTIALS);
+  const simulator = createAgencySimulator(demoWebhookSecret);
+  const sandboxServer = await listen(sandbox.app);
+  const simulatorServer = await listen(simulator.app);
+  cleanups.push(async () => sandboxServer.close(), async () => simulatorServer.close());
+  const sandboxUrl = `http://127.0.0.1:${(sandboxServer.address() as { port: number }).port}`;
+  const dataDir = await mkdtemp(path.join(tmpdir(), "portal-crash-"));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+
+  let portal: ChildProcess | undefined;
+  let output = "";
+  const start = async () => {
+    output = "";
+    portal = spawn(process.execPath, ["server.js"], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "production",
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        PUBLIC_URL: base,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: "info",
+        EMBEDDED_SANDBOX: "false",
+        LINE_PAY_API_URL: sandboxUrl,
+        SANDBOX_PUBLIC_URL: sandboxUrl,
+        AGENCY_SIMULATOR_PORT: String((simulatorServer.address() as { port: number }).port),
+        RECOVERY_AFTER_SECONDS: "1",
+        JOBS_INTERVAL_MS: "300",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    portal.stdout!.on("data", (chunk) => (output += chunk));
+    portal.stderr!.on("data", (chunk) => (output += chunk));
+    const deadline = Date.now() + 60_000;
+    while (!output.includes("portal listening")) {
+      if (Date.now() > deadline || portal.exitCode !== null) throw new Error(`portal did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  cleanups.push(async () => portal?.kill("SIGKILL"));
+  await start();
+
+  // A resident looks up GF11500019 and pays it with LINE Pay (a browser's requests, by hand).
+  let cookie = "";
+  const browse = async (url: string, init: RequestInit = {}) => {
+    const response = await fetch(url.startsWith("http") ? url : base + url, { ...init, redirect: "manual", headers: { cookie, ...(init.headers ?? {}) } });
+    const set = response.headers.getSetCookie().find((c) => c.startsWith("portal_session="));
+    if (set) cookie = set.split(";")[0]!;
+    return response;
+  };
+  const page = await (await browse("/lookup/traffic-fine")).text();
+  const token = /name="captchaToken" value="([^"]+)"/.exec(page)![1]!;
+  const secret = parseEnv({}).CAPTCHA_SECRET;
+  const found = await browse("/lookup/traffic-fine", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ intent: "lookup", writeOffNumber: "GF11500019", captchaToken: token, captchaAnswer: captchaAnswer(secret, token.split(".")[1]!) }),
+  });
+  expect(found.headers.get("location")).toBe("/bills");
+  const billsPage = await (await browse("/bills")).text();
+  const billId = /name="bill"[^>]*value="([0-9a-f-]{36})"/.exec(billsPage)![1]!;
+  const checkout = await (await browse(`/pay?bill=${billId}`)).text();
+  const idempotencyKey = /name="idempotencyKey" value="([^"]+)"/.exec(checkout)![1]!;
+  const toProvider = await browse("/pay", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+    body: new URLSearchParams({ bill: billId, tool: "line_pay", idempotencyKey }),
+  });
+  const paymentUrl = toProvider.headers.get("location")!;
+  expect(paymentUrl).toContain(`${sandboxUrl}/line-pay/approve/`);
+  const approved = await fetch(paymentUrl, { method: "POST", body: new URLSearchParams({ decision: "approve" }), redirect: "manual" });
+  const confirmUrl = approved.headers.get("location")!;
+  const reference = new URL(confirmUrl).searchParams.get("orderId")!;
+
+  // LINE Pay completes the payment... and the portal dies before hearing back.
+  const died = new Promise((resolve) => portal!.once("exit", resolve));
+  sandbox.hooks.afterConfirm = () => {
+    portal!.kill("SIGKILL");
+  };
+  await browse(confirmUrl).catch(() => undefined);
+  await died;
+  sandbox.hooks.afterConfirm = undefined;
+  expect([...sandbox.linePayTransactions.values()].find((t) => t.orderId === reference)?.status).toBe("completed");
+
+  // Restarted, the portal's recovery job asks LINE Pay and records the payment.
+  await start();
+  const deadline = Date.now() + 30_000;
+  let result = "";
+  while (Date.now() < deadline) {
+    result = await (await browse(`/payments/${reference}`)).text();
+    if (result.includes("付款成功")) break;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  expect(result, output.split("\n").filter((line) => /recovery|transition|error/i.test(line)).join("\n")).toContain("付款成功");
+  expect(result).toMatch(/繳費證明編號：R\d{8}-[0-9A-Z]{6}/);
+  expect(output).toContain('"to":"paid","source":"recovery_job"');
+
+  // The agency hears of it once.
+  while (Date.now() < deadline && ![...simulator.notices.values()].some((n) => n.body.orderReference === reference)) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const notices = [...simulator.notices.values()].filter((notice) => notice.body.orderReference === reference);
+  expect(notices).toHaveLength(1);
+  expect(notices[0]!.body).toMatchObject({ writeOffNumber: "GF11500019", provider: "line_pay" });
+}, 120_000);

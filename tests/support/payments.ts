@@ -1,0 +1,115 @@
+import type { Server } from "node:http";
+import { Writable } from "node:stream";
+import { and, eq } from "drizzle-orm";
+import express from "express";
+import { pino } from "pino";
+import { paymentCallbacks } from "~/payments/callbacks.server";
+import type { PaymentContext } from "~/payments/orders.server";
+import { providersFromEnv } from "~/payments/providers.server";
+import { demoWebhookSecret } from "~/payments/write-off-notices.server";
+import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
+import { createSandboxGateway } from "~/sandbox/gateway.server";
+import { schema, type Database } from "~/server/db.server";
+import { SANDBOX_CREDENTIALS, parseEnv } from "~/server/env.server";
+
+/**
+ * The payment world of a test: the sandbox gateway (LINE Pay and ECPay), the
+ * agencies' webhook receivers, and the portal's provider callbacks, each on
+ * its own port, talking real HTTP with real signatures.
+ */
+
+function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      resolve({ server, url: `http://127.0.0.1:${port}` });
+    });
+  });
+}
+
+export interface LogEntry {
+  level: number;
+  msg: string;
+  alert?: string;
+  [key: string]: unknown;
+}
+
+export async function startPaymentWorld(db: Database, overrides: Record<string, string> = {}) {
+  const sandbox = createSandboxGateway(SANDBOX_CREDENTIALS);
+  const simulator = createAgencySimulator(demoWebhookSecret);
+  const sandboxServer = await listen(sandbox.app);
+  const simulatorServer = await listen(simulator.app);
+  const portal = express();
+  const logs: LogEntry[] = [];
+  const logger = pino(
+    { level: "info" },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(JSON.parse(chunk.toString()) as LogEntry);
+        done();
+      },
+    }),
+  );
+  let ctx: PaymentContext;
+  portal.use((req, _res, next) => {
+    (req as unknown as { log: typeof logger }).log = logger;
+    next();
+  });
+  portal.use("/payments/callbacks", paymentCallbacks(() => ctx));
+  const portalServer = await listen(portal);
+  const env = parseEnv({
+    PUBLIC_URL: portalServer.url,
+    SANDBOX_PORT: new URL(sandboxServer.url).port,
+    SANDBOX_PUBLIC_URL: sandboxServer.url,
+    AGENCY_SIMULATOR_PORT: new URL(simulatorServer.url).port,
+    PROVIDER_TIMEOUT_MS: "400",
+    RECOVERY_AFTER_SECONDS: "60",
+    ...overrides,
+  });
+  ctx = { db, env, providers: providersFromEnv(env), logger };
+
+  return {
+    ctx,
+    sandbox,
+    simulator,
+    logs,
+    sandboxUrl: sandboxServer.url,
+    portalUrl: portalServer.url,
+    async close() {
+      await Promise.all([sandboxServer, simulatorServer, portalServer].map(({ server }) => new Promise((r) => server.close(r))));
+    },
+  };
+}
+
+export type PaymentWorld = Awaited<ReturnType<typeof startPaymentWorld>>;
+
+/** The payer decides on the sandbox's LINE Pay page; returns where LINE Pay sends them back. */
+export async function payerAtLinePay(paymentUrl: string, decision: "approve" | "decline" | "cancel"): Promise<URL> {
+  const response = await fetch(paymentUrl, { method: "POST", body: new URLSearchParams({ decision }), redirect: "manual" });
+  return new URL(response.headers.get("location")!);
+}
+
+/** The payer's browser posts ECPay's checkout form and decides; returns the result ECPay posts back. */
+export async function payerAtEcpay(form: { action: string; fields: Record<string, string> }, decision: "approve" | "decline"): Promise<Record<string, string>> {
+  const checkout = await fetch(form.action, { method: "POST", body: new URLSearchParams(form.fields) });
+  if (!checkout.ok) throw new Error(`ECPay sandbox refused the checkout: ${await checkout.text()}`);
+  const base = new URL(form.action).origin;
+  const paid = await fetch(`${base}/Cashier/pay/${form.fields.MerchantTradeNo}`, { method: "POST", body: new URLSearchParams({ decision }) });
+  const html = await paid.text();
+  return Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replaceAll("&amp;", "&")]));
+}
+
+/** Unpaid bills of a bill type that are in no active order. */
+export async function unpaidBills(db: Database, billTypeCode: string, count: number) {
+  const rows = await db
+    .select({ id: schema.bills.id, amount: schema.bills.amount, writeOffNumber: schema.bills.writeOffNumber })
+    .from(schema.bills)
+    .where(and(eq(schema.bills.billTypeCode, billTypeCode), eq(schema.bills.status, "unpaid")))
+    .limit(200);
+  const busy = new Set(
+    (await db.select({ billId: schema.paymentOrderItems.billId }).from(schema.paymentOrderItems)).map((row) => row.billId),
+  );
+  const free = rows.filter((row) => !busy.has(row.id)).slice(0, count);
+  if (free.length < count) throw new Error(`not enough unpaid ${billTypeCode} bills`);
+  return free;
+}
