@@ -168,6 +168,19 @@ for (const scenario of scenarios) {
       (unexpected ? `  | ${unexpected} errors` : ""),
   );
 }
+// Payments: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
+if (!only || only.startsWith("payment")) {
+  console.log("\npayments (services in process, 10 at a time):");
+  const payments = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts"], { cwd: root, env: process.env, encoding: "utf8" });
+  const lines = `${payments.stdout}`.split("\n").filter((line) => line.includes("PAYBENCH"));
+  console.log(lines.map((line) => `  ${line.replace(/.*PAYBENCH /, "")}`).join("\n") || `  failed:\n${payments.stdout}${payments.stderr}`);
+  summary.payments = {};
+  for (const database of ["pglite", "postgres"]) {
+    const result = await readFile(path.join(resultsDir, `payments-${database}.json`), "utf8").catch(() => null);
+    if (result) summary.payments[database] = JSON.parse(result);
+  }
+}
+
 // Scanning needs a browser with a fake camera; skipped (with a note) where Chromium is missing.
 if (!only || only.startsWith("scan")) {
   const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

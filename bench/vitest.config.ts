@@ -1,0 +1,13 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+// `npm run bench` runs the payments benchmark through vitest (TypeScript, the app's modules).
+export default defineConfig({
+  resolve: {
+    alias: {
+      "~": fileURLToPath(new URL("../app", import.meta.url)),
+      "#db": fileURLToPath(new URL("../db", import.meta.url)),
+    },
+  },
+  test: { include: ["bench/payments.bench.ts"], testTimeout: 300_000, hookTimeout: 120_000 },
+});
