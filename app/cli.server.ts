@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { agencyLinkKeyFinder, billLinkQr, createBillLink } from "./agency/bill-links.server";
+import { refundPayment } from "./payments/orders.server";
+import { providersFromEnv } from "./payments/providers.server";
 import { CAPTCHA_AUDIO_DIR } from "./server/captcha.server";
+import { openDatabase } from "./server/db.server";
+import { getLogger } from "./server/logger.server";
 import { ConfigurationError, DEMO_LINK_KEY_MASTER, getEnv } from "./server/env.server";
 
 /**
@@ -17,6 +21,10 @@ const USAGE = `Usage:
                         [--qr <file.svg|file.png>] [--base-url <url>]
       Prints the signed link for a paper bill's QR code; with --qr also writes the QR image.
       The key comes from AGENCY_LINK_KEYS (in demo mode also <agency>-demo, e.g. police-demo).
+  node cli.js refund --order <reference> --refundable <NT$ as you saw it> --operator <your name>
+      Refunds a paid order in full through its provider and records who did it. The amount
+      you give must be what the portal still holds as refundable, or nothing is refunded.
+      With the embedded database (PGlite), stop the portal first: one process at a time.
   node cli.js captcha-audio
       Regenerates the spoken digits of the audio captcha (needs espeak-ng and sox).`;
 
@@ -28,6 +36,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await billLinkCommand(rest);
       case "captcha-audio":
         return await captchaAudioCommand();
+      case "refund":
+        return await refundCommand(rest);
       default:
         console.error(USAGE);
         return command === undefined || command === "--help" ? 0 : 2;
@@ -72,6 +82,24 @@ async function billLinkCommand(args: string[]): Promise<number> {
     console.error(`QR code written to ${values.qr}`);
   }
   return 0;
+}
+
+async function refundCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { order: { type: "string" }, refundable: { type: "string" }, operator: { type: "string" } } });
+  if (!values.order || !values.refundable || !values.operator || !/^\d+$/.test(values.refundable)) {
+    throw new UsageError(`refund needs --order, --refundable (a whole number of NT$) and --operator\n\n${USAGE}`);
+  }
+  const env = getEnv();
+  const database = await openDatabase({ url: env.DATABASE_URL, pgliteDir: path.resolve(env.DATA_DIR, "pglite"), poolSize: 2 });
+  try {
+    await database.migrate();
+    const ctx = { db: database.db, env, providers: providersFromEnv(env), logger: getLogger() };
+    const result = await refundPayment(ctx, values.order, { refundableAsSeen: Number(values.refundable), operator: values.operator });
+    console.log(JSON.stringify(result.kind === "refunded" ? { kind: result.kind, order: result.order.reference, state: result.order.state } : result));
+    return result.kind === "refunded" ? 0 : 1;
+  } finally {
+    await database.close();
+  }
 }
 
 const SPOKEN_DIGITS = {

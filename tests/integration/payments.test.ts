@@ -7,6 +7,7 @@ import {
   handleEcpayCallback,
   handleLinePayReturn,
   recoverPayments,
+  refundPayment,
   startPayment,
   type PaymentOrder,
 } from "~/payments/orders.server";
@@ -239,6 +240,58 @@ describeEachDatabase(
       expect(world.simulator.rejected).toBe(0);
       const log = await database().db.select().from(schema.webhookDeliveries).where(inArray(schema.webhookDeliveries.noticeId, notices.map((n) => n.id)));
       expect(log.map((entry) => entry.statusCode).sort()).toEqual([200, 200, 503, 503]);
+    });
+
+    it("settles a payment whose notification was lost, from the status query, and ignores the notification arriving late", async () => {
+      world.sandbox.faults.loseNotification = true;
+      const { order } = await newOrder("traffic-fine", 1, "credit_card");
+      const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      if (started.kind !== "form") throw new Error("form expected");
+      const result = await payerAtEcpay(started, "approve");
+      world.sandbox.faults.loseNotification = false;
+      // Neither the notification nor the payer's return arrived: still pending.
+      let [row] = await database().db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, order.id));
+      expect(row!.state).toBe("pending");
+      await recoverPayments(world.ctx, new Date(Date.now() + 5 * 60_000));
+      [row] = await database().db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, order.id));
+      expect(row!.state).toBe("paid");
+      // The notification turns up after all, days late: one paid transition still.
+      expect((await handleEcpayCallback(world.ctx, result, "provider_notification")).outcome).toBe("accepted");
+      expect((await transitions(database(), order.id)).filter((t) => t.includes("→paid"))).toEqual(["pending→paid:recovery_job"]);
+      expect(await countOf(database(), schema.receipts, order.id)).toBe(1);
+    });
+
+    it("lists every completed payment in the sandbox's daily settlement file", async () => {
+      const { order } = await newOrder("traffic-fine", 1, "line_pay");
+      const paid = await payWithLinePay(order);
+      const day = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+      const csv = await (await fetch(`${world.sandboxUrl}/settlement/${day}.csv`)).text();
+      expect(csv.split("\n")[0]).toBe("provider,merchant_order,provider_transaction,amount,refunded,paid_at");
+      expect(csv).toContain(`line_pay,${order.reference},${paid!.providerTransactionId},${order.totalAmount},0,`);
+    });
+
+    it("refunds a payment once, through either provider, refusing a refund based on a stale amount", async () => {
+      for (const tool of ["line_pay", "credit_card"] as const) {
+        const { order } = await newOrder("environmental-fine", 1, tool);
+        if (tool === "line_pay") await payWithLinePay(order);
+        else {
+          const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+          if (started.kind !== "form") throw new Error("form expected");
+          await payerAtEcpay(started, "approve");
+        }
+        expect(await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount + 1, operator: "clerk-1" })).toEqual({
+          kind: "refundable_mismatch",
+          refundable: order.totalAmount,
+        });
+        const refunded = await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount, operator: "clerk-1" });
+        expect(refunded.kind === "refunded" && refunded.order.state).toBe("refunded");
+        // Twice is refused before anything reaches the provider.
+        expect(await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount, operator: "clerk-1" })).toEqual({ kind: "not_refundable", state: "refunded" });
+        expect((await transitions(database(), order.id)).at(-1)).toBe("paid→refunded:operator");
+      }
+      const refundedAtProviders =
+        [...world.sandbox.linePayTransactions.values()].filter((t) => t.refunded > 0).length + [...world.sandbox.ecpayTrades.values()].filter((t) => t.refunded > 0).length;
+      expect(refundedAtProviders).toBe(2);
     });
 
     it("records every transition once: a late answer for an ended order is kept and ignored", async () => {
