@@ -24,6 +24,7 @@ function chromiumPath(): string {
 /** The sandbox gateway of the e2e server (see webServer.env). */
 export const E2E_SANDBOX_URL = `http://127.0.0.1:${PORT + 1}`;
 export const E2E_SIMULATOR_URL = `http://127.0.0.1:${PORT + 2}`;
+export const E2E_PROVIDER_TIMEOUT_MS = 3_000;
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -107,6 +108,9 @@ export default defineConfig({
       SANDBOX_PUBLIC_URL: `http://127.0.0.1:${PORT + 1}`,
       AGENCY_SIMULATOR_PORT: String(PORT + 2),
       JOBS_INTERVAL_MS: "1000",
+      // Short, so that a payment left unknown resolves within a test.
+      PROVIDER_TIMEOUT_MS: "3000",
+      RECOVERY_AFTER_SECONDS: "8",
     },
   },
 });

@@ -1,6 +1,6 @@
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { Page } from "@playwright/test";
-import { E2E_SIMULATOR_URL } from "../playwright.config";
+import { E2E_PROVIDER_TIMEOUT_MS, E2E_SANDBOX_URL, E2E_SIMULATOR_URL } from "../playwright.config";
 import { expectNoAxeViolations } from "./support/axe";
 import { unpaidDemoBills } from "./support/demo-bills";
 import { expect, lookUp, test } from "./support/fixtures";
@@ -149,6 +149,27 @@ test.describe("paying bills through the sandbox gateway", () => {
     await page.getByRole("button", { name: /^確認付款/ }).click();
     await page.getByRole("button", { name: /核准付款/ }).click();
     await expect(page.locator("h1")).toHaveText("付款成功");
+  });
+
+  test("when LINE Pay answers too late, the result page says so and updates by itself once it is settled", async ({ page }) => {
+    const [number] = unpaidDemoBills("gas-bill", 0, 1);
+    // LINE Pay completes the confirmation, but answers after the portal has stopped waiting (only for this bill).
+    await page.request.post(`${E2E_SANDBOX_URL}/_sandbox/faults`, { data: { delayMs: E2E_PROVIDER_TIMEOUT_MS + 1_500, delayCalls: ["confirm"], only: number } });
+    try {
+      await checkout(page, "gas-bill", [number!]);
+      await page.getByRole("button", { name: /^確認付款/ }).click();
+      await page.getByRole("button", { name: /核准付款/ }).click();
+      await expect(page.locator("h1")).toHaveText("付款處理中", { timeout: 15_000 });
+      await expect(page.getByRole("status")).toContainText("請不要重複付款");
+      await expectNoAxeViolations(page, "while the outcome is unknown");
+      await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+      // The recovery job asks LINE Pay; the page, polling, shows the outcome without a reload.
+      await expect(page.locator("h1")).toHaveText("付款成功", { timeout: 20_000 });
+      expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+      await expect(page.locator(".reference")).toContainText(/R\d{8}-[0-9A-Z]{6}/);
+    } finally {
+      await page.request.post(`${E2E_SANDBOX_URL}/_sandbox/faults`, { data: {} });
+    }
   });
 
   test("a paid bill says so and cannot be paid again", async ({ page }) => {

@@ -216,6 +216,8 @@ export async function applyTransition(
         ...(to === "paid" ? { paidAt: details.paidAt ?? now } : {}),
         ...(to === "refunded" ? { refundedAt: now } : {}),
         ...(settled ? { nextCheckAt: null } : {}),
+        // An unknown outcome is looked into soon, whatever back-off the order had reached.
+        ...(to === "unknown" ? { nextCheckAt: new Date(now.getTime() + ctx.env.RECOVERY_AFTER_SECONDS * 1000), checkAttempts: 0 } : {}),
       })
       .where(eq(schema.paymentOrders.id, orderId))
       .returning();

@@ -23,7 +23,10 @@ export interface SandboxCredentials {
 }
 
 export interface SandboxFaults {
-  /** Answer LINE Pay's request and confirm, and ECPay's query, only after this delay (the portal times out first). */
+  /**
+   * Answer these calls only after this delay, having done their work first: the
+   * provider has acted, its answer is late (the portal times out first).
+   */
   delayMs: number;
   /** Which calls the delay applies to. */
   delayCalls: Array<"request" | "confirm" | "check" | "query">;
@@ -33,9 +36,11 @@ export interface SandboxFaults {
   notificationCopies: number;
   /** ECPay: send the notification this long after the payment (and after the payer is back). */
   notificationDelayMs: number;
+  /** When set, faults apply only to payments whose item names contain this text (a test's own bill). */
+  only: string | null;
 }
 
-const NO_FAULTS: SandboxFaults = { delayMs: 0, delayCalls: [], loseNotification: false, notificationCopies: 1, notificationDelayMs: 0 };
+const NO_FAULTS: SandboxFaults = { delayMs: 0, delayCalls: [], loseNotification: false, notificationCopies: 1, notificationDelayMs: 0, only: null };
 
 type LinePayStatus = "waiting" | "authorized" | "completed" | "cancelled" | "failed";
 
@@ -137,8 +142,9 @@ export function createSandboxGateway(
   const { app } = gateway;
   app.disable("x-powered-by");
 
-  const delay = async (call: SandboxFaults["delayCalls"][number]) => {
-    if (gateway.faults.delayMs > 0 && gateway.faults.delayCalls.includes(call)) {
+  const applies = (items: string) => gateway.faults.only === null || items.includes(gateway.faults.only);
+  const delay = async (call: SandboxFaults["delayCalls"][number], items: string) => {
+    if (gateway.faults.delayMs > 0 && gateway.faults.delayCalls.includes(call) && applies(items)) {
       await new Promise((resolve) => setTimeout(resolve, gateway.faults.delayMs));
     }
   };
@@ -165,7 +171,6 @@ export function createSandboxGateway(
 
   app.post("/v3/payments/request", express.text({ type: "application/json" }), async (req, res) => {
     if (!linePayAuthorized(req, res, req.body)) return;
-    await delay("request");
     const body = JSON.parse(req.body) as {
       amount: number;
       currency: string;
@@ -197,6 +202,7 @@ export function createSandboxGateway(
       refunded: 0,
     });
     const paymentUrl = `${options.publicUrl ?? `${req.protocol}://${req.get("host")}`}/line-pay/approve/${transactionId}`;
+    await delay("request", req.body);
     linePayJson(res, {
       returnCode: "0000",
       returnMessage: "Success.",
@@ -242,7 +248,6 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
 
   app.post("/v3/payments/:transactionId/confirm", express.text({ type: "application/json" }), async (req, res) => {
     if (!linePayAuthorized(req, res, req.body)) return;
-    await delay("confirm");
     const transaction = linePayTransactions.get(req.params.transactionId);
     const body = JSON.parse(req.body) as { amount: number; currency: string };
     if (!transaction) return void linePayJson(res, { returnCode: "1150", returnMessage: "Transaction record not found." });
@@ -259,6 +264,7 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     transaction.status = "completed";
     transaction.paidAt = new Date();
     await gateway.hooks.afterConfirm?.({ transactionId: transaction.transactionId, orderId: transaction.orderId });
+    await delay("confirm", transaction.productName);
     linePayJson(res, {
       returnCode: "0000",
       returnMessage: "Success.",
@@ -268,8 +274,8 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
 
   app.get("/v3/payments/requests/:transactionId/check", async (req, res) => {
     if (!linePayAuthorized(req, res, "")) return;
-    await delay("check");
     const transaction = linePayTransactions.get(req.params.transactionId);
+    await delay("check", transaction?.productName ?? "");
     if (!transaction) return void linePayJson(res, { returnCode: "1150", returnMessage: "Transaction record not found." });
     const code = {
       waiting: LINE_PAY_CHECK.waiting,
@@ -284,7 +290,7 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
   app.get("/v3/payments", async (req, res) => {
     const query = new URLSearchParams(req.url.split("?")[1] ?? "").toString();
     if (!linePayAuthorized(req, res, query)) return;
-    await delay("check");
+    await delay("check", "");
     const orderId = req.query.orderId;
     const found = [...linePayTransactions.values()].filter(
       (t) => t.transactionId === req.query.transactionId || (typeof orderId === "string" && t.orderId === orderId),
@@ -383,8 +389,8 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     });
   }
 
-  async function notify(url: string, body: EcpayParams): Promise<void> {
-    const faults = { ...gateway.faults };
+  async function notify(url: string, body: EcpayParams, items: string): Promise<void> {
+    const faults = applies(items) ? { ...gateway.faults } : { ...NO_FAULTS };
     if (faults.loseNotification) return;
     if (faults.notificationDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.notificationDelayMs));
     for (let copy = 0; copy < faults.notificationCopies; copy++) {
@@ -408,8 +414,8 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     trade.status = decision === "approve" ? "paid" : "failed";
     if (trade.status === "paid") trade.paidAt = new Date();
     const result = tradeResult(req.params.merchantTradeNo, trade);
-    const sending = notify(trade.params.ReturnURL!, result);
-    if (gateway.faults.notificationDelayMs === 0) await sending;
+    const sending = notify(trade.params.ReturnURL!, result, trade.params.ItemName ?? "");
+    if (gateway.faults.notificationDelayMs === 0 || !applies(trade.params.ItemName ?? "")) await sending;
     if (trade.params.OrderResultURL) res.send(postBackPage(trade.params.OrderResultURL, result));
     else res.redirect(303, trade.params.ClientBackURL || "/");
   });
@@ -420,8 +426,8 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
       res.type("text/plain").send("CheckMacValueError");
       return;
     }
-    await delay("query");
     const trade = ecpayTrades.get(params.MerchantTradeNo ?? "");
+    await delay("query", trade?.params.ItemName ?? "");
     const answer: EcpayParams = trade
       ? {
           MerchantID: credentials.ecpayMerchantId,
