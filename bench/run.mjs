@@ -192,7 +192,7 @@ if (!only || only.startsWith("scan")) {
       env: { ...process.env, BENCH_PORTAL_URL: portalUrl },
       encoding: "utf8",
     });
-    const lines = `${scan.stdout}`.split("\n").filter((line) => /camera start|decoding/.test(line));
+    const lines = `${scan.stdout}`.split("\n").filter((line) => /^(camera start →|decoding \d)/.test(line.trim()));
     console.log(lines.map((line) => `  ${line.trim()}`).join("\n") || `  failed:\n${scan.stdout}${scan.stderr}`);
     summary.scanning = JSON.parse(await readFile(path.join(resultsDir, "scan-camera.json"), "utf8").catch(() => "null"));
   } else {

@@ -1,6 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { CHROMIUM_ARGS } from "../playwright.config";
-import { CAMERA_FILES } from "../e2e/support/camera-fixtures";
+import { BENCH_CAMERA_FILES } from "./scan.setup";
 
 /**
  * The scanning benchmark (run by `npm run bench`, against the bench server
@@ -24,7 +24,7 @@ export default defineConfig({
   reporter: [["line"]],
   timeout: 120_000,
   projects: [
-    { name: "video-of-bill", grep: /stacked:/, use: camera(CAMERA_FILES.billVideo) },
-    { name: "video-of-two-barcodes", grep: /partial:/, use: camera(CAMERA_FILES.partialVideo) },
+    { name: "video-of-bill", grep: /stacked:/, use: camera(BENCH_CAMERA_FILES.billVideo) },
+    { name: "video-of-two-barcodes", grep: /partial:/, use: camera(BENCH_CAMERA_FILES.partialVideo) },
   ],
 });

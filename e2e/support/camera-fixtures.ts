@@ -8,15 +8,20 @@ import { generateDemoData } from "../../app/server/demo-data/generate";
 import { DEMO_LINK_KEY_MASTER } from "../../app/server/env.server";
 import { billImage, qrImage, stack, writePng, y4m } from "../../tests/support/images";
 
-/** Where the generated camera videos and photos go (git-ignored). */
-export const ARTIFACTS = path.resolve("e2e/.artifacts");
-export const CAMERA_FILES = {
-  billVideo: path.join(ARTIFACTS, "bill-stacked.y4m"),
-  billPhoto: path.join(ARTIFACTS, "bill-stacked.png"),
-  qrVideo: path.join(ARTIFACTS, "bill-qr.y4m"),
-  /** Only the first two barcodes in view: scanning goes on (for measuring decode rates). */
-  partialVideo: path.join(ARTIFACTS, "bill-partial.y4m"),
-};
+/** The generated camera videos and photos, in a (git-ignored) directory of each run's own. */
+export function cameraFiles(directory: string) {
+  return {
+    directory,
+    billVideo: path.join(directory, "bill-stacked.y4m"),
+    billPhoto: path.join(directory, "bill-stacked.png"),
+    qrVideo: path.join(directory, "bill-qr.y4m"),
+    /** Only the first two barcodes in view: scanning goes on (for measuring decode rates). */
+    partialVideo: path.join(directory, "bill-partial.y4m"),
+  };
+}
+
+/** The e2e run's files. */
+export const CAMERA_FILES = cameraFiles(path.resolve("e2e/.artifacts"));
 
 /** The bill the camera tests scan: the first demo traffic fine. */
 export const SCANNED_BILL = { billType: "traffic-fine", writeOffNumber: "GF11500019" };
@@ -39,8 +44,8 @@ export function demoBillBarcodes(billTypeCode: string, writeOffNumber: string): 
   });
 }
 
-export async function writeCameraFixtures(baseUrl: string): Promise<void> {
-  await mkdir(ARTIFACTS, { recursive: true });
+export async function writeCameraFixtures(baseUrl: string, files = CAMERA_FILES): Promise<void> {
+  await mkdir(files.directory, { recursive: true });
   const barcodes = demoBillBarcodes(SCANNED_BILL.billType, SCANNED_BILL.writeOffNumber);
   const bill = await billImage(barcodes);
   const link = createBillLink(baseUrl, agencyLinkKeyFinder([], DEMO_LINK_KEY_MASTER)("police-demo")!, {
@@ -50,9 +55,9 @@ export async function writeCameraFixtures(baseUrl: string): Promise<void> {
   });
   const qr = stack([await qrImage(link, 420)], 1280, 720);
   await Promise.all([
-    writeFile(CAMERA_FILES.billVideo, y4m([bill])),
-    writeFile(CAMERA_FILES.billPhoto, writePng(bill)),
-    writeFile(CAMERA_FILES.qrVideo, y4m([qr])),
-    writeFile(CAMERA_FILES.partialVideo, y4m([await billImage(barcodes.slice(0, 2))])),
+    writeFile(files.billVideo, y4m([bill])),
+    writeFile(files.billPhoto, writePng(bill)),
+    writeFile(files.qrVideo, y4m([qr])),
+    writeFile(files.partialVideo, y4m([await billImage(barcodes.slice(0, 2))])),
   ]);
 }
