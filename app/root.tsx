@@ -11,15 +11,18 @@ import {
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
+import type { TFunction } from "i18next";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { ErrorPage } from "./components/error-page";
+import { IdleWarning } from "./components/idle-warning";
 import { AccessKeyAnchor } from "./components/layout/access-key-anchor";
 import { SiteFooter } from "./components/layout/site-footer";
 import { SiteHeader } from "./components/layout/site-header";
 import { useRequestInfo } from "./components/request-info";
 import { DEFAULT_LOCALE, HTML_LANG, isLocale } from "./i18n";
 import { findPageTitle } from "./route-handle";
+import { getMemberSession, idleSecondsLeft } from "./members/member-request.server";
 import { getEnv } from "./server/env.server";
 import { getLocale } from "./server/i18n.server";
 import stylesheet from "./styles/app.css";
@@ -31,10 +34,21 @@ export const links: LinksFunction = () => [
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const env = getEnv();
+  const session = await getMemberSession(request);
   return json({
     locale: await getLocale(request),
     officialHost: new URL(env.PUBLIC_URL).host,
     demoMode: env.DEMO_MODE,
+    memberLogin: env.oidc !== null,
+    member: session
+      ? {
+          name: session.member.displayName,
+          idleSeconds: idleSecondsLeft(session),
+          // Two minutes' warning, or half the idle time when that is shorter.
+          warnSeconds: Math.min(120, (env.MEMBER_IDLE_MINUTES * 60) / 2),
+          checkedAt: new Date().toISOString(),
+        }
+      : null,
   });
 }
 
@@ -63,12 +77,19 @@ export function Layout({ children }: { children: ReactNode }) {
         <a href="#C" className="skip-link">
           {t("a11y.skipToContent")}
         </a>
-        <SiteHeader locale={locale} officialHost={data?.officialHost ?? ""} demoMode={data?.demoMode ?? false} />
+        <SiteHeader
+          locale={locale}
+          officialHost={data?.officialHost ?? ""}
+          demoMode={data?.demoMode ?? false}
+          member={data?.member ? { name: data.member.name } : null}
+          memberLogin={data?.memberLogin ?? false}
+        />
         <main id="main-content" className="container site-main">
           <AccessKeyAnchor accessKey="C" title={t("a11y.accessKeyMain")} />
           {children}
         </main>
         <SiteFooter />
+        {data?.member ? <IdleWarning idleSeconds={data.member.idleSeconds} warnSeconds={data.member.warnSeconds} checkedAt={data.member.checkedAt} /> : null}
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
         <LiveReload nonce={nonce} />
@@ -77,7 +98,7 @@ export function Layout({ children }: { children: ReactNode }) {
   );
 }
 
-function errorTitle(error: unknown, t: ReturnType<typeof useTranslation>["t"]): string {
+function errorTitle(error: unknown, t: TFunction): string {
   if (isRouteErrorResponse(error) && error.status === 404) return t("errors.notFound.title");
   if (isRouteErrorResponse(error) && error.status < 500) return t("errors.badRequest.title");
   return t("errors.server.title");

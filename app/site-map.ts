@@ -13,6 +13,8 @@ export interface SitePage {
     | "lookup.chooseTitle"
     | "scan.title"
     | "bills.title"
+    | "member.dashboard.title"
+    | "member.bindings.title"
     | "nav.home"
     | "nav.guide"
     | "nav.faq"
@@ -28,6 +30,8 @@ export const SITE_PAGES: readonly SitePage[] = [
   { path: "/lookup", labelKey: "lookup.chooseTitle", section: "services" },
   { path: "/scan", labelKey: "scan.title", section: "services" },
   { path: "/bills", labelKey: "bills.title", section: "services" },
+  { path: "/account", labelKey: "member.dashboard.title", section: "services" },
+  { path: "/account/bindings", labelKey: "member.bindings.title", section: "services" },
   { path: "/guide", labelKey: "nav.guide", section: "help" },
   { path: "/faq", labelKey: "nav.faq", section: "help" },
   { path: "/anti-fraud", labelKey: "nav.antiFraud", section: "help" },
@@ -42,7 +46,7 @@ export type ServiceKey = "lookup" | "scan" | "member" | "records";
 export const SERVICES: ReadonlyArray<{ key: ServiceKey; path?: string }> = [
   { key: "lookup", path: "/lookup" },
   { key: "scan", path: "/scan" },
-  { key: "member" },
+  { key: "member", path: "/account" },
   { key: "records" },
 ];
 

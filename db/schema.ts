@@ -439,3 +439,26 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [index("webhook_deliveries_notice_idx").on(t.noticeId, t.attemptedAt)],
 );
+
+/**
+ * Member sessions, on the server so that logging out (or an administrator)
+ * ends them for good. The cookie carries a random token; only its SHA-256 is
+ * stored, so a copy of this table opens no session.
+ */
+export const memberSessions = pgTable(
+  "member_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    memberId: uuid("member_id")
+      .notNull()
+      .references(() => members.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull(),
+    idleExpiresAt: timestamp("idle_expires_at", { withTimezone: true }).notNull(),
+    absoluteExpiresAt: timestamp("absolute_expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /** For RP-initiated logout at the identity provider (id_token_hint). */
+    idToken: text("id_token"),
+  },
+  (t) => [index("member_sessions_member_idx").on(t.memberId)],
+);

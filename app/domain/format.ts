@@ -40,3 +40,8 @@ export function formatDateTime(moment: Date | string, locale: string): string {
   const date = formatDate(taipeiDate(at), locale);
   return locale === "en" ? `${date}, ${taipeiTime.format(at)}` : `${date} ${taipeiTime.format(at)}`;
 }
+
+/** A time of day in Taiwan: "14:05". */
+export function formatTime(moment: Date | string): string {
+  return taipeiTime.format(new Date(moment));
+}

@@ -1,3 +1,81 @@
+import { electricityCheckDigit, normalizeWaterAccount, parsePlate } from "./identifiers";
+import { foldIdentifier } from "./text";
+
 /** Kinds of number a member can bind (綁定) to see pending bills automatically. */
 export const BINDING_KINDS = ["vehicle_plate", "water_account", "electricity_account"] as const;
 export type BindingKind = (typeof BINDING_KINDS)[number];
+
+export const isBindingKind = (value: unknown): value is BindingKind => BINDING_KINDS.includes(value as BindingKind);
+
+/**
+ * How many numbers of each kind one member may bind: a household's vehicles
+ * and the accounts of a home and perhaps a shop or a parent's home. The limit
+ * also bounds the work one dashboard asks of the outside sources.
+ */
+export const BINDING_LIMITS: Record<BindingKind, number> = {
+  vehicle_plate: 5,
+  water_account: 3,
+  electricity_account: 3,
+};
+
+/** A member's own name for a binding ("媽媽的機車"). */
+export const BINDING_LABEL_MAX = 30;
+
+export type BindingValueProblem =
+  | "empty"
+  | "plate_shape"
+  | "plate_ambiguous"
+  | "plate_letters_i_o"
+  | "water_shape"
+  | "electricity_shape"
+  | "electricity_check";
+
+export type BindingValueResult = { ok: true; value: string } | { ok: false; problem: BindingValueProblem };
+
+/**
+ * The canonical form of a number to bind, in the form bills print it (and
+ * store it as their subject): plates `ABC-1234`, water accounts
+ * `04-12345678-5`, electricity accounts 11 digits.
+ */
+export function normalizeBindingValue(kind: BindingKind, raw: string): BindingValueResult {
+  if (raw.trim() === "") return { ok: false, problem: "empty" };
+  switch (kind) {
+    case "vehicle_plate": {
+      const plate = parsePlate(raw);
+      return plate.ok ? { ok: true, value: plate.plate } : { ok: false, problem: `plate_${plate.problem}` };
+    }
+    case "water_account": {
+      const account = normalizeWaterAccount(raw);
+      return account ? { ok: true, value: account } : { ok: false, problem: "water_shape" };
+    }
+    case "electricity_account": {
+      const digits = foldIdentifier(raw);
+      if (!/^\d{11}$/.test(digits)) return { ok: false, problem: "electricity_shape" };
+      // The last digit catches most mistyped digits before a source is asked about a stranger's account.
+      if (electricityCheckDigit(digits.slice(0, 10)) !== Number(digits[10])) return { ok: false, problem: "electricity_check" };
+      return { ok: true, value: digits };
+    }
+  }
+}
+
+export type BindingLabelResult = { ok: true; label: string } | { ok: false; problem: "label_long" };
+
+export function normalizeBindingLabel(raw: string): BindingLabelResult {
+  const label = raw.normalize("NFC").replace(/\s+/gu, " ").trim();
+  return [...label].length > BINDING_LABEL_MAX ? { ok: false, problem: "label_long" } : { ok: true, label };
+}
+
+/**
+ * Outside systems members' pending bills come from, and what each may answer
+ * about: the kind of number it is asked with and the bill types it issues. A
+ * source's answer outside these is ignored, so one source cannot put bills
+ * of another agency in front of members.
+ */
+export const BILL_SOURCES = {
+  water: { bindingKind: "water_account", billTypes: ["water-bill"] },
+  power: { bindingKind: "electricity_account", billTypes: ["electricity-bill"] },
+  parking: { bindingKind: "vehicle_plate", billTypes: ["parking-fee"] },
+} as const satisfies Record<string, { bindingKind: BindingKind; billTypes: readonly string[] }>;
+
+export type BillSourceId = keyof typeof BILL_SOURCES;
+export const BILL_SOURCE_IDS = Object.keys(BILL_SOURCES) as BillSourceId[];

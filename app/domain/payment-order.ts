@@ -77,3 +77,9 @@ export function webhookBackoffSeconds(attempts: number): number {
   const schedule = [60, 300, 3600, 86_400];
   return schedule[Math.min(attempts, schedule.length - 1)]!;
 }
+
+/**
+ * Bills in one payment order at most: one receipt stays readable, and one
+ * provider's order description stays within its limits.
+ */
+export const MAX_BILLS_PER_ORDER = 20;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { taipeiDate } from "~/domain/dates";
-import { canTransition, isSettled, recoveryBackoffMinutes, releasesBills, type PaymentEventSource, type PaymentOrderState } from "~/domain/payment-order";
+import { MAX_BILLS_PER_ORDER, canTransition, isSettled, recoveryBackoffMinutes, releasesBills, type PaymentEventSource, type PaymentOrderState } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
 import { schema, type Database } from "~/server/db.server";
 import type { Env } from "~/server/env.server";
@@ -56,6 +56,7 @@ export type CreateOrderResult =
   | { kind: "created" | "existing"; order: PaymentOrder }
   | { kind: "bills_unavailable"; bills: Array<{ id: string; reason: BillUnavailableReason }> }
   | { kind: "tool_unavailable" }
+  | { kind: "too_many_bills" }
   | { kind: "idempotency_conflict" };
 
 export interface CreateOrderInput {
@@ -87,6 +88,7 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
   const earlier = await replay();
   if (earlier) return earlier;
 
+  if (billIds.length > MAX_BILLS_PER_ORDER) return { kind: "too_many_bills" };
   const route = toolRoutes(ctx.env)[input.tool];
   if (route.status !== "live") return { kind: "tool_unavailable" };
 

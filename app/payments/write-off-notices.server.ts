@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { webhookBackoffSeconds } from "~/domain/payment-order";
 import { schema, type Database } from "~/server/db.server";
 import { DEMO_WEBHOOK_KEY_MASTER, type Env } from "~/server/env.server";
-import { signWebhook } from "./webhook-signature.server";
+import { signWebhook } from "~/server/signatures.server";
 
 /**
  * Delivering write-off notices (銷帳通知) to agencies: rows of the outbox

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
 import { ErrorSummary, type FieldError } from "~/components/forms";
 import { formatMoney } from "~/domain/format";
+import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
 import { PAYMENT_TOOLS, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
 import { getPaymentContext, newIdempotencyKey, providerCallbacks } from "~/payments/context.server";
 import { createPaymentOrder, startPayment, type BillUnavailableReason } from "~/payments/orders.server";
@@ -14,14 +15,22 @@ import { billsByIds, type BillView } from "~/server/bills.server";
 import { findBillType } from "~/server/catalogue.server";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { getMemberSession } from "~/members/member-request.server";
+import { billsVisibleToMember } from "~/members/pending-bills.server";
+import type { MemberSession } from "~/members/sessions.server";
 import { commitVisitorSession, getVisitorSession, grantOrder, grantedBillIds } from "~/server/session.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pay.title") };
 
-/** The selected bills this browser may pay: granted to it, and unpaid. */
-async function selectedBills(request: Request, ids: string[]): Promise<BillView[]> {
+/**
+ * The selected bills this browser may pay, unpaid: those granted to it (looked
+ * up, scanned, opened from a QR link) and, for a member, their pending bills.
+ */
+async function selectedBills(request: Request, ids: string[], member: MemberSession | null): Promise<BillView[]> {
   const granted = new Set(grantedBillIds(await getVisitorSession(request)));
-  const bills = await billsByIds(getDb(), ids.filter((id) => granted.has(id)));
+  const others = ids.filter((id) => !granted.has(id));
+  const members = member && others.length > 0 ? await billsVisibleToMember({ db: getDb(), env: getEnv() }, member.member, others) : new Set<string>();
+  const bills = await billsByIds(getDb(), ids.filter((id) => granted.has(id) || members.has(id)));
   return bills.filter((bill) => bill.status === "unpaid" || bill.status === "overdue");
 }
 
@@ -37,7 +46,11 @@ async function toolChoices(bills: BillView[]) {
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const bills = await selectedBills(request, new URL(request.url).searchParams.getAll("bill"));
+  const member = await getMemberSession(request);
+  const selected = new URL(request.url).searchParams.getAll("bill");
+  // More than one order can take is refused as a whole: never pay a part of what was shown.
+  const tooMany = selected.length > MAX_BILLS_PER_ORDER;
+  const bills = tooMany ? [] : await selectedBills(request, selected, member);
   return json(
     {
       bills,
@@ -45,19 +58,23 @@ export async function loader({ request }: LoaderFunctionArgs) {
       tools: await toolChoices(bills),
       // One key per checkout page: a double click or a resubmission finds the same order.
       idempotencyKey: newIdempotencyKey(),
+      backTo: member ? "/account" : "/bills",
+      tooMany: tooMany ? selected.length : 0,
     },
     { headers: { "Cache-Control": "no-store" } },
   );
 }
 
-type PayError = { code: "noTool" } | { code: "toolUnavailable" } | { code: "changed" } | { code: "bill"; reason: BillUnavailableReason; billId: string };
+type PayError = { code: "noTool" } | { code: "toolUnavailable" } | { code: "changed" } | { code: "tooMany" } | { code: "bill"; reason: BillUnavailableReason; billId: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
-  const billIds = form.getAll("bill").filter((id): id is string => typeof id === "string").slice(0, 20);
+  const billIds = form.getAll("bill").filter((id): id is string => typeof id === "string");
+  if (billIds.length > MAX_BILLS_PER_ORDER) return json({ errors: [{ code: "tooMany" }] as PayError[], form: null }, { status: 400 });
   const tool = form.get("tool");
   const idempotencyKey = String(form.get("idempotencyKey") ?? "").slice(0, 64);
-  const bills = await selectedBills(request, billIds);
+  const member = await getMemberSession(request);
+  const bills = await selectedBills(request, billIds, member);
   const fail = (errors: PayError[], status = 400) => json({ errors, form: null }, { status });
 
   if (!isPaymentTool(tool)) return fail([{ code: "noTool" }]);
@@ -69,12 +86,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 
   const ctx = getPaymentContext(context.logger);
-  const created = await createPaymentOrder(ctx, { billIds, tool, idempotencyKey });
+  const created = await createPaymentOrder(ctx, { billIds, tool, idempotencyKey, memberId: member?.member.id ?? null });
   switch (created.kind) {
     case "tool_unavailable":
       return fail([{ code: "toolUnavailable" }]);
     case "idempotency_conflict":
       return fail([{ code: "changed" }], 409);
+    case "too_many_bills":
+      return fail([{ code: "tooMany" }]);
     case "bills_unavailable":
       return fail(created.bills.map((bill) => ({ code: "bill" as const, reason: bill.reason, billId: bill.id })), 409);
   }
@@ -109,7 +128,7 @@ function ProviderForm({ action, fields }: { action: string; fields: Record<strin
 }
 
 export default function Pay() {
-  const { bills, total, tools, idempotencyKey } = useLoaderData<typeof loader>();
+  const { bills, total, tools, idempotencyKey, backTo, tooMany } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const { t, i18n } = useTranslation();
@@ -122,8 +141,11 @@ export default function Pay() {
       ? { fieldId: `tool-${tools.live[0] ?? "none"}`, message: t("pay.errors.noTool") }
       : error.code === "bill"
         ? { message: t(`pay.errors.bill_${error.reason}`, { number: nameOf(error.billId) }) }
-        : { message: t(`pay.errors.${error.code}`) },
+        : error.code === "tooMany"
+          ? { message: t("pay.errors.tooMany", { max: MAX_BILLS_PER_ORDER }) }
+          : { message: t(`pay.errors.${error.code}`) },
   );
+  if (tooMany > 0) summary.push({ message: t("pay.errors.tooManySelected", { selected: tooMany, max: MAX_BILLS_PER_ORDER }) });
 
   if (bills.length === 0) {
     return (
@@ -131,7 +153,7 @@ export default function Pay() {
         <ErrorSummary errors={summary} />
         <h1>{t("pay.title")}</h1>
         <p>
-          {t("pay.nothingSelected")} <Link to="/bills">{t("pay.backToBills")}</Link>
+          {t("pay.nothingSelected")} <Link to={backTo}>{t(backTo === "/account" ? "pay.backToAccount" : "pay.backToBills")}</Link>
         </p>
       </>
     );
@@ -181,7 +203,7 @@ export default function Pay() {
         ) : null}
       </Form>
       <p>
-        <Link to="/bills">{t("pay.backToBills")}</Link>
+        <Link to={backTo}>{t(backTo === "/account" ? "pay.backToAccount" : "pay.backToBills")}</Link>
       </p>
     </>
   );

@@ -1,5 +1,5 @@
 import express from "express";
-import { verifyWebhook } from "~/payments/webhook-signature.server";
+import { verifyWebhook } from "~/server/signatures.server";
 
 /**
  * Agency simulators for demo mode and tests: the receiving end of write-off

@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import express, { type Request, type Response } from "express";
 import { ecpayDate, verifyCheckMacValue, withCheckMacValue, type EcpayParams } from "~/payments/ecpay-protocol.server";
 import { LINE_PAY_CHECK, stringifyLinePayJson, verifyLinePaySignature } from "~/payments/line-pay-protocol.server";
+import { escapeHtml } from "./html";
 
 /**
  * The sandbox payment gateway: the provider side of LINE Pay Online API v3
@@ -78,8 +79,6 @@ export interface SandboxGateway {
   ecpayTrades: Map<string, EcpayTrade>;
 }
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** The payer's page at the provider: accessible, bilingual, works without JavaScript. */
 function payerPage(title: string, body: string): string {

@@ -1,5 +1,5 @@
-import { and, eq, inArray } from "drizzle-orm";
-import { displayStatus, type BillDisplayStatus, type PaymentChannel, type SubjectKind } from "~/domain/catalogue";
+import { and, asc, eq, inArray, or, type SQL } from "drizzle-orm";
+import { displayStatus, type BillCategory, type BillDisplayStatus, type PaymentChannel, type SubjectKind } from "~/domain/catalogue";
 import { taipeiDate } from "~/domain/dates";
 import { maskPersonName, maskSubject } from "~/domain/masking";
 import { schema, type Database } from "./db.server";
@@ -96,4 +96,40 @@ export async function billsByIds(db: Database, ids: readonly string[], now = new
   const today = taipeiDate(now);
   const byId = new Map(rows.map((row) => [row.id, toBillView(row, today)]));
   return valid.flatMap((id) => byId.get(id) ?? []);
+}
+
+/**
+ * Unpaid bills for some subjects (plates, accounts) of the given kinds, and,
+ * when a payer hash is given, unpaid bills of the given categories issued to
+ * that payer; soonest due first. For members' dashboards.
+ */
+export async function unpaidBillsFor(
+  db: Database,
+  query: {
+    subjects: ReadonlyArray<{ kind: SubjectKind; values: readonly string[] }>;
+    payer?: { nationalIdHash: string; categories: readonly BillCategory[] };
+  },
+  now = new Date(),
+): Promise<Array<BillView & { subject: string; category: BillCategory }>> {
+  const matches: SQL[] = query.subjects
+    .filter((group) => group.values.length > 0)
+    .map((group) => and(eq(schema.billTypes.subjectKind, group.kind), inArray(schema.bills.subject, [...group.values]))!);
+  if (query.payer) {
+    matches.push(
+      and(
+        eq(schema.bills.payerNationalIdHash, query.payer.nationalIdHash),
+        inArray(schema.billTypes.category, [...query.payer.categories]),
+      )!,
+    );
+  }
+  if (matches.length === 0) return [];
+  const rows = await db
+    .select({ ...billColumns, category: schema.billTypes.category })
+    .from(schema.bills)
+    .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
+    .innerJoin(schema.agencies, eq(schema.billTypes.agencyCode, schema.agencies.code))
+    .where(and(eq(schema.bills.status, "unpaid"), or(...matches)))
+    .orderBy(asc(schema.bills.dueDate), asc(schema.bills.writeOffNumber));
+  const today = taipeiDate(now);
+  return rows.map((row) => ({ ...toBillView(row, today), subject: row.subject, category: row.category as BillCategory }));
 }

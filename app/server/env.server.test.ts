@@ -40,9 +40,16 @@ describe("configuration", () => {
       "SESSION_SECRET is required when DEMO_MODE=false",
       "CAPTCHA_SECRET is required when DEMO_MODE=false",
       "RECEIPT_SECRET is required when DEMO_MODE=false",
+      "BINDING_ENCRYPTION_KEY is required when DEMO_MODE=false",
     ]);
     const demo = parseEnv({});
-    const real = { PII_HMAC_KEY: "p".repeat(40), SESSION_SECRET: "s".repeat(40), CAPTCHA_SECRET: "c".repeat(40), RECEIPT_SECRET: "r".repeat(40) };
+    const real = {
+      PII_HMAC_KEY: "p".repeat(40),
+      SESSION_SECRET: "s".repeat(40),
+      CAPTCHA_SECRET: "c".repeat(40),
+      RECEIPT_SECRET: "r".repeat(40),
+      BINDING_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+    };
     expect(problems({ DEMO_MODE: "false", ...real, SESSION_SECRET: demo.SESSION_SECRET })).toEqual([
       "SESSION_SECRET must not be the public demo key when DEMO_MODE=false",
     ]);
@@ -52,6 +59,31 @@ describe("configuration", () => {
     expect(env.linePay).toBeNull();
     expect(env.ecpay).toBeNull();
     expect(env.embeddedSandbox).toBe(false);
+    // Nor is there a demo identity provider or demo bill sources.
+    expect(env.oidc).toBeNull();
+    expect(env.billSources).toEqual([]);
+    expect(env.embeddedIdentityProvider).toBe(false);
+  });
+
+  it("configures members' login and bill sources, with demo stand-ins in demo mode only", () => {
+    const demo = parseEnv({ PUBLIC_URL: "http://127.0.0.1:3100", IDP_PORT: "3103" });
+    // The identity provider on the portal's own host name, so the login's cookie comes back.
+    expect(demo.oidc?.issuer).toBe("http://127.0.0.1:3103");
+    expect(demo.embeddedIdentityProvider).toBe(true);
+    expect(demo.billSources.map((source) => source.source)).toEqual(["water", "power", "parking"]);
+    const real = parseEnv({
+      OIDC_ISSUER: "https://id.taichung.example/",
+      OIDC_CLIENT_ID: "portal",
+      OIDC_CLIENT_SECRET: "x".repeat(32),
+      BILL_SOURCES: JSON.stringify([{ source: "water", url: "https://water.example/api", keyId: "k1", secret: "w".repeat(32) }]),
+    });
+    expect(real.oidc).toEqual({ issuer: "https://id.taichung.example", clientId: "portal", clientSecret: "x".repeat(32) });
+    expect(real.embeddedIdentityProvider).toBe(false);
+    expect(real.embeddedBillSources).toBe(false);
+    expect(problems({ BILL_SOURCES: JSON.stringify([{ source: "gas", url: "https://gas.example", keyId: "k", secret: "g".repeat(32) }]) })).toEqual([
+      "BILL_SOURCES.0.source sources are water, power, parking",
+    ]);
+    expect(problems({ BINDING_ENCRYPTION_KEY: "c2hvcnQ=" })).toEqual(["BINDING_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)"]);
   });
 
   it("reads rate limits as COUNT/SECONDS and agency link keys as JSON", () => {

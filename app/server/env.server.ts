@@ -1,4 +1,6 @@
+import { createHmac } from "node:crypto";
 import { z } from "zod";
+import { BILL_SOURCE_IDS, type BillSourceId } from "~/domain/member";
 
 /**
  * The one configuration schema. Every environment variable the portal reads is
@@ -19,7 +21,16 @@ const DEMO_SECRETS = {
   SESSION_SECRET: "demo-only-session-secret-do-not-use-in-production-01",
   CAPTCHA_SECRET: "demo-only-captcha-secret-do-not-use-in-production-01",
   RECEIPT_SECRET: "demo-only-receipt-secret-do-not-use-in-production-01",
+  // 32 bytes, base64: AES-256-GCM key of members' bound numbers.
+  BINDING_ENCRYPTION_KEY: "ZGVtby1vbmx5LWJpbmRpbmdzLWtleS0zMmJ5dGVzISE=",
 } as const;
+
+/** The embedded identity provider's client (demo mode only). */
+export const DEMO_OIDC_CLIENT = { clientId: "bill-portal", clientSecret: "demo-only-oidc-client-secret-do-not-use-in-production" } as const;
+
+/** Master secret of the demo bill sources' keys (demo mode only). */
+export const DEMO_SOURCE_KEY_MASTER = "demo-only-bill-source-master-do-not-use-in-production";
+
 
 /**
  * Credentials of the embedded sandbox gateway (demo mode only). The ECPay ones
@@ -50,51 +61,52 @@ const rateLimit = z
   })
   .refine((rule) => rule.limit >= 1 && rule.windowSeconds >= 1, "must have a count and a window of at least 1");
 
-const agencyWebhooks = z
-  .string()
-  .transform((value, ctx) => {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: 'must be JSON: [{"agency":"police","url":"https://…","secret":"…"}]' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.array(
-      z.object({
-        agency: z.string().min(1),
-        url: z.url({ protocol: /^https?$/, error: "webhook urls must be http(s) URLs" }),
-        secret: z.string().min(32, "webhook secrets must be at least 32 characters"),
-      }),
-      { error: 'must be a JSON array of {"agency","url","secret"}' },
-    ),
-  );
+/** A JSON array of objects in one variable, with messages that show the expected shape. */
+function jsonList<T extends z.ZodType>(item: T, shape: string) {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: `must be JSON: ${shape}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(item, { error: `must be a JSON array like ${shape}` }));
+}
+
+const agencyWebhooks = jsonList(
+  z.object({
+    agency: z.string().min(1),
+    url: z.url({ protocol: /^https?$/, error: "webhook urls must be http(s) URLs" }),
+    secret: z.string().min(32, "webhook secrets must be at least 32 characters"),
+  }),
+  '[{"agency":"police","url":"https://…","secret":"…"}]',
+);
+
+const billSources = jsonList(
+  z.object({
+    source: z.enum(BILL_SOURCE_IDS as [BillSourceId, ...BillSourceId[]], { error: `sources are ${BILL_SOURCE_IDS.join(", ")}` }),
+    url: z.url({ protocol: /^https?$/, error: "source urls must be http(s) URLs" }),
+    keyId: z.string().min(1),
+    secret: z.string().min(32, "source secrets must be at least 32 characters"),
+  }),
+  '[{"source":"water","url":"https://…","keyId":"…","secret":"…"}]',
+);
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
   .transform((value) => value.replace(/\/+$/, ""));
 
-const agencyLinkKeys = z
-  .string()
-  .transform((value, ctx) => {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: 'must be JSON: [{"id":"police-2026","agency":"police","secret":"…"}]' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.array(
-      z.object({
-        id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,40}$/, "key ids are lower-case letters, digits and dashes"),
-        agency: z.string().min(1),
-        secret: z.string().min(32, "key secrets must be at least 32 characters"),
-      }),
-      { error: 'must be a JSON array of {"id","agency","secret"}' },
-    ),
-  );
+const agencyLinkKeys = jsonList(
+  z.object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,40}$/, "key ids are lower-case letters, digits and dashes"),
+    agency: z.string().min(1),
+    secret: z.string().min(32, "key secrets must be at least 32 characters"),
+  }),
+  '[{"id":"police-2026","agency":"police","secret":"…"}]',
+);
 
 const schema = z
   .object({
@@ -160,6 +172,20 @@ const schema = z
     PAYMENT_WINDOW_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(1).max(120).default(20),
     RECOVERY_AFTER_SECONDS: z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(180),
     JOBS_INTERVAL_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(0).max(3_600_000).default(15_000),
+    OIDC_ISSUER: httpUrl.optional(),
+    OIDC_CLIENT_ID: z.string().min(1, "must not be empty").optional(),
+    OIDC_CLIENT_SECRET: z.string().min(16, "must be the client secret").optional(),
+    IDP_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3003),
+    BINDING_ENCRYPTION_KEY: z
+      .string()
+      .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)")
+      .optional(),
+    MEMBER_IDLE_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(2).max(240).default(15),
+    MEMBER_SESSION_HOURS: z.coerce.number({ error: "must be a number of hours" }).int().min(1).max(72).default(8),
+    BILL_SOURCES: billSources.optional(),
+    BILL_SOURCE_TIMEOUT_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(50).max(60_000).default(1500),
+    MEMBER_BILLS_CACHE_SECONDS: z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(60),
+    SOURCES_SIMULATOR_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3004),
     RATE_LIMIT_LOOKUPS_PER_ADDRESS: rateLimit.default({ limit: 60, windowSeconds: 600 }),
     RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: rateLimit.default({ limit: 10, windowSeconds: 600 }),
     RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER: rateLimit.default({ limit: 5, windowSeconds: 900 }),
@@ -202,21 +228,45 @@ const schema = z
               hashIv: SANDBOX_CREDENTIALS.ecpayHashIv,
             }
           : null;
+    const publicHost = new URL(env.PUBLIC_URL).hostname;
+    const oidc =
+      env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
+        ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET }
+        : env.DEMO_MODE
+          ? // The same host name as the portal: the login's state cookie must come back (stack notes).
+            { issuer: env.OIDC_ISSUER ?? `http://${publicHost}:${env.IDP_PORT}`, ...DEMO_OIDC_CLIENT }
+          : null;
+    const billSourcesConfigured =
+      env.BILL_SOURCES ??
+      (env.DEMO_MODE
+        ? BILL_SOURCE_IDS.map((source) => ({
+            source,
+            url: `http://127.0.0.1:${env.SOURCES_SIMULATOR_PORT}/${source}`,
+            keyId: `${source}-demo`,
+            secret: createHmac("sha256", DEMO_SOURCE_KEY_MASTER).update(source).digest("base64url"),
+          }))
+        : []);
     return {
-    ...env,
-    embeddedSandbox,
-    sandboxPublicUrl,
-    linePay,
-    ecpay,
-    AGENCY_WEBHOOKS: env.AGENCY_WEBHOOKS ?? [],
-    RECEIPT_SECRET: env.RECEIPT_SECRET ?? DEMO_SECRETS.RECEIPT_SECRET,
-    PII_HMAC_KEY: env.PII_HMAC_KEY ?? DEMO_SECRETS.PII_HMAC_KEY,
-    SESSION_SECRET: env.SESSION_SECRET ?? DEMO_SECRETS.SESSION_SECRET,
-    CAPTCHA_SECRET: env.CAPTCHA_SECRET ?? DEMO_SECRETS.CAPTCHA_SECRET,
-    AGENCY_LINK_KEYS: env.AGENCY_LINK_KEYS ?? [],
-    SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? env.DEMO_MODE,
-    isProduction: env.NODE_ENV === "production",
-    publicUrlIsHttps: env.PUBLIC_URL.startsWith("https://"),
+      ...env,
+      oidc,
+      // The local identity provider and bill-source simulators run with the sandbox, unless real ones are configured.
+      embeddedIdentityProvider: embeddedSandbox && env.DEMO_MODE && !env.OIDC_ISSUER,
+      embeddedBillSources: embeddedSandbox && env.DEMO_MODE && !env.BILL_SOURCES,
+      billSources: billSourcesConfigured,
+      BINDING_ENCRYPTION_KEY: env.BINDING_ENCRYPTION_KEY ?? DEMO_SECRETS.BINDING_ENCRYPTION_KEY,
+      embeddedSandbox,
+      sandboxPublicUrl,
+      linePay,
+      ecpay,
+      AGENCY_WEBHOOKS: env.AGENCY_WEBHOOKS ?? [],
+      RECEIPT_SECRET: env.RECEIPT_SECRET ?? DEMO_SECRETS.RECEIPT_SECRET,
+      PII_HMAC_KEY: env.PII_HMAC_KEY ?? DEMO_SECRETS.PII_HMAC_KEY,
+      SESSION_SECRET: env.SESSION_SECRET ?? DEMO_SECRETS.SESSION_SECRET,
+      CAPTCHA_SECRET: env.CAPTCHA_SECRET ?? DEMO_SECRETS.CAPTCHA_SECRET,
+      AGENCY_LINK_KEYS: env.AGENCY_LINK_KEYS ?? [],
+      SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? env.DEMO_MODE,
+      isProduction: env.NODE_ENV === "production",
+      publicUrlIsHttps: env.PUBLIC_URL.startsWith("https://"),
     };
   });
 

@@ -12,7 +12,10 @@ import { paymentCallbacks } from "~/payments/callbacks.server";
 import { getPaymentContext, paymentOrigins } from "~/payments/context.server";
 import { recoverPayments } from "~/payments/orders.server";
 import { deliverWriteOffNotices, demoWebhookSecret } from "~/payments/write-off-notices.server";
+import { postLogoutRedirectUri, redirectUri } from "~/members/oidc.server";
 import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
+import { createBillSourceSimulator } from "~/sandbox/bill-sources.server";
+import { createIdentityProvider } from "~/sandbox/identity-provider.server";
 import { createSandboxGateway } from "~/sandbox/gateway.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "./db.server";
 import { seedDemoDataIfEmpty } from "./demo-data/seed.server";
@@ -72,6 +75,24 @@ async function startSandboxes(env: Env, logger: Logger): Promise<Server[]> {
   const simulator = createAgencySimulator(demoWebhookSecret);
   const servers = [await listen(gateway.app, env.SANDBOX_PORT, env.HOST), await listen(simulator.app, env.AGENCY_SIMULATOR_PORT, "127.0.0.1")];
   logger.info({ sandbox: env.sandboxPublicUrl, agencySimulator: `http://127.0.0.1:${env.AGENCY_SIMULATOR_PORT}` }, "sandbox payment gateway and agency simulator listening");
+  if (env.embeddedIdentityProvider && env.oidc) {
+    const { app } = createIdentityProvider({
+      issuer: env.oidc.issuer,
+      clientId: env.oidc.clientId,
+      clientSecret: env.oidc.clientSecret,
+      redirectUris: [redirectUri(env)],
+      postLogoutRedirectUris: [postLogoutRedirectUri(env)],
+      cookieSecret: env.SESSION_SECRET,
+    });
+    servers.push(await listen(app, env.IDP_PORT, env.HOST));
+    logger.info({ issuer: env.oidc.issuer }, "local identity provider listening (demo members: meihsin, xiaoming, member-b; password demo-1234)");
+  }
+  if (env.embeddedBillSources) {
+    const secrets = new Map(env.billSources.map((source) => [source.source, source.secret]));
+    const sources = createBillSourceSimulator((source) => secrets.get(source));
+    servers.push(await listen(sources.app, env.SOURCES_SIMULATOR_PORT, "127.0.0.1"));
+    logger.info({ url: `http://127.0.0.1:${env.SOURCES_SIMULATOR_PORT}` }, "bill source simulators (water, power, parking) listening");
+  }
   return servers;
 }
 
@@ -177,7 +198,8 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
           mediaSrc: ["'self'"],
           connectSrc: ["'self'", ...devServer],
           // Paying means posting to, or being redirected to, the provider's pages.
-          formAction: ["'self'", ...paymentOrigins(env)],
+          // Logging out goes on to the identity provider's end-session page.
+          formAction: ["'self'", ...paymentOrigins(env), ...(env.oidc ? [new URL(env.oidc.issuer).origin] : [])],
           frameAncestors: ["'none'"],
           baseUri: ["'self'"],
           objectSrc: ["'none'"],

@@ -18,13 +18,28 @@ import { SANDBOX_CREDENTIALS, parseEnv } from "~/server/env.server";
  * its own port, talking real HTTP with real signatures.
  */
 
-function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+export function listen(app: express.Express): Promise<{ server: Server; url: string }> {
   return new Promise((resolve) => {
     const server = app.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as { port: number };
       resolve({ server, url: `http://127.0.0.1:${port}` });
     });
   });
+}
+
+/** A pino logger whose entries the test can read. */
+export function capturedLogger(level: "debug" | "info") {
+  const logs: LogEntry[] = [];
+  const logger = pino(
+    { level },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(JSON.parse(chunk.toString()) as LogEntry);
+        done();
+      },
+    }),
+  );
+  return { logs, logger };
 }
 
 export interface LogEntry {
@@ -40,16 +55,7 @@ export async function startPaymentWorld(db: Database, overrides: Record<string, 
   const sandboxServer = await listen(sandbox.app);
   const simulatorServer = await listen(simulator.app);
   const portal = express();
-  const logs: LogEntry[] = [];
-  const logger = pino(
-    { level: "info" },
-    new Writable({
-      write(chunk, _encoding, done) {
-        logs.push(JSON.parse(chunk.toString()) as LogEntry);
-        done();
-      },
-    }),
-  );
+  const { logs, logger } = capturedLogger("info");
   let ctx: PaymentContext;
   portal.use((req, _res, next) => {
     (req as unknown as { log: typeof logger }).log = logger;

@@ -7,7 +7,16 @@ import { AccessKeyAnchor } from "./access-key-anchor";
 // A language's name is written in that language, whatever the page's language.
 const LANGUAGE_NAMES: Record<Locale, string> = { "zh-TW": "中文", en: "English" };
 
-export function SiteHeader({ locale, officialHost, demoMode }: { locale: Locale; officialHost: string; demoMode: boolean }) {
+interface SiteHeaderProps {
+  locale: Locale;
+  officialHost: string;
+  demoMode: boolean;
+  member: { name: string } | null;
+  /** Whether an identity provider is configured (no login link otherwise). */
+  memberLogin: boolean;
+}
+
+export function SiteHeader({ locale, officialHost, demoMode, member, memberLogin }: SiteHeaderProps) {
   const { t } = useTranslation();
   return (
     <header className="site-header">
@@ -32,7 +41,10 @@ export function SiteHeader({ locale, officialHost, demoMode }: { locale: Locale;
           <span className="site-title-owner">{t("site.owner")}</span>
           <span className="site-title-name">{t("site.name")}</span>
         </a>
-        <LanguageSwitch locale={locale} />
+        <div className="member-bar">
+          {member ? <MemberLinks name={member.name} /> : memberLogin ? <LoginLink /> : null}
+          <LanguageSwitch locale={locale} />
+        </div>
       </div>
       <nav className="site-nav" aria-label={t("nav.label")}>
         <div className="container">
@@ -66,5 +78,37 @@ function LanguageSwitch({ locale }: { locale: Locale }) {
         </button>
       ))}
     </form>
+  );
+}
+
+// Coming back to these pages after login would make no sense: they go to the dashboard.
+const NO_RETURN = /^\/(login|logout|logged-out|auth)(\/|$)/;
+
+function LoginLink() {
+  const { t } = useTranslation();
+  const location = useLocation();
+  const here = `${location.pathname}${location.search}`;
+  const href = NO_RETURN.test(location.pathname) || here === "/" ? "/login" : `/login?returnTo=${encodeURIComponent(here)}`;
+  return (
+    <a href={href} className="button button-secondary">
+      {t("member.header.login")}
+    </a>
+  );
+}
+
+/** The member's name leads to their dashboard; logging out is a plain form post. */
+function MemberLinks({ name }: { name: string }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <NavLink to="/account" prefetch="intent">
+        {t("member.header.account", { name })}
+      </NavLink>
+      <form method="post" action="/logout">
+        <button type="submit" className="button button-secondary">
+          {t("member.header.logout")}
+        </button>
+      </form>
+    </>
   );
 }

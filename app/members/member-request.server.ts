@@ -1,0 +1,23 @@
+import { redirect } from "@remix-run/node";
+import { getDb } from "~/server/db.server";
+import { getEnv } from "~/server/env.server";
+import { currentMember, type MemberSession } from "./sessions.server";
+
+/** The logged-in member of this request, if any. */
+export function getMemberSession(request: Request): Promise<MemberSession | null> {
+  return currentMember(getDb(), getEnv(), request);
+}
+
+/** The logged-in member, or a redirect to log in that comes back to this page. */
+export async function requireMember(request: Request): Promise<MemberSession> {
+  const session = await getMemberSession(request);
+  if (!session) {
+    const url = new URL(request.url);
+    throw redirect(`/login?returnTo=${encodeURIComponent(`${url.pathname}${url.search}`)}`, { headers: { "Cache-Control": "no-store" } });
+  }
+  return session;
+}
+
+/** Seconds until the session ends for inactivity, for the warning in the page. */
+export const idleSecondsLeft = (session: MemberSession, now = Date.now()) =>
+  Math.max(0, Math.floor((session.idleExpiresAt.getTime() - now) / 1000));

@@ -1,0 +1,196 @@
+import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { Logger } from "pino";
+import type { BillCategory } from "~/domain/catalogue";
+import { BILL_SOURCES, type BillSourceId, type BindingKind } from "~/domain/member";
+import { validateWriteOffNumber } from "~/domain/write-off-number";
+import { unpaidBillsFor, type BillView } from "~/server/bills.server";
+import { findBillType } from "~/server/catalogue.server";
+import { schema, type Database } from "~/server/db.server";
+import type { Env } from "~/server/env.server";
+import { BillSourceUnavailable, fetchSourceBills, type BillSourceConfig, type SourceAnswer } from "./bill-sources.server";
+import { openBindings, type BindingView, type OpenedBinding } from "./bindings.server";
+import type { Member } from "./sessions.server";
+
+/**
+ * A member's pending bills: those already in the portal for their bound
+ * numbers, those the outside sources (water, power, parking) report for them,
+ * and, for identity-verified members, fines and fees issued to their national
+ * ID. Sources are asked in parallel, each with its own timeout; a slow or
+ * failing source is named on the page and the others still show. Source
+ * answers are cached briefly per member; the portal's own data is always
+ * read fresh, so a bill paid a moment ago is gone at once.
+ */
+
+type PendingEnv = Pick<Env, "billSources" | "BILL_SOURCE_TIMEOUT_MS" | "MEMBER_BILLS_CACHE_SECONDS" | "BINDING_ENCRYPTION_KEY" | "PII_HMAC_KEY">;
+
+export interface PendingBillsContext {
+  db: Database;
+  env: PendingEnv;
+  logger: Logger;
+}
+
+/** Categories a verified member sees by national ID: the city's fines and fees (not others' utilities). */
+export const IDENTITY_CATEGORIES: readonly BillCategory[] = ["fine", "government_fee"];
+
+export interface PendingBillsGroup {
+  /** The binding the bills are for; null for bills issued to the member's national ID. */
+  binding: BindingView | null;
+  bills: BillView[];
+  total: number;
+}
+
+export interface MemberPendingBills {
+  groups: PendingBillsGroup[];
+  total: number;
+  count: number;
+  overdueCount: number;
+  /** Sources that did not answer in time or at all: their bills may be missing. */
+  unavailable: BillSourceId[];
+}
+
+interface CacheContext {
+  config: BillSourceConfig;
+  subjects: string[];
+  timeoutMs: number;
+}
+
+let answers: LRUCache<string, SourceAnswer, CacheContext> | undefined;
+let answersTtl = -1;
+
+function answerCache(seconds: number): LRUCache<string, SourceAnswer, CacheContext> | null {
+  if (seconds === 0) return null;
+  if (!answers || answersTtl !== seconds) {
+    answersTtl = seconds;
+    answers = new LRUCache<string, SourceAnswer, CacheContext>({
+      max: 10_000,
+      ttl: seconds * 1000,
+      // Concurrent loads of one dashboard share one request to the source.
+      fetchMethod: (_key, _stale, { context }) => fetchSourceBills(context.config, context.subjects, context.timeoutMs),
+    });
+  }
+  return answers;
+}
+
+async function askSource(ctx: PendingBillsContext, memberId: string, config: BillSourceConfig, subjects: string[]): Promise<SourceAnswer> {
+  const context: CacheContext = { config, subjects, timeoutMs: ctx.env.BILL_SOURCE_TIMEOUT_MS };
+  const cache = answerCache(ctx.env.MEMBER_BILLS_CACHE_SECONDS);
+  if (!cache) return fetchSourceBills(config, subjects, context.timeoutMs);
+  // The numbers are part of the key (hashed: keys can end up in heap dumps).
+  const key = `${memberId}|${config.source}|${createHash("sha256").update(subjects.join("\n")).digest("hex")}`;
+  const answer = await cache.fetch(key, { context });
+  if (!answer) throw new BillSourceUnavailable(config.source, "bad_answer", "no answer");
+  return answer;
+}
+
+/**
+ * Keeps what a source may say (its own bill types, the numbers it was asked
+ * about, valid write-off numbers) and records new bills in the portal, so
+ * they can be paid like any other. A bill the portal already knows keeps the
+ * portal's record: the portal knows first when it has been paid here.
+ */
+async function recordSourceBills(ctx: PendingBillsContext, source: BillSourceId, asked: readonly string[], answer: SourceAnswer): Promise<void> {
+  const allowedTypes: readonly string[] = BILL_SOURCES[source].billTypes;
+  const askedSet = new Set(asked);
+  const rows: Array<typeof schema.bills.$inferInsert> = [];
+  let rejected = answer.rejected;
+  for (const bill of answer.bills) {
+    const found = allowedTypes.includes(bill.billType) ? await findBillType(ctx.db, bill.billType) : null;
+    const number = found ? validateWriteOffNumber(bill.writeOffNumber, found.billType.writeOffRule) : null;
+    if (!found || !number?.ok || !askedSet.has(bill.subject) || bill.dueDate < bill.issuedOn) {
+      rejected += 1;
+      continue;
+    }
+    rows.push({
+      billTypeCode: bill.billType,
+      writeOffNumber: number.value,
+      payerName: bill.payerName,
+      subject: bill.subject,
+      amount: bill.amount,
+      issuedOn: bill.issuedOn,
+      dueDate: bill.dueDate,
+      period: bill.period,
+    });
+  }
+  if (rejected > 0) ctx.logger.warn({ source, rejected }, "bill source: entries outside the agreement ignored");
+  if (rows.length > 0) await ctx.db.insert(schema.bills).values(rows).onConflictDoNothing();
+}
+
+async function refreshFromSources(ctx: PendingBillsContext, memberId: string, bindings: OpenedBinding[]): Promise<BillSourceId[]> {
+  const asks = ctx.env.billSources.flatMap((config) => {
+    const kind: BindingKind = BILL_SOURCES[config.source].bindingKind;
+    const subjects = bindings.filter((binding) => binding.kind === kind).map((binding) => binding.value);
+    return subjects.length > 0 ? [{ config, subjects }] : [];
+  });
+  const results = await Promise.allSettled(
+    asks.map(async ({ config, subjects }) => {
+      const started = performance.now();
+      const answer = await askSource(ctx, memberId, config, subjects);
+      await recordSourceBills(ctx, config.source, subjects, answer);
+      ctx.logger.debug({ source: config.source, ms: Math.round(performance.now() - started), bills: answer.bills.length }, "bill source answered");
+    }),
+  );
+  const unavailable: BillSourceId[] = [];
+  results.forEach((result, i) => {
+    if (result.status === "fulfilled") return;
+    const source = asks[i]!.config.source;
+    unavailable.push(source);
+    const reason = result.reason instanceof BillSourceUnavailable ? result.reason.reason : "error";
+    ctx.logger.warn({ source, reason, err: result.reason instanceof BillSourceUnavailable ? undefined : result.reason }, "bill source unavailable");
+  });
+  return unavailable;
+}
+
+/** The portal's bills a member may see: for their bound numbers, and issued to them when verified. */
+function memberBillQuery(member: Member, bindings: OpenedBinding[]): Parameters<typeof unpaidBillsFor>[1] {
+  const kinds = [...new Set(bindings.map((binding) => binding.kind))];
+  return {
+    subjects: kinds.map((kind) => ({ kind, values: bindings.filter((b) => b.kind === kind).map((b) => b.value) })),
+    payer:
+      member.identityVerified && member.nationalIdHash
+        ? { nationalIdHash: member.nationalIdHash, categories: IDENTITY_CATEGORIES }
+        : undefined,
+  };
+}
+
+export async function memberPendingBills(ctx: PendingBillsContext, member: Member, now = new Date()): Promise<MemberPendingBills> {
+  const bindings = await openBindings(ctx.db, ctx.env, member.id);
+  const unavailable = await refreshFromSources(ctx, member.id, bindings);
+  const bills = await unpaidBillsFor(ctx.db, memberBillQuery(member, bindings), now);
+
+  const shown = new Set<string>();
+  const strip = ({ subject: _subject, category: _category, ...view }: (typeof bills)[number]): BillView => view;
+  const groups: PendingBillsGroup[] = bindings.map(({ value: _value, ...binding }, i) => {
+    const value = bindings[i]!.value;
+    const mine = bills.filter((bill) => bill.subjectKind === binding.kind && bill.subject === value && !shown.has(bill.id));
+    for (const bill of mine) shown.add(bill.id);
+    return { binding, bills: mine.map(strip), total: mine.reduce((sum, bill) => sum + bill.amount, 0) };
+  });
+  if (member.identityVerified) {
+    // What no binding claimed matched the national ID (the query allows nothing else).
+    const byId = bills.filter((bill) => !shown.has(bill.id) && IDENTITY_CATEGORIES.includes(bill.category));
+    for (const bill of byId) shown.add(bill.id);
+    groups.push({ binding: null, bills: byId.map(strip), total: byId.reduce((sum, bill) => sum + bill.amount, 0) });
+  }
+  const all = groups.flatMap((group) => group.bills);
+  return {
+    groups,
+    total: all.reduce((sum, bill) => sum + bill.amount, 0),
+    count: all.length,
+    overdueCount: all.filter((bill) => bill.status === "overdue").length,
+    unavailable,
+  };
+}
+
+/**
+ * Whether these bills are among the member's pending bills (for paying them
+ * from the dashboard): each bill's subject is one of the member's bindings of
+ * its kind, or, for a verified member, it was issued to them.
+ */
+export async function billsVisibleToMember(ctx: Pick<PendingBillsContext, "db" | "env">, member: Member, billIds: readonly string[], now = new Date()): Promise<Set<string>> {
+  if (billIds.length === 0) return new Set();
+  const bindings = await openBindings(ctx.db, ctx.env, member.id);
+  const bills = await unpaidBillsFor(ctx.db, memberBillQuery(member, bindings), now);
+  const wanted = new Set(billIds);
+  return new Set(bills.filter((bill) => wanted.has(bill.id)).map((bill) => bill.id));
+}

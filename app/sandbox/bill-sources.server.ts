@@ -1,0 +1,133 @@
+import { createHash } from "node:crypto";
+import express from "express";
+import { addDays, rocPeriod, taipeiDate } from "~/domain/dates";
+import { BILL_SOURCES, type BillSourceId } from "~/domain/member";
+import { withCheckDigit, type WriteOffRule } from "~/domain/write-off-number";
+import { DEMO_BILL_TYPES } from "~/server/demo-data/catalogue";
+import { generateDemoData, type DemoResident } from "~/server/demo-data/generate";
+import { verifyRequest } from "~/server/signatures.server";
+
+/**
+ * Simulators of the outside systems members' pending bills come from: the
+ * water company, the power company and the parking system. Each answers
+ * `POST /<source>/pending-bills` with this month's bills for the accounts or
+ * plates asked about, after checking the portal's signature, with a realistic
+ * delay; faults make one slow or down.
+ */
+
+export interface SourceBill {
+  billType: string;
+  writeOffNumber: string;
+  subject: string;
+  payerName: string;
+  amount: number;
+  issuedOn: string;
+  dueDate: string;
+  period: string;
+}
+
+export type SourceMode = "normal" | "slow" | "down";
+
+export interface BillSourceSimulator {
+  app: express.Express;
+  /** Per source: how it behaves, and how long it takes to answer (ms). */
+  behaviour: Record<BillSourceId, { mode: SourceMode; latencyMs: number }>;
+  requests: Record<BillSourceId, number>;
+}
+
+// Batches apart from the demo bills already in the portal (11504, 11507, 11502).
+const SOURCE_BATCHES: Record<BillSourceId, string> = { water: "11514", power: "11517", parking: "11512" };
+
+function digitsOf(seed: string, count: number): string {
+  const hex = createHash("sha256").update(seed).digest("hex");
+  return [...hex].map((c) => String(parseInt(c, 16) % 10)).join("").slice(0, count);
+}
+
+/** This month's bills of the demo residents, by subject (account number or plate). */
+export function sourceBillsBySubject(source: BillSourceId, residents: DemoResident[], today: string): Map<string, SourceBill[]> {
+  const billType = BILL_SOURCES[source].billTypes[0];
+  const batch = SOURCE_BATCHES[source];
+  const rule = DEMO_BILL_TYPES.find((type) => type.code === billType)!.writeOff as WriteOffRule;
+  const bills = new Map<string, SourceBill[]>();
+  const bill = (subject: string, payerName: string, n: number, amountRange: [number, number]): SourceBill => {
+    const seed = `${source}|${subject}|${n}`;
+    const body = `${batch}${digitsOf(seed, rule.length - 1 - batch.length)}`;
+    const issuedOn = addDays(today, -7 - n * 3);
+    const [low, high] = amountRange;
+    return {
+      billType,
+      writeOffNumber: withCheckDigit(body, rule),
+      subject,
+      payerName,
+      amount: low + (Number(digitsOf(`${seed}|amount`, 6)) % (high - low)),
+      issuedOn,
+      dueDate: addDays(issuedOn, 21),
+      period: rocPeriod(issuedOn),
+    };
+  };
+  for (const resident of residents) {
+    if (source === "water") bills.set(resident.waterAccount, [bill(resident.waterAccount, resident.name, 0, [180, 2400])]);
+    if (source === "power") bills.set(resident.electricityAccount, [bill(resident.electricityAccount, resident.name, 0, [300, 6800])]);
+    if (source === "parking") {
+      for (const plate of resident.plates) {
+        const count = Number(digitsOf(`parking|${plate}|count`, 1)) % 3;
+        bills.set(plate, Array.from({ length: count }, (_, n) => bill(plate, resident.name, n, [20, 200])));
+      }
+    }
+  }
+  return bills;
+}
+
+export function createBillSourceSimulator(secretFor: (source: BillSourceId) => string | undefined, baseLatencyMs = 150): BillSourceSimulator {
+  const today = taipeiDate();
+  const residents = generateDemoData({ today, billsPerType: 1 }).residents;
+  const data = {
+    water: sourceBillsBySubject("water", residents, today),
+    power: sourceBillsBySubject("power", residents, today),
+    parking: sourceBillsBySubject("parking", residents, today),
+  };
+  const simulator: BillSourceSimulator = {
+    app: express(),
+    behaviour: {
+      water: { mode: "normal", latencyMs: baseLatencyMs },
+      power: { mode: "normal", latencyMs: baseLatencyMs },
+      parking: { mode: "normal", latencyMs: baseLatencyMs },
+    },
+    requests: { water: 0, power: 0, parking: 0 },
+  };
+  const { app } = simulator;
+  app.disable("x-powered-by");
+
+  app.post("/:source/pending-bills", express.text({ type: "application/json", limit: "20kb" }), async (req, res) => {
+    const source = req.params.source as BillSourceId;
+    if (!(source in data)) return void res.status(404).json({ error: "no such source" });
+    simulator.requests[source] += 1;
+    const secret = secretFor(source);
+    const body = typeof req.body === "string" ? req.body : "";
+    const signed =
+      secret &&
+      verifyRequest(secret, {
+        method: "POST",
+        path: req.path,
+        body,
+        timestamp: req.header("X-Portal-Timestamp") ?? "",
+        signature: req.header("X-Portal-Signature") ?? "",
+      });
+    if (!signed) return void res.status(401).json({ error: "bad signature" });
+    const { mode, latencyMs } = simulator.behaviour[source];
+    if (mode === "down") return void res.status(503).json({ error: "maintenance" });
+    await new Promise((resolve) => setTimeout(resolve, mode === "slow" ? latencyMs * 20 : latencyMs));
+    const subjects = (JSON.parse(body) as { subjects?: unknown }).subjects;
+    const asked = Array.isArray(subjects) ? subjects.filter((s): s is string => typeof s === "string").slice(0, 50) : [];
+    res.json({ bills: asked.flatMap((subject) => data[source].get(subject) ?? []) });
+  });
+
+  app.post("/_simulator/behaviour", express.json(), (req, res) => {
+    const { source, mode, latencyMs } = req.body as { source: BillSourceId; mode?: SourceMode; latencyMs?: number };
+    if (!(source in simulator.behaviour)) return void res.status(400).json({ error: "unknown source" });
+    simulator.behaviour[source] = { mode: mode ?? "normal", latencyMs: latencyMs ?? baseLatencyMs };
+    res.json(simulator.behaviour);
+  });
+
+  return simulator;
+}
