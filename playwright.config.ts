@@ -25,6 +25,9 @@ function chromiumPath(): string {
 export const E2E_SANDBOX_URL = `http://127.0.0.1:${PORT + 1}`;
 export const E2E_SIMULATOR_URL = `http://127.0.0.1:${PORT + 2}`;
 export const E2E_PROVIDER_TIMEOUT_MS = 3_000;
+/** The local identity provider and the bill-source simulators of the e2e server. */
+export const E2E_IDP_URL = `http://127.0.0.1:${PORT + 3}`;
+export const E2E_SOURCES_URL = `http://127.0.0.1:${PORT + 4}`;
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -107,6 +110,8 @@ export default defineConfig({
       SANDBOX_PORT: String(PORT + 1),
       SANDBOX_PUBLIC_URL: `http://127.0.0.1:${PORT + 1}`,
       AGENCY_SIMULATOR_PORT: String(PORT + 2),
+      IDP_PORT: String(PORT + 3),
+      SOURCES_SIMULATOR_PORT: String(PORT + 4),
       JOBS_INTERVAL_MS: "1000",
       // Short, so that a payment left unknown resolves within a test.
       PROVIDER_TIMEOUT_MS: "3000",

@@ -23,6 +23,8 @@ export interface SitePage {
     | "footer.sitemap"
     | "footer.accessibility";
   section: SiteSection;
+  /** Reached after logging in as a member (the page asks for it first). */
+  membersOnly?: true;
 }
 
 export const SITE_PAGES: readonly SitePage[] = [
@@ -30,8 +32,8 @@ export const SITE_PAGES: readonly SitePage[] = [
   { path: "/lookup", labelKey: "lookup.chooseTitle", section: "services" },
   { path: "/scan", labelKey: "scan.title", section: "services" },
   { path: "/bills", labelKey: "bills.title", section: "services" },
-  { path: "/account", labelKey: "member.dashboard.title", section: "services" },
-  { path: "/account/bindings", labelKey: "member.bindings.title", section: "services" },
+  { path: "/account", labelKey: "member.dashboard.title", section: "services", membersOnly: true },
+  { path: "/account/bindings", labelKey: "member.bindings.title", section: "services", membersOnly: true },
   { path: "/guide", labelKey: "nav.guide", section: "help" },
   { path: "/faq", labelKey: "nav.faq", section: "help" },
   { path: "/anti-fraud", labelKey: "nav.antiFraud", section: "help" },

@@ -13,6 +13,7 @@ import { SANDBOX_CREDENTIALS } from "~/server/env.server";
 import { lookUpBill } from "~/server/lookup.server";
 import { TEST_DATABASES } from "../tests/support/databases";
 import { startPaymentWorld } from "../tests/support/payments";
+import { measure as measureAt, type Measured } from "./measure";
 
 /**
  * Payments, measured in one process against one database: look-ups (the
@@ -23,31 +24,7 @@ import { startPaymentWorld } from "../tests/support/payments";
  */
 const CONCURRENCY = 10;
 const COUNT = Number(process.env.BENCH_PAYMENT_COUNT ?? 300);
-
-interface Measured {
-  operations: number;
-  perSecond: number;
-  latencyMs: { p50: number; p99: number };
-}
-
-async function measure(total: number, work: (i: number) => Promise<void>): Promise<Measured> {
-  let next = 0;
-  const latencies: number[] = [];
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = next++; i < total; i = next++) {
-        const begin = performance.now();
-        await work(i);
-        latencies.push(performance.now() - begin);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! * 10) / 10;
-  return { operations: total, perSecond: Math.round((total / seconds) * 10) / 10, latencyMs: { p50: at(0.5), p99: at(0.99) } };
-}
+const measure = (total: number, work: (i: number) => Promise<void>) => measureAt(total, CONCURRENCY, work);
 
 // PGlite always; PostgreSQL too when TEST_DATABASE_URL is set (a fresh database, dropped afterwards).
 for (const kind of TEST_DATABASES) it(`payments throughput on ${kind.name}`, async () => {

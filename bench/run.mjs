@@ -168,16 +168,19 @@ for (const scenario of scenarios) {
       (unexpected ? `  | ${unexpected} errors` : ""),
   );
 }
-// Payments: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
-if (!only || only.startsWith("payment")) {
-  console.log("\npayments (services in process, 10 at a time):");
-  const payments = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts"], { cwd: root, env: process.env, encoding: "utf8" });
-  const lines = `${payments.stdout}`.split("\n").filter((line) => line.includes("PAYBENCH"));
-  console.log(lines.map((line) => `  ${line.replace(/.*PAYBENCH /, "")}`).join("\n") || `  failed:\n${payments.stdout}${payments.stderr}`);
+// Payments and the members' dashboard: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
+if (!only || only.startsWith("payment") || only.startsWith("member")) {
+  console.log("\npayments (services in process, 10 at a time) and members' dashboard (sources answering in 200 ms):");
+  const inProcess = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts"], { cwd: root, env: process.env, encoding: "utf8" });
+  const lines = `${inProcess.stdout}`.split("\n").filter((line) => /PAYBENCH|MEMBERBENCH/.test(line));
+  console.log(lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH) /, "")}`).join("\n") || `  failed:\n${inProcess.stdout}${inProcess.stderr}`);
   summary.payments = {};
+  summary.members = {};
   for (const database of ["pglite", "postgres"]) {
-    const result = await readFile(path.join(resultsDir, `payments-${database}.json`), "utf8").catch(() => null);
-    if (result) summary.payments[database] = JSON.parse(result);
+    const payments = await readFile(path.join(resultsDir, `payments-${database}.json`), "utf8").catch(() => null);
+    if (payments) summary.payments[database] = JSON.parse(payments);
+    const members = await readFile(path.join(resultsDir, `members-${database}.json`), "utf8").catch(() => null);
+    if (members) summary.members[database] = JSON.parse(members);
   }
 }
 

@@ -9,5 +9,5 @@ export default defineConfig({
       "#db": fileURLToPath(new URL("../db", import.meta.url)),
     },
   },
-  test: { include: ["bench/payments.bench.ts"], testTimeout: 300_000, hookTimeout: 120_000 },
+  test: { include: ["bench/payments.bench.ts", "bench/members.bench.ts"], testTimeout: 300_000, hookTimeout: 120_000 },
 });

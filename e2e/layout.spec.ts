@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { expectNoAxeViolations } from "./support/axe";
 import { pressAccessKey } from "./support/keyboard";
-import { PAGE_PATHS } from "./support/pages";
+import { PUBLIC_PAGE_PATHS } from "./support/pages";
 
 test.describe("keyboard use of the layout", () => {
   test("the skip link is the first stop, visible, and moves focus to the main content", async ({ page }) => {
@@ -40,7 +40,7 @@ test.describe("keyboard use of the layout", () => {
   test("every link and button in the header can be reached with Tab and shows a focus indicator", async ({ page }) => {
     await page.goto("/");
     const seen: string[] = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 16; i++) {
       await page.keyboard.press("Tab");
       const info = await page.evaluate(() => {
         const el = document.activeElement as HTMLElement | null;
@@ -56,7 +56,7 @@ test.describe("keyboard use of the layout", () => {
       expect(info.indicated, `focus indicator on "${info.text}"`).toBe(true);
       seen.push(info.text);
     }
-    expect(seen).toEqual(expect.arrayContaining(["跳到主要內容區塊", ":::", "English", "首頁", "使用說明", "聯絡我們"]));
+    expect(seen).toEqual(expect.arrayContaining(["跳到主要內容區塊", ":::", "會員登入", "English", "首頁", "使用說明", "聯絡我們"]));
   });
 
   test("the language switch works from the keyboard and keeps the page", async ({ page }) => {
@@ -73,7 +73,7 @@ test.describe("small screens and zoom", () => {
   for (const width of [320, 640]) {
     test(`at ${width} px wide nothing needs sideways scrolling`, async ({ page }) => {
       await page.setViewportSize({ width, height: 800 });
-      for (const path of PAGE_PATHS) {
+      for (const path of PUBLIC_PAGE_PATHS) {
         await page.goto(path);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);

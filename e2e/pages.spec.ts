@@ -1,12 +1,12 @@
 import { expect, test } from "@playwright/test";
 import { expectNoAxeViolations } from "./support/axe";
-import { LOCALES, PAGE_PATHS } from "./support/pages";
+import { LOCALES, PUBLIC_PAGE_PATHS } from "./support/pages";
 
 for (const { locale, htmlLang } of LOCALES) {
   test.describe(`every page in ${locale}`, () => {
     test.use({ locale });
 
-    for (const path of PAGE_PATHS) {
+    for (const path of PUBLIC_PAGE_PATHS) {
       test(`${path} renders in the layout with no accessibility violations`, async ({ page }) => {
         const response = await page.goto(path);
         expect(response?.status()).toBe(200);

@@ -37,7 +37,14 @@ export function IdleWarning({ idleSeconds, warnSeconds, checkedAt }: { idleSecon
   }, [deadline, warnSeconds]);
 
   return (
-    <dialog ref={dialog} className="idle-warning" aria-labelledby="idle-warning-heading" aria-describedby="idle-warning-text">
+    <dialog
+      ref={dialog}
+      className="idle-warning"
+      aria-labelledby="idle-warning-heading"
+      aria-describedby="idle-warning-text"
+      // When the session ends (epoch ms), once this page knows it: for the tests' clock.
+      data-deadline={deadline ?? undefined}
+    >
       <h2 id="idle-warning-heading">{t("member.idle.heading")}</h2>
       <p id="idle-warning-text">{deadline ? t("member.idle.text", { time: formatTime(new Date(deadline)) }) : null}</p>
       <div className="actions">

@@ -48,6 +48,7 @@ export default function Sitemap() {
                 {SITE_PAGES.filter((page) => page.section === section).map((page) => (
                   <li key={page.path}>
                     <Link to={page.path}>{t(page.labelKey)}</Link>
+                    {page.membersOnly ? <span className="hint-inline">{t("pages.sitemap.membersOnly")}</span> : null}
                   </li>
                 ))}
                 {section === "services"

@@ -215,7 +215,9 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
         env.isProduction && env.publicUrlIsHttps ? { maxAge: 63_072_000, includeSubDomains: true } : false,
     }),
   );
-  app.use((_req, res, next) => {
+  app.use((req, res, next) => {
+    // Pages for a logged-in member carry their name and bills: never kept by shared caches.
+    if (req.headers.cookie?.includes("portal_member=")) res.setHeader("Cache-Control", "private, no-store");
     // The camera is used by the bill scanner on this origin only.
     res.setHeader("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=(), usb=()");
     next();

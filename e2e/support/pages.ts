@@ -6,3 +6,5 @@ export const LOCALES = [
 ] as const;
 
 export const PAGE_PATHS = SITE_PAGES.map((page) => page.path);
+/** Pages anyone can open; the members' pages are checked logged in, in members.spec.ts. */
+export const PUBLIC_PAGE_PATHS = SITE_PAGES.filter((page) => !page.membersOnly).map((page) => page.path);

@@ -1,0 +1,219 @@
+import type { Page } from "@playwright/test";
+import { taipeiDate } from "../app/domain/dates";
+import { generateDemoData } from "../app/server/demo-data/generate";
+import { E2E_IDP_URL, E2E_SOURCES_URL } from "../playwright.config";
+import { expectNoAxeViolations } from "./support/axe";
+import { expect, test } from "./support/fixtures";
+
+/**
+ * Members: login at the local identity provider (the city app's stand-in),
+ * bindings, pending bills from the portal and the outside sources, paying
+ * several together, logout. The tests of this file share the bill-source
+ * simulators' behaviour, so they run one after another.
+ */
+test.describe.configure({ mode: "serial" });
+
+const [residentA, residentB] = generateDemoData({ today: taipeiDate(), billsPerType: 1, residents: 3 }).residents;
+
+async function loginAtProvider(page: Page, username: string) {
+  await expect(page).toHaveURL(new RegExp(`^${E2E_IDP_URL}/interaction/`));
+  await page.getByLabel(/帳號/).fill(username);
+  await page.getByLabel(/密碼/).fill("demo-1234");
+  await page.getByRole("button", { name: /^登入/ }).click();
+}
+
+async function setSource(page: Page, source: "water" | "power" | "parking", mode: "normal" | "slow" | "down") {
+  const response = await page.request.post(`${E2E_SOURCES_URL}/_simulator/behaviour`, { data: { source, mode } });
+  expect(response.ok()).toBe(true);
+}
+
+async function bind(page: Page, kind: RegExp, value: string, label = "") {
+  await page.getByRole("radio", { name: kind }).check();
+  await page.getByLabel(/^號碼/).fill(value);
+  await page.getByLabel(/^名稱/).fill(label);
+  await page.getByRole("button", { name: "新增綁定" }).click();
+}
+
+test("a member logs in, binds a plate, a water and an electricity account, pays two pending bills together and logs out", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("link", { name: "會員登入" }).click();
+  await expectNoAxeViolations(page, "on the identity provider's login page");
+  await loginAtProvider(page, "meihsin");
+
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.locator("h1")).toHaveText("會員待繳帳單");
+  await expect(page.getByText(`${residentA!.name}，您好`)).toBeVisible();
+  await expect(page.getByRole("heading", { name: "還沒有綁定任何號碼" })).toBeVisible();
+  // Verified: fines issued to her national ID are listed without any binding.
+  await expect(page.getByRole("heading", { name: /以您的身分開立的罰鍰與規費/ })).toBeVisible();
+  await expectNoAxeViolations(page, "on the dashboard");
+  // Any page a member sees carries their name: no shared cache may keep it.
+  expect((await page.request.get("/")).headers()["cache-control"]).toBe("private, no-store");
+
+  await page.getByRole("link", { name: "新增綁定" }).click();
+  await expect(page.locator("h1")).toHaveText("綁定車牌、水號、電號");
+
+  // Wrong formats: the summary takes focus, links to the field, and the typed value stays.
+  await bind(page, /^車牌/, "ABC-12345");
+  const summary = page.locator(".error-summary");
+  await expect(summary).toBeFocused();
+  await expect(summary).toContainText("車牌格式不正確");
+  await expect(page.getByLabel(/^號碼/)).toHaveValue("ABC-12345");
+  await summary.getByRole("link").click();
+  await expect(page.getByLabel(/^號碼/)).toBeFocused();
+  await bind(page, /^電號/, "07123456780");
+  await expect(summary).toContainText("電號的檢查碼不符");
+  await expect(page.getByRole("radio", { name: /^電號/ })).toBeChecked();
+  await expectNoAxeViolations(page, "on the bindings page with errors");
+
+  await bind(page, /^車牌/, "bkr 2046", "我的車");
+  await expect(page.locator(".confirmation")).toHaveText("已新增綁定。");
+  await bind(page, /^水號/, residentA!.waterAccount, "家裡");
+  await bind(page, /^電號/, residentA!.electricityAccount);
+  await expect(page.getByRole("heading", { name: /BK\*-\*\*46（我的車）/ })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "04-******78-5（家裡）" })).toBeVisible();
+  await bind(page, /^車牌/, "BKR-2046");
+  await expect(summary).toContainText("您已經綁定過這個車牌");
+  await expectNoAxeViolations(page, "on the bindings page");
+
+  await page.getByRole("link", { name: "回到會員待繳帳單" }).click();
+  const water = page.getByRole("region", { name: /^水號 04-\*{6}78-5/ });
+  const power = page.getByRole("region", { name: /^電號 07/ });
+  await expect(water).toBeVisible();
+  // From the portal's own records (11504…) and from the water company's system (11514…).
+  await expect(water.getByText(/^11504/).first()).toBeVisible();
+  const waterFromSource = water.getByRole("checkbox", { name: /11514\d{11}/ });
+  const powerFromSource = power.getByRole("checkbox", { name: /11517\d{11}/ });
+  await expect(waterFromSource).toHaveCount(1);
+  await expect(powerFromSource).toHaveCount(1);
+  await expect(page.getByRole("region", { name: /^車牌 BK\*-\*\*46/ }).getByText("交通違規罰鍰").first()).toBeVisible();
+  const waterNumber = /(11514\d{11})/.exec(await water.locator("li").filter({ has: page.getByRole("checkbox", { name: /11514\d{11}/ }) }).innerText())![1]!;
+  const powerNumber = /(11517\d{11})/.exec(await power.locator("li").filter({ has: page.getByRole("checkbox", { name: /11517\d{11}/ }) }).innerText())![1]!;
+
+  await waterFromSource.check();
+  await powerFromSource.check();
+  await page.getByRole("button", { name: "繳納勾選的帳單" }).click();
+  await expect(page.locator("h1")).toHaveText("繳費");
+  await expect(page.locator(".total")).toContainText("共 2 張帳單");
+  await page.getByLabel("LINE Pay").check();
+  await page.getByRole("button", { name: /^確認付款/ }).click();
+  await page.getByRole("button", { name: /核准付款/ }).click();
+  await expect(page.locator("h1")).toHaveText("付款成功");
+  await expect(page.locator("article.bill-card")).toHaveCount(2);
+
+  await page.goto("/account");
+  await expect(page.getByText(waterNumber)).toHaveCount(0);
+  await expect(page.getByText(powerNumber)).toHaveCount(0);
+
+  await page.getByRole("button", { name: "登出" }).click();
+  // The city app asks whether to end its own session too.
+  await expect(page).toHaveURL(new RegExp(`^${E2E_IDP_URL}/`));
+  await page.getByRole("button", { name: /^登出/ }).click();
+  await expect(page).toHaveURL(/\/logged-out$/);
+  await expect(page.locator("h1")).toHaveText("您已登出支付繳費通");
+  await expect(page.getByRole("link", { name: "會員登入" })).toBeVisible();
+
+  // The session is over: the dashboard asks for a login again.
+  await page.goto("/account");
+  await expect(page).toHaveURL(new RegExp(`^${E2E_IDP_URL}/interaction/`));
+});
+
+test("when one source is slow and another down, the dashboard shows the rest and names the missing sources", async ({ page }) => {
+  await page.goto("/login");
+  await loginAtProvider(page, "member-b");
+  await page.goto("/account/bindings");
+  await bind(page, /^水號/, residentB!.waterAccount);
+  await bind(page, /^電號/, residentB!.electricityAccount);
+  // A shared car: another member's plate may be bound too.
+  await bind(page, /^車牌/, "MHV-385");
+
+  await setSource(page, "water", "down");
+  await setSource(page, "power", "slow");
+  try {
+    await page.goto("/account");
+    const notice = page.locator(".notice-warning");
+    await expect(notice).toContainText("暫時無法取得自來水公司、台灣電力公司的帳單");
+    await expect(page.getByRole("region", { name: /^車牌 MH\*-\*85/ }).getByRole("checkbox", { name: /11512\d{11}/ }).first()).toBeVisible();
+    await expectNoAxeViolations(page, "on the dashboard with sources missing");
+  } finally {
+    await setSource(page, "water", "normal");
+    await setSource(page, "power", "normal");
+  }
+  await page.getByRole("link", { name: "重新查詢" }).click();
+  await expect(page.locator(".notice-warning")).toHaveCount(0);
+  await expect(page.getByRole("region", { name: /^水號/ }).getByRole("checkbox", { name: /11514\d{11}/ })).toHaveCount(1);
+});
+
+test("keyboard only: log in, bind a plate, choose a bill and reach checkout, in English too", async ({ page }) => {
+  await page.goto("/account/bindings");
+  // Logged out: the login comes back to the page asked for.
+  await expect(page).toHaveURL(new RegExp(`^${E2E_IDP_URL}/interaction/`));
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel(/帳號/)).toBeFocused();
+  await page.keyboard.type("xiaoming");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("demo-1234");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/account\/bindings$/);
+
+  await page.getByRole("radio", { name: /^車牌/ }).focus();
+  await page.keyboard.press("Space");
+  await page.getByLabel(/^號碼/).focus();
+  await page.keyboard.type(residentA!.plates[1]!);
+  await page.keyboard.press("Enter");
+  await expect(page.locator(".confirmation")).toBeFocused();
+
+  await page.goto("/account");
+  await expect(page.getByText("您尚未在臺中通完成身分驗證")).toBeVisible();
+  const first = page.getByRole("checkbox").first();
+  await first.focus();
+  await page.keyboard.press("Space");
+  await expect(first).toBeChecked();
+  await page.getByRole("button", { name: "繳納勾選的帳單" }).focus();
+  await page.keyboard.press("Enter");
+  await expect(page.locator("h1")).toHaveText("繳費");
+  await expect(page.locator(".total")).toContainText("共 1 張帳單");
+
+  await page.goto("/account");
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(page.locator("h1")).toHaveText("My pending bills");
+  await expectNoAxeViolations(page, "on the English dashboard");
+  await page.getByRole("link", { name: "Manage bound plates and accounts" }).click();
+  await expect(page.locator("h1")).toHaveText("Bound plates and accounts");
+  await expectNoAxeViolations(page, "on the English bindings page");
+});
+
+test("a login that would send the member to another site lands on the dashboard instead", async ({ page }) => {
+  await page.goto("/login?returnTo=%2F%2Fevil.example%2Fsteal");
+  await loginAtProvider(page, "xiaoming");
+  await expect(page).toHaveURL(/127\.0\.0\.1:\d+\/account$/);
+});
+
+test("the idle warning offers to stay logged in before the session ends", async ({ page }) => {
+  await page.clock.install();
+  await page.goto("/login");
+  await loginAtProvider(page, "xiaoming");
+  await expect(page.locator("h1")).toHaveText("會員待繳帳單");
+  await expect(page.getByRole("dialog")).toBeHidden();
+  // The warning's timers start when hydration ends: read when the page thinks the session ends.
+  const deadline = Number(await page.locator("dialog[data-deadline]").getAttribute("data-deadline"));
+  const now = await page.evaluate(() => Date.now());
+  expect(deadline - now).toBeGreaterThan(14 * 60_000);
+  // 15 minutes of inactivity, warned 2 minutes before: not 2½ minutes before, but 1½.
+  await page.clock.fastForward(deadline - now - 150_000);
+  const dialog = page.getByRole("dialog", { name: "您還在嗎？" });
+  await expect(dialog).toBeHidden();
+  await page.clock.fastForward(60_000);
+  await expect(dialog).toBeVisible();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(dialog.getByRole("button", { name: "繼續使用" })).toBeFocused();
+  await expectNoAxeViolations(page, "with the idle warning open");
+  const [keptAlive] = await Promise.all([
+    page.waitForResponse((response) => response.url().includes("/account/keep-alive")),
+    page.keyboard.press("Enter"),
+  ]);
+  expect(keptAlive.status()).toBe(200);
+  await expect(dialog).toBeHidden();
+  // The server started the idle time again: the page now ends the session later.
+  await expect.poll(async () => Number(await page.locator("dialog").getAttribute("data-deadline"))).toBeGreaterThan(deadline + 60_000);
+});
