@@ -13,6 +13,9 @@ import { expect, test } from "./support/fixtures";
  */
 test.describe.configure({ mode: "serial" });
 
+/** A binding of 林美芯's, which the next tests try to reach as someone else. */
+let bindingOfA = "";
+
 const [residentA, residentB] = generateDemoData({ today: taipeiDate(), billsPerType: 1, residents: 3 }).residents;
 
 async function loginAtProvider(page: Page, username: string) {
@@ -72,6 +75,7 @@ test("a member logs in, binds a plate, a water and an electricity account, pays 
   await bind(page, /^電號/, residentA!.electricityAccount);
   await expect(page.getByRole("heading", { name: /BK\*-\*\*46（我的車）/ })).toBeVisible();
   await expect(page.getByRole("heading", { name: "04-******78-5（家裡）" })).toBeVisible();
+  bindingOfA = (await page.locator('input[name="bindingId"]').first().inputValue())!;
   await bind(page, /^車牌/, "BKR-2046");
   await expect(summary).toContainText("您已經綁定過這個車牌");
   await expectNoAxeViolations(page, "on the bindings page");
@@ -126,6 +130,16 @@ test("when one source is slow and another down, the dashboard shows the rest and
   await bind(page, /^電號/, residentB!.electricityAccount);
   // A shared car: another member's plate may be bound too.
   await bind(page, /^車牌/, "MHV-385");
+
+  // Member B cannot rename or remove A's binding by sending its id.
+  for (const intent of ["rename", "remove"]) {
+    const response = await page.request.post("/account/bindings", {
+      form: { intent, bindingId: bindingOfA, label: "taken over" },
+      headers: { Origin: new URL(page.url()).origin },
+    });
+    expect(response.status()).toBe(404);
+    expect(await response.text()).toContain("找不到這筆綁定");
+  }
 
   await setSource(page, "water", "down");
   await setSource(page, "power", "slow");
@@ -187,6 +201,26 @@ test("a login that would send the member to another site lands on the dashboard 
   await page.goto("/login?returnTo=%2F%2Fevil.example%2Fsteal");
   await loginAtProvider(page, "xiaoming");
   await expect(page).toHaveURL(/127\.0\.0\.1:\d+\/account$/);
+});
+
+test("a forged login answer or a tampered session cookie opens no session", async ({ page, context }) => {
+  // A code and state this browser never asked for.
+  const forged = await page.goto("/auth/callback?code=stolen-code&state=forged-state");
+  expect(forged?.status()).toBe(400);
+  await expect(page.locator("h1")).toHaveText("登入未完成");
+  await expectNoAxeViolations(page, "on the failed login page");
+
+  await page.goto("/login");
+  await loginAtProvider(page, "xiaoming");
+  await expect(page.locator("h1")).toHaveText("會員待繳帳單");
+  const [session] = (await context.cookies()).filter((cookie) => cookie.name === "portal_member");
+  const flipped = session!.value.slice(0, 10) + (session!.value[10] === "A" ? "B" : "A") + session!.value.slice(11);
+  await context.clearCookies({ name: "portal_member" });
+  await context.addCookies([{ ...session!, value: flipped }]);
+  // Not followed: the city app still has its own session and would log the member straight back in.
+  const response = await page.request.get("/account", { maxRedirects: 0 });
+  expect(response.status()).toBe(302);
+  expect(response.headers().location).toBe("/login?returnTo=%2Faccount");
 });
 
 test("the idle warning offers to stay logged in before the session ends", async ({ page }) => {
