@@ -15,6 +15,8 @@ export interface SitePage {
     | "bills.title"
     | "member.dashboard.title"
     | "member.bindings.title"
+    | "records.title"
+    | "history.title"
     | "nav.home"
     | "nav.guide"
     | "nav.faq"
@@ -34,6 +36,8 @@ export const SITE_PAGES: readonly SitePage[] = [
   { path: "/bills", labelKey: "bills.title", section: "services" },
   { path: "/account", labelKey: "member.dashboard.title", section: "services", membersOnly: true },
   { path: "/account/bindings", labelKey: "member.bindings.title", section: "services", membersOnly: true },
+  { path: "/records", labelKey: "records.title", section: "services" },
+  { path: "/account/payments", labelKey: "history.title", section: "services", membersOnly: true },
   { path: "/guide", labelKey: "nav.guide", section: "help" },
   { path: "/faq", labelKey: "nav.faq", section: "help" },
   { path: "/anti-fraud", labelKey: "nav.antiFraud", section: "help" },
@@ -49,7 +53,7 @@ export const SERVICES: ReadonlyArray<{ key: ServiceKey; path?: string }> = [
   { key: "lookup", path: "/lookup" },
   { key: "scan", path: "/scan" },
   { key: "member", path: "/account" },
-  { key: "records" },
+  { key: "records", path: "/records" },
 ];
 
 export const HEADER_NAV = ["/", "/lookup", "/scan", "/guide", "/faq", "/anti-fraud", "/contact"] as const;

@@ -169,18 +169,21 @@ for (const scenario of scenarios) {
   );
 }
 // Payments and the members' dashboard: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
-if (!only || only.startsWith("payment") || only.startsWith("member")) {
-  console.log("\npayments (services in process, 10 at a time) and members' dashboard (sources answering in 200 ms):");
+if (!only || only.startsWith("payment") || only.startsWith("member") || only.startsWith("record")) {
+  console.log("\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records:");
   const inProcess = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts"], { cwd: root, env: process.env, encoding: "utf8" });
-  const lines = `${inProcess.stdout}`.split("\n").filter((line) => /PAYBENCH|MEMBERBENCH/.test(line));
-  console.log(lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH) /, "")}`).join("\n") || `  failed:\n${inProcess.stdout}${inProcess.stderr}`);
+  const lines = `${inProcess.stdout}`.split("\n").filter((line) => /PAYBENCH|MEMBERBENCH|RECORDSBENCH/.test(line));
+  console.log(lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH|RECORDSBENCH) /, "")}`).join("\n") || `  failed:\n${inProcess.stdout}${inProcess.stderr}`);
   summary.payments = {};
   summary.members = {};
+  summary.records = {};
   for (const database of ["pglite", "postgres"]) {
     const payments = await readFile(path.join(resultsDir, `payments-${database}.json`), "utf8").catch(() => null);
     if (payments) summary.payments[database] = JSON.parse(payments);
     const members = await readFile(path.join(resultsDir, `members-${database}.json`), "utf8").catch(() => null);
     if (members) summary.members[database] = JSON.parse(members);
+    const records = await readFile(path.join(resultsDir, `records-${database}.json`), "utf8").catch(() => null);
+    if (records) summary.records[database] = JSON.parse(records);
   }
 }
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// `npm run bench` runs the payments benchmark through vitest (TypeScript, the app's modules).
+// `npm run bench` runs the in-process benchmarks (payments, members, records) through vitest: TypeScript, the app's modules.
 export default defineConfig({
   resolve: {
     alias: {
@@ -9,5 +9,5 @@ export default defineConfig({
       "#db": fileURLToPath(new URL("../db", import.meta.url)),
     },
   },
-  test: { include: ["bench/payments.bench.ts", "bench/members.bench.ts"], testTimeout: 300_000, hookTimeout: 120_000 },
+  test: { include: ["bench/payments.bench.ts", "bench/members.bench.ts", "bench/records.bench.ts"], testTimeout: 300_000, hookTimeout: 120_000, pool: "forks", execArgv: ["--expose-gc"] },
 });

@@ -267,6 +267,8 @@ export const paymentOrderItems = pgTable(
     uniqueIndex("payment_order_items_one_active_order_per_bill")
       .on(t.billId)
       .where(sql`${t.releasedAt} is null`),
+    // A bill's payment records (繳費紀錄), whatever became of its orders.
+    index("payment_order_items_bill_idx").on(t.billId),
     check("payment_order_items_amount_positive", sql`${t.amount} > 0`),
   ],
 );

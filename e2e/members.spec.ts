@@ -4,6 +4,7 @@ import { generateDemoData } from "../app/server/demo-data/generate";
 import { E2E_IDP_URL, E2E_SOURCES_URL } from "../playwright.config";
 import { expectNoAxeViolations } from "./support/axe";
 import { expect, test } from "./support/fixtures";
+import { loginAtProvider } from "./support/members";
 
 /**
  * Members: login at the local identity provider (the city app's stand-in),
@@ -17,13 +18,6 @@ test.describe.configure({ mode: "serial" });
 let bindingOfA = "";
 
 const [residentA, residentB] = generateDemoData({ today: taipeiDate(), billsPerType: 1, residents: 3 }).residents;
-
-async function loginAtProvider(page: Page, username: string) {
-  await expect(page).toHaveURL(new RegExp(`^${E2E_IDP_URL}/interaction/`));
-  await page.getByLabel(/帳號/).fill(username);
-  await page.getByLabel(/密碼/).fill("demo-1234");
-  await page.getByRole("button", { name: /^登入/ }).click();
-}
 
 async function setSource(page: Page, source: "water" | "power" | "parking", mode: "normal" | "slow" | "down") {
   const response = await page.request.post(`${E2E_SOURCES_URL}/_simulator/behaviour`, { data: { source, mode } });

@@ -1,25 +1,8 @@
-import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
-import type { Page } from "@playwright/test";
 import { E2E_PROVIDER_TIMEOUT_MS, E2E_SANDBOX_URL, E2E_SIMULATOR_URL } from "../playwright.config";
 import { expectNoAxeViolations } from "./support/axe";
 import { unpaidDemoBills } from "./support/demo-bills";
 import { expect, lookUp, test } from "./support/fixtures";
-
-/** Looks up each bill (as a resident does), then goes to checkout with all of them selected. */
-async function checkout(page: Page, billType: string, numbers: string[]) {
-  for (const number of numbers) await lookUp(page, billType, number);
-  await expect(page.locator("article.bill-card")).toHaveCount(numbers.length);
-  await page.getByRole("button", { name: "去繳費" }).click();
-  await expect(page.locator("h1")).toHaveText("繳費");
-}
-
-async function pdfText(body: Buffer): Promise<{ text: string; links: string[] }> {
-  const doc = await getDocument({ data: new Uint8Array(body), useSystemFonts: false }).promise;
-  const page = await doc.getPage(1);
-  const text = (await page.getTextContent()).items.map((item) => ("str" in item ? item.str : "")).join("");
-  const links = (await page.getAnnotations()).flatMap((annotation: { url?: string }) => (annotation.url ? [annotation.url] : []));
-  return { text, links };
-}
+import { checkout, pdfText } from "./support/payments";
 
 test.describe("paying bills through the sandbox gateway", () => {
   test("one bill with LINE Pay: paid, receipt, PDF that verifies, agency notified", async ({ page }) => {

@@ -3,8 +3,19 @@ import { formatDate, formatDateTime, formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
 import type { BillView } from "~/server/bills.server";
 
-/** One bill as the public may see it; optionally with a checkbox to pay it. */
-export function BillCard({ bill, selectable, headingLevel = 2 }: { bill: BillView; selectable?: boolean; headingLevel?: 2 | 3 }) {
+/** One bill as the public may see it; optionally with a checkbox to pay it and links to its records. */
+export function BillCard({
+  bill,
+  selectable,
+  links,
+  headingLevel = 2,
+}: {
+  bill: BillView;
+  selectable?: boolean;
+  /** Links to the bill's payment records and, unpaid, its payment slip. */
+  links?: boolean;
+  headingLevel?: 2 | 3;
+}) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language;
   const Heading = headingLevel === 2 ? "h2" : "h3";
@@ -61,6 +72,12 @@ export function BillCard({ bill, selectable, headingLevel = 2 }: { bill: BillVie
       </dl>
       {bill.status === "cancelled" ? <p>{t("bill.cancelledNote")}</p> : null}
       {bill.status === "written_off" ? <p>{t("bill.writtenOffNote")}</p> : null}
+      {links ? (
+        <p className="bill-links">
+          <a href={`/records/bills/${bill.id}`}>{t("bill.recordsLink")}</a>
+          {bill.status === "unpaid" ? <a href={`/bills/${bill.id}/slip`}>{t("bill.slipLink")}</a> : null}
+        </p>
+      ) : null}
       {selectable && payable ? (
         <div className="checkbox">
           <input type="checkbox" id={`select-${bill.id}`} name="bill" value={bill.id} defaultChecked />

@@ -92,7 +92,7 @@ function FieldShell({ id, label, hint, error, required, children }: FieldShellPr
 
 type InputProps = Omit<FieldShellProps, "children"> & {
   name: string;
-  type?: "text" | "email" | "tel";
+  type?: "text" | "email" | "tel" | "date";
   defaultValue?: string;
   autoComplete?: string;
   inputMode?: "text" | "email" | "tel" | "numeric";

@@ -17,7 +17,11 @@ export interface LookupFormProps {
   values?: { writeOffNumber?: string; captchaAnswer?: string };
   /** Already-translated messages shown at the fields. */
   errors?: { writeOffNumber?: string; captchaAnswer?: string };
+  /** What the bill is looked up for: paying it (the default) or its payment records. */
+  purpose?: LookupPurpose;
 }
+
+export type LookupPurpose = "pay" | "records";
 
 export const LOOKUP_FIELD_IDS = { writeOffNumber: "writeOffNumber", captchaAnswer: "captchaAnswer" } as const;
 
@@ -26,7 +30,7 @@ export const LOOKUP_FIELD_IDS = { writeOffNumber: "writeOffNumber", captchaAnswe
  * "New image" is a submit button of the same form, so the number typed so far
  * comes along and is kept.
  */
-export function LookupForm({ billType, captchaToken, values, errors }: LookupFormProps) {
+export function LookupForm({ billType, captchaToken, values, errors, purpose = "pay" }: LookupFormProps) {
   const { t, i18n } = useTranslation();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -36,7 +40,7 @@ export function LookupForm({ billType, captchaToken, values, errors }: LookupFor
   const audioQuery = new URLSearchParams({ token: captchaToken, lng: locale });
 
   return (
-    <Form method="post" action={`/lookup/${billType.code}`} noValidate className="lookup-form">
+    <Form method="post" action={`/lookup/${billType.code}${purpose === "records" ? "?for=records" : ""}`} noValidate className="lookup-form">
       {/* The first submit button is the one Enter presses: make it "Look up", not "New image". */}
       <button type="submit" name="intent" value="lookup" hidden tabIndex={-1} aria-hidden="true" />
       <IdentifierField

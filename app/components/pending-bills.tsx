@@ -32,6 +32,11 @@ export function PendingBillList({ bills, groupId }: { bills: BillView[]; groupId
                 {overdue ? <strong className="status-tag status-overdue">{t("bill.status.overdue")}</strong> : null}
               </span>
             </label>
+            {bill.status === "unpaid" ? (
+              <a href={`/bills/${bill.id}/slip`} className="pending-bill-slip" aria-label={t("member.dashboard.slipFor", { number: bill.writeOffNumber })}>
+                {t("bill.slipLink")}
+              </a>
+            ) : null}
           </li>
         );
       })}

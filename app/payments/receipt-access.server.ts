@@ -1,18 +1,49 @@
-import { receiptByNumber, receiptVerificationUrl, type ReceiptView } from "./receipts.server";
+import { eq } from "drizzle-orm";
+import { getMemberSession } from "~/members/member-request.server";
+import { schema, type Database } from "~/server/db.server";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
 import { getVisitorSession, grantedOrderReferences } from "~/server/session.server";
+import { receiptByNumber, receiptSignature, receiptVerificationUrl, verifyReceiptSignature, type ReceiptView } from "./receipts.server";
 
 /**
- * A receipt for its payer: the browser that made the payment (members: their
- * own history, checked on the server). Anyone else gets "not found", the same
- * as for a number that does not exist; the signed verification page is the
- * public way to check a receipt.
+ * Who may open a receipt's page and PDF: the browser that made the payment,
+ * the member whose payment it was (checked on the server), or whoever holds
+ * the receipt's signed link (printed on it as a QR code, and given by the
+ * payment-records query after its captcha). Anyone else gets "not found",
+ * the same as for a number that does not exist: guessing shows nothing.
  */
-export async function ownReceipt(request: Request, number: string | undefined): Promise<{ receipt: ReceiptView; verifyUrl: string }> {
-  const receipt = number && /^R\d{8}-[0-9A-Z]{6}$/.test(number) ? await receiptByNumber(getDb(), number) : null;
-  const granted = grantedOrderReferences(await getVisitorSession(request));
-  if (!receipt || !granted.includes(receipt.orderReference)) throw new Response(null, { status: 404 });
+export const RECEIPT_NUMBER = /^R\d{8}-[0-9A-Z]{6}$/;
+
+async function orderMemberId(db: Database, reference: string): Promise<string | null> {
+  const [row] = await db.select({ memberId: schema.paymentOrders.memberId }).from(schema.paymentOrders).where(eq(schema.paymentOrders.reference, reference));
+  return row?.memberId ?? null;
+}
+
+export async function ownReceipt(request: Request, number: string | undefined): Promise<{ receipt: ReceiptView; verifyUrl: string; signature: string }> {
   const env = getEnv();
-  return { receipt, verifyUrl: receiptVerificationUrl(env.PUBLIC_URL, env.RECEIPT_SECRET, receipt.number) };
+  const receipt = number && RECEIPT_NUMBER.test(number) ? await receiptByNumber(getDb(), number) : null;
+  if (!receipt) throw new Response(null, { status: 404 });
+  const signature = (new URL(request.url).searchParams.get("s") ?? "").slice(0, 60);
+  const allowed =
+    (signature !== "" && verifyReceiptSignature(env.RECEIPT_SECRET, receipt.number, signature)) ||
+    grantedOrderReferences(await getVisitorSession(request)).includes(receipt.orderReference) ||
+    (await memberOwnsOrder(request, receipt.orderReference));
+  if (!allowed) throw new Response(null, { status: 404 });
+  return {
+    receipt,
+    verifyUrl: receiptVerificationUrl(env.PUBLIC_URL, env.RECEIPT_SECRET, receipt.number),
+    signature: receiptSignature(env.RECEIPT_SECRET, receipt.number),
+  };
+}
+
+async function memberOwnsOrder(request: Request, reference: string): Promise<boolean> {
+  const session = await getMemberSession(request);
+  if (!session) return false;
+  return (await orderMemberId(getDb(), reference)) === session.member.id;
+}
+
+/** The receipt page's address that opens without a session (signed). */
+export function signedReceiptPath(number: string): string {
+  return `/receipts/${number}?s=${receiptSignature(getEnv().RECEIPT_SECRET, number)}`;
 }

@@ -1,7 +1,6 @@
-import { createRequire } from "node:module";
-import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import { formatDateTime, formatMoney } from "~/domain/format";
+import { collectPdf, newPdfDocument } from "./pdf.server";
 import type { ReceiptView } from "./receipts.server";
 
 /**
@@ -10,28 +9,12 @@ import type { ReceiptView } from "./receipts.server";
  * verification page. Tagged, with its language and title, for screen readers.
  */
 
-const require = createRequire(import.meta.url);
-const FONT_REGULAR = require.resolve("@expo-google-fonts/noto-sans-tc/400Regular/NotoSansTC_400Regular.ttf");
-const FONT_BOLD = require.resolve("@expo-google-fonts/noto-sans-tc/700Bold/NotoSansTC_700Bold.ttf");
-
 const TOOL_NAMES: Record<string, string> = { line_pay: "LINE Pay", credit_card: "信用卡 Credit card" };
 
-export async function receiptPdf(receipt: ReceiptView, verifyUrl: string): Promise<Buffer> {
+/** One receipt on a page of its own. */
+async function writeReceipt(doc: PDFKit.PDFDocument, receipt: ReceiptView, verifyUrl: string): Promise<void> {
   const qr = await QRCode.toBuffer(verifyUrl, { errorCorrectionLevel: "M", width: 300, margin: 2 });
-  const doc = new PDFDocument({
-    size: "A4",
-    margin: 56,
-    lang: "zh-Hant-TW",
-    tagged: true,
-    displayTitle: true,
-    info: { Title: `繳費證明 Payment receipt ${receipt.number}`, Author: "支付繳費通", Subject: "繳費證明" },
-  });
-  doc.registerFont("regular", FONT_REGULAR);
-  doc.registerFont("bold", FONT_BOLD);
-  const chunks: Buffer[] = [];
-  doc.on("data", (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve) => doc.on("end", () => resolve(Buffer.concat(chunks))));
-
+  doc.addPage();
   const label = (zh: string, en: string, value: string) => {
     doc.font("bold").fontSize(10).fillColor("#4a4a4a").text(`${zh} ${en}`);
     doc.font("regular").fontSize(12).fillColor("#1b1b1b").text(value).moveDown(0.4);
@@ -46,6 +29,7 @@ export async function receiptPdf(receipt: ReceiptView, verifyUrl: string): Promi
   label("支付工具", "Payment tool", TOOL_NAMES[receipt.paymentTool] ?? receipt.paymentTool);
   label("支付業者交易序號", "Provider transaction number", receipt.providerTransactionId ?? "—");
   label("訂單編號", "Order reference", receipt.orderReference);
+  if (receipt.state === "refunded") label("狀態", "Status", "已退款 Refunded");
   doc.moveDown(0.5);
 
   doc.font("bold").fontSize(14).fillColor("#1b1b1b").text("繳費明細 Bills paid").moveDown(0.3);
@@ -68,6 +52,39 @@ export async function receiptPdf(receipt: ReceiptView, verifyUrl: string): Promi
   doc.fillColor("#4a4a4a").moveDown(0.5);
   doc.text("本證明由支付繳費通於付款成功時開立；掃描右上角 QR Code 或開啟上方網址，可確認證明為真。");
   doc.text("Issued by the Pay Portal when the payment succeeded. Scan the QR code or open the address above to confirm it is genuine.");
+}
+
+export async function receiptPdf(receipt: ReceiptView, verifyUrl: string): Promise<Buffer> {
+  const doc = newPdfDocument(`繳費證明 Payment receipt ${receipt.number}`, "繳費證明");
+  const done = collectPdf(doc);
+  await writeReceipt(doc, receipt, verifyUrl);
   doc.end();
   return done;
+}
+
+/**
+ * Several receipts in one PDF, a page each, for a member's download. The
+ * document is a stream: pages go out as they are written, while the next
+ * receipts are still being read.
+ */
+export function receiptsPdfStream(
+  receipts: AsyncIterable<{ receipt: ReceiptView; verifyUrl: string }>,
+  title: string,
+): ReadableStream<Uint8Array> {
+  const doc = newPdfDocument(title, "繳費證明");
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      doc.on("data", (chunk: Buffer) => controller.enqueue(new Uint8Array(chunk)));
+      doc.on("end", () => controller.close());
+      doc.on("error", (error: unknown) => controller.error(error));
+      void (async () => {
+        try {
+          for await (const { receipt, verifyUrl } of receipts) await writeReceipt(doc, receipt, verifyUrl);
+          doc.end();
+        } catch (error) {
+          controller.error(error);
+        }
+      })();
+    },
+  });
 }

@@ -118,6 +118,9 @@ export default function Dashboard() {
           <Link to="/account/bindings">{t("member.dashboard.manageBindings")}</Link>
         </li>
         <li>
+          <Link to="/account/payments">{t("history.title")}</Link>
+        </li>
+        <li>
           <Link to="/lookup">{t("member.dashboard.lookUpOther")}</Link>
         </li>
       </ul>

@@ -38,7 +38,7 @@ export default function Bills() {
       <p className="lead">{t("bills.intro")}</p>
       <form method="get" action="/pay" className="bill-list">
         {bills.map((bill) => (
-          <BillCard key={bill.id} bill={bill} selectable />
+          <BillCard key={bill.id} bill={bill} selectable links />
         ))}
         {payable ? (
           <button type="submit" className="button">

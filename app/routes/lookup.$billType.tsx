@@ -3,7 +3,7 @@ import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { ErrorSummary, type FieldError } from "~/components/forms";
-import { LOOKUP_FIELD_IDS, LookupForm } from "~/components/lookup-form";
+import { LOOKUP_FIELD_IDS, LookupForm, type LookupPurpose } from "~/components/lookup-form";
 import type { WriteOffProblem } from "~/domain/write-off-number";
 import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
@@ -16,10 +16,15 @@ import { commitVisitorSession, getVisitorSession, grantBill, visitorId } from "~
 
 export const handle: RouteHandle = {
   pageTitle: (t, data, locale) => {
-    const billType = (data as { billType?: { nameZh: string; nameEn: string } } | undefined)?.billType;
-    return billType ? t("lookup.pageHeading", { billType: localized(billType, locale) }) : t("lookup.chooseTitle");
+    const loaded = data as { billType?: { nameZh: string; nameEn: string }; purpose?: LookupPurpose } | undefined;
+    if (!loaded?.billType) return t("lookup.chooseTitle");
+    const billType = localized(loaded.billType, locale);
+    return loaded.purpose === "records" ? t("records.lookupHeading", { billType }) : t("lookup.pageHeading", { billType });
   },
 };
+
+/** Looking a bill up for its payment records (?for=records) or, by default, to pay it. */
+const purposeOf = (request: Request): LookupPurpose => (new URL(request.url).searchParams.get("for") === "records" ? "records" : "pay");
 
 async function billTypeOr404(code: string | undefined) {
   const found = code ? await findBillType(getDb(), code) : null;
@@ -45,7 +50,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const session = await getVisitorSession(request);
   const captcha = issueCaptcha(getEnv().CAPTCHA_SECRET, visitorId(session));
   return json(
-    { billType: formBillType(found), captchaToken: captcha.token },
+    { billType: formBillType(found), captchaToken: captcha.token, purpose: purposeOf(request) },
     // Captcha tokens are per visitor and single use: never cache this page.
     { headers: { "Set-Cookie": await commitVisitorSession(session), "Cache-Control": "no-store" } },
   );
@@ -91,7 +96,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   switch (outcome.kind) {
     case "found":
       grantBill(session, outcome.bill.id);
-      return redirect("/bills", { status: 303, headers: { "Set-Cookie": await commitVisitorSession(session) } });
+      return redirect(purposeOf(request) === "records" ? `/records/bills/${outcome.bill.id}` : "/bills", {
+        status: 303,
+        headers: { "Set-Cookie": await commitVisitorSession(session) },
+      });
     case "invalid_number": {
       // The captcha was not used: keep it, and the answer typed, while it is still valid.
       const challenge = readCaptchaToken(env.CAPTCHA_SECRET, captchaToken, sessionId);
@@ -137,7 +145,7 @@ function numberMessage(t: TFunction, error: NumberError, billType: string): stri
 }
 
 export default function LookupBill() {
-  const { billType, captchaToken } = useLoaderData<typeof loader>();
+  const { billType, captchaToken, purpose } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t, i18n } = useTranslation();
   const name = localized(billType, i18n.language);
@@ -156,10 +164,11 @@ export default function LookupBill() {
   return (
     <>
       <ErrorSummary errors={summary} />
-      <h1>{t("lookup.pageHeading", { billType: name })}</h1>
+      <h1>{purpose === "records" ? t("records.lookupHeading", { billType: name }) : t("lookup.pageHeading", { billType: name })}</h1>
+      {purpose === "records" ? <p className="lead">{t("records.lookupIntro")}</p> : null}
       <p>
         {t("lookup.issuedBy", { agency: localized({ nameZh: billType.agencyNameZh, nameEn: billType.agencyNameEn }, i18n.language) })}{" "}
-        <Link to="/lookup">{t("lookup.otherBillType")}</Link>
+        <Link to={purpose === "records" ? "/records" : "/lookup"}>{t("lookup.otherBillType")}</Link>
       </p>
       {errors.writeOffNumber?.code === "not_found" ? (
         <p className="notice">
@@ -174,6 +183,7 @@ export default function LookupBill() {
         captchaToken={actionData?.captchaToken ?? captchaToken}
         values={actionData?.values}
         errors={{ writeOffNumber: messages.writeOffNumber, captchaAnswer: messages.captchaAnswer }}
+        purpose={purpose}
       />
     </>
   );

@@ -13,7 +13,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 /** The printable receipt (print styles drop the site's header and footer). */
 export default function Receipt() {
-  const { receipt, verifyUrl } = useLoaderData<typeof loader>();
+  const { receipt, verifyUrl, signature } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   return (
     <article className="receipt">
@@ -23,7 +23,7 @@ export default function Receipt() {
         {t("receipt.verifyNote")} <a href={verifyUrl}>{verifyUrl}</a>
       </p>
       <p className="actions no-print">
-        <a href={`/receipts/${receipt.number}/pdf`} className="button" download>
+        <a href={`/receipts/${receipt.number}/pdf?s=${signature}`} className="button" download>
           {t("payment.downloadReceipt")}
         </a>
       </p>

@@ -23,11 +23,12 @@ export interface DemoMember {
 
 /** Demo members; the verified ones are demo residents, so bills issued to them exist. */
 export function demoMembers(): DemoMember[] {
-  const [first, second] = generateDemoData({ today: taipeiDate(), billsPerType: 5, residents: 10 }).residents;
+  const [first, second, third] = generateDemoData({ today: taipeiDate(), billsPerType: 5, residents: 10 }).residents;
   return [
     { sub: "tc-0001", username: "meihsin", password: "demo-1234", name: first!.name, nationalId: first!.nationalId },
     { sub: "tc-0002", username: "xiaoming", password: "demo-1234", name: "王小明" },
     { sub: "tc-0003", username: "member-b", password: "demo-1234", name: second!.name, nationalId: second!.nationalId },
+    { sub: "tc-0004", username: "member-c", password: "demo-1234", name: third!.name, nationalId: third!.nationalId },
   ];
 }
 

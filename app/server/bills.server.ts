@@ -26,7 +26,8 @@ export interface BillView {
   paidChannel: PaymentChannel | null;
 }
 
-const billColumns = {
+/** The columns of a bill, its type and agency that a BillView is made of. */
+export const billColumns = {
   id: schema.bills.id,
   billTypeCode: schema.bills.billTypeCode,
   billTypeNameZh: schema.billTypes.nameZh,

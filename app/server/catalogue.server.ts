@@ -122,3 +122,20 @@ export function findBillType(db: Database, code: string): Promise<Found> {
 export function findBillTypeByCollectionCode(db: Database, collectionItemCode: string): Promise<Found> {
   return findInCatalogue(db, (billType) => billType.collectionItemCode === collectionItemCode);
 }
+
+/** What a page choosing a bill type needs of the catalogue, and nothing else. */
+export interface ChooserAgency {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  billTypes: Array<{ code: string; nameZh: string; nameEn: string }>;
+}
+
+export async function catalogueForChooser(db: Database): Promise<ChooserAgency[]> {
+  return (await getCatalogue(db)).map((agency) => ({
+    code: agency.code,
+    nameZh: agency.nameZh,
+    nameEn: agency.nameEn,
+    billTypes: agency.billTypes.map(({ code, nameZh, nameEn }) => ({ code, nameZh, nameEn })),
+  }));
+}

@@ -1,0 +1,67 @@
+import { useTranslation } from "react-i18next";
+import { formatDateTime, formatMoney } from "~/domain/format";
+import { localized } from "~/i18n";
+import type { PaymentRecord } from "~/payments/records.server";
+
+/**
+ * A member's payment records as a table, one row per bill. On the history
+ * page a checkbox (on the first row of each receipt) picks receipts to
+ * download and receipt numbers link to them; the printable list has neither.
+ */
+export function HistoryTable({ records, caption, interactive }: { records: PaymentRecord[]; caption: string; interactive: boolean }) {
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language;
+  const seenReceipts = new Set<string>();
+  return (
+    <table className="receipt-bills history-table">
+      <caption id="history-caption">{caption}</caption>
+      <thead>
+        <tr>
+          {interactive ? <th scope="col">{t("history.select")}</th> : null}
+          <th scope="col">{t("records.columns.at")}</th>
+          <th scope="col">{t("records.columns.billType")}</th>
+          <th scope="col">{t("records.columns.writeOffNumber")}</th>
+          <th scope="col" className="numeric">
+            {t("records.columns.amount")}
+          </th>
+          <th scope="col">{t("records.columns.tool")}</th>
+          <th scope="col">{t("records.columns.status")}</th>
+          <th scope="col">{t("records.columns.receipt")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {records.map((record) => {
+          const firstOfReceipt = record.receiptNumber !== null && !seenReceipts.has(record.receiptNumber);
+          if (record.receiptNumber) seenReceipts.add(record.receiptNumber);
+          return (
+            <tr key={`${record.orderReference}-${record.writeOffNumber}`}>
+              {interactive ? (
+                <td>
+                  {firstOfReceipt ? (
+                    <input
+                      type="checkbox"
+                      name="receipt"
+                      value={record.receiptNumber!}
+                      aria-label={t("history.selectReceipt", { number: record.receiptNumber })}
+                    />
+                  ) : null}
+                </td>
+              ) : null}
+              <td>{formatDateTime(record.at, locale)}</td>
+              <td>{localized({ nameZh: record.billTypeNameZh, nameEn: record.billTypeNameEn }, locale)}</td>
+              <td className="identifier">{record.writeOffNumber}</td>
+              <td className="numeric">{formatMoney(record.amount, locale)}</td>
+              <td>{t(`paymentTools.${record.paymentTool}`)}</td>
+              <td>
+                <span className={`status-tag record-status-${record.status}`}>{t(`records.status.${record.status}`)}</span>
+              </td>
+              <td className="identifier">
+                {record.receiptNumber && interactive ? <a href={`/receipts/${record.receiptNumber}`}>{record.receiptNumber}</a> : (record.receiptNumber ?? "—")}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,12 @@
+import { requireMember } from "~/members/member-request.server";
+import type { MemberSession } from "~/members/sessions.server";
+import { catalogueForChooser } from "~/server/catalogue.server";
+import { getDb } from "~/server/db.server";
+import { parseHistoryFilters } from "./records.server";
+
+/** The logged-in member and the history filters of this request (the history page and its downloads share them). */
+export async function historyRequest(request: Request): Promise<{ session: MemberSession } & ReturnType<typeof parseHistoryFilters>> {
+  const session = await requireMember(request);
+  const billTypeCodes = (await catalogueForChooser(getDb())).flatMap((agency) => agency.billTypes.map((billType) => billType.code));
+  return { session, ...parseHistoryFilters(new URL(request.url).searchParams, billTypeCodes) };
+}

@@ -1,0 +1,1 @@
+CREATE INDEX "payment_order_items_bill_idx" ON "payment_order_items" USING btree ("bill_id");
