@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PAYMENT_CHANNELS } from "~/domain/catalogue";
 import type { BillSourceId } from "~/domain/member";
 import type { Env } from "~/server/env.server";
 import { signRequest } from "~/server/signatures.server";
@@ -10,7 +11,13 @@ import { signRequest } from "~/server/signatures.server";
  *
  *   POST <url>/pending-bills   {"subjects": ["04-12345678-5"]}
  *   X-Portal-Key-Id / X-Portal-Timestamp / X-Portal-Signature (see signatures.server.ts)
- *   200 {"bills": [{billType, writeOffNumber, subject, payerName, amount, issuedOn, dueDate, period}]}
+ *   200 {"bills":   [{billType, writeOffNumber, subject, payerName, amount, issuedOn, dueDate, period}],
+ *        "settled": [{billType, writeOffNumber, subject, outcome: "paid" | "cancelled", settledAt, channel?}]}
+ *
+ * `settled` (optional) names bills of those numbers the source no longer
+ * collects: paid through another channel (its counter, a bank, a store,
+ * automatic debit) or cancelled. Without it a bill paid at the water
+ * company's counter would still be offered here, and paid twice.
  */
 
 export type BillSourceConfig = Env["billSources"][number];
@@ -29,8 +36,21 @@ const sourceBill = z.object({
 });
 export type SourceBill = z.infer<typeof sourceBill>;
 
+const settledBill = z.object({
+  billType: z.string().min(1).max(40),
+  writeOffNumber: z.string().min(1).max(40),
+  subject: z.string().min(1).max(40),
+  settledAt: z.iso.datetime({ offset: true }),
+});
+const sourceSettlement = z.discriminatedUnion("outcome", [
+  // "portal" is this portal's own channel: a source cannot claim a payment made here.
+  settledBill.extend({ outcome: z.literal("paid"), channel: z.enum(PAYMENT_CHANNELS).exclude(["portal"]) }),
+  settledBill.extend({ outcome: z.literal("cancelled") }),
+]);
+export type SourceSettlement = z.infer<typeof sourceSettlement>;
+
 // A malformed entry is dropped, not the whole answer: one bad bill should not hide the others.
-const sourceAnswer = z.object({ bills: z.array(z.unknown()).max(500) });
+const sourceAnswer = z.object({ bills: z.array(z.unknown()).max(500), settled: z.array(z.unknown()).max(500).optional() });
 
 export class BillSourceUnavailable extends Error {
   constructor(
@@ -44,6 +64,7 @@ export class BillSourceUnavailable extends Error {
 
 export interface SourceAnswer {
   bills: SourceBill[];
+  settled: SourceSettlement[];
   /** Entries that did not have the agreed shape (logged, never shown). */
   rejected: number;
 }
@@ -94,5 +115,11 @@ export async function fetchSourceBills(
     if (bill.success) bills.push(bill.data);
     else rejected += 1;
   }
-  return { bills, rejected };
+  const settled: SourceSettlement[] = [];
+  for (const entry of parsed.settled ?? []) {
+    const settlement = sourceSettlement.safeParse(entry);
+    if (settlement.success) settled.push(settlement.data);
+    else rejected += 1;
+  }
+  return { bills, settled, rejected };
 }

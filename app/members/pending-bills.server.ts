@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { and, eq } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import type { BillCategory } from "~/domain/catalogue";
@@ -8,7 +9,7 @@ import { unpaidBillsFor, type BillView } from "~/server/bills.server";
 import { findBillType } from "~/server/catalogue.server";
 import { schema, type Database } from "~/server/db.server";
 import type { Env } from "~/server/env.server";
-import { BillSourceUnavailable, fetchSourceBills, type BillSourceConfig, type SourceAnswer } from "./bill-sources.server";
+import { BillSourceUnavailable, fetchSourceBills, type BillSourceConfig, type SourceAnswer, type SourceSettlement } from "./bill-sources.server";
 import { openBindings, type BindingView, type OpenedBinding } from "./bindings.server";
 import type { Member } from "./sessions.server";
 
@@ -19,7 +20,8 @@ import type { Member } from "./sessions.server";
  * ID. Sources are asked in parallel, each with its own timeout; a slow or
  * failing source is named on the page and the others still show. Source
  * answers are cached briefly per member; the portal's own data is always
- * read fresh, so a bill paid a moment ago is gone at once.
+ * read fresh, so a bill paid a moment ago is gone at once. A bill a source
+ * reports paid through another channel, or cancelled, stops being payable.
  */
 
 type PendingEnv = Pick<Env, "billSources" | "BILL_SOURCE_TIMEOUT_MS" | "MEMBER_BILLS_CACHE_SECONDS" | "BINDING_ENCRYPTION_KEY" | "PII_HMAC_KEY">;
@@ -112,8 +114,78 @@ async function recordSourceBills(ctx: PendingBillsContext, source: BillSourceId,
       period: bill.period,
     });
   }
+  const settlements: SourceSettlement[] = [];
+  for (const settlement of answer.settled) {
+    if (!allowedTypes.includes(settlement.billType) || !askedSet.has(settlement.subject)) {
+      rejected += 1;
+      continue;
+    }
+    settlements.push(settlement);
+  }
   if (rejected > 0) ctx.logger.warn({ source, rejected }, "bill source: entries outside the agreement ignored");
   if (rows.length > 0) await ctx.db.insert(schema.bills).values(rows).onConflictDoNothing();
+  for (const settlement of settlements) await applySettlement(ctx, source, settlement);
+}
+
+/**
+ * A bill the source says it no longer collects stops being payable here. Only
+ * an unpaid bill changes: the portal's own record of a payment made here wins,
+ * and a source claiming another payment for it is a double payment to refund.
+ */
+async function applySettlement(ctx: PendingBillsContext, source: BillSourceId, settlement: SourceSettlement): Promise<void> {
+  const found = await findBillType(ctx.db, settlement.billType);
+  const number = found ? validateWriteOffNumber(settlement.writeOffNumber, found.billType.writeOffRule) : null;
+  if (!number?.ok) return;
+  const paid = settlement.outcome === "paid";
+  const match = and(
+    eq(schema.bills.billTypeCode, settlement.billType),
+    eq(schema.bills.writeOffNumber, number.value),
+    eq(schema.bills.subject, settlement.subject),
+  );
+  await ctx.db.transaction(async (tx) => {
+    const [changed] = await tx
+      .update(schema.bills)
+      .set({
+        status: paid ? "paid" : "cancelled",
+        paidAt: paid ? new Date(settlement.settledAt) : null,
+        paidChannel: paid ? settlement.channel : null,
+        updatedAt: new Date(),
+      })
+      .where(and(match, eq(schema.bills.status, "unpaid")))
+      .returning({ id: schema.bills.id });
+    if (changed) {
+      await tx.insert(schema.auditLog).values({
+        actorType: "agency",
+        actorId: source,
+        action: paid ? "bill.paid_elsewhere" : "bill.cancelled_at_source",
+        targetType: "bill",
+        targetId: changed.id,
+        details: { settledAt: settlement.settledAt, ...(paid ? { channel: settlement.channel } : {}) },
+      });
+      return;
+    }
+    if (!paid) return;
+    const [known] = await tx.select({ id: schema.bills.id, paidChannel: schema.bills.paidChannel }).from(schema.bills).where(match).for("update");
+    if (known?.paidChannel !== "portal") return;
+    // Recorded once, however often the source repeats it: the clerk refunds one of the two.
+    const [reported] = await tx
+      .select({ id: schema.auditLog.id })
+      .from(schema.auditLog)
+      .where(and(eq(schema.auditLog.targetType, "bill"), eq(schema.auditLog.targetId, known.id), eq(schema.auditLog.action, "bill.paid_twice")));
+    if (reported) return;
+    await tx.insert(schema.auditLog).values({
+      actorType: "agency",
+      actorId: source,
+      action: "bill.paid_twice",
+      targetType: "bill",
+      targetId: known.id,
+      details: { settledAt: settlement.settledAt, channel: settlement.channel },
+    });
+    ctx.logger.error(
+      { alert: "bill_paid_twice", source, bill: known.id, channel: settlement.channel },
+      "bill paid through the portal and, by its source, through another channel",
+    );
+  });
 }
 
 async function refreshFromSources(ctx: PendingBillsContext, memberId: string, bindings: OpenedBinding[]): Promise<BillSourceId[]> {

@@ -12,7 +12,8 @@ import { verifyRequest } from "~/server/signatures.server";
  * water company, the power company and the parking system. Each answers
  * `POST /<source>/pending-bills` with this month's bills for the accounts or
  * plates asked about, after checking the portal's signature, with a realistic
- * delay; faults make one slow or down.
+ * delay, and names the bills of those numbers settled at the source since
+ * (paid at its counter, or cancelled); faults make one slow or down.
  */
 
 export interface SourceBill {
@@ -26,6 +27,10 @@ export interface SourceBill {
   period: string;
 }
 
+/** A bill the source no longer collects: paid through another of its channels, or cancelled. */
+export type SourceSettlement = Pick<SourceBill, "billType" | "writeOffNumber" | "subject"> &
+  ({ outcome: "paid"; settledAt: string; channel: "convenience_store" | "bank" | "agency_counter" | "auto_debit" } | { outcome: "cancelled"; settledAt: string });
+
 export type SourceMode = "normal" | "slow" | "down";
 
 export interface BillSourceSimulator {
@@ -33,6 +38,8 @@ export interface BillSourceSimulator {
   /** Per source: how it behaves, and how long it takes to answer (ms). */
   behaviour: Record<BillSourceId, { mode: SourceMode; latencyMs: number }>;
   requests: Record<BillSourceId, number>;
+  /** Settles a pending bill as if paid at the source's counter (or cancelled there); false if it is not pending. */
+  settle(source: BillSourceId, writeOffNumber: string, outcome?: "paid" | "cancelled"): boolean;
 }
 
 // Batches apart from the demo bills already in the portal (11504, 11507, 11502).
@@ -94,7 +101,25 @@ export function createBillSourceSimulator(secretFor: (source: BillSourceId) => s
       parking: { mode: "normal", latencyMs: baseLatencyMs },
     },
     requests: { water: 0, power: 0, parking: 0 },
+    settle(source, writeOffNumber, outcome = "paid") {
+      for (const [subject, pending] of data[source]) {
+        const bill = pending.find((candidate) => candidate.writeOffNumber === writeOffNumber);
+        if (!bill) continue;
+        data[source].set(subject, pending.filter((candidate) => candidate !== bill));
+        const settledAt = new Date().toISOString();
+        const { billType } = bill;
+        settled[source].set(subject, [
+          ...(settled[source].get(subject) ?? []),
+          outcome === "paid"
+            ? { billType, writeOffNumber, subject, outcome, settledAt, channel: "agency_counter" }
+            : { billType, writeOffNumber, subject, outcome, settledAt },
+        ]);
+        return true;
+      }
+      return false;
+    },
   };
+  const settled: Record<BillSourceId, Map<string, SourceSettlement[]>> = { water: new Map(), power: new Map(), parking: new Map() };
   const { app } = simulator;
   app.disable("x-powered-by");
 
@@ -119,7 +144,18 @@ export function createBillSourceSimulator(secretFor: (source: BillSourceId) => s
     await new Promise((resolve) => setTimeout(resolve, mode === "slow" ? latencyMs * 20 : latencyMs));
     const subjects = (JSON.parse(body) as { subjects?: unknown }).subjects;
     const asked = Array.isArray(subjects) ? subjects.filter((s): s is string => typeof s === "string").slice(0, 50) : [];
-    res.json({ bills: asked.flatMap((subject) => data[source].get(subject) ?? []) });
+    res.json({
+      bills: asked.flatMap((subject) => data[source].get(subject) ?? []),
+      settled: asked.flatMap((subject) => settled[source].get(subject) ?? []),
+    });
+  });
+
+  // Demo and tests: "the resident paid this one at the water company's counter".
+  app.post("/_simulator/settle", express.json(), (req, res) => {
+    const { source, writeOffNumber, outcome } = req.body as { source: BillSourceId; writeOffNumber: string; outcome?: "paid" | "cancelled" };
+    if (!(source in simulator.behaviour)) return void res.status(400).json({ error: "unknown source" });
+    if (!simulator.settle(source, String(writeOffNumber), outcome === "cancelled" ? "cancelled" : "paid")) return void res.status(404).json({ error: "no such pending bill" });
+    res.json({ settled: writeOffNumber });
   });
 
   app.post("/_simulator/behaviour", express.json(), (req, res) => {

@@ -212,6 +212,13 @@ describeEachDatabase(
       });
 
       it("ignores what a source may not say: other agencies' bill types, numbers it was not asked about, invalid write-off numbers", async () => {
+        const unpaidParking = (
+          await db()
+            .select()
+          .from(schema.bills)
+            .where(and(eq(schema.bills.subject, "MHV-385"), eq(schema.bills.billTypeCode, "parking-fee"), eq(schema.bills.status, "unpaid")))
+        )[0]!;
+        expect(unpaidParking.id).toBeTruthy();
         const rogue = express();
         rogue.post("/parking/pending-bills", (_req, res) => {
           const bill = { payerName: "某人", amount: 500, issuedOn: "2026-11-01", dueDate: "2026-12-01", period: "1511" };
@@ -221,6 +228,12 @@ describeEachDatabase(
               { ...bill, billType: "parking-fee", writeOffNumber: "1151299999999990", subject: "ZZZ-9999" },
               { ...bill, billType: "parking-fee", writeOffNumber: "1151299999999991", subject: "MHV-385" },
               { ...bill, billType: "parking-fee", amount: -5, writeOffNumber: "1151299999999992", subject: "MHV-385" },
+            ],
+            settled: [
+              // A source cannot claim a payment made through the portal, nor settle numbers it was not asked about.
+              { billType: "parking-fee", writeOffNumber: unpaidParking.writeOffNumber, subject: "MHV-385", outcome: "paid", settledAt: "2026-11-20T10:00:00+08:00", channel: "portal" },
+              { billType: "parking-fee", writeOffNumber: unpaidParking.writeOffNumber, subject: "ZZZ-9999", outcome: "cancelled", settledAt: "2026-11-20T10:00:00+08:00" },
+              { billType: "traffic-fine", writeOffNumber: unpaidParking.writeOffNumber, subject: "MHV-385", outcome: "cancelled", settledAt: "2026-11-20T10:00:00+08:00" },
             ],
           });
         });
@@ -238,7 +251,9 @@ describeEachDatabase(
           expect(numbers.filter((number) => number.startsWith("GF1159999") || number.startsWith("115129999"))).toEqual([]);
           const stored = await db().select().from(schema.bills).where(eq(schema.bills.subject, "ZZZ-9999"));
           expect(stored).toEqual([]);
-          expect(world.logs.some((entry) => entry.msg.startsWith("bill source: entries outside the agreement") && entry.rejected === 4)).toBe(true);
+          expect(world.logs.some((entry) => entry.msg.startsWith("bill source: entries outside the agreement") && entry.rejected === 7)).toBe(true);
+          const [stillUnpaid] = await db().select().from(schema.bills).where(eq(schema.bills.id, unpaidParking.id));
+          expect(stillUnpaid!.status).toBe("unpaid");
         } finally {
           await new Promise((resolve) => server.server.close(resolve));
         }
@@ -253,6 +268,53 @@ describeEachDatabase(
         const shared = aPending.groups.find((group) => group.binding?.valueMasked === "BK*-**46")!.bills.map((bill) => bill.id);
         expect([...visibleToB].sort()).toEqual([...shared].sort());
         expect(await billsVisibleToMember(world.ctx, unverified, aBills)).toEqual(new Set());
+      });
+
+      it("stops offering a bill its source reports paid at its counter or cancelled, and records who said so", async () => {
+        const ctx = { ...world.ctx, env: { ...world.env, MEMBER_BILLS_CACHE_SECONDS: 0 } };
+        const member = await upsertMember(db(), world.env, identity("settled", residentB.name, null));
+        await addBinding(db(), world.env, audit(member), { kind: "water_account", value: residentB.waterAccount, label: "" });
+        await addBinding(db(), world.env, audit(member), { kind: "electricity_account", value: residentB.electricityAccount, label: "" });
+        const before = await memberPendingBills(ctx, member);
+        const [water, power] = before.groups.map((group) => group.bills.find((bill) => bill.writeOffNumber.startsWith("1151")));
+        expect(water && power).toBeTruthy();
+
+        expect(world.sources.settle("water", water!.writeOffNumber, "paid")).toBe(true);
+        expect(world.sources.settle("power", power!.writeOffNumber, "cancelled")).toBe(true);
+        const after = await memberPendingBills(ctx, member);
+        const shown = after.groups.flatMap((group) => group.bills.map((bill) => bill.id));
+        expect(shown).not.toContain(water!.id);
+        expect(shown).not.toContain(power!.id);
+        expect(after.count).toBe(before.count - 2);
+        expect(await billsVisibleToMember(ctx, member, [water!.id, power!.id])).toEqual(new Set());
+
+        const [paidRow] = await db().select().from(schema.bills).where(eq(schema.bills.id, water!.id));
+        expect(paidRow).toMatchObject({ status: "paid", paidChannel: "agency_counter" });
+        expect(paidRow!.paidAt).toBeInstanceOf(Date);
+        const [cancelledRow] = await db().select().from(schema.bills).where(eq(schema.bills.id, power!.id));
+        expect(cancelledRow).toMatchObject({ status: "cancelled", paidChannel: null, paidAt: null });
+        const entries = await db().select().from(schema.auditLog).where(eq(schema.auditLog.targetType, "bill"));
+        expect(entries.filter((e) => e.targetId === water!.id)).toMatchObject([{ actorType: "agency", actorId: "water", action: "bill.paid_elsewhere", details: { channel: "agency_counter" } }]);
+        expect(entries.filter((e) => e.targetId === power!.id)).toMatchObject([{ actorType: "agency", actorId: "power", action: "bill.cancelled_at_source" }]);
+      });
+
+      it("keeps a payment made here when the source later reports another, and raises it once for a refund", async () => {
+        const ctx = { ...world.ctx, env: { ...world.env, MEMBER_BILLS_CACHE_SECONDS: 0 } };
+        const member = await upsertMember(db(), world.env, identity("twice", meihsin.name, null));
+        await addBinding(db(), world.env, audit(member), { kind: "water_account", value: meihsin.waterAccount, label: "" });
+        const pending = await memberPendingBills(ctx, member);
+        const bill = pending.groups[0]!.bills.find((candidate) => candidate.writeOffNumber.startsWith("1151"))!;
+        const paidHere = new Date("2026-11-20T02:00:00Z");
+        await db().update(schema.bills).set({ status: "paid", paidAt: paidHere, paidChannel: "portal" }).where(eq(schema.bills.id, bill.id));
+        world.sources.settle("water", bill.writeOffNumber, "paid");
+        await memberPendingBills(ctx, member);
+        await memberPendingBills(ctx, member);
+
+        const [row] = await db().select().from(schema.bills).where(eq(schema.bills.id, bill.id));
+        expect(row).toMatchObject({ status: "paid", paidChannel: "portal", paidAt: paidHere });
+        const reports = await db().select().from(schema.auditLog).where(and(eq(schema.auditLog.targetId, bill.id), eq(schema.auditLog.action, "bill.paid_twice")));
+        expect(reports).toHaveLength(1);
+        expect(world.logs.filter((entry) => entry.alert === "bill_paid_twice" && entry.bill === bill.id)).toHaveLength(1);
       });
     });
 
