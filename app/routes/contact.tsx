@@ -5,20 +5,30 @@ import { ErrorSummary, SelectField, TextAreaField, TextField, type FieldError } 
 import { FEEDBACK_FIELDS, FEEDBACK_TOPICS, type FeedbackField } from "~/domain/feedback";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
-import { parseFeedback, submitFeedback } from "~/server/feedback.server";
+import { getEnv } from "~/server/env.server";
+import { parseFeedback, submitFeedback, type FeedbackErrors } from "~/server/feedback.server";
 import { getLocale } from "~/server/i18n.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pages.contact.title") };
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = parseFeedback(await request.formData());
-  if (!parsed.ok) return json({ errors: parsed.errors, values: parsed.values }, { status: 400 });
-  const { reference, topic } = await submitFeedback(getDb(), parsed.input, {
+  if (!parsed.ok) return json({ errors: parsed.errors, values: parsed.values, retryInMinutes: null }, { status: 400 });
+  const submitted = await submitFeedback(getDb(), parsed.input, {
     locale: await getLocale(request),
     requestId: context.requestId,
+    clientAddress: context.clientAddress,
+    limit: getEnv().RATE_LIMIT_FEEDBACK_PER_ADDRESS,
   });
-  context.logger.info({ reference, topic }, "feedback received");
-  return redirect(`/contact/thanks?ref=${encodeURIComponent(reference)}`, 303);
+  if (!submitted.ok) {
+    context.logger.warn({ retryAfterSeconds: submitted.retryAfterSeconds }, "feedback refused: too many from this address");
+    return json(
+      { errors: {} as FeedbackErrors, values: parsed.values, retryInMinutes: Math.ceil(submitted.retryAfterSeconds / 60) },
+      { status: 429, headers: { "Retry-After": String(submitted.retryAfterSeconds) } },
+    );
+  }
+  context.logger.info({ reference: submitted.reference, topic: submitted.topic }, "feedback received");
+  return redirect(`/contact/thanks?ref=${encodeURIComponent(submitted.reference)}`, 303);
 }
 
 export function loader(_: LoaderFunctionArgs) {
@@ -36,10 +46,14 @@ export default function Contact() {
     const error = errors[field];
     return error ? t(`pages.contact.errors.${error.code}`, { count: error.count ?? 0 }) : undefined;
   };
-  const summary: FieldError[] = FEEDBACK_FIELDS.flatMap((field) => {
-    const text = message(field);
-    return text ? [{ fieldId: fieldId(field), message: text }] : [];
-  });
+  const retryInMinutes = actionData?.retryInMinutes;
+  const summary: FieldError[] = [
+    ...(retryInMinutes ? [{ message: t("pages.contact.errors.rateLimited", { count: retryInMinutes }) }] : []),
+    ...FEEDBACK_FIELDS.flatMap((field) => {
+      const text = message(field);
+      return text ? [{ fieldId: fieldId(field), message: text }] : [];
+    }),
+  ];
 
   return (
     <>

@@ -12,7 +12,7 @@ const valid = { topic: "website", name: " 王小明 ", email: "ming@example.tw",
 describe("contact form validation", () => {
   it("accepts a complete message, trimming and dropping an empty phone", () => {
     const result = parseFeedback(form(valid));
-    expect(result).toEqual({ ok: true, input: { ...valid, name: "王小明", phone: undefined } });
+    expect(result).toEqual({ ok: true, input: { ...valid, name: "王小明", phone: undefined }, values: valid });
   });
 
   it("returns a code per field and what was typed", () => {

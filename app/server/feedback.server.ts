@@ -4,6 +4,7 @@ import { FEEDBACK_FIELDS, FEEDBACK_TOPICS, type FeedbackField, type FeedbackTopi
 import { taipeiDate } from "~/domain/dates";
 import type { Locale } from "~/i18n";
 import { schema, type Database } from "./db.server";
+import { hitRateLimit, type RateLimitRule } from "./rate-limit.server";
 
 /** Error codes are keys under `pages.contact.errors` in the locale files. */
 export type FeedbackErrorCode =
@@ -46,13 +47,12 @@ const feedbackSchema = z.object({
 
 export type FeedbackInput = z.output<typeof feedbackSchema>;
 
+export type FeedbackErrors = Partial<Record<FeedbackField, { code: FeedbackErrorCode; count?: number }>>;
+
+/** What was typed comes back in both cases: a refused message keeps it too. */
 export type FeedbackParse =
-  | { ok: true; input: FeedbackInput }
-  | {
-      ok: false;
-      errors: Partial<Record<FeedbackField, { code: FeedbackErrorCode; count?: number }>>;
-      values: Record<FeedbackField, string>;
-    };
+  | { ok: true; input: FeedbackInput; values: Record<FeedbackField, string> }
+  | { ok: false; errors: FeedbackErrors; values: Record<FeedbackField, string> };
 
 /** Validates the contact form; on failure returns what was typed so the form keeps it. */
 export function parseFeedback(form: FormData): FeedbackParse {
@@ -63,8 +63,8 @@ export function parseFeedback(form: FormData): FeedbackParse {
     }),
   ) as Record<FeedbackField, string>;
   const result = feedbackSchema.safeParse(values);
-  if (result.success) return { ok: true, input: result.data };
-  const errors: Partial<Record<FeedbackField, { code: FeedbackErrorCode; count?: number }>> = {};
+  if (result.success) return { ok: true, input: result.data, values };
+  const errors: FeedbackErrors = {};
   for (const issue of result.error.issues) {
     const field = issue.path[0] as FeedbackField;
     if (errors[field]) continue;
@@ -82,11 +82,21 @@ function newReference(now: Date): string {
   return `FB-${taipeiDate(now).replaceAll("-", "")}-${random}`;
 }
 
+export type FeedbackSubmission = { ok: true; reference: string; topic: FeedbackTopic } | { ok: false; retryAfterSeconds: number };
+
+/**
+ * Stores a valid message under a new reference. Each stored message counts
+ * against its sender's address (invalid attempts store nothing and do not),
+ * so a script cannot fill the office's inbox; what was typed is kept by the
+ * caller when refused.
+ */
 export async function submitFeedback(
   db: Database,
   input: FeedbackInput,
-  context: { locale: Locale; requestId: string; now?: Date },
-): Promise<{ reference: string; topic: FeedbackTopic }> {
+  context: { locale: Locale; requestId: string; clientAddress: string; limit: Omit<RateLimitRule, "name">; now?: Date },
+): Promise<FeedbackSubmission> {
+  const rate = await hitRateLimit(db, { name: "feedback:address", ...context.limit }, context.clientAddress, context.now);
+  if (!rate.allowed) return { ok: false, retryAfterSeconds: rate.retryAfterSeconds };
   for (let attempt = 0; attempt < 3; attempt++) {
     const reference = newReference(context.now ?? new Date());
     const inserted = await db
@@ -94,7 +104,7 @@ export async function submitFeedback(
       .values({ ...input, phone: input.phone ?? null, reference, locale: context.locale, requestId: context.requestId })
       .onConflictDoNothing({ target: schema.feedbackMessages.reference })
       .returning({ reference: schema.feedbackMessages.reference });
-    if (inserted[0]) return { reference: inserted[0].reference, topic: input.topic };
+    if (inserted[0]) return { ok: true, reference: inserted[0].reference, topic: input.topic };
   }
   throw new Error("could not allocate a feedback reference");
 }
