@@ -1,10 +1,17 @@
 import { PassThrough } from "node:stream";
-import { createReadableStreamFromReadable, type AppLoadContext, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
+import {
+  createReadableStreamFromReadable,
+  type AppLoadContext,
+  type EntryContext,
+  type HandleDataRequestFunction,
+  type HandleErrorFunction,
+} from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { I18nextProvider } from "react-i18next";
 import { RequestInfoProvider } from "./components/request-info";
+import { withErrorReference } from "./lib/error-reference";
 import { getI18n, getLocale } from "./server/i18n.server";
 
 // The Express server lives in the same build so that the server and the routes
@@ -62,4 +69,14 @@ export default async function handleRequest(
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
   if (request.signal.aborted) return;
   context.logger.error({ err: error, url: new URL(request.url).pathname }, "unhandled route error");
+};
+
+/** A failed data request tells the browser its own id, so the error page quotes the right reference. */
+export const handleDataRequest: HandleDataRequestFunction = async (response, { context }) => {
+  if (!response.headers.has("X-Remix-Error") || !context.requestId) return response;
+  const body = (await response.json().catch(() => ({}))) as { message?: unknown; stack?: unknown };
+  const message = withErrorReference(typeof body.message === "string" ? body.message : "Unexpected Server Error", context.requestId);
+  const headers = new Headers(response.headers);
+  headers.delete("Content-Length");
+  return new Response(JSON.stringify({ ...body, message }), { status: response.status, headers });
 };

@@ -112,5 +112,5 @@ export function ErrorBoundary() {
   const error = useRouteError();
   if (isRouteErrorResponse(error) && error.status === 404) return <ErrorPage kind="notFound" />;
   if (isRouteErrorResponse(error) && error.status < 500) return <ErrorPage kind="badRequest" />;
-  return <ErrorPage kind="server" />;
+  return <ErrorPage kind="server" error={error} />;
 }

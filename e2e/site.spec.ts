@@ -96,3 +96,31 @@ test.describe("security headers and the content security policy", () => {
     expect(response.headers()["cache-control"]).toBe("no-store");
   });
 });
+
+test("an error met while navigating in the browser quotes the failing request's reference, never the page's own", async ({ page }) => {
+  await page.goto("/");
+  const documentId = await page.locator('meta[name="request-id"]').getAttribute("content");
+  expect(documentId).toBeTruthy();
+  // The server's part (the id added to a failed data request) is tested against a real
+  // database outage in tests/server/process.test.ts; here the browser's part.
+  let tagged = true;
+  await page.route(/\/lookup\?_data=/, (route) =>
+    route.fulfill({
+      status: 500,
+      headers: { "Content-Type": "application/json", "X-Remix-Error": "yes" },
+      body: JSON.stringify({ message: tagged ? "Unexpected Server Error [ref e2e-data-request-0001]" : "Unexpected Server Error" }),
+    }),
+  );
+  await page.locator('a[href="/lookup"]').first().click();
+  await expect(page.locator("h1")).toHaveText("系統暫時無法處理您的要求");
+  await expect(page.getByText("錯誤代碼：e2e-data-request-0001")).toBeVisible();
+  await expect(page.getByText(documentId!)).toHaveCount(0);
+
+  // Without a reference of its own, the error page quotes none rather than the document's.
+  tagged = false;
+  await page.goto("/");
+  await page.locator('a[href="/lookup"]').first().click();
+  await expect(page.locator("h1")).toHaveText("系統暫時無法處理您的要求");
+  await expect(page.getByText(/錯誤代碼：/)).toHaveCount(0);
+  await expect(page.getByText("請稍後再試；若問題持續，請聯絡我們並說明發生的時間。")).toBeVisible();
+});

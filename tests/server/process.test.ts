@@ -126,6 +126,15 @@ describe.runIf(process.env.TEST_DATABASE_URL)("the server process on PostgreSQL"
       expect(html).not.toMatch(/at \S+ \(|node_modules|ECONNREFUSED|postgres/i);
     }
 
+    // The same failure met by an in-browser navigation (a data request): the browser is told
+    // that request's own id, which the error page quotes, and still nothing internal.
+    const data = await fetch(`http://127.0.0.1:${port}/?_data=routes%2F_index`);
+    expect(data.status).toBe(500);
+    expect(data.headers.get("x-remix-error")).toBe("yes");
+    const failure = (await data.json()) as { message: string };
+    expect(failure.message).toBe(`Unexpected Server Error [ref ${data.headers.get("x-request-id")}]`);
+    expect(JSON.stringify(failure)).not.toMatch(/at \S+ \(|node_modules|ECONNREFUSED|postgres/i);
+
     await admin.unsafe(`alter database "${name}" with allow_connections true`);
     const up = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(up.status).toBe(200);
