@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { expectNoAxeViolations } from "./support/axe";
 import { PAGE_PATHS, PUBLIC_PAGE_PATHS } from "./support/pages";
 
 test("no page links to a page that does not exist", async ({ page, request }) => {
@@ -115,6 +116,7 @@ test("an error met while navigating in the browser quotes the failing request's 
   await expect(page.locator("h1")).toHaveText("系統暫時無法處理您的要求");
   await expect(page.getByText("錯誤代碼：e2e-data-request-0001")).toBeVisible();
   await expect(page.getByText(documentId!)).toHaveCount(0);
+  await expectNoAxeViolations(page, "on the error page");
 
   // Without a reference of its own, the error page quotes none rather than the document's.
   tagged = false;
