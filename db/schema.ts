@@ -28,6 +28,7 @@ import {
   PAYMENT_EVENT_SOURCES,
   PAYMENT_ORDER_STATES,
   PAYMENT_PROVIDERS,
+  WRITE_OFF_NOTICE_KINDS,
 } from "../app/domain/payment-order";
 import { PAYMENT_TOOLS } from "../app/domain/payment-tools";
 import { WRITE_OFF_CHARSETS, WRITE_OFF_CHECKS, MAX_WRITE_OFF_LENGTH } from "../app/domain/write-off-number";
@@ -407,6 +408,8 @@ export const writeOffNotices = pgTable(
     agencyCode: text("agency_code")
       .notNull()
       .references(() => agencies.code),
+    /** What happened: the bill was paid here, or that payment was refunded (the write-off to be reversed). */
+    kind: text("kind").notNull().default("bill.paid"),
     /** The exact body sent (and signed). */
     payload: jsonb("payload").notNull(),
     state: text("state").notNull().default("pending"),
@@ -417,8 +420,9 @@ export const writeOffNotices = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    // One notice per bill and order, however often the paid transition is attempted.
-    unique("write_off_notices_order_bill_unique").on(t.orderId, t.billId),
+    // One notice of each kind per bill and order, however often a transition is attempted.
+    unique("write_off_notices_order_bill_kind_unique").on(t.orderId, t.billId, t.kind),
+    check("write_off_notices_kind_valid", oneOf(t.kind, WRITE_OFF_NOTICE_KINDS)),
     index("write_off_notices_due_idx").on(t.state, t.nextAttemptAt),
     check("write_off_notices_state_valid", oneOf(t.state, ["pending", "delivered"])),
     check("write_off_notices_delivered_consistent", sql`(${t.state} = 'delivered') = (${t.deliveredAt} is not null)`),

@@ -29,6 +29,10 @@ export const PAYMENT_EVENT_SOURCES = [
 ] as const;
 export type PaymentEventSource = (typeof PAYMENT_EVENT_SOURCES)[number];
 
+/** Notices to issuing agencies (銷帳通知): a bill paid here, and that payment refunded (write-off reversed). */
+export const WRITE_OFF_NOTICE_KINDS = ["bill.paid", "bill.payment_refunded"] as const;
+export type WriteOffNoticeKind = (typeof WRITE_OFF_NOTICE_KINDS)[number];
+
 export const PAYMENT_EVENT_KINDS = ["transition", "provider_call", "provider_answer", "notification_rejected"] as const;
 export type PaymentEventKind = (typeof PAYMENT_EVENT_KINDS)[number];
 

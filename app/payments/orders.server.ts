@@ -233,6 +233,7 @@ export async function applyTransition(
       createdAt: now,
     });
     if (to === "paid") await recordPayment(tx as unknown as Database, updated!, now, ctx.logger);
+    if (to === "refunded") await recordRefund(tx as unknown as Database, updated!, now);
     if (releasesBills(to)) {
       await tx
         .update(schema.paymentOrderItems)
@@ -251,9 +252,9 @@ export async function applyTransition(
   return { changed: result.changed, order: result.order };
 }
 
-/** Inside the paid transition: the bills, the receipt, the write-off notices. */
-async function recordPayment(tx: Database, order: PaymentOrder, now: Date, logger: Logger): Promise<void> {
-  const items = await tx
+/** An order's bills with what an agency notice needs. */
+function orderBillsForNotices(tx: Database, orderId: string) {
+  return tx
     .select({
       billId: schema.bills.id,
       status: schema.bills.status,
@@ -265,7 +266,12 @@ async function recordPayment(tx: Database, order: PaymentOrder, now: Date, logge
     .from(schema.paymentOrderItems)
     .innerJoin(schema.bills, eq(schema.paymentOrderItems.billId, schema.bills.id))
     .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
-    .where(eq(schema.paymentOrderItems.orderId, order.id));
+    .where(eq(schema.paymentOrderItems.orderId, orderId));
+}
+
+/** Inside the paid transition: the bills, the receipt, the write-off notices. */
+async function recordPayment(tx: Database, order: PaymentOrder, now: Date, logger: Logger): Promise<void> {
+  const items = await orderBillsForNotices(tx, order.id);
   const paidAt = order.paidAt ?? now;
   const alreadyPaid = items.filter((item) => item.status !== "unpaid");
   if (alreadyPaid.length > 0) {
@@ -282,6 +288,7 @@ async function recordPayment(tx: Database, order: PaymentOrder, now: Date, logge
       orderId: order.id,
       billId: item.billId,
       agencyCode: item.agencyCode,
+      kind: "bill.paid",
       nextAttemptAt: now,
       createdAt: now,
       payload: {
@@ -299,6 +306,53 @@ async function recordPayment(tx: Database, order: PaymentOrder, now: Date, logge
       },
     })),
   );
+}
+
+/**
+ * Inside the refunded transition: the money went back, so the bills this order
+ * paid are owed again (unless also paid through another channel, which keeps
+ * that payment), and each agency is told to reverse its write-off. A reversal
+ * is delivered only after the paid notice it reverses (write-off-notices.server.ts).
+ */
+async function recordRefund(tx: Database, order: PaymentOrder, now: Date): Promise<void> {
+  const items = await orderBillsForNotices(tx, order.id);
+  if (items.length === 0) return;
+  await tx
+    .update(schema.bills)
+    .set({ status: "unpaid", paidAt: null, paidChannel: null, updatedAt: now })
+    .where(
+      and(
+        inArray(schema.bills.id, items.map((item) => item.billId)),
+        eq(schema.bills.paidChannel, "portal"),
+        inArray(schema.bills.status, ["paid", "written_off"]),
+      ),
+    );
+  const [receipt] = await tx.select({ number: schema.receipts.number }).from(schema.receipts).where(eq(schema.receipts.orderId, order.id));
+  await tx
+    .insert(schema.writeOffNotices)
+    .values(
+      items.map((item) => ({
+        orderId: order.id,
+        billId: item.billId,
+        agencyCode: item.agencyCode,
+        kind: "bill.payment_refunded",
+        nextAttemptAt: now,
+        createdAt: now,
+        payload: {
+          type: "bill.payment_refunded",
+          billType: item.billTypeCode,
+          writeOffNumber: item.writeOffNumber,
+          amount: item.amount,
+          currency: "TWD",
+          refundedAt: now.toISOString(),
+          provider: order.provider,
+          providerTransactionId: order.providerTransactionId,
+          orderReference: order.reference,
+          receiptNumber: receipt?.number ?? null,
+        },
+      })),
+    )
+    .onConflictDoNothing();
 }
 
 // ---- Talking to providers -------------------------------------------------------------

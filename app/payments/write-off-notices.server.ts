@@ -8,7 +8,7 @@ import { signWebhook } from "~/server/signatures.server";
 
 /**
  * Delivering write-off notices (銷帳通知) to agencies: rows of the outbox
- * written with the paid transition, sent as signed webhooks until an agency
+ * written with the paid transition (and, reversing them, with the refunded one), sent as signed webhooks until an agency
  * answers 2xx, with back-off (1 min, 5 min, 1 h, then daily) and a log of
  * every attempt. At least once: agencies recognise repeats by `noticeId`.
  */
@@ -53,8 +53,13 @@ export async function deliverWriteOffNotices(
   const claimed = await ctx.db.execute<{ id: string }>(sql`
     update write_off_notices set next_attempt_at = ${lease.toISOString()}
     where id in (
-      select id from write_off_notices
+      select id from write_off_notices notice
       where state = 'pending' and next_attempt_at <= ${now.toISOString()}
+        -- A reversal waits for the paid notice it reverses: an agency never hears of a refund first.
+        and (kind = 'bill.paid' or not exists (
+          select 1 from write_off_notices paid
+          where paid.order_id = notice.order_id and paid.bill_id = notice.bill_id
+            and paid.kind = 'bill.paid' and paid.state = 'pending'))
       order by next_attempt_at
       limit ${limit}
       for update skip locked

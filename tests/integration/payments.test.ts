@@ -294,6 +294,51 @@ describeEachDatabase(
       expect(refundedAtProviders).toBe(2);
     });
 
+    it("reopens the bills of a refunded payment and tells the agency to reverse the write-off, never before the write-off itself", async () => {
+      const { order, bills } = await newOrder("building-permit-fee", 2);
+      const paid = await payWithLinePay(order);
+      expect(paid?.state).toBe("paid");
+      // One bill was also paid at a store meanwhile: that payment stands after the refund.
+      const [reopened, alsoPaidElsewhere] = bills as [(typeof bills)[number], (typeof bills)[number]];
+      const storePaidAt = new Date("2026-11-20T03:00:00Z");
+      await database().db.update(schema.bills).set({ paidChannel: "convenience_store", paidAt: storePaidAt }).where(eq(schema.bills.id, alsoPaidElsewhere.id));
+
+      const now = Date.now();
+      world.simulator.down = true;
+      await deliverWriteOffNotices(world.ctx, new Date(now + 1_000));
+      world.simulator.down = false;
+      const refunded = await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount, operator: "clerk-2" });
+      expect(refunded.kind).toBe("refunded");
+
+      const rows = await database().db.select().from(schema.bills).where(inArray(schema.bills.id, [reopened.id, alsoPaidElsewhere.id]));
+      expect(rows.find((row) => row.id === reopened.id)).toMatchObject({ status: "unpaid", paidChannel: null, paidAt: null });
+      expect(rows.find((row) => row.id === alsoPaidElsewhere.id)).toMatchObject({ status: "paid", paidChannel: "convenience_store", paidAt: storePaidAt });
+      const notices = await database().db.select().from(schema.writeOffNotices).where(eq(schema.writeOffNotices.orderId, order.id));
+      expect(notices.map((notice) => notice.kind).sort()).toEqual(["bill.paid", "bill.paid", "bill.payment_refunded", "bill.payment_refunded"]);
+
+      // The paid notices are still waiting for their back-off: the reversals wait for them.
+      const received = () => [...world.simulator.notices.values()].filter((notice) => notice.body.orderReference === order.reference);
+      await deliverWriteOffNotices(world.ctx, new Date(now + 2_000));
+      expect(received()).toEqual([]);
+      await deliverWriteOffNotices(world.ctx, new Date(now + 62_000));
+      expect(received().map((notice) => notice.body.type)).toEqual(["bill.paid", "bill.paid"]);
+      await deliverWriteOffNotices(world.ctx, new Date(now + 63_000));
+      expect(received().map((notice) => notice.body.type)).toEqual(["bill.paid", "bill.paid", "bill.payment_refunded", "bill.payment_refunded"]);
+      const receipt = await receiptOfOrder(database().db, order.id);
+      expect(received().find((notice) => notice.body.type === "bill.payment_refunded" && notice.body.writeOffNumber === reopened.writeOffNumber)!.body).toMatchObject({
+        billType: "building-permit-fee",
+        amount: reopened.amount,
+        currency: "TWD",
+        orderReference: order.reference,
+        receiptNumber: receipt!.number,
+        providerTransactionId: paid!.providerTransactionId,
+      });
+
+      // The reopened bill can be paid again.
+      const again = await createPaymentOrder(world.ctx, { billIds: [reopened.id], tool: "line_pay", idempotencyKey: newKey() });
+      expect(again.kind).toBe("created");
+    });
+
     it("records every transition once: a late answer for an ended order is kept and ignored", async () => {
       const { order } = await newOrder("parking-fee");
       await applyTransition(world.ctx, order.id, "cancelled", { source: "payer" });
