@@ -18,6 +18,7 @@ export default function Receipt() {
   return (
     <article className="receipt">
       <h1>{t("receipt.title")}</h1>
+      {receipt.state === "refunded" ? <p className="notice">{t("receipt.refundedNotice")}</p> : null}
       <ReceiptDetails receipt={receipt} />
       <p className="verify-note">
         {t("receipt.verifyNote")} <a href={verifyUrl}>{verifyUrl}</a>
