@@ -98,10 +98,15 @@ export function Layout({ children }: { children: ReactNode }) {
   );
 }
 
+/** Which error page a route error gets: not found, another client error, or the server's fault. */
+function errorKind(error: unknown): "notFound" | "badRequest" | "server" {
+  if (isRouteErrorResponse(error) && error.status === 404) return "notFound";
+  if (isRouteErrorResponse(error) && error.status < 500) return "badRequest";
+  return "server";
+}
+
 function errorTitle(error: unknown, t: TFunction): string {
-  if (isRouteErrorResponse(error) && error.status === 404) return t("errors.notFound.title");
-  if (isRouteErrorResponse(error) && error.status < 500) return t("errors.badRequest.title");
-  return t("errors.server.title");
+  return t(`errors.${errorKind(error)}.title`);
 }
 
 export default function App() {
@@ -110,7 +115,6 @@ export default function App() {
 
 export function ErrorBoundary() {
   const error = useRouteError();
-  if (isRouteErrorResponse(error) && error.status === 404) return <ErrorPage kind="notFound" />;
-  if (isRouteErrorResponse(error) && error.status < 500) return <ErrorPage kind="badRequest" />;
-  return <ErrorPage kind="server" error={error} />;
+  const kind = errorKind(error);
+  return kind === "server" ? <ErrorPage kind="server" error={error} /> : <ErrorPage kind={kind} />;
 }

@@ -1,6 +1,7 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import QRCode from "qrcode";
 import { normalizeWriteOffNumber } from "~/domain/write-off-number";
+import { deriveDemoSecret } from "~/server/env.server";
+import { safeEqual, shortSignature } from "~/server/signatures.server";
 
 /**
  * Signed links printed as QR codes on paper bills (繳費單 QR Code). An agency
@@ -29,10 +30,7 @@ export interface BillLinkTarget {
 const VERSION = "q1";
 
 function signature(key: AgencyLinkKey, billTypeCode: string, writeOffNumber: string, expires: string): string {
-  return createHmac("sha256", key.secret)
-    .update([VERSION, key.id, billTypeCode, writeOffNumber, expires].join("|"))
-    .digest("base64url")
-    .slice(0, 22);
+  return shortSignature(key.secret, VERSION, key.id, billTypeCode, writeOffNumber, expires);
 }
 
 /** The link to print on a bill. */
@@ -74,9 +72,7 @@ export function verifyBillLink(
   }
   const key = findKey(keyId);
   if (!key) return { ok: false, reason: "unknown_key", ...hints };
-  const expected = Buffer.from(signature(key, billTypeCode, writeOffNumber, expires));
-  const provided = Buffer.from(given);
-  if (provided.length !== expected.length || !timingSafeEqual(provided, expected)) {
+  if (!safeEqual(given, signature(key, billTypeCode, writeOffNumber, expires))) {
     return { ok: false, reason: "tampered", ...hints };
   }
   if (Number(expires) * 1000 <= now.getTime()) return { ok: false, reason: "expired", ...hints };
@@ -102,7 +98,7 @@ export function agencyLinkKeyFinder(configured: AgencyLinkKey[], demoMaster: str
     if (key) return key;
     const demo = /^([a-z][a-z0-9-]{1,31})-demo$/.exec(id);
     if (demo && demoMaster) {
-      return { id, agency: demo[1]!, secret: createHmac("sha256", demoMaster).update(id).digest("base64url") };
+      return { id, agency: demo[1]!, secret: deriveDemoSecret(demoMaster, id) };
     }
     return undefined;
   };

@@ -1,7 +1,9 @@
 import { useTranslation } from "react-i18next";
+import { isPayable } from "~/domain/catalogue";
 import { formatDate, formatDateTime, formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
 import type { BillView } from "~/server/bills.server";
+import { DetailRow } from "./detail-row";
 
 /** One bill as the public may see it; optionally with a checkbox to pay it and links to its records. */
 export function BillCard({
@@ -20,7 +22,7 @@ export function BillCard({
   const locale = i18n.language;
   const Heading = headingLevel === 2 ? "h2" : "h3";
   const headingId = `bill-${bill.id}-heading`;
-  const payable = bill.status === "unpaid" || bill.status === "overdue";
+  const payable = isPayable(bill.status);
   const billType = localized({ nameZh: bill.billTypeNameZh, nameEn: bill.billTypeNameEn }, locale);
 
   return (
@@ -30,45 +32,17 @@ export function BillCard({
         <span className={`status-tag status-${bill.status}`}>{t(`bill.status.${bill.status}`)}</span>
       </Heading>
       <dl className="bill-details">
-        <div>
-          <dt>{t("bill.agency")}</dt>
-          <dd>{localized({ nameZh: bill.agencyNameZh, nameEn: bill.agencyNameEn }, locale)}</dd>
-        </div>
-        <div>
-          <dt>{t("bill.writeOffNumber")}</dt>
-          <dd className="identifier">{bill.writeOffNumber}</dd>
-        </div>
-        <div>
-          <dt>{t("bill.payer")}</dt>
-          <dd>{bill.payerNameMasked}</dd>
-        </div>
-        <div>
-          <dt>{t(`bill.subject.${bill.subjectKind}`)}</dt>
-          <dd className="identifier">{bill.subjectMasked}</dd>
-        </div>
-        <div>
-          <dt>{t("bill.amount")}</dt>
-          <dd className="amount">{formatMoney(bill.amount, locale)}</dd>
-        </div>
-        <div>
-          <dt>{t("bill.dueDate")}</dt>
-          <dd>
-            {formatDate(bill.dueDate, locale)}
-            {bill.status === "overdue" ? <strong className="overdue-note"> {t("bill.overdueNote")}</strong> : null}
-          </dd>
-        </div>
-        {bill.paidAt ? (
-          <div>
-            <dt>{t("bill.paidAt")}</dt>
-            <dd>{formatDateTime(bill.paidAt, locale)}</dd>
-          </div>
-        ) : null}
-        {bill.paidChannel ? (
-          <div>
-            <dt>{t("bill.paidChannel")}</dt>
-            <dd>{t(`bill.channel.${bill.paidChannel}`)}</dd>
-          </div>
-        ) : null}
+        <DetailRow label={t("bill.agency")}>{localized({ nameZh: bill.agencyNameZh, nameEn: bill.agencyNameEn }, locale)}</DetailRow>
+        <DetailRow label={t("bill.writeOffNumber")} className="identifier">{bill.writeOffNumber}</DetailRow>
+        <DetailRow label={t("bill.payer")}>{bill.payerNameMasked}</DetailRow>
+        <DetailRow label={t(`bill.subject.${bill.subjectKind}`)} className="identifier">{bill.subjectMasked}</DetailRow>
+        <DetailRow label={t("bill.amount")} className="amount">{formatMoney(bill.amount, locale)}</DetailRow>
+        <DetailRow label={t("bill.dueDate")}>
+          {formatDate(bill.dueDate, locale)}
+          {bill.status === "overdue" ? <strong className="overdue-note"> {t("bill.overdueNote")}</strong> : null}
+        </DetailRow>
+        {bill.paidAt ? <DetailRow label={t("bill.paidAt")}>{formatDateTime(bill.paidAt, locale)}</DetailRow> : null}
+        {bill.paidChannel ? <DetailRow label={t("bill.paidChannel")}>{t(`bill.channel.${bill.paidChannel}`)}</DetailRow> : null}
       </dl>
       {bill.status === "cancelled" ? <p>{t("bill.cancelledNote")}</p> : null}
       {bill.status === "written_off" ? <p>{t("bill.writtenOffNote")}</p> : null}

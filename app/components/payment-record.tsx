@@ -1,6 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { formatDateTime, formatMoney } from "~/domain/format";
 import type { PaymentRecord } from "~/payments/records.server";
+import { DetailRow } from "./detail-row";
 
 /** One payment of a bill through the portal, with its receipt's links when there is one. */
 export function PaymentRecordCard({ record, receiptPath }: { record: PaymentRecord; receiptPath: string | null }) {
@@ -14,36 +15,12 @@ export function PaymentRecordCard({ record, receiptPath }: { record: PaymentReco
         <span className={`status-tag record-status-${record.status}`}>{t(`records.status.${record.status}`)}</span>
       </h3>
       <dl className="bill-details">
-        <div>
-          <dt>{t("records.columns.tool")}</dt>
-          <dd>{t(`paymentTools.${record.paymentTool}`)}</dd>
-        </div>
-        <div>
-          <dt>{t("records.columns.amount")}</dt>
-          <dd className="amount">{formatMoney(record.amount, locale)}</dd>
-        </div>
-        {record.orderTotal !== record.amount ? (
-          <div>
-            <dt>{t("records.orderTotal")}</dt>
-            <dd>{formatMoney(record.orderTotal, locale)}</dd>
-          </div>
-        ) : null}
-        <div>
-          <dt>{t("records.columns.order")}</dt>
-          <dd className="identifier">{record.orderReference}</dd>
-        </div>
-        {record.receiptNumber ? (
-          <div>
-            <dt>{t("records.columns.receipt")}</dt>
-            <dd className="identifier">{record.receiptNumber}</dd>
-          </div>
-        ) : null}
-        {record.refundedAt ? (
-          <div>
-            <dt>{t("records.columns.refundedAt")}</dt>
-            <dd>{formatDateTime(record.refundedAt, locale)}</dd>
-          </div>
-        ) : null}
+        <DetailRow label={t("records.columns.tool")}>{t(`paymentTools.${record.paymentTool}`)}</DetailRow>
+        <DetailRow label={t("records.columns.amount")} className="amount">{formatMoney(record.amount, locale)}</DetailRow>
+        {record.orderTotal !== record.amount ? <DetailRow label={t("records.orderTotal")}>{formatMoney(record.orderTotal, locale)}</DetailRow> : null}
+        <DetailRow label={t("records.columns.order")} className="identifier">{record.orderReference}</DetailRow>
+        {record.receiptNumber ? <DetailRow label={t("records.columns.receipt")} className="identifier">{record.receiptNumber}</DetailRow> : null}
+        {record.refundedAt ? <DetailRow label={t("records.columns.refundedAt")}>{formatDateTime(record.refundedAt, locale)}</DetailRow> : null}
       </dl>
       {receiptPath && record.receiptNumber ? (
         <p className="actions">

@@ -2,6 +2,7 @@ import { useTranslation } from "react-i18next";
 import { formatDateTime, formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
 import type { ReceiptView } from "~/payments/receipts.server";
+import { DetailRow } from "./detail-row";
 
 /** What a receipt says: on the receipt page and on the verification page. */
 export function ReceiptDetails({ receipt }: { receipt: ReceiptView }) {
@@ -10,30 +11,12 @@ export function ReceiptDetails({ receipt }: { receipt: ReceiptView }) {
   return (
     <>
       <dl className="bill-details receipt-details">
-        <div>
-          <dt>{t("receipt.number")}</dt>
-          <dd className="identifier">{receipt.number}</dd>
-        </div>
-        <div>
-          <dt>{t("bill.paidAt")}</dt>
-          <dd>{formatDateTime(receipt.paidAt, locale)}</dd>
-        </div>
-        <div>
-          <dt>{t("payment.tool")}</dt>
-          <dd>{t(`paymentTools.${receipt.paymentTool}`)}</dd>
-        </div>
-        <div>
-          <dt>{t("receipt.providerTransaction")}</dt>
-          <dd className="identifier">{receipt.providerTransactionId ?? "—"}</dd>
-        </div>
-        <div>
-          <dt>{t("payment.reference")}</dt>
-          <dd className="identifier">{receipt.orderReference}</dd>
-        </div>
-        <div>
-          <dt>{t("payment.amount")}</dt>
-          <dd className="amount">{formatMoney(receipt.totalAmount, locale)}</dd>
-        </div>
+        <DetailRow label={t("receipt.number")} className="identifier">{receipt.number}</DetailRow>
+        <DetailRow label={t("bill.paidAt")}>{formatDateTime(receipt.paidAt, locale)}</DetailRow>
+        <DetailRow label={t("payment.tool")}>{t(`paymentTools.${receipt.paymentTool}`)}</DetailRow>
+        <DetailRow label={t("receipt.providerTransaction")} className="identifier">{receipt.providerTransactionId ?? "—"}</DetailRow>
+        <DetailRow label={t("payment.reference")} className="identifier">{receipt.orderReference}</DetailRow>
+        <DetailRow label={t("payment.amount")} className="amount">{formatMoney(receipt.totalAmount, locale)}</DetailRow>
       </dl>
       <table className="receipt-bills">
         <caption>{t("receipt.billsCaption")}</caption>

@@ -38,3 +38,8 @@ export type BillDisplayStatus = BillStatus | "overdue";
 export function displayStatus(status: BillStatus, dueDate: string, today: string): BillDisplayStatus {
   return status === "unpaid" && dueDate < today ? "overdue" : status;
 }
+
+/** Whether a bill in this displayed status can still be paid (on time or late). */
+export function isPayable(status: BillDisplayStatus): boolean {
+  return status === "unpaid" || status === "overdue";
+}

@@ -1,4 +1,4 @@
-import { electricityCheckDigit, normalizeWaterAccount, parsePlate } from "./identifiers";
+import { normalizeElectricityAccount, normalizeWaterAccount, parsePlate } from "./identifiers";
 import { foldIdentifier } from "./text";
 
 /** Kinds of number a member can bind (綁定) to see pending bills automatically. */
@@ -49,11 +49,10 @@ export function normalizeBindingValue(kind: BindingKind, raw: string): BindingVa
       return account ? { ok: true, value: account } : { ok: false, problem: "water_shape" };
     }
     case "electricity_account": {
-      const digits = foldIdentifier(raw);
-      if (!/^\d{11}$/.test(digits)) return { ok: false, problem: "electricity_shape" };
-      // The last digit catches most mistyped digits before a source is asked about a stranger's account.
-      if (electricityCheckDigit(digits.slice(0, 10)) !== Number(digits[10])) return { ok: false, problem: "electricity_check" };
-      return { ok: true, value: digits };
+      // The check digit catches most mistyped digits before a source is asked about a stranger's account.
+      const account = normalizeElectricityAccount(raw);
+      if (account) return { ok: true, value: account };
+      return { ok: false, problem: /^\d{11}$/.test(foldIdentifier(raw)) ? "electricity_check" : "electricity_shape" };
     }
   }
 }

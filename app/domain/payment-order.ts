@@ -67,9 +67,6 @@ export function releasesBills(state: PaymentOrderState): boolean {
   return state === "failed" || state === "cancelled" || state === "expired" || state === "refunded";
 }
 
-/** The recovery job asks the provider about these. */
-export const UNRESOLVED_STATES: readonly PaymentOrderState[] = ["created", "pending", "unknown"];
-
 /** Minutes to wait before the recovery job's next question, by attempts already made. */
 export function recoveryBackoffMinutes(attempts: number): number {
   const schedule = [1, 2, 5, 10, 30, 60];

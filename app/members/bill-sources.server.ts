@@ -33,7 +33,7 @@ const sourceBill = z.object({
   issuedOn: isoDate,
   dueDate: isoDate,
   period: z.string().regex(/^[0-9A-Z]{4}$/),
-});
+}).refine((bill) => bill.dueDate >= bill.issuedOn, "due before issued");
 export type SourceBill = z.infer<typeof sourceBill>;
 
 const settledBill = z.object({

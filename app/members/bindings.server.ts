@@ -2,8 +2,8 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:
 import { and, asc, count, eq } from "drizzle-orm";
 import { maskSubject } from "~/domain/masking";
 import {
-  BINDING_KINDS,
   BINDING_LIMITS,
+  isBindingKind,
   normalizeBindingLabel,
   normalizeBindingValue,
   type BindingKind,
@@ -126,8 +126,8 @@ export async function addBinding(
   context: AuditContext,
   input: { kind: unknown; value: string; label: string },
 ): Promise<BindingChange<BindingView>> {
-  if (!BINDING_KINDS.includes(input.kind as BindingKind)) return { ok: false, problems: ["kind"] };
-  const kind = input.kind as BindingKind;
+  if (!isBindingKind(input.kind)) return { ok: false, problems: ["kind"] };
+  const kind = input.kind;
   const value = normalizeBindingValue(kind, input.value);
   const label = normalizeBindingLabel(input.label);
   const problems: BindingProblem[] = [];

@@ -1,11 +1,12 @@
 import { redirect } from "@remix-run/node";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { oncePerRequest } from "~/server/request-scope.server";
 import { currentMember, type MemberSession } from "./sessions.server";
 
-/** The logged-in member of this request, if any. */
+/** The logged-in member of this request, if any; looked up once however many loaders ask. */
 export function getMemberSession(request: Request): Promise<MemberSession | null> {
-  return currentMember(getDb(), getEnv(), request);
+  return oncePerRequest(`member-session|${request.headers.get("cookie") ?? ""}`, () => currentMember(getDb(), getEnv(), request));
 }
 
 /** The logged-in member, or a redirect to log in that comes back to this page. */

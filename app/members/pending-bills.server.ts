@@ -52,9 +52,8 @@ export interface MemberPendingBills {
 }
 
 interface CacheContext {
-  config: BillSourceConfig;
-  subjects: string[];
-  timeoutMs: number;
+  /** Asks the source and records what it said: once per answer, not on every cached load. */
+  load: () => Promise<SourceAnswer>;
 }
 
 let answers: LRUCache<string, SourceAnswer, CacheContext> | undefined;
@@ -68,19 +67,23 @@ function answerCache(seconds: number): LRUCache<string, SourceAnswer, CacheConte
       max: 10_000,
       ttl: seconds * 1000,
       // Concurrent loads of one dashboard share one request to the source.
-      fetchMethod: (_key, _stale, { context }) => fetchSourceBills(context.config, context.subjects, context.timeoutMs),
+      fetchMethod: (_key, _stale, { context }) => context.load(),
     });
   }
   return answers;
 }
 
 async function askSource(ctx: PendingBillsContext, memberId: string, config: BillSourceConfig, subjects: string[]): Promise<SourceAnswer> {
-  const context: CacheContext = { config, subjects, timeoutMs: ctx.env.BILL_SOURCE_TIMEOUT_MS };
+  const load = async () => {
+    const answer = await fetchSourceBills(config, subjects, ctx.env.BILL_SOURCE_TIMEOUT_MS);
+    await recordSourceBills(ctx, config.source, subjects, answer);
+    return answer;
+  };
   const cache = answerCache(ctx.env.MEMBER_BILLS_CACHE_SECONDS);
-  if (!cache) return fetchSourceBills(config, subjects, context.timeoutMs);
+  if (!cache) return load();
   // The numbers are part of the key (hashed: keys can end up in heap dumps).
   const key = `${memberId}|${config.source}|${createHash("sha256").update(subjects.join("\n")).digest("hex")}`;
-  const answer = await cache.fetch(key, { context });
+  const answer = await cache.fetch(key, { context: { load } });
   if (!answer) throw new BillSourceUnavailable(config.source, "bad_answer", "no answer");
   return answer;
 }
@@ -96,16 +99,26 @@ async function recordSourceBills(ctx: PendingBillsContext, source: BillSourceId,
   const askedSet = new Set(asked);
   const rows: Array<typeof schema.bills.$inferInsert> = [];
   let rejected = answer.rejected;
+  // The write-off rules of the source's bill types, looked up once for all its entries.
+  const rules = new Map(
+    await Promise.all(allowedTypes.map(async (code) => [code, (await findBillType(ctx.db, code))?.billType.writeOffRule] as const)),
+  );
+  // The write-off number in its stored form, when the entry is one the source may speak of.
+  const accepted = (entry: { billType: string; writeOffNumber: string; subject: string }): string | null => {
+    const rule = rules.get(entry.billType);
+    if (!rule || !askedSet.has(entry.subject)) return null;
+    const number = validateWriteOffNumber(entry.writeOffNumber, rule);
+    return number.ok ? number.value : null;
+  };
   for (const bill of answer.bills) {
-    const found = allowedTypes.includes(bill.billType) ? await findBillType(ctx.db, bill.billType) : null;
-    const number = found ? validateWriteOffNumber(bill.writeOffNumber, found.billType.writeOffRule) : null;
-    if (!found || !number?.ok || !askedSet.has(bill.subject) || bill.dueDate < bill.issuedOn) {
+    const number = accepted(bill);
+    if (!number) {
       rejected += 1;
       continue;
     }
     rows.push({
       billTypeCode: bill.billType,
-      writeOffNumber: number.value,
+      writeOffNumber: number,
       payerName: bill.payerName,
       subject: bill.subject,
       amount: bill.amount,
@@ -116,11 +129,9 @@ async function recordSourceBills(ctx: PendingBillsContext, source: BillSourceId,
   }
   const settlements: SourceSettlement[] = [];
   for (const settlement of answer.settled) {
-    if (!allowedTypes.includes(settlement.billType) || !askedSet.has(settlement.subject)) {
-      rejected += 1;
-      continue;
-    }
-    settlements.push(settlement);
+    const number = accepted(settlement);
+    if (number) settlements.push({ ...settlement, writeOffNumber: number });
+    else rejected += 1;
   }
   if (rejected > 0) ctx.logger.warn({ source, rejected }, "bill source: entries outside the agreement ignored");
   if (rows.length > 0) await ctx.db.insert(schema.bills).values(rows).onConflictDoNothing();
@@ -133,13 +144,10 @@ async function recordSourceBills(ctx: PendingBillsContext, source: BillSourceId,
  * and a source claiming another payment for it is a double payment to refund.
  */
 async function applySettlement(ctx: PendingBillsContext, source: BillSourceId, settlement: SourceSettlement): Promise<void> {
-  const found = await findBillType(ctx.db, settlement.billType);
-  const number = found ? validateWriteOffNumber(settlement.writeOffNumber, found.billType.writeOffRule) : null;
-  if (!number?.ok) return;
   const paid = settlement.outcome === "paid";
   const match = and(
     eq(schema.bills.billTypeCode, settlement.billType),
-    eq(schema.bills.writeOffNumber, number.value),
+    eq(schema.bills.writeOffNumber, settlement.writeOffNumber),
     eq(schema.bills.subject, settlement.subject),
   );
   await ctx.db.transaction(async (tx) => {
@@ -198,7 +206,6 @@ async function refreshFromSources(ctx: PendingBillsContext, memberId: string, bi
     asks.map(async ({ config, subjects }) => {
       const started = performance.now();
       const answer = await askSource(ctx, memberId, config, subjects);
-      await recordSourceBills(ctx, config.source, subjects, answer);
       ctx.logger.debug({ source: config.source, ms: Math.round(performance.now() - started), bills: answer.bills.length }, "bill source answered");
     }),
   );
@@ -232,8 +239,7 @@ export async function memberPendingBills(ctx: PendingBillsContext, member: Membe
 
   const shown = new Set<string>();
   const strip = ({ subject: _subject, category: _category, ...view }: (typeof bills)[number]): BillView => view;
-  const groups: PendingBillsGroup[] = bindings.map(({ value: _value, ...binding }, i) => {
-    const value = bindings[i]!.value;
+  const groups: PendingBillsGroup[] = bindings.map(({ value, ...binding }) => {
     const mine = bills.filter((bill) => bill.subjectKind === binding.kind && bill.subject === value && !shown.has(bill.id));
     for (const bill of mine) shown.add(bill.id);
     return { binding, bills: mine.map(strip), total: mine.reduce((sum, bill) => sum + bill.amount, 0) };
@@ -241,7 +247,6 @@ export async function memberPendingBills(ctx: PendingBillsContext, member: Membe
   if (member.identityVerified) {
     // What no binding claimed matched the national ID (the query allows nothing else).
     const byId = bills.filter((bill) => !shown.has(bill.id) && IDENTITY_CATEGORIES.includes(bill.category));
-    for (const bill of byId) shown.add(bill.id);
     groups.push({ binding: null, bills: byId.map(strip), total: byId.reduce((sum, bill) => sum + bill.amount, 0) });
   }
   const all = groups.flatMap((group) => group.bills);

@@ -68,7 +68,13 @@ export interface MemberSession {
   member: Member;
   tokenHash: string;
   idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
   idToken: string | null;
+}
+
+/** The idle deadline after activity now: never past the absolute limit. */
+function nextIdleDeadline(env: SessionEnv, absoluteExpiresAt: Date, now: Date): Date {
+  return new Date(Math.min(now.getTime() + env.MEMBER_IDLE_MINUTES * 60_000, absoluteExpiresAt.getTime()));
 }
 
 /** The member behind the request's cookie, when the session is alive. Refreshes its idle timer. */
@@ -93,16 +99,15 @@ export async function currentMember(db: Database, env: SessionEnv, request: Requ
   let idleExpiresAt = row.session.idleExpiresAt;
   // Activity moves the idle deadline; written at most once a minute.
   if (now.getTime() - row.session.lastSeenAt.getTime() > 60_000) {
-    idleExpiresAt = new Date(Math.min(now.getTime() + env.MEMBER_IDLE_MINUTES * 60_000, row.session.absoluteExpiresAt.getTime()));
+    idleExpiresAt = nextIdleDeadline(env, row.session.absoluteExpiresAt, now);
     await db.update(schema.memberSessions).set({ lastSeenAt: now, idleExpiresAt }).where(eq(schema.memberSessions.tokenHash, tokenHash));
   }
-  return { member: row.member, tokenHash, idleExpiresAt, idToken: row.session.idToken };
+  return { member: row.member, tokenHash, idleExpiresAt, absoluteExpiresAt: row.session.absoluteExpiresAt, idToken: row.session.idToken };
 }
 
 /** "Stay signed in": the idle timer starts again now. */
 export async function keepMemberSessionAlive(db: Database, env: SessionEnv, session: MemberSession, now = new Date()): Promise<Date> {
-  const [row] = await db.select().from(schema.memberSessions).where(eq(schema.memberSessions.tokenHash, session.tokenHash));
-  const idleExpiresAt = new Date(Math.min(now.getTime() + env.MEMBER_IDLE_MINUTES * 60_000, row!.absoluteExpiresAt.getTime()));
+  const idleExpiresAt = nextIdleDeadline(env, session.absoluteExpiresAt, now);
   await db.update(schema.memberSessions).set({ lastSeenAt: now, idleExpiresAt }).where(eq(schema.memberSessions.tokenHash, session.tokenHash));
   return idleExpiresAt;
 }

@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash } from "node:crypto";
+import { safeEqual } from "~/server/signatures.server";
 
 /**
  * ECPay AIO (綠界全方位金流) protocol rules, shared by the adapter and the
@@ -37,9 +38,7 @@ export function withCheckMacValue(params: EcpayParams, hashKey: string, hashIv: 
 
 /** True when the parameters carry their own valid CheckMacValue. */
 export function verifyCheckMacValue(params: EcpayParams, hashKey: string, hashIv: string): boolean {
-  const given = Buffer.from((params.CheckMacValue ?? "").toUpperCase());
-  const expected = Buffer.from(checkMacValue(params, hashKey, hashIv));
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return safeEqual((params.CheckMacValue ?? "").toUpperCase(), checkMacValue(params, hashKey, hashIv));
 }
 
 /** "yyyy/MM/dd HH:mm:ss" in Taiwan time, as ECPay writes and expects dates. */

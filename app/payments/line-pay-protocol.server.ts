@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { safeEqual } from "~/server/signatures.server";
 
 /**
  * LINE Pay Online API v3 protocol rules, shared by the adapter and the
@@ -12,9 +13,7 @@ export function linePaySignature(channelSecret: string, path: string, payload: s
 }
 
 export function verifyLinePaySignature(channelSecret: string, path: string, payload: string, nonce: string, given: string): boolean {
-  const expected = Buffer.from(linePaySignature(channelSecret, path, payload, nonce));
-  const provided = Buffer.from(given);
-  return provided.length === expected.length && timingSafeEqual(provided, expected);
+  return safeEqual(given, linePaySignature(channelSecret, path, payload, nonce));
 }
 
 /**

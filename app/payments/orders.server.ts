@@ -2,9 +2,18 @@ import { randomBytes } from "node:crypto";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { taipeiDate } from "~/domain/dates";
-import { MAX_BILLS_PER_ORDER, canTransition, isSettled, recoveryBackoffMinutes, releasesBills, type PaymentEventSource, type PaymentOrderState } from "~/domain/payment-order";
+import {
+  MAX_BILLS_PER_ORDER,
+  canTransition,
+  isSettled,
+  recoveryBackoffMinutes,
+  releasesBills,
+  type PaymentEventSource,
+  type PaymentOrderState,
+  type WriteOffNoticeKind,
+} from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
-import { schema, type Database } from "~/server/db.server";
+import { claimIds, schema, type Database } from "~/server/db.server";
 import type { Env } from "~/server/env.server";
 import { ProviderUnreachable, toolRoutes, type OrderForProvider, type ProviderAnswer, type ProviderCallbacks, type Providers } from "./providers.server";
 
@@ -252,14 +261,15 @@ export async function applyTransition(
   return { changed: result.changed, order: result.order };
 }
 
-/** An order's bills with what an agency notice needs. */
-function orderBillsForNotices(tx: Database, orderId: string) {
-  return tx
+/** An order's bills, with what agency notices and providers need of them. */
+function orderBills(db: Database, orderId: string) {
+  return db
     .select({
       billId: schema.bills.id,
       status: schema.bills.status,
       amount: schema.paymentOrderItems.amount,
       billTypeCode: schema.bills.billTypeCode,
+      billTypeNameZh: schema.billTypes.nameZh,
       writeOffNumber: schema.bills.writeOffNumber,
       agencyCode: schema.billTypes.agencyCode,
     })
@@ -269,9 +279,46 @@ function orderBillsForNotices(tx: Database, orderId: string) {
     .where(eq(schema.paymentOrderItems.orderId, orderId));
 }
 
+/** One notice per bill to its agency, in the outbox that write-off-notices.server.ts delivers. */
+async function queueAgencyNotices(
+  tx: Database,
+  order: PaymentOrder,
+  items: Awaited<ReturnType<typeof orderBills>>,
+  kind: WriteOffNoticeKind,
+  receiptNumber: string | null,
+  details: Record<string, string>,
+  now: Date,
+): Promise<void> {
+  await tx
+    .insert(schema.writeOffNotices)
+    .values(
+      items.map((item) => ({
+        orderId: order.id,
+        billId: item.billId,
+        agencyCode: item.agencyCode,
+        kind,
+        nextAttemptAt: now,
+        createdAt: now,
+        payload: {
+          type: kind,
+          billType: item.billTypeCode,
+          writeOffNumber: item.writeOffNumber,
+          amount: item.amount,
+          currency: "TWD",
+          ...details,
+          provider: order.provider,
+          providerTransactionId: order.providerTransactionId,
+          orderReference: order.reference,
+          receiptNumber,
+        },
+      })),
+    )
+    .onConflictDoNothing();
+}
+
 /** Inside the paid transition: the bills, the receipt, the write-off notices. */
 async function recordPayment(tx: Database, order: PaymentOrder, now: Date, logger: Logger): Promise<void> {
-  const items = await orderBillsForNotices(tx, order.id);
+  const items = await orderBills(tx, order.id);
   const paidAt = order.paidAt ?? now;
   const alreadyPaid = items.filter((item) => item.status !== "unpaid");
   if (alreadyPaid.length > 0) {
@@ -283,29 +330,7 @@ async function recordPayment(tx: Database, order: PaymentOrder, now: Date, logge
     .set({ status: "paid", paidAt, paidChannel: "portal", updatedAt: now })
     .where(and(inArray(schema.bills.id, items.map((item) => item.billId)), eq(schema.bills.status, "unpaid")));
   const [receipt] = await tx.insert(schema.receipts).values({ number: newReceiptNumber(now), orderId: order.id, issuedAt: now }).returning();
-  await tx.insert(schema.writeOffNotices).values(
-    items.map((item) => ({
-      orderId: order.id,
-      billId: item.billId,
-      agencyCode: item.agencyCode,
-      kind: "bill.paid",
-      nextAttemptAt: now,
-      createdAt: now,
-      payload: {
-        type: "bill.paid",
-        billType: item.billTypeCode,
-        writeOffNumber: item.writeOffNumber,
-        amount: item.amount,
-        currency: "TWD",
-        paidAt: paidAt.toISOString(),
-        paymentTool: order.paymentTool,
-        provider: order.provider,
-        providerTransactionId: order.providerTransactionId,
-        orderReference: order.reference,
-        receiptNumber: receipt!.number,
-      },
-    })),
-  );
+  await queueAgencyNotices(tx, order, items, "bill.paid", receipt!.number, { paidAt: paidAt.toISOString(), paymentTool: order.paymentTool }, now);
 }
 
 /**
@@ -315,7 +340,7 @@ async function recordPayment(tx: Database, order: PaymentOrder, now: Date, logge
  * is delivered only after the paid notice it reverses (write-off-notices.server.ts).
  */
 async function recordRefund(tx: Database, order: PaymentOrder, now: Date): Promise<void> {
-  const items = await orderBillsForNotices(tx, order.id);
+  const items = await orderBills(tx, order.id);
   if (items.length === 0) return;
   await tx
     .update(schema.bills)
@@ -328,48 +353,19 @@ async function recordRefund(tx: Database, order: PaymentOrder, now: Date): Promi
       ),
     );
   const [receipt] = await tx.select({ number: schema.receipts.number }).from(schema.receipts).where(eq(schema.receipts.orderId, order.id));
-  await tx
-    .insert(schema.writeOffNotices)
-    .values(
-      items.map((item) => ({
-        orderId: order.id,
-        billId: item.billId,
-        agencyCode: item.agencyCode,
-        kind: "bill.payment_refunded",
-        nextAttemptAt: now,
-        createdAt: now,
-        payload: {
-          type: "bill.payment_refunded",
-          billType: item.billTypeCode,
-          writeOffNumber: item.writeOffNumber,
-          amount: item.amount,
-          currency: "TWD",
-          refundedAt: now.toISOString(),
-          provider: order.provider,
-          providerTransactionId: order.providerTransactionId,
-          orderReference: order.reference,
-          receiptNumber: receipt?.number ?? null,
-        },
-      })),
-    )
-    .onConflictDoNothing();
+  await queueAgencyNotices(tx, order, items, "bill.payment_refunded", receipt?.number ?? null, { refundedAt: now.toISOString() }, now);
 }
 
 // ---- Talking to providers -------------------------------------------------------------
 
-export async function orderForProvider(db: Database, order: PaymentOrder): Promise<OrderForProvider> {
-  const items = await db
-    .select({ name: schema.billTypes.nameZh, number: schema.bills.writeOffNumber, amount: schema.paymentOrderItems.amount })
-    .from(schema.paymentOrderItems)
-    .innerJoin(schema.bills, eq(schema.paymentOrderItems.billId, schema.bills.id))
-    .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
-    .where(eq(schema.paymentOrderItems.orderId, order.id));
+async function orderForProvider(db: Database, order: PaymentOrder): Promise<OrderForProvider> {
+  const items = await orderBills(db, order.id);
   return {
     reference: order.reference,
     totalAmount: order.totalAmount,
     createdAt: order.createdAt,
     providerTransactionId: order.providerTransactionId,
-    items: items.map((item) => ({ name: `${item.name} ${item.number}`, amount: item.amount })),
+    items: items.map((item) => ({ name: `${item.billTypeNameZh} ${item.writeOffNumber}`, amount: item.amount })),
   };
 }
 
@@ -419,7 +415,7 @@ export async function startPayment(ctx: PaymentContext, order: PaymentOrder, cal
 export type AnswerResult = { accepted: true; order: PaymentOrder } | { accepted: false; reason: "amount_mismatch"; order: PaymentOrder };
 
 /** Applies what a provider said about an order (return, notification, status query). */
-export async function applyProviderAnswer(
+async function applyProviderAnswer(
   ctx: PaymentContext,
   order: PaymentOrder,
   answer: ProviderAnswer,
@@ -541,7 +537,9 @@ const EXPIRY_GRACE_MS = 30 * 60_000;
  */
 export async function recoverPayments(ctx: PaymentContext, now = new Date(), limit = 25): Promise<{ checked: number; settled: number }> {
   const lease = new Date(now.getTime() + 2 * 60_000);
-  const claimed = await ctx.db.execute<{ id: string }>(sql`
+  const ids = await claimIds(
+    ctx.db,
+    sql`
     update payment_orders set next_check_at = ${lease.toISOString()}, check_attempts = check_attempts + 1
     where id in (
       select id from payment_orders
@@ -550,12 +548,11 @@ export async function recoverPayments(ctx: PaymentContext, now = new Date(), lim
       limit ${limit}
       for update skip locked
     )
-    returning id`);
-  const ids = (Array.isArray(claimed) ? claimed : (claimed as { rows: Array<{ id: string }> }).rows).map((row) => row.id);
+    returning id`,
+  );
+  const orders = ids.length > 0 ? await ctx.db.select().from(schema.paymentOrders).where(inArray(schema.paymentOrders.id, ids)) : [];
   let settled = 0;
-  for (const id of ids) {
-    const [order] = await ctx.db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, id));
-    if (!order) continue;
+  for (const order of orders) {
     let after = order;
     try {
       const answer = await adapterOf(ctx, order).query(await orderForProvider(ctx.db, order));

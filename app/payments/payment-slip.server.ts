@@ -1,10 +1,9 @@
 import bwipjs from "bwip-js/node";
-import { eq } from "drizzle-orm";
 import { composeConvenienceBarcodes } from "~/domain/convenience-barcode";
 import { formatDate, formatMoney } from "~/domain/format";
 import { findBillType } from "~/server/catalogue.server";
-import { billsByIds, type BillView } from "~/server/bills.server";
-import { schema, type Database } from "~/server/db.server";
+import { billWithPeriod, type BillView } from "~/server/bills.server";
+import type { Database } from "~/server/db.server";
 import { collectPdf, newPdfDocument } from "./pdf.server";
 
 /**
@@ -23,22 +22,17 @@ export interface PaymentSlip {
 export type SlipOutcome = { kind: "slip"; slip: PaymentSlip } | { kind: "not_payable"; bill: BillView; reason: "paid" | "overdue" | "cancelled" };
 
 export async function paymentSlip(db: Database, billId: string, now = new Date()): Promise<SlipOutcome | null> {
-  const [bill] = await billsByIds(db, [billId], now);
-  if (!bill) return null;
+  const found = await billWithPeriod(db, billId, now);
+  if (!found) return null;
+  const { period, ...bill } = found;
   if (bill.status === "paid" || bill.status === "written_off") return { kind: "not_payable", bill, reason: "paid" };
   if (bill.status === "cancelled") return { kind: "not_payable", bill, reason: "cancelled" };
   if (bill.status === "overdue") return { kind: "not_payable", bill, reason: "overdue" };
-  const [row] = await db.select({ period: schema.bills.period }).from(schema.bills).where(eq(schema.bills.id, billId));
-  const found = await findBillType(db, bill.billTypeCode);
-  if (!row || !found) return null;
-  const barcodes = composeConvenienceBarcodes({
-    deadline: bill.dueDate,
-    collectionItemCode: found.billType.collectionItemCode,
-    writeOffNumber: bill.writeOffNumber,
-    period: row.period,
-    amount: bill.amount,
-  });
-  return { kind: "slip", slip: { bill, barcodes, collectionItemCode: found.billType.collectionItemCode } };
+  const type = await findBillType(db, bill.billTypeCode);
+  if (!type) return null;
+  const { collectionItemCode } = type.billType;
+  const barcodes = composeConvenienceBarcodes({ deadline: bill.dueDate, collectionItemCode, writeOffNumber: bill.writeOffNumber, period, amount: bill.amount });
+  return { kind: "slip", slip: { bill, barcodes, collectionItemCode } };
 }
 
 const barcodeOptions = (text: string) => ({
@@ -59,7 +53,7 @@ export function barcodeSvgDataUrl(text: string): string {
 }
 
 /** A PNG of one barcode, for the PDF slip (sharp at print resolution). */
-export function barcodePng(text: string): Promise<Buffer> {
+function barcodePng(text: string): Promise<Buffer> {
   return bwipjs.toBuffer({ ...barcodeOptions(text), scale: 4 });
 }
 

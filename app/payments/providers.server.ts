@@ -80,7 +80,7 @@ interface LinePayAnswer<T = unknown> {
   info?: T;
 }
 
-export function linePayAdapter(config: NonNullable<Env["linePay"]>, timeoutMs: number): PaymentProviderAdapter & {
+function linePayAdapter(config: NonNullable<Env["linePay"]>, timeoutMs: number): PaymentProviderAdapter & {
   confirm(order: OrderForProvider, transactionId: string): Promise<ProviderAnswer>;
 } {
   async function linePay<T>(method: "GET" | "POST", path: string, body?: unknown, query?: URLSearchParams): Promise<LinePayAnswer<T>> {
@@ -169,14 +169,15 @@ export function linePayAdapter(config: NonNullable<Env["linePay"]>, timeoutMs: n
 
 // ---- ECPay AIO ------------------------------------------------------------------
 
-export function ecpayAdapter(config: NonNullable<Env["ecpay"]>, timeoutMs: number): PaymentProviderAdapter & {
+function ecpayAdapter(config: NonNullable<Env["ecpay"]>, timeoutMs: number): PaymentProviderAdapter & {
   /** Reads a signed notification or result post; null when its CheckMacValue is not ECPay's. */
   verifyCallback(params: EcpayParams): { merchantTradeNo: string; answer: ProviderAnswer } | null;
 } {
   const sign = (params: EcpayParams) => withCheckMacValue(params, config.hashKey, config.hashIv);
 
-  function answerOf(params: EcpayParams, paidStatus: string, paid: boolean): ProviderAnswer {
-    if (paid) {
+  // "1" paid, "0" not yet, "10200047" no such trade (the query's TradeStatus; callbacks map RtnCode onto it).
+  function answerOf(params: EcpayParams, paidStatus: string): ProviderAnswer {
+    if (paidStatus === "1") {
       return {
         status: "paid",
         transactionId: params.TradeNo ?? "",
@@ -224,7 +225,7 @@ export function ecpayAdapter(config: NonNullable<Env["ecpay"]>, timeoutMs: numbe
       const params = parseFormBody(text);
       // An answer that is not signed by ECPay tells us nothing.
       if (!verifyCheckMacValue(params, config.hashKey, config.hashIv)) throw new ProviderUnreachable("ecpay", "query answer without a valid CheckMacValue");
-      return answerOf(params, params.TradeStatus ?? "", params.TradeStatus === "1");
+      return answerOf(params, params.TradeStatus ?? "");
     },
 
     async refund(order, amount) {
@@ -241,7 +242,7 @@ export function ecpayAdapter(config: NonNullable<Env["ecpay"]>, timeoutMs: numbe
 
     verifyCallback(params) {
       if (params.MerchantID !== config.merchantId || !verifyCheckMacValue(params, config.hashKey, config.hashIv)) return null;
-      return { merchantTradeNo: params.MerchantTradeNo ?? "", answer: answerOf(params, params.RtnCode === "1" ? "1" : "failed", params.RtnCode === "1") };
+      return { merchantTradeNo: params.MerchantTradeNo ?? "", answer: answerOf(params, params.RtnCode === "1" ? "1" : "failed") };
     },
   };
 }

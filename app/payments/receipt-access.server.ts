@@ -1,9 +1,8 @@
-import { eq } from "drizzle-orm";
 import { getMemberSession } from "~/members/member-request.server";
-import { schema, type Database } from "~/server/db.server";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
 import { getVisitorSession, grantedOrderReferences } from "~/server/session.server";
+import { memberOwnsReceipts } from "./records.server";
 import { receiptByNumber, receiptSignature, receiptVerificationUrl, verifyReceiptSignature, type ReceiptView } from "./receipts.server";
 
 /**
@@ -15,11 +14,6 @@ import { receiptByNumber, receiptSignature, receiptVerificationUrl, verifyReceip
  */
 export const RECEIPT_NUMBER = /^R\d{8}-[0-9A-Z]{6}$/;
 
-async function orderMemberId(db: Database, reference: string): Promise<string | null> {
-  const [row] = await db.select({ memberId: schema.paymentOrders.memberId }).from(schema.paymentOrders).where(eq(schema.paymentOrders.reference, reference));
-  return row?.memberId ?? null;
-}
-
 export async function ownReceipt(request: Request, number: string | undefined): Promise<{ receipt: ReceiptView; verifyUrl: string; signature: string }> {
   const env = getEnv();
   const receipt = number && RECEIPT_NUMBER.test(number) ? await receiptByNumber(getDb(), number) : null;
@@ -28,7 +22,7 @@ export async function ownReceipt(request: Request, number: string | undefined): 
   const allowed =
     (signature !== "" && verifyReceiptSignature(env.RECEIPT_SECRET, receipt.number, signature)) ||
     grantedOrderReferences(await getVisitorSession(request)).includes(receipt.orderReference) ||
-    (await memberOwnsOrder(request, receipt.orderReference));
+    (await memberOwnsReceipt(request, receipt.number));
   if (!allowed) throw new Response(null, { status: 404 });
   return {
     receipt,
@@ -37,10 +31,9 @@ export async function ownReceipt(request: Request, number: string | undefined): 
   };
 }
 
-async function memberOwnsOrder(request: Request, reference: string): Promise<boolean> {
+async function memberOwnsReceipt(request: Request, number: string): Promise<boolean> {
   const session = await getMemberSession(request);
-  if (!session) return false;
-  return (await orderMemberId(getDb(), reference)) === session.member.id;
+  return session !== null && (await memberOwnsReceipts(getDb(), session.member.id, [number])).length > 0;
 }
 
 /** The receipt page's address that opens without a session (signed). */

@@ -1,8 +1,8 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { maskPersonName } from "~/domain/masking";
 import type { PaymentTool } from "~/domain/payment-tools";
 import { schema, type Database } from "~/server/db.server";
+import { safeEqual, shortSignature } from "~/server/signatures.server";
 
 /**
  * Receipts (繳費證明). A receipt carries a QR code and a link to the portal's
@@ -32,13 +32,11 @@ export interface ReceiptView {
 }
 
 export function receiptSignature(secret: string, number: string): string {
-  return createHmac("sha256", secret).update(`receipt|v1|${number}`).digest("base64url").slice(0, 22);
+  return shortSignature(secret, "receipt", "v1", number);
 }
 
 export function verifyReceiptSignature(secret: string, number: string, signature: string): boolean {
-  const expected = Buffer.from(receiptSignature(secret, number));
-  const given = Buffer.from(signature);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return safeEqual(signature, receiptSignature(secret, number));
 }
 
 /** The address the receipt's QR code opens. */

@@ -1,11 +1,9 @@
 import { and, asc, count, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { addDays } from "~/domain/dates";
-import { maskPersonName, maskSubject } from "~/domain/masking";
 import type { PaymentOrderState } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
-import type { SubjectKind } from "~/domain/catalogue";
 import { RECORD_STATUSES, type RecordStatus } from "~/domain/payment-records";
-import { billColumns, type BillView } from "~/server/bills.server";
+import { billColumns, billLabels, type BillView } from "~/server/bills.server";
 import { schema, type Database } from "~/server/db.server";
 
 /**
@@ -14,8 +12,6 @@ import { schema, type Database } from "~/server/db.server";
  * or streamed for the CSV. Personal data is masked here, on the server.
  */
 
-export { MAX_RECEIPTS_PER_PDF, RECORD_STATUSES, type RecordStatus } from "~/domain/payment-records";
-
 const STATES_OF: Record<RecordStatus, PaymentOrderState[]> = {
   paid: ["paid"],
   refunded: ["refunded"],
@@ -23,7 +19,7 @@ const STATES_OF: Record<RecordStatus, PaymentOrderState[]> = {
   not_completed: ["failed", "cancelled", "expired"],
 };
 
-export function recordStatusOf(state: PaymentOrderState): RecordStatus {
+function recordStatusOf(state: PaymentOrderState): RecordStatus {
   return RECORD_STATUSES.find((status) => STATES_OF[status].includes(state))!;
 }
 
@@ -65,7 +61,6 @@ const recordColumns = {
   orderTotal: schema.paymentOrders.totalAmount,
   receiptNumber: schema.receipts.number,
   ...billColumns,
-  billId: billColumns.id,
   // What this bill took of the payment, not the bill's amount now.
   amount: schema.paymentOrderItems.amount,
 };
@@ -91,14 +86,7 @@ function toRecord(row: RecordRow): PaymentRecord {
     at: row.at.toISOString(),
     refundedAt: row.refundedAt ? row.refundedAt.toISOString() : null,
     receiptNumber: row.receiptNumber,
-    billTypeCode: row.billTypeCode,
-    billTypeNameZh: row.billTypeNameZh,
-    billTypeNameEn: row.billTypeNameEn,
-    agencyNameZh: row.agencyNameZh,
-    agencyNameEn: row.agencyNameEn,
-    writeOffNumber: row.writeOffNumber,
-    payerNameMasked: maskPersonName(row.payerName),
-    subjectMasked: maskSubject(row.subject, row.subjectKind as SubjectKind),
+    ...billLabels(row),
     amount: row.amount,
     orderTotal: row.orderTotal,
   };
@@ -203,7 +191,7 @@ export async function* memberHistoryBatches(db: Database, memberId: string, filt
     if (rows.length === 0) return;
     yield rows.map(toRecord);
     const last = rows[rows.length - 1]!;
-    after = { at: last.begunAtText, orderId: last.orderId, billId: last.billId };
+    after = { at: last.begunAtText, orderId: last.orderId, billId: last.id };
     if (rows.length < batchSize) return;
   }
 }

@@ -1,9 +1,8 @@
-import { createHmac } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { webhookBackoffSeconds } from "~/domain/payment-order";
-import { schema, type Database } from "~/server/db.server";
-import { DEMO_WEBHOOK_KEY_MASTER, type Env } from "~/server/env.server";
+import { claimIds, schema, type Database } from "~/server/db.server";
+import { DEMO_WEBHOOK_KEY_MASTER, deriveDemoSecret, type Env } from "~/server/env.server";
 import { signWebhook } from "~/server/signatures.server";
 
 /**
@@ -20,7 +19,7 @@ export interface AgencyWebhook {
 }
 
 /** The configured webhook of an agency; in demo mode every agency has one at the simulator. */
-export function agencyWebhookFinder(env: Pick<Env, "AGENCY_WEBHOOKS" | "DEMO_MODE" | "AGENCY_SIMULATOR_PORT">) {
+function agencyWebhookFinder(env: Pick<Env, "AGENCY_WEBHOOKS" | "DEMO_MODE" | "AGENCY_SIMULATOR_PORT">) {
   const configured = new Map(env.AGENCY_WEBHOOKS.map((hook) => [hook.agency, hook]));
   return (agency: string): AgencyWebhook | undefined =>
     configured.get(agency) ??
@@ -34,7 +33,7 @@ export function agencyWebhookFinder(env: Pick<Env, "AGENCY_WEBHOOKS" | "DEMO_MOD
 }
 
 export function demoWebhookSecret(agency: string): string {
-  return createHmac("sha256", DEMO_WEBHOOK_KEY_MASTER).update(agency).digest("base64url");
+  return deriveDemoSecret(DEMO_WEBHOOK_KEY_MASTER, agency);
 }
 
 export interface DeliveryContext {
@@ -50,7 +49,9 @@ export async function deliverWriteOffNotices(
   limit = 25,
 ): Promise<{ attempted: number; delivered: number }> {
   const lease = new Date(now.getTime() + 5 * 60_000);
-  const claimed = await ctx.db.execute<{ id: string }>(sql`
+  const ids = await claimIds(
+    ctx.db,
+    sql`
     update write_off_notices set next_attempt_at = ${lease.toISOString()}
     where id in (
       select id from write_off_notices notice
@@ -64,14 +65,13 @@ export async function deliverWriteOffNotices(
       limit ${limit}
       for update skip locked
     )
-    returning id`);
-  const ids = (Array.isArray(claimed) ? claimed : (claimed as { rows: Array<{ id: string }> }).rows).map((row) => row.id);
+    returning id`,
+  );
+  const notices = ids.length > 0 ? await ctx.db.select().from(schema.writeOffNotices).where(inArray(schema.writeOffNotices.id, ids)) : [];
   const webhookFor = agencyWebhookFinder(ctx.env);
   let delivered = 0;
 
-  for (const id of ids) {
-    const [notice] = await ctx.db.select().from(schema.writeOffNotices).where(eq(schema.writeOffNotices.id, id));
-    if (!notice) continue;
+  for (const notice of notices) {
     const hook = webhookFor(notice.agencyCode);
     const body = JSON.stringify({ noticeId: notice.id, ...(notice.payload as object) });
     const started = performance.now();

@@ -3,9 +3,9 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { ErrorSummary, IdentifierField, TextField, type FieldError } from "~/components/forms";
-import { BINDING_KINDS, BINDING_LABEL_MAX, BINDING_LIMITS, type BindingKind } from "~/domain/member";
+import { BINDING_KINDS, BINDING_LABEL_MAX, BINDING_LIMITS, isBindingKind } from "~/domain/member";
 import { addBinding, listBindings, removeBinding, renameBinding, type BindingProblem } from "~/members/bindings.server";
-import { parseBindingForm } from "~/members/binding-form.server";
+import { parseBindingForm, type BindingForm } from "~/members/binding-form.server";
 import { requireMember } from "~/members/member-request.server";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
@@ -28,22 +28,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
-/** What the form sent back, to show again with the problems (never the decrypted numbers). */
-interface Echo {
-  intent: "add" | "rename" | "remove" | null;
-  kind: string;
-  value: string;
-  label: string;
-  bindingId: string;
-}
-
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireMember(request);
   const form = parseBindingForm(await request.formData());
   const audit = { memberId: session.member.id, requestId: context.requestId };
   const db = getDb();
-  const echo: Echo = { intent: form.intent, kind: form.kind, value: form.value, label: form.label, bindingId: form.bindingId };
-  const fail = (problems: BindingProblem[]) => json({ problems, echo }, { status: problems.includes("not_found") ? 404 : 400 });
+  // What the form sent back, to show again with the problems (never the decrypted numbers).
+  const fail = (problems: BindingProblem[]) => json({ problems, echo: form }, { status: problems.includes("not_found") ? 404 : 400 });
 
   switch (form.intent) {
     case "add": {
@@ -64,7 +55,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 /** Which field each problem is about, for the error summary's links. */
-function fieldFor(problem: BindingProblem, echo: Echo): string | undefined {
+function fieldFor(problem: BindingProblem, echo: BindingForm): string | undefined {
   if (echo.intent === "rename") return problem === "label_long" ? `label-${echo.bindingId}` : undefined;
   if (echo.intent !== "add") return undefined;
   if (problem === "kind") return `kind-${BINDING_KINDS[0]}`;
@@ -85,9 +76,8 @@ export default function Bindings() {
 
   const echo = actionData?.echo;
   const adding = echo?.intent === "add" ? echo : null;
-  const kindOf = (kind: string): BindingKind | null => (BINDING_KINDS.includes(kind as BindingKind) ? (kind as BindingKind) : null);
   const problemText = (problem: BindingProblem) => {
-    const kind = kindOf(adding?.kind ?? "") ?? "vehicle_plate";
+    const kind = isBindingKind(adding?.kind) ? adding.kind : "vehicle_plate";
     return t(`member.bindings.problems.${problem}`, { kind: t(`member.kinds.${kind}`), limit: limits[kind], max: BINDING_LABEL_MAX });
   };
   const errors: FieldError[] = echo ? actionData!.problems.map((problem) => ({ fieldId: fieldFor(problem, echo), message: problemText(problem) })) : [];

@@ -3,7 +3,8 @@ import { historyRequest } from "~/payments/history-request.server";
 import { receiptsPdfStream } from "~/payments/receipt-pdf.server";
 import { RECEIPT_NUMBER } from "~/payments/receipt-access.server";
 import { receiptByNumber, receiptVerificationUrl } from "~/payments/receipts.server";
-import { MAX_RECEIPTS_PER_PDF, memberOwnsReceipts, memberReceiptNumbers } from "~/payments/records.server";
+import { MAX_RECEIPTS_PER_PDF } from "~/domain/payment-records";
+import { memberOwnsReceipts, memberReceiptNumbers } from "~/payments/records.server";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
 

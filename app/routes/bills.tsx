@@ -2,6 +2,7 @@ import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
+import { isPayable } from "~/domain/catalogue";
 import type { RouteHandle } from "~/route-handle";
 import { billsByIds } from "~/server/bills.server";
 import { getDb } from "~/server/db.server";
@@ -19,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export default function Bills() {
   const { bills } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
-  const payable = bills.some((bill) => bill.status === "unpaid" || bill.status === "overdue");
+  const payable = bills.some((bill) => isPayable(bill.status));
 
   if (bills.length === 0) {
     return (

@@ -46,6 +46,8 @@ export default function Contact() {
     const error = errors[field];
     return error ? t(`pages.contact.errors.${error.code}`, { count: error.count ?? 0 }) : undefined;
   };
+  /** The props every field of the form takes from its name: id, name, what was sent, its problem. */
+  const field = (f: FeedbackField) => ({ id: fieldId(f), name: f, defaultValue: values?.[f], error: message(f) });
   const retryInMinutes = actionData?.retryInMinutes;
   const summary: FieldError[] = [
     ...(retryInMinutes ? [{ message: t("pages.contact.errors.rateLimited", { count: retryInMinutes }) }] : []),
@@ -65,54 +67,24 @@ export default function Contact() {
       {/* noValidate: our own localized messages and summary instead of the browser's bubbles. */}
       <Form method="post" noValidate>
         <SelectField
-          id={fieldId("topic")}
-          name="topic"
+          {...field("topic")}
           label={t("pages.contact.fields.topic")}
           placeholder={t("pages.contact.fields.topicPlaceholder")}
           options={FEEDBACK_TOPICS.map((topic) => ({ value: topic, label: t(`pages.contact.topics.${topic}`) }))}
-          defaultValue={values?.topic}
-          error={message("topic")}
           required
         />
+        <TextField {...field("name")} label={t("pages.contact.fields.name")} autoComplete="name" required />
         <TextField
-          id={fieldId("name")}
-          name="name"
-          label={t("pages.contact.fields.name")}
-          autoComplete="name"
-          defaultValue={values?.name}
-          error={message("name")}
-          required
-        />
-        <TextField
-          id={fieldId("email")}
-          name="email"
+          {...field("email")}
           type="email"
           label={t("pages.contact.fields.email")}
           hint={t("pages.contact.fields.emailHint")}
           autoComplete="email"
           spellCheck={false}
-          defaultValue={values?.email}
-          error={message("email")}
           required
         />
-        <TextField
-          id={fieldId("phone")}
-          name="phone"
-          type="tel"
-          label={t("pages.contact.fields.phone")}
-          autoComplete="tel"
-          defaultValue={values?.phone}
-          error={message("phone")}
-        />
-        <TextAreaField
-          id={fieldId("message")}
-          name="message"
-          label={t("pages.contact.fields.message")}
-          hint={t("pages.contact.fields.messageHint")}
-          defaultValue={values?.message}
-          error={message("message")}
-          required
-        />
+        <TextField {...field("phone")} type="tel" label={t("pages.contact.fields.phone")} autoComplete="tel" />
+        <TextAreaField {...field("message")} label={t("pages.contact.fields.message")} hint={t("pages.contact.fields.messageHint")} required />
         <button type="submit" className="button">
           {t("pages.contact.submit")}
         </button>

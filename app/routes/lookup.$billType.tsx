@@ -60,7 +60,7 @@ type NumberError = WriteOffProblem | { code: "not_found" };
 type CaptchaError = { code: Extract<LookupOutcome, { kind: "captcha" }>["check"] };
 type FormError = { code: "rate_limited"; minutes: number };
 
-export interface LookupActionData {
+interface LookupActionData {
   values: { writeOffNumber: string; captchaAnswer: string };
   errors: { writeOffNumber?: NumberError; captchaAnswer?: CaptchaError; form?: FormError };
   captchaToken: string;

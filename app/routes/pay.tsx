@@ -4,6 +4,7 @@ import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
 import { ErrorSummary, type FieldError } from "~/components/forms";
+import { isPayable } from "~/domain/catalogue";
 import { formatMoney } from "~/domain/format";
 import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
 import { PAYMENT_TOOLS, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
@@ -31,7 +32,7 @@ async function selectedBills(request: Request, ids: string[], member: MemberSess
   const others = ids.filter((id) => !granted.has(id));
   const members = member && others.length > 0 ? await billsVisibleToMember({ db: getDb(), env: getEnv() }, member.member, others) : new Set<string>();
   const bills = await billsByIds(getDb(), ids.filter((id) => granted.has(id) || members.has(id)));
-  return bills.filter((bill) => bill.status === "unpaid" || bill.status === "overdue");
+  return bills.filter((bill) => isPayable(bill.status));
 }
 
 /** Tools every selected bill allows, live first, in the catalogue's order. */

@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
+import { DetailRow } from "~/components/detail-row";
 import { formatDateTime, formatMoney } from "~/domain/format";
 import { isSettled } from "~/domain/payment-order";
 import { getPaymentContext } from "~/payments/context.server";
@@ -65,24 +66,10 @@ export default function PaymentResult() {
         <p>{t(`payment.text.${order.state}`)}</p>
       </div>
       <dl className="bill-details">
-        <div>
-          <dt>{t("payment.reference")}</dt>
-          <dd className="identifier">{order.reference}</dd>
-        </div>
-        <div>
-          <dt>{t("payment.tool")}</dt>
-          <dd>{t(`paymentTools.${order.paymentTool}`)}</dd>
-        </div>
-        <div>
-          <dt>{t("payment.amount")}</dt>
-          <dd className="amount">{formatMoney(order.totalAmount, i18n.language)}</dd>
-        </div>
-        {order.paidAt ? (
-          <div>
-            <dt>{t("bill.paidAt")}</dt>
-            <dd>{formatDateTime(order.paidAt, i18n.language)}</dd>
-          </div>
-        ) : null}
+        <DetailRow label={t("payment.reference")} className="identifier">{order.reference}</DetailRow>
+        <DetailRow label={t("payment.tool")}>{t(`paymentTools.${order.paymentTool}`)}</DetailRow>
+        <DetailRow label={t("payment.amount")} className="amount">{formatMoney(order.totalAmount, i18n.language)}</DetailRow>
+        {order.paidAt ? <DetailRow label={t("bill.paidAt")}>{formatDateTime(order.paidAt, i18n.language)}</DetailRow> : null}
       </dl>
       {order.receiptNumber ? (
         <p className="actions">

@@ -3,6 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
 import { PaymentRecordCard } from "~/components/payment-record";
+import { isPayable } from "~/domain/catalogue";
 import { formatDateTime } from "~/domain/format";
 import { mayShowBill } from "~/payments/bill-access.server";
 import { signedReceiptPath } from "~/payments/receipt-access.server";
@@ -35,7 +36,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export default function BillRecords() {
   const { bill, records } = useLoaderData<typeof loader>();
   const { t, i18n } = useTranslation();
-  const payable = bill.status === "unpaid" || bill.status === "overdue";
+  const payable = isPayable(bill.status);
   const elsewhere = (bill.status === "paid" || bill.status === "written_off") && bill.paidChannel && bill.paidChannel !== "portal";
   return (
     <>

@@ -3,6 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSubmit } fr
 import type { TFunction } from "i18next";
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from "react";
 import { useTranslation } from "react-i18next";
+import { DetailRow } from "~/components/detail-row";
 import { ErrorSummary, IdentifierField, type FieldError } from "~/components/forms";
 import type { BarcodeProblem, ConvenienceBill, SegmentRole } from "~/domain/convenience-barcode";
 import { taipeiDate } from "~/domain/dates";
@@ -26,7 +27,7 @@ const fieldId = (segment: SegmentRole) => `barcode${segment}`;
 const text = (value: FormDataEntryValue | null) => (typeof value === "string" ? value.slice(0, 60) : "");
 
 type ReadSummary = Pick<ConvenienceBill, "collectionItemCode" | "writeOffNumber" | "amount" | "deadline">;
-export type ScanActionData = {
+type ScanActionData = {
   outcome: Exclude<ScanOutcome, { kind: "found" }>["kind"];
   problems?: BarcodeProblem[];
   read?: ReadSummary;
@@ -182,22 +183,10 @@ function OtherBiller({ read }: { read: ReadSummary }) {
       <h2>{t("scan.otherBiller.heading")}</h2>
       <p>{t("scan.otherBiller.text")}</p>
       <dl className="bill-details">
-        <div>
-          <dt>{t("bill.writeOffNumber")}</dt>
-          <dd className="identifier">{read.writeOffNumber}</dd>
-        </div>
-        <div>
-          <dt>{t("bill.amount")}</dt>
-          <dd className="amount">{formatMoney(read.amount, i18n.language)}</dd>
-        </div>
-        <div>
-          <dt>{t("scan.otherBiller.deadline")}</dt>
-          <dd>{formatDate(read.deadline, i18n.language)}</dd>
-        </div>
-        <div>
-          <dt>{t("scan.otherBiller.collectionCode")}</dt>
-          <dd className="identifier">{read.collectionItemCode}</dd>
-        </div>
+        <DetailRow label={t("bill.writeOffNumber")} className="identifier">{read.writeOffNumber}</DetailRow>
+        <DetailRow label={t("bill.amount")} className="amount">{formatMoney(read.amount, i18n.language)}</DetailRow>
+        <DetailRow label={t("scan.otherBiller.deadline")}>{formatDate(read.deadline, i18n.language)}</DetailRow>
+        <DetailRow label={t("scan.otherBiller.collectionCode")} className="identifier">{read.collectionItemCode}</DetailRow>
       </dl>
     </div>
   );

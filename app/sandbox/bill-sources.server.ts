@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import express from "express";
+import type { SourceBill, SourceSettlement } from "~/members/bill-sources.server";
 import { addDays, rocPeriod, taipeiDate } from "~/domain/dates";
 import { BILL_SOURCES, type BillSourceId } from "~/domain/member";
 import { withCheckDigit, type WriteOffRule } from "~/domain/write-off-number";
@@ -15,21 +16,6 @@ import { verifyRequest } from "~/server/signatures.server";
  * delay, and names the bills of those numbers settled at the source since
  * (paid at its counter, or cancelled); faults make one slow or down.
  */
-
-export interface SourceBill {
-  billType: string;
-  writeOffNumber: string;
-  subject: string;
-  payerName: string;
-  amount: number;
-  issuedOn: string;
-  dueDate: string;
-  period: string;
-}
-
-/** A bill the source no longer collects: paid through another of its channels, or cancelled. */
-export type SourceSettlement = Pick<SourceBill, "billType" | "writeOffNumber" | "subject"> &
-  ({ outcome: "paid"; settledAt: string; channel: "convenience_store" | "bank" | "agency_counter" | "auto_debit" } | { outcome: "cancelled"; settledAt: string });
 
 export type SourceMode = "normal" | "slow" | "down";
 

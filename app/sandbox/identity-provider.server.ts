@@ -1,8 +1,9 @@
-import { generateKeyPairSync, timingSafeEqual } from "node:crypto";
+import { generateKeyPairSync } from "node:crypto";
 import express, { type Request, type Response } from "express";
 import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { taipeiDate } from "~/domain/dates";
 import { generateDemoData } from "~/server/demo-data/generate";
+import { safeEqual } from "~/server/signatures.server";
 import { escapeHtml } from "./html";
 
 /**
@@ -90,8 +91,6 @@ function loginPage(uid: string, options: { username?: string; error?: boolean; m
 <table><thead><tr><th scope="col">帳號</th><th scope="col">密碼</th><th scope="col">姓名</th><th scope="col">身分驗證</th></tr></thead><tbody>${rows}</tbody></table>`,
   );
 }
-
-const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 export function createIdentityProvider(options: IdentityProviderOptions): { app: express.Express; provider: Provider } {
   const members = options.members ?? demoMembers();
@@ -198,7 +197,7 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">登�
       const { uid } = await provider.interactionDetails(req, res);
       const username = typeof req.body.username === "string" ? req.body.username.trim().slice(0, 60) : "";
       const password = typeof req.body.password === "string" ? req.body.password.slice(0, 200) : "";
-      const member = members.find((m) => m.username === username && sameText(m.password, password));
+      const member = members.find((m) => m.username === username && safeEqual(m.password, password));
       if (!member) {
         res.status(400).type("html").send(loginPage(uid, { username, error: true, members }));
         return;

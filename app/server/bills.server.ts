@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, or, type SQL } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { displayStatus, type BillCategory, type BillDisplayStatus, type PaymentChannel, type SubjectKind } from "~/domain/catalogue";
 import { taipeiDate } from "~/domain/dates";
 import { maskPersonName, maskSubject } from "~/domain/masking";
@@ -45,12 +46,11 @@ export const billColumns = {
   paidChannel: schema.bills.paidChannel,
 };
 
-type BillRow = Awaited<ReturnType<typeof selectBills>>[number];
+type BillRow = Awaited<ReturnType<typeof selectBills<Record<never, AnyPgColumn>>>>[number];
 
-export function toBillView(row: BillRow, today: string): BillView {
-  const subjectKind = row.subjectKind as SubjectKind;
+/** What names a bill on every page, with its personal data masked: the one place bills are masked. */
+export function billLabels(row: Omit<BillRow, "id" | "amount" | "dueDate" | "status" | "paidAt" | "paidChannel">) {
   return {
-    id: row.id,
     billTypeCode: row.billTypeCode,
     billTypeNameZh: row.billTypeNameZh,
     billTypeNameEn: row.billTypeNameEn,
@@ -58,8 +58,15 @@ export function toBillView(row: BillRow, today: string): BillView {
     agencyNameEn: row.agencyNameEn,
     writeOffNumber: row.writeOffNumber,
     payerNameMasked: maskPersonName(row.payerName),
-    subjectKind,
-    subjectMasked: maskSubject(row.subject, subjectKind),
+    subjectMasked: maskSubject(row.subject, row.subjectKind as SubjectKind),
+  };
+}
+
+function toBillView(row: BillRow, today: string): BillView {
+  return {
+    id: row.id,
+    ...billLabels(row),
+    subjectKind: row.subjectKind as SubjectKind,
     amount: row.amount,
     dueDate: row.dueDate,
     status: displayStatus(row.status as Parameters<typeof displayStatus>[0], row.dueDate, today),
@@ -68,9 +75,9 @@ export function toBillView(row: BillRow, today: string): BillView {
   };
 }
 
-function selectBills(db: Database) {
+function selectBills<Extra extends Record<string, AnyPgColumn>>(db: Database, extra: Extra = {} as Extra) {
   return db
-    .select(billColumns)
+    .select({ ...billColumns, ...extra })
     .from(schema.bills)
     .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
     .innerJoin(schema.agencies, eq(schema.billTypes.agencyCode, schema.agencies.code));
@@ -99,6 +106,12 @@ export async function billsByIds(db: Database, ids: readonly string[], now = new
   return valid.flatMap((id) => byId.get(id) ?? []);
 }
 
+/** A bill with the period field of its barcodes (for a reprinted payment slip). */
+export async function billWithPeriod(db: Database, id: string, now = new Date()): Promise<(BillView & { period: string }) | null> {
+  const [row] = await selectBills(db, { period: schema.bills.period }).where(eq(schema.bills.id, id));
+  return row ? { ...toBillView(row, taipeiDate(now)), period: row.period } : null;
+}
+
 /**
  * Unpaid bills for some subjects (plates, accounts) of the given kinds, and,
  * when a payer hash is given, unpaid bills of the given categories issued to
@@ -124,11 +137,7 @@ export async function unpaidBillsFor(
     );
   }
   if (matches.length === 0) return [];
-  const rows = await db
-    .select({ ...billColumns, category: schema.billTypes.category })
-    .from(schema.bills)
-    .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
-    .innerJoin(schema.agencies, eq(schema.billTypes.agencyCode, schema.agencies.code))
+  const rows = await selectBills(db, { category: schema.billTypes.category })
     .where(and(eq(schema.bills.status, "unpaid"), or(...matches)))
     .orderBy(asc(schema.bills.dueDate), asc(schema.bills.writeOffNumber));
   const today = taipeiDate(now);

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, randomInt } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { lt } from "drizzle-orm";
@@ -6,6 +6,7 @@ import svgCaptcha from "svg-captcha";
 import { encodeWav, joinClips, parseWav, type PcmClip } from "~/domain/wav";
 import type { Locale } from "~/i18n";
 import { schema, type Database } from "./db.server";
+import { safeEqual, shortSignature } from "./signatures.server";
 
 /**
  * The look-up captcha (圖形驗證碼): five digits, shown as a distorted image and
@@ -31,23 +32,17 @@ export interface CaptchaChallenge {
 
 export type CaptchaCheck = "ok" | "wrong" | "expired" | "invalid" | "reused";
 
-function sign(secret: string, ...parts: string[]): string {
-  return createHmac("sha256", secret).update(parts.join("|")).digest("base64url").slice(0, 22);
-}
-
 export function issueCaptcha(secret: string, sessionId: string, now = new Date()): CaptchaChallenge {
   const id = randomBytes(12).toString("base64url");
   const expiresAt = Math.floor(now.getTime() / 1000) + CAPTCHA_TTL_SECONDS;
-  return { token: `${VERSION}.${id}.${expiresAt}.${sign(secret, VERSION, id, String(expiresAt), sessionId)}`, expiresAt };
+  return { token: `${VERSION}.${id}.${expiresAt}.${shortSignature(secret, VERSION, id, String(expiresAt), sessionId)}`, expiresAt };
 }
 
 /** The challenge in a token, if the token is genuine and belongs to this session. */
 export function readCaptchaToken(secret: string, token: string, sessionId: string): { id: string; expiresAt: number } | null {
   const [version, id, expires, signature] = token.split(".");
   if (version !== VERSION || !id || !expires || !signature || !/^\d{1,12}$/.test(expires)) return null;
-  const expected = Buffer.from(sign(secret, VERSION, id, expires, sessionId));
-  const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  if (!safeEqual(signature, shortSignature(secret, VERSION, id, expires, sessionId))) return null;
   return { id, expiresAt: Number(expires) };
 }
 
@@ -74,10 +69,9 @@ export async function checkCaptcha(
     .returning({ id: schema.captchaUses.challengeId });
   if (recorded.length === 0) return "reused";
   if (Math.random() < 0.01) await db.delete(schema.captchaUses).where(lt(schema.captchaUses.expiresAt, now));
-  const expected = Buffer.from(captchaAnswer(secret, challenge.id));
   // Full-width digits and spaces are what phones and IMEs often produce.
-  const given = Buffer.from(input.answer.normalize("NFKC").replace(/\s+/g, ""));
-  return given.length === expected.length && timingSafeEqual(given, expected) ? "ok" : "wrong";
+  const given = input.answer.normalize("NFKC").replace(/\s+/g, "");
+  return safeEqual(given, captchaAnswer(secret, challenge.id)) ? "ok" : "wrong";
 }
 
 /** The challenge drawn as an SVG image, or null when the token is not this session's. */

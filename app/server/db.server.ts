@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -128,7 +128,14 @@ export function getDb(): Database {
   return appDatabase.db;
 }
 
-export function getAppDatabase(): DatabaseHandle {
-  if (!appDatabase) throw new Error("The database is not open yet.");
-  return appDatabase;
+/**
+ * Runs a background job's claim (`update … where id in (select … for update skip
+ * locked) returning id`: raw SQL, drizzle's builder has no SKIP LOCKED in updates)
+ * and returns the claimed ids in the order the statement returned them.
+ */
+export async function claimIds(db: Database, claim: SQL): Promise<string[]> {
+  const result = await db.execute<{ id: string }>(claim);
+  // postgres.js answers with the rows themselves, PGlite with { rows }.
+  const rows = Array.isArray(result) ? result : (result as unknown as { rows: Array<{ id: string }> }).rows;
+  return rows.map((row) => row.id);
 }

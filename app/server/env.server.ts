@@ -25,6 +25,11 @@ const DEMO_SECRETS = {
   BINDING_ENCRYPTION_KEY: "ZGVtby1vbmx5LWJpbmRpbmdzLWtleS0zMmJ5dGVzISE=",
 } as const;
 
+/** A demo key's secret, derived from a public master: base64url(HMAC-SHA256(master, id)). Demo mode only. */
+export function deriveDemoSecret(master: string, id: string): string {
+  return createHmac("sha256", master).update(id).digest("base64url");
+}
+
 /** The embedded identity provider's client (demo mode only). */
 export const DEMO_OIDC_CLIENT = { clientId: "bill-portal", clientSecret: "demo-only-oidc-client-secret-do-not-use-in-production" } as const;
 
@@ -244,7 +249,7 @@ const schema = z
             source,
             url: `http://127.0.0.1:${env.SOURCES_SIMULATOR_PORT}/${source}`,
             keyId: `${source}-demo`,
-            secret: createHmac("sha256", DEMO_SOURCE_KEY_MASTER).update(source).digest("base64url"),
+            secret: deriveDemoSecret(DEMO_SOURCE_KEY_MASTER, source),
           }))
         : []);
     return {

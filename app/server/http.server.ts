@@ -18,6 +18,7 @@ import { createBillSourceSimulator } from "~/sandbox/bill-sources.server";
 import { createIdentityProvider } from "~/sandbox/identity-provider.server";
 import { createSandboxGateway } from "~/sandbox/gateway.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "./db.server";
+import { requestScope } from "./request-scope.server";
 import { seedDemoDataIfEmpty } from "./demo-data/seed.server";
 import { ConfigurationError, SANDBOX_CREDENTIALS, getEnv, type Env } from "./env.server";
 import { getLogger } from "./logger.server";
@@ -248,6 +249,7 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
 
   app.all(
     "*",
+    requestScope,
     createRequestHandler({
       build,
       mode: build.mode,

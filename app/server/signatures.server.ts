@@ -1,6 +1,22 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 /**
+ * Constant-time comparison of two strings' UTF-8 bytes: false, never an
+ * exception, when their byte lengths differ (which they can even when their
+ * character lengths are equal, e.g. "é" against "4").
+ */
+export function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, "utf8");
+  const right = Buffer.from(b, "utf8");
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** base64url(HMAC-SHA256(secret, parts joined with "|")), first 22 characters: the portal's short signatures (captchas, QR links, receipts). */
+export function shortSignature(secret: string, ...parts: string[]): string {
+  return createHmac("sha256", secret).update(parts.join("|")).digest("base64url").slice(0, 22);
+}
+
+/**
  * The signature of write-off notices sent to agencies:
  *   X-Portal-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
  * The timestamp lets receivers refuse old replays (we suggest 5 minutes).
@@ -19,9 +35,7 @@ export function verifyWebhook(
   const parts = Object.fromEntries(header.split(",").map((part) => part.split("=", 2) as [string, string]));
   const timestamp = Number(parts.t);
   if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > toleranceSeconds || !parts.v1) return false;
-  const expected = Buffer.from(signWebhook(secret, body, timestamp).split("v1=")[1]!);
-  const given = Buffer.from(parts.v1);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return safeEqual(parts.v1, signWebhook(secret, body, timestamp).split("v1=")[1]!);
 }
 
 /**
@@ -43,7 +57,5 @@ export function verifyRequest(
 ): boolean {
   const timestamp = Number(request.timestamp);
   if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > toleranceSeconds) return false;
-  const expected = Buffer.from(signRequest(secret, request, timestamp));
-  const given = Buffer.from(request.signature);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return safeEqual(request.signature, signRequest(secret, request, timestamp));
 }
