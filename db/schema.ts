@@ -28,11 +28,13 @@ import {
   PAYMENT_EVENT_SOURCES,
   PAYMENT_ORDER_STATES,
   PAYMENT_PROVIDERS,
+  REFUND_CASE_REASONS,
+  REFUND_CASE_STATES,
   WRITE_OFF_NOTICE_KINDS,
 } from "../app/domain/payment-order";
 import { PAYMENT_TOOLS } from "../app/domain/payment-tools";
 import { WRITE_OFF_CHARSETS, WRITE_OFF_CHECKS, MAX_WRITE_OFF_LENGTH } from "../app/domain/write-off-number";
-import { BINDING_KINDS } from "../app/domain/member";
+import { BILL_SOURCE_IDS, BINDING_KINDS } from "../app/domain/member";
 import { FEEDBACK_TOPICS } from "../app/domain/feedback";
 
 /*
@@ -139,11 +141,18 @@ export const bills = pgTable(
     status: text("status").notNull().default("unpaid"),
     paidAt: timestamp("paid_at", { withTimezone: true }),
     paidChannel: text("paid_channel"),
+    /**
+     * The outside system that reported the bill (water, power, parking), or
+     * null for bills the portal holds itself. Such a bill can be paid at its
+     * source too, so the source is asked before its money is taken here.
+     */
+    source: text("source"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     unique("bills_bill_type_write_off_number_unique").on(t.billTypeCode, t.writeOffNumber),
+    check("bills_source_valid", oneOf(t.source, BILL_SOURCE_IDS)),
     index("bills_subject_idx").on(t.subject),
     index("bills_payer_national_id_hash_idx").on(t.payerNationalIdHash),
     check("bills_write_off_number_format", sql`${t.writeOffNumber} ~ '^[0-9A-Z]{6,16}$'`),
@@ -226,6 +235,12 @@ export const paymentOrders = pgTable(
     totalAmount: integer("total_amount").notNull(),
     currency: text("currency").notNull().default("TWD"),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /**
+     * Until when the order's bills are held against other payers. After it,
+     * another payer's checkout asks the provider and, if nothing can be
+     * charged without the portal's say, takes the bills over.
+     */
+    heldUntil: timestamp("held_until", { withTimezone: true }).notNull().defaultNow(),
     paidAt: timestamp("paid_at", { withTimezone: true }),
     refundedAt: timestamp("refunded_at", { withTimezone: true }),
     /** When the recovery job should next ask the provider about this order. */
@@ -317,6 +332,41 @@ export const receipts = pgTable(
     issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [check("receipts_number_format", sql`${t.number} ~ '^[0-9A-Z-]{8,24}$'`)],
+);
+
+/**
+ * Money taken for a bill that was not owed any more (paid elsewhere first, or
+ * paid twice): the payment stands as money received, and this case is the
+ * back office's to refund. One per order and bill.
+ */
+export const refundCases = pgTable(
+  "refund_cases",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orderId: uuid("order_id")
+      .notNull()
+      .references(() => paymentOrders.id),
+    billId: uuid("bill_id")
+      .notNull()
+      .references(() => bills.id),
+    /** Integer NT dollars: what this bill took of the payment. */
+    amount: integer("amount").notNull(),
+    reason: text("reason").notNull(),
+    state: text("state").notNull().default("open"),
+    /** Who reported what, when (the source, its channel and time). */
+    details: jsonb("details").notNull().default({}),
+    createdAt: createdAt(),
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+  },
+  (t) => [
+    unique("refund_cases_order_bill_unique").on(t.orderId, t.billId),
+    index("refund_cases_state_idx").on(t.state, t.createdAt),
+    index("refund_cases_bill_idx").on(t.billId),
+    check("refund_cases_amount_positive", sql`${t.amount} > 0`),
+    check("refund_cases_reason_valid", oneOf(t.reason, REFUND_CASE_REASONS)),
+    check("refund_cases_state_valid", oneOf(t.state, REFUND_CASE_STATES)),
+    check("refund_cases_closed_consistent", sql`(${t.state} = 'open') = (${t.closedAt} is null)`),
+  ],
 );
 
 /** Who changed what: bindings, catalogue, operator actions. Append only. */
@@ -415,6 +465,10 @@ export const writeOffNotices = pgTable(
     state: text("state").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The last delivery attempt: a receiver not tried for a minute is probed (write-off-notices.server.ts). */
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
+    /** Claimed by a delivery run until then: no other run sends it meanwhile. */
+    leasedUntil: timestamp("leased_until", { withTimezone: true }),
     deliveredAt: timestamp("delivered_at", { withTimezone: true }),
     lastError: text("last_error"),
     createdAt: createdAt(),
@@ -424,6 +478,7 @@ export const writeOffNotices = pgTable(
     unique("write_off_notices_order_bill_kind_unique").on(t.orderId, t.billId, t.kind),
     check("write_off_notices_kind_valid", oneOf(t.kind, WRITE_OFF_NOTICE_KINDS)),
     index("write_off_notices_due_idx").on(t.state, t.nextAttemptAt),
+    index("write_off_notices_agency_pending_idx").on(t.agencyCode, t.state),
     check("write_off_notices_state_valid", oneOf(t.state, ["pending", "delivered"])),
     check("write_off_notices_delivered_consistent", sql`(${t.state} = 'delivered') = (${t.deliveredAt} is not null)`),
   ],

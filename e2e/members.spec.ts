@@ -152,6 +152,47 @@ test("when one source is slow and another down, the dashboard shows the rest and
   await expect(page.getByRole("region", { name: /^水號/ }).getByRole("checkbox", { name: /11514\d{11}/ })).toHaveCount(1);
 });
 
+test("a bill paid at its source's counter a moment ago is not taken again, nor one its source cannot confirm", async ({ page }) => {
+  // Member B, bound to resident B's accounts in the test before.
+  await page.goto("/login");
+  await loginAtProvider(page, "member-b");
+  await expect(page.locator("h1")).toHaveText("會員待繳帳單");
+  const power = page.getByRole("region", { name: /^電號/ });
+  const water = page.getByRole("region", { name: /^水號/ });
+  const powerNumber = /(11517\d{11})/.exec(await power.locator("li").filter({ has: page.getByRole("checkbox", { name: /11517\d{11}/ }) }).innerText())![1]!;
+  const waterNumber = /(11514\d{11})/.exec(await water.locator("li").filter({ has: page.getByRole("checkbox", { name: /11514\d{11}/ }) }).innerText())![1]!;
+
+  // Paid at the power company's counter; the dashboard, a few seconds old, still lists it.
+  const settled = await page.request.post(`${E2E_SOURCES_URL}/_simulator/settle`, { data: { source: "power", writeOffNumber: powerNumber } });
+  expect(settled.ok()).toBe(true);
+  await power.getByRole("checkbox", { name: new RegExp(powerNumber) }).check();
+  await page.getByRole("button", { name: "繳納勾選的帳單" }).click();
+  await page.getByLabel("LINE Pay").check();
+  await page.getByRole("button", { name: /^確認付款/ }).click();
+  const summary = page.getByRole("alert");
+  await expect(summary).toContainText(`銷帳編號 ${powerNumber} 的帳單已於`);
+  await expect(summary).toContainText("經由機關臨櫃繳納，這次沒有扣款");
+  await expect(page).not.toHaveURL(/line-pay/);
+  await expectNoAxeViolations(page, "when a bill was paid at its source meanwhile");
+
+  // The water company's system is down: its bill is not taken until it can be asked.
+  await setSource(page, "water", "down");
+  try {
+    await page.goto("/account");
+    // Its bill is still listed from the portal's own record.
+    await page.getByRole("checkbox", { name: new RegExp(waterNumber) }).check();
+    await page.getByRole("button", { name: "繳納勾選的帳單" }).click();
+    await page.getByLabel("LINE Pay").check();
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await expect(page.getByRole("alert")).toContainText(`目前無法向開單機關確認銷帳編號 ${waterNumber} 的帳單是否已繳`);
+  } finally {
+    await setSource(page, "water", "normal");
+  }
+  await page.getByRole("button", { name: /^確認付款/ }).click();
+  await page.getByRole("button", { name: /核准付款/ }).click();
+  await expect(page.locator("h1")).toHaveText("付款成功");
+});
+
 test("keyboard only: log in, bind a plate, choose a bill and reach checkout, in English too", async ({ page }) => {
   await page.goto("/account/bindings");
   // Logged out: the login comes back to the page asked for.

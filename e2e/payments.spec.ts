@@ -101,8 +101,8 @@ test.describe("paying bills through the sandbox gateway", () => {
     await expect(page.locator("h1")).toHaveText("付款未完成");
     await expect(page.getByRole("status")).toContainText("付款沒有成功，沒有扣款");
     await expectNoAxeViolations(page, "after a declined payment");
-    await page.getByRole("link", { name: "回到帳單重新付款" }).click();
-    await page.getByRole("button", { name: "去繳費" }).click();
+    await page.getByRole("link", { name: "重新付款或改用其他支付工具" }).click();
+    await expect(page.locator("h1")).toHaveText("繳費");
     await page.getByRole("button", { name: /^確認付款/ }).click();
     await page.getByRole("button", { name: /核准付款/ }).click();
     await expect(page.locator("h1")).toHaveText("付款成功");
@@ -117,19 +117,74 @@ test.describe("paying bills through the sandbox gateway", () => {
     await expect(page.getByRole("status")).toContainText("付款已取消");
   });
 
-  test("a payer back from ECPay without paying can give up and pay another way", async ({ page }) => {
+  test("a payer back from ECPay without paying is told nothing was charged and can pay another way at once", async ({ page }) => {
     const [number] = unpaidDemoBills("building-permit-fee", 0, 1);
     await checkout(page, "building-permit-fee", [number!]);
     await page.getByLabel("信用卡").check();
     await page.getByRole("button", { name: /^確認付款/ }).click();
+    // ECPay's "back to the shop" (返回商店): the portal asks ECPay, which says the trade is unpaid.
     await page.getByRole("button", { name: /^取消/ }).click();
-    await expect(page.locator("h1")).toHaveText("付款處理中");
-    await page.getByRole("button", { name: "放棄這筆付款，改用其他方式" }).click();
     await expect(page.locator("h1")).toHaveText("付款未完成");
-    await page.getByRole("link", { name: "回到帳單重新付款" }).click();
-    await page.getByRole("button", { name: "去繳費" }).click();
+    await expect(page.getByRole("status")).toContainText("沒有完成付款，也沒有扣款");
+    await expectNoAxeViolations(page, "back from ECPay without paying");
+    await page.getByRole("link", { name: "重新付款或改用其他支付工具" }).click();
+    await expect(page.locator("h1")).toHaveText("繳費");
     await page.getByLabel("LINE Pay").check();
     await page.getByRole("button", { name: /^確認付款/ }).click();
+    await page.getByRole("button", { name: /核准付款/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款成功");
+  });
+
+  test("a payer who comes back to checkout in the same browser can resume the payment they started, or give it up", async ({ page }) => {
+    const [first, second] = unpaidDemoBills("traffic-fine", 1, 2);
+    for (const [number, choice] of [[first!, "resume"], [second!, "give up"]] as const) {
+      await checkout(page, "traffic-fine", [number]);
+      const checkoutUrl = page.url();
+      await page.getByRole("button", { name: /^確認付款/ }).click();
+      await expect(page).toHaveURL(/\/line-pay\/approve\//);
+      // The payer leaves LINE Pay's page and comes back to checkout.
+      await page.goto(checkoutUrl);
+      await expect(page.locator(".notice")).toContainText("已在這個瀏覽器開始用LINE Pay繳納");
+      await expectNoAxeViolations(page, "at checkout with a payment under way");
+      await page.getByRole("link", { name: "前往那筆付款：繼續付款或放棄" }).click();
+      await expect(page.locator("h1")).toHaveText("付款處理中");
+      if (choice === "resume") {
+        await page.getByRole("link", { name: "回到 LINE Pay 完成付款" }).click();
+        await page.getByRole("button", { name: /核准付款/ }).click();
+        await expect(page.locator("h1")).toHaveText("付款成功");
+      } else {
+        await page.getByRole("button", { name: "放棄這筆付款，改用其他方式" }).click();
+        await expect(page.locator("h1")).toHaveText("付款未完成");
+        await expect(page.getByRole("status")).toContainText("沒有扣款");
+        await page.getByRole("link", { name: "重新付款或改用其他支付工具" }).click();
+        await page.getByLabel("信用卡").check();
+        await page.getByRole("button", { name: /^確認付款/ }).click();
+        await page.getByRole("button", { name: /核准付款/ }).click();
+        await expect(page.locator("h1")).toHaveText("付款成功");
+      }
+    }
+  });
+
+  test("another payer meeting a payment under way is told until when the bill is held, in their language", async ({ page, browser, baseURL }) => {
+    const [number] = unpaidDemoBills("traffic-fine", 3, 1);
+    await checkout(page, "traffic-fine", [number!]);
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await expect(page).toHaveURL(/\/line-pay\/approve\//);
+
+    // Someone else, in another browser, looks the same bill up and tries to pay it.
+    const otherContext = await browser.newContext({ locale: "en", baseURL, extraHTTPHeaders: { "X-Forwarded-For": "198.19.250.7" } });
+    const other = await otherContext.newPage();
+    await lookUp(other, "traffic-fine", number!);
+    await other.getByRole("button", { name: "Pay" }).click();
+    await other.getByRole("button", { name: /^Pay NT\$/ }).click();
+    const summary = other.getByRole("alert");
+    await expect(summary).toContainText(`The bill with write-off number ${number} is being paid in another payment and is held until`);
+    await expect(summary).toContainText(/held until \d{2}:\d{2}/);
+    await expect(other.locator(":focus")).toHaveClass(/error-summary/);
+    await expectNoAxeViolations(other, "when the bill is held by another payment");
+    await otherContext.close();
+
+    // The first payer still pays.
     await page.getByRole("button", { name: /核准付款/ }).click();
     await expect(page.locator("h1")).toHaveText("付款成功");
   });

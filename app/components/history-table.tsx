@@ -53,7 +53,11 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
               <td className="numeric">{formatMoney(record.amount, locale)}</td>
               <td>{t(`paymentTools.${record.paymentTool}`)}</td>
               <td>
-                <span className={`status-tag record-status-${record.status}`}>{t(`records.status.${record.status}`)}</span>
+                {record.refundPending ? (
+                  <span className="status-tag record-status-refund_pending">{t("records.status.refund_pending")}</span>
+                ) : (
+                  <span className={`status-tag record-status-${record.status}`}>{t(`records.status.${record.status}`)}</span>
+                )}
               </td>
               <td className="identifier">
                 {record.receiptNumber && interactive ? <a href={`/receipts/${record.receiptNumber}`}>{record.receiptNumber}</a> : (record.receiptNumber ?? "—")}

@@ -22,6 +22,7 @@ export function PaymentRecordCard({ record, receiptPath }: { record: PaymentReco
         {record.receiptNumber ? <DetailRow label={t("records.columns.receipt")} className="identifier">{record.receiptNumber}</DetailRow> : null}
         {record.refundedAt ? <DetailRow label={t("records.columns.refundedAt")}>{formatDateTime(record.refundedAt, locale)}</DetailRow> : null}
       </dl>
+      {record.refundPending ? <p className="notice">{t("records.refundPending")}</p> : null}
       {receiptPath && record.receiptNumber ? (
         <p className="actions">
           <a href={receiptPath}>{t("records.openReceipt", { number: record.receiptNumber })}</a>{" "}

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   PAYMENT_ORDER_STATES,
   canTransition,
+  holdEndsAt,
   isSettled,
   recoveryBackoffMinutes,
   releasesBills,
@@ -20,11 +21,25 @@ describe("the payment order state machine", () => {
     expect(PAYMENT_ORDER_STATES.filter((to) => canTransition("unknown", to))).toEqual(["paid", "failed", "cancelled", "expired"]);
   });
 
-  it("never leaves a failed, cancelled, expired or refunded order", () => {
-    for (const from of ["failed", "cancelled", "expired", "refunded"] as const) {
-      expect(PAYMENT_ORDER_STATES.filter((to) => canTransition(from, to))).toEqual([]);
+  it("lets an order that ended without payment become paid only (money taken late is never lost), and a refunded one nothing", () => {
+    for (const from of ["failed", "cancelled", "expired"] as const) {
+      expect(PAYMENT_ORDER_STATES.filter((to) => canTransition(from, to))).toEqual(["paid"]);
       expect(isSettled(from)).toBe(true);
     }
+    expect(PAYMENT_ORDER_STATES.filter((to) => canTransition("refunded", to))).toEqual([]);
+    expect(isSettled("refunded")).toBe(true);
+    expect(PAYMENT_ORDER_STATES.filter(isSettled)).toEqual(["paid", "failed", "cancelled", "expired", "refunded"]);
+  });
+
+  it("holds a bill briefly before a provider has it, for the approval where the portal confirms, for the window where the provider charges by itself", () => {
+    const createdAt = new Date("2026-12-01T02:00:00Z");
+    const expiresAt = new Date("2026-12-01T02:20:00Z");
+    const startedAt = new Date("2026-12-01T02:00:10Z");
+    expect(holdEndsAt({ createdAt, expiresAt }, "unstarted", false, createdAt).getTime() - createdAt.getTime()).toBeLessThan(60_000);
+    expect(holdEndsAt({ createdAt, expiresAt }, "at_provider", false, startedAt)).toEqual(new Date("2026-12-01T02:05:10Z"));
+    expect(holdEndsAt({ createdAt, expiresAt }, "at_provider", true, startedAt)).toEqual(expiresAt);
+    // Never past the window.
+    expect(holdEndsAt({ createdAt, expiresAt }, "at_provider", false, new Date("2026-12-01T02:18:00Z"))).toEqual(expiresAt);
   });
 
   it("has no cycles: every state is entered at most once", () => {
@@ -41,6 +56,6 @@ describe("the payment order state machine", () => {
 
   it("backs off when asking providers and delivering webhooks", () => {
     expect([0, 1, 2, 3, 10].map(recoveryBackoffMinutes)).toEqual([1, 2, 5, 10, 60]);
-    expect([0, 1, 2, 3, 9].map(webhookBackoffSeconds)).toEqual([60, 300, 3600, 86_400, 86_400]);
+    expect([0, 1, 2, 3, 4, 5, 6, 9].map(webhookBackoffSeconds)).toEqual([30, 60, 120, 300, 900, 3600, 86_400, 86_400]);
   });
 });

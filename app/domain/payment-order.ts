@@ -33,7 +33,12 @@ export type PaymentEventSource = (typeof PAYMENT_EVENT_SOURCES)[number];
 export const WRITE_OFF_NOTICE_KINDS = ["bill.paid", "bill.payment_refunded"] as const;
 export type WriteOffNoticeKind = (typeof WRITE_OFF_NOTICE_KINDS)[number];
 
-export const PAYMENT_EVENT_KINDS = ["transition", "provider_call", "provider_answer", "notification_rejected"] as const;
+/**
+ * `simulated_payment`: a provider's test or simulation notice (ECPay's
+ * SimulatePaid=1, sent by the merchant back office's "simulate payment"
+ * button). It is never money: recorded, alerted, and it changes nothing.
+ */
+export const PAYMENT_EVENT_KINDS = ["transition", "provider_call", "provider_answer", "notification_rejected", "simulated_payment"] as const;
 export type PaymentEventKind = (typeof PAYMENT_EVENT_KINDS)[number];
 
 /**
@@ -41,15 +46,20 @@ export type PaymentEventKind = (typeof PAYMENT_EVENT_KINDS)[number];
  * a provider's "still waiting" after a timeout keeps it unknown until the
  * payer finishes or the provider expires the transaction. Each state is
  * entered at most once (a database constraint), so no cycles.
+ *
+ * An order that ended without payment can still become paid: a payer who
+ * went back to the shop and then paid after all, or a provider's late
+ * notice. Money taken is never lost; the paid transition then decides, bill
+ * by bill, whether it pays the bill or is a case for a refund.
  */
 const NEXT: Record<PaymentOrderState, readonly PaymentOrderState[]> = {
   created: ["pending", "unknown", "failed", "cancelled", "expired"],
   pending: ["paid", "unknown", "failed", "cancelled", "expired"],
   unknown: ["paid", "failed", "cancelled", "expired"],
   paid: ["refunded"],
-  failed: [],
-  cancelled: [],
-  expired: [],
+  failed: ["paid"],
+  cancelled: ["paid"],
+  expired: ["paid"],
   refunded: [],
 };
 
@@ -57,9 +67,11 @@ export function canTransition(from: PaymentOrderState, to: PaymentOrderState): b
   return NEXT[from].includes(to);
 }
 
-/** No provider answer can change these any more (a refund aside). */
+/** States in which the order's outcome is known: nobody needs to ask the provider any more. */
+const SETTLED: readonly PaymentOrderState[] = ["paid", "failed", "cancelled", "expired", "refunded"];
+
 export function isSettled(state: PaymentOrderState): boolean {
-  return NEXT[state].length === 0 || state === "paid";
+  return SETTLED.includes(state);
 }
 
 /** States in which the bills of the order are free to be paid in another order. */
@@ -67,17 +79,78 @@ export function releasesBills(state: PaymentOrderState): boolean {
   return state === "failed" || state === "cancelled" || state === "expired" || state === "refunded";
 }
 
+/**
+ * How long an order's bills are held against other payers (the payer who
+ * started it can always resume or give it up). The principle: a bill is held
+ * only while its payer could be charged without the portal's say.
+ * - An order never handed to a provider (a crash mid-request): briefly.
+ * - Waiting at a provider that charges only when the portal confirms (LINE
+ *   Pay): for the payer's approval, then another payer may take over, and a
+ *   late approval is never confirmed.
+ * - Waiting at a provider that charges by itself (ECPay's card page): the
+ *   whole payment window, or until the payer comes back without paying.
+ */
+export const UNSTARTED_HOLD_SECONDS = 45;
+export const APPROVAL_HOLD_SECONDS = 5 * 60;
+
+export function holdEndsAt(
+  order: { createdAt: Date; expiresAt: Date },
+  stage: "unstarted" | "at_provider",
+  chargesByItself: boolean,
+  startedAt: Date,
+): Date {
+  if (stage === "unstarted") return new Date(order.createdAt.getTime() + UNSTARTED_HOLD_SECONDS * 1000);
+  if (chargesByItself) return order.expiresAt;
+  return new Date(Math.min(order.expiresAt.getTime(), startedAt.getTime() + APPROVAL_HOLD_SECONDS * 1000));
+}
+
+/**
+ * An order ended by the portal, not by the provider (the payer came back
+ * without paying, a hold was taken over, the window passed), at a provider
+ * that charges by itself, is asked about once more this long after its
+ * window: a payment made after all is never lost, even if its notice is.
+ */
+export const FINAL_CHECK_AFTER_SECONDS = 30 * 60;
+
+/** After the payment window, how long a provider still saying "waiting" is given before the order expires. */
+export const EXPIRY_GRACE_SECONDS = 2 * 60;
+
 /** Minutes to wait before the recovery job's next question, by attempts already made. */
 export function recoveryBackoffMinutes(attempts: number): number {
   const schedule = [1, 2, 5, 10, 30, 60];
   return schedule[Math.min(attempts, schedule.length - 1)]!;
 }
 
-/** Seconds before the next webhook attempt, by attempts already made: 1 min, 5 min, 1 h, then daily. */
+/**
+ * Seconds before a notice's next attempt, by attempts already made: dense at
+ * first (most outages are short), then 15 min, 1 h, daily. A receiver that
+ * is down is also probed every minute with one of its notices, and a success
+ * sends all its others at once (write-off-notices.server.ts), so after an
+ * outage of any length agencies hear of every payment within minutes.
+ */
 export function webhookBackoffSeconds(attempts: number): number {
-  const schedule = [60, 300, 3600, 86_400];
+  const schedule = [30, 60, 120, 300, 900, 3600, 86_400];
   return schedule[Math.min(attempts, schedule.length - 1)]!;
 }
+
+/** How often a receiver with notices waiting is tried again, whatever their back-off. */
+export const WEBHOOK_PROBE_SECONDS = 60;
+
+/**
+ * Why a payment (or the part of it for one bill) is a case for a refund
+ * rather than a payment of the bill:
+ * - `bill_settled_elsewhere`: the bill had been paid at the source's counter,
+ *   a bank or a store (or cancelled) when this payment came in;
+ * - `source_reports_other_payment`: after this payment, the bill's source
+ *   reported it paid through another channel too;
+ * - `bill_paid_by_another_order`: a late payment for an order that had
+ *   ended, when the bill was by then paid or being paid in another order.
+ */
+export const REFUND_CASE_REASONS = ["bill_settled_elsewhere", "source_reports_other_payment", "bill_paid_by_another_order"] as const;
+export type RefundCaseReason = (typeof REFUND_CASE_REASONS)[number];
+
+export const REFUND_CASE_STATES = ["open", "refunded", "closed"] as const;
+export type RefundCaseState = (typeof REFUND_CASE_STATES)[number];
 
 /**
  * Bills in one payment order at most: one receipt stays readable, and one

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import type { BillCategory } from "~/domain/catalogue";
@@ -10,6 +10,7 @@ import { findBillType } from "~/server/catalogue.server";
 import { schema, type Database } from "~/server/db.server";
 import type { Env } from "~/server/env.server";
 import { BillSourceUnavailable, fetchSourceBills, type BillSourceConfig, type SourceAnswer, type SourceSettlement } from "./bill-sources.server";
+import { openRefundCaseForPortalPayment } from "~/payments/refund-cases.server";
 import { openBindings, type BindingView, type OpenedBinding } from "./bindings.server";
 import type { Member } from "./sessions.server";
 
@@ -94,7 +95,12 @@ async function askSource(ctx: PendingBillsContext, memberId: string, config: Bil
  * they can be paid like any other. A bill the portal already knows keeps the
  * portal's record: the portal knows first when it has been paid here.
  */
-async function recordSourceBills(ctx: PendingBillsContext, source: BillSourceId, asked: readonly string[], answer: SourceAnswer): Promise<void> {
+async function recordSourceBills(
+  ctx: PendingBillsContext,
+  source: BillSourceId,
+  asked: readonly string[],
+  answer: SourceAnswer,
+): Promise<{ pending: Set<string> }> {
   const allowedTypes: readonly string[] = BILL_SOURCES[source].billTypes;
   const askedSet = new Set(asked);
   const rows: Array<typeof schema.bills.$inferInsert> = [];
@@ -117,6 +123,7 @@ async function recordSourceBills(ctx: PendingBillsContext, source: BillSourceId,
       continue;
     }
     rows.push({
+      source,
       billTypeCode: bill.billType,
       writeOffNumber: number,
       payerName: bill.payerName,
@@ -136,6 +143,75 @@ async function recordSourceBills(ctx: PendingBillsContext, source: BillSourceId,
   if (rejected > 0) ctx.logger.warn({ source, rejected }, "bill source: entries outside the agreement ignored");
   if (rows.length > 0) await ctx.db.insert(schema.bills).values(rows).onConflictDoNothing();
   for (const settlement of settlements) await applySettlement(ctx, source, settlement);
+  return { pending: new Set(rows.map((row) => billKey(row.billTypeCode, row.writeOffNumber))) };
+}
+
+const billKey = (billType: string, writeOffNumber: string) => `${billType}|${writeOffNumber}`;
+
+/** What a bill's source says of it just before its money is taken here. */
+export type SourceVerdict =
+  | { kind: "payable" }
+  | { kind: "paid_elsewhere"; channel: string; paidAt: Date }
+  | { kind: "cancelled" }
+  /** The source no longer lists it as owed, and names no settlement: do not take money for it. */
+  | { kind: "not_listed" }
+  | { kind: "unavailable" };
+
+export interface SourcedBill {
+  id: string;
+  billTypeCode: string;
+  writeOffNumber: string;
+  subject: string;
+  source: BillSourceId;
+}
+
+/**
+ * Asks the sources of these bills, fresh (no cache) and each with its own
+ * timeout, whether each bill is still owed: the dashboard's answer may be a
+ * minute old, and a bill paid at the water company's counter meanwhile must
+ * not be taken again. What the source says is recorded as on the dashboard.
+ */
+export async function checkBillsAtSources(ctx: PendingBillsContext, bills: readonly SourcedBill[]): Promise<Map<string, SourceVerdict>> {
+  const verdicts = new Map<string, SourceVerdict>();
+  const bySource = new Map<BillSourceId, SourcedBill[]>();
+  for (const bill of bills) bySource.set(bill.source, [...(bySource.get(bill.source) ?? []), bill]);
+  await Promise.all(
+    [...bySource].map(async ([source, sourced]) => {
+      const config = ctx.env.billSources.find((candidate) => candidate.source === source);
+      const subjects = [...new Set(sourced.map((bill) => bill.subject))];
+      let pending: Set<string>;
+      try {
+        if (!config) throw new BillSourceUnavailable(source, "network", "source not configured");
+        const answer = await fetchSourceBills(config, subjects, ctx.env.BILL_SOURCE_TIMEOUT_MS);
+        pending = (await recordSourceBills(ctx, source, subjects, answer)).pending;
+      } catch (error) {
+        if (!(error instanceof BillSourceUnavailable)) throw error;
+        ctx.logger.warn({ source, reason: error.reason }, "bill source unavailable before payment: not taking money for its bills");
+        for (const bill of sourced) verdicts.set(bill.id, { kind: "unavailable" });
+        return;
+      }
+      // Settlements are on the bills now: read them back.
+      const rows = await ctx.db
+        .select({ id: schema.bills.id, status: schema.bills.status, paidAt: schema.bills.paidAt, paidChannel: schema.bills.paidChannel })
+        .from(schema.bills)
+        .where(inArray(schema.bills.id, sourced.map((bill) => bill.id)));
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const bill of sourced) {
+        const row = byId.get(bill.id);
+        verdicts.set(
+          bill.id,
+          row?.status === "cancelled"
+            ? { kind: "cancelled" }
+            : row?.paidAt && row.paidChannel && row.status !== "unpaid"
+              ? { kind: "paid_elsewhere", channel: row.paidChannel, paidAt: row.paidAt }
+              : pending.has(billKey(bill.billTypeCode, bill.writeOffNumber))
+                ? { kind: "payable" }
+                : { kind: "not_listed" },
+        );
+      }
+    }),
+  );
+  return verdicts;
 }
 
 /**
@@ -189,6 +265,7 @@ async function applySettlement(ctx: PendingBillsContext, source: BillSourceId, s
       targetId: known.id,
       details: { settledAt: settlement.settledAt, channel: settlement.channel },
     });
+    await openRefundCaseForPortalPayment(tx, known.id, "source_reports_other_payment", { source, channel: settlement.channel, settledAt: settlement.settledAt });
     ctx.logger.error(
       { alert: "bill_paid_twice", source, bill: known.id, channel: settlement.channel },
       "bill paid through the portal and, by its source, through another channel",

@@ -20,7 +20,8 @@ export function providerCallbacks(env: Pick<Env, "PUBLIC_URL">, order: Pick<Paym
   const base = `${env.PUBLIC_URL}/payments/callbacks`;
   return order.provider === "line_pay"
     ? { returnUrl: `${base}/line-pay/confirm`, cancelUrl: `${base}/line-pay/cancel`, notifyUrl: "" }
-    : { returnUrl: `${base}/ecpay/result`, cancelUrl: `${env.PUBLIC_URL}/payments/${order.reference}`, notifyUrl: `${base}/ecpay/notify` };
+    : // ECPay's "back to the shop" link: the result page, told the payer came back (it then asks ECPay).
+      { returnUrl: `${base}/ecpay/result`, cancelUrl: `${env.PUBLIC_URL}/payments/${order.reference}?back=1`, notifyUrl: `${base}/ecpay/notify` };
 }
 
 /** Origins the payer's browser may be sent to when paying (for the CSP's form-action). */

@@ -38,7 +38,7 @@ export function historyCsvRow(record: PaymentRecord, t: TFunction, locale: strin
   const english = locale === "en";
   return [
     formatDateTime(record.at, locale),
-    t(`records.status.${record.status}`),
+    record.refundPending ? t("records.status.refund_pending") : t(`records.status.${record.status}`),
     english ? record.billTypeNameEn : record.billTypeNameZh,
     english ? record.agencyNameEn : record.agencyNameZh,
     record.writeOffNumber,

@@ -4,6 +4,7 @@ import type { PaymentTool } from "~/domain/payment-tools";
 import { billsByIds, type BillView } from "~/server/bills.server";
 import { schema, type Database } from "~/server/db.server";
 import { findOrderByReference } from "./orders.server";
+import { refundCasesOfOrder, type RefundCaseView } from "./refund-cases.server";
 
 /** An order as its payer may see it. */
 export interface OrderView {
@@ -14,6 +15,10 @@ export interface OrderView {
   createdAt: string;
   paidAt: string | null;
   receiptNumber: string | null;
+  /** LINE Pay: where the payer approves it, while it waits for them. */
+  resumeUrl: string | null;
+  /** Bills this payment took money for that were no longer owed: to be refunded. */
+  refunds: RefundCaseView[];
   bills: BillView[];
 }
 
@@ -30,6 +35,8 @@ export async function orderView(db: Database, reference: string): Promise<OrderV
     createdAt: order.createdAt.toISOString(),
     paidAt: order.paidAt?.toISOString() ?? null,
     receiptNumber: receipt?.number ?? null,
+    resumeUrl: order.state === "pending" ? order.providerPaymentUrl : null,
+    refunds: await refundCasesOfOrder(db, order.id),
     bills: await billsByIds(db, items.map((item) => item.billId)),
   };
 }

@@ -35,10 +35,15 @@ export type StartOutcome =
   | { kind: "form"; action: string; fields: Record<string, string>; payload: unknown }
   | { kind: "refused"; reason: string; payload: unknown };
 
-/** What a provider says about an order. */
+/**
+ * What a provider says about an order. `amount` is the provider's own figure
+ * (never the order's), so that a difference can be caught. `simulated` is a
+ * test or simulation notice (ECPay's SimulatePaid=1): never money.
+ */
 export type ProviderAnswer =
   | { status: "paid"; transactionId: string; amount: number; paidAt: Date; payload: unknown }
   | { status: "waiting"; payload: unknown }
+  | { status: "simulated"; payload: unknown }
   | { status: "failed" | "cancelled" | "expired" | "not_found"; payload: unknown };
 
 /** The provider did not answer (timeout, network, 5xx): the outcome is unknown. */
@@ -54,6 +59,13 @@ export class ProviderUnreachable extends Error {
 
 export interface PaymentProviderAdapter {
   readonly provider: PaymentProvider;
+  /**
+   * Whether the provider takes the payer's money by itself once the payer
+   * agrees (ECPay's card payment), or only when the portal confirms it
+   * (LINE Pay). Bills of a payment waiting at a provider that charges by
+   * itself must stay held for the whole payment window.
+   */
+  readonly chargesByItself: boolean;
   start(order: OrderForProvider, callbacks: ProviderCallbacks): Promise<StartOutcome>;
   /** The provider's status of an order; completes a LINE Pay payment the payer has authorized. */
   query(order: OrderForProvider): Promise<ProviderAnswer>;
@@ -80,9 +92,19 @@ interface LinePayAnswer<T = unknown> {
   info?: T;
 }
 
-function linePayAdapter(config: NonNullable<Env["linePay"]>, timeoutMs: number): PaymentProviderAdapter & {
-  confirm(order: OrderForProvider, transactionId: string): Promise<ProviderAnswer>;
-} {
+interface LinePayPaid {
+  transactionId: string;
+  /** What was paid, by method (balance, card, points…): their sum is what LINE Pay took. */
+  payInfo?: Array<{ method: string; amount: number }>;
+}
+
+/** The amount LINE Pay reports taken, or NaN when it reports none (which no order's total equals). */
+function linePayAmount(info: LinePayPaid | undefined): number {
+  const parts = info?.payInfo ?? [];
+  return parts.length > 0 && parts.every((part) => Number.isInteger(part.amount)) ? parts.reduce((sum, part) => sum + part.amount, 0) : Number.NaN;
+}
+
+function linePayAdapter(config: NonNullable<Env["linePay"]>, timeoutMs: number): PaymentProviderAdapter {
   async function linePay<T>(method: "GET" | "POST", path: string, body?: unknown, query?: URLSearchParams): Promise<LinePayAnswer<T>> {
     const nonce = randomUUID();
     const payload = method === "POST" ? JSON.stringify(body ?? {}) : (query?.toString() ?? "");
@@ -99,8 +121,30 @@ function linePayAdapter(config: NonNullable<Env["linePay"]>, timeoutMs: number):
     return parseLinePayJson<LinePayAnswer<T>>(text);
   }
 
-  const adapter = {
+  /** After the payer authorized the payment at LINE Pay: capture it. Only ever called when the check call says "authorized". */
+  async function confirm(order: OrderForProvider, transactionId: string): Promise<ProviderAnswer> {
+    const answer = await linePay<LinePayPaid>("POST", `/v3/payments/${transactionId}/confirm`, {
+      amount: order.totalAmount,
+      currency: "TWD",
+    });
+    if (answer.returnCode === "0000") {
+      return { status: "paid", transactionId, amount: linePayAmount(answer.info), paidAt: new Date(), payload: answer };
+    }
+    // "Already confirmed" is not a failure: read what was paid.
+    if (answer.returnCode === "1172") return completed(order, transactionId);
+    return { status: "failed", payload: answer };
+  }
+
+  /** A completed payment's own figures, from the payment details call. */
+  async function completed(order: OrderForProvider, transactionId: string): Promise<ProviderAnswer> {
+    const details = await linePay<LinePayPaid[]>("GET", "/v3/payments", undefined, new URLSearchParams({ transactionId, orderId: order.reference }));
+    const info = details.info?.find((entry) => entry.transactionId === transactionId);
+    return { status: "paid", transactionId, amount: linePayAmount(info), paidAt: new Date(), payload: details };
+  }
+
+  const adapter: PaymentProviderAdapter = {
     provider: "line_pay" as const,
+    chargesByItself: false,
 
     async start(order: OrderForProvider, callbacks: ProviderCallbacks): Promise<StartOutcome> {
       const answer = await linePay<{ transactionId: string; paymentUrl: { web: string } }>("POST", "/v3/payments/request", {
@@ -120,20 +164,11 @@ function linePayAdapter(config: NonNullable<Env["linePay"]>, timeoutMs: number):
       return { kind: "redirect", url: answer.info.paymentUrl.web, transactionId: answer.info.transactionId, payload: answer };
     },
 
-    /** After the payer authorized the payment at LINE Pay: capture it. */
-    async confirm(order: OrderForProvider, transactionId: string): Promise<ProviderAnswer> {
-      const answer = await linePay<{ transactionId: string }>("POST", `/v3/payments/${transactionId}/confirm`, {
-        amount: order.totalAmount,
-        currency: "TWD",
-      });
-      if (answer.returnCode === "0000") {
-        return { status: "paid", transactionId, amount: order.totalAmount, paidAt: new Date(), payload: answer };
-      }
-      // "Already confirmed" is not a failure: ask how the transaction stands.
-      if (answer.returnCode === "1172") return adapter.query({ ...order, providerTransactionId: transactionId });
-      return { status: "failed", payload: answer };
-    },
-
+    /**
+     * Asks LINE Pay how the payment stands, and captures it only when LINE Pay
+     * says the payer authorized it: a visit to the confirm URL proves nothing
+     * (a link preview or another browser can open it first).
+     */
     async query(order: OrderForProvider): Promise<ProviderAnswer> {
       let transactionId = order.providerTransactionId;
       if (!transactionId) {
@@ -145,9 +180,9 @@ function linePayAdapter(config: NonNullable<Env["linePay"]>, timeoutMs: number):
       const check = await linePay("GET", `/v3/payments/requests/${transactionId}/check`);
       switch (check.returnCode) {
         case LINE_PAY_CHECK.completed:
-          return { status: "paid", transactionId, amount: order.totalAmount, paidAt: new Date(), payload: check };
+          return completed(order, transactionId);
         case LINE_PAY_CHECK.authorized:
-          return adapter.confirm(order, transactionId);
+          return confirm(order, transactionId);
         case LINE_PAY_CHECK.waiting:
           return { status: "waiting", payload: check };
         case LINE_PAY_CHECK.cancelledOrExpired:
@@ -193,6 +228,7 @@ function ecpayAdapter(config: NonNullable<Env["ecpay"]>, timeoutMs: number): Pay
 
   return {
     provider: "ecpay",
+    chargesByItself: true,
 
     async start(order, callbacks) {
       const fields = sign({
@@ -242,6 +278,8 @@ function ecpayAdapter(config: NonNullable<Env["ecpay"]>, timeoutMs: number): Pay
 
     verifyCallback(params) {
       if (params.MerchantID !== config.merchantId || !verifyCheckMacValue(params, config.hashKey, config.hashIv)) return null;
+      // The merchant back office's "simulate payment" button: correctly signed, and no money at all.
+      if (params.SimulatePaid === "1") return { merchantTradeNo: params.MerchantTradeNo ?? "", answer: { status: "simulated", payload: params } };
       return { merchantTradeNo: params.MerchantTradeNo ?? "", answer: answerOf(params, params.RtnCode === "1" ? "1" : "failed") };
     },
   };
@@ -272,7 +310,7 @@ export function toolRoutes(env: Pick<Env, "linePay" | "ecpay">): Record<PaymentT
 }
 
 export interface Providers {
-  line_pay?: ReturnType<typeof linePayAdapter>;
+  line_pay?: PaymentProviderAdapter;
   ecpay?: ReturnType<typeof ecpayAdapter>;
 }
 

@@ -36,6 +36,8 @@ export interface PaymentRecord
   at: string;
   refundedAt: string | null;
   receiptNumber: string | null;
+  /** The bill was no longer owed when this payment came in: its money is to be refunded. */
+  refundPending: boolean;
   /** What this bill took of the payment. */
   amount: number;
   orderTotal: number;
@@ -60,6 +62,7 @@ const recordColumns = {
   refundedAt: schema.paymentOrders.refundedAt,
   orderTotal: schema.paymentOrders.totalAmount,
   receiptNumber: schema.receipts.number,
+  refundCaseState: schema.refundCases.state,
   ...billColumns,
   // What this bill took of the payment, not the bill's amount now.
   amount: schema.paymentOrderItems.amount,
@@ -73,7 +76,8 @@ function selectRecords(db: Database) {
     .innerJoin(schema.bills, eq(schema.paymentOrderItems.billId, schema.bills.id))
     .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
     .innerJoin(schema.agencies, eq(schema.billTypes.agencyCode, schema.agencies.code))
-    .leftJoin(schema.receipts, eq(schema.receipts.orderId, schema.paymentOrders.id));
+    .leftJoin(schema.receipts, eq(schema.receipts.orderId, schema.paymentOrders.id))
+    .leftJoin(schema.refundCases, and(eq(schema.refundCases.orderId, schema.paymentOrderItems.orderId), eq(schema.refundCases.billId, schema.paymentOrderItems.billId)));
 }
 
 type RecordRow = Awaited<ReturnType<ReturnType<typeof selectRecords>["execute"]>>[number];
@@ -86,6 +90,7 @@ function toRecord(row: RecordRow): PaymentRecord {
     at: row.at.toISOString(),
     refundedAt: row.refundedAt ? row.refundedAt.toISOString() : null,
     receiptNumber: row.receiptNumber,
+    refundPending: row.refundCaseState === "open",
     ...billLabels(row),
     amount: row.amount,
     orderTotal: row.orderTotal,

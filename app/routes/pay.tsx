@@ -5,11 +5,11 @@ import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
 import { ErrorSummary, type FieldError } from "~/components/forms";
 import { isPayable } from "~/domain/catalogue";
-import { formatMoney } from "~/domain/format";
+import { formatDateTime, formatMoney, formatTime } from "~/domain/format";
 import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
 import { PAYMENT_TOOLS, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
 import { getPaymentContext, newIdempotencyKey, providerCallbacks } from "~/payments/context.server";
-import { createPaymentOrder, startPayment, type BillUnavailableReason } from "~/payments/orders.server";
+import { createPaymentOrder, openOrdersHolding, startPayment, type UnavailableBill } from "~/payments/orders.server";
 import { toolRoutes } from "~/payments/providers.server";
 import type { RouteHandle } from "~/route-handle";
 import { billsByIds, type BillView } from "~/server/bills.server";
@@ -19,7 +19,7 @@ import { getEnv } from "~/server/env.server";
 import { getMemberSession } from "~/members/member-request.server";
 import { billsVisibleToMember } from "~/members/pending-bills.server";
 import type { MemberSession } from "~/members/sessions.server";
-import { commitVisitorSession, getVisitorSession, grantOrder, grantedBillIds } from "~/server/session.server";
+import { commitVisitorSession, getVisitorSession, grantOrder, grantedBillIds, grantedOrderReferences } from "~/server/session.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pay.title") };
 
@@ -46,6 +46,13 @@ async function toolChoices(bills: BillView[]) {
   };
 }
 
+/** Payments this browser started that still hold some of these bills: it may resume or give them up. */
+async function ownOpenPayments(request: Request, billIds: string[]) {
+  const mine = new Set(grantedOrderReferences(await getVisitorSession(request)));
+  const holds = (await openOrdersHolding(getDb(), billIds)).filter((hold) => mine.has(hold.reference));
+  return [...new Map(holds.map((hold) => [hold.reference, { reference: hold.reference, paymentTool: hold.paymentTool, createdAt: hold.createdAt.toISOString() }])).values()];
+}
+
 export async function loader({ request }: LoaderFunctionArgs) {
   const member = await getMemberSession(request);
   const selected = new URL(request.url).searchParams.getAll("bill");
@@ -57,6 +64,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       bills,
       total: bills.reduce((sum, bill) => sum + bill.amount, 0),
       tools: await toolChoices(bills),
+      ownPayments: await ownOpenPayments(request, bills.map((bill) => bill.id)),
       // One key per checkout page: a double click or a resubmission finds the same order.
       idempotencyKey: newIdempotencyKey(),
       backTo: member ? "/account" : "/bills",
@@ -66,7 +74,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
-type PayError = { code: "noTool" } | { code: "toolUnavailable" } | { code: "changed" } | { code: "tooMany" } | { code: "bill"; reason: BillUnavailableReason; billId: string };
+type PayError =
+  | { code: "noTool" }
+  | { code: "toolUnavailable" }
+  | { code: "changed" }
+  | { code: "tooMany" }
+  | ({ code: "bill"; billId: string; number: string; ownPayment: boolean } & Pick<UnavailableBill, "reason"> & { heldUntil?: string; paidAt?: string; channel?: string });
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
@@ -83,7 +96,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (bills.length !== billIds.length || bills.length === 0) {
     // A selected bill is no longer payable here (paid meanwhile, or its grant ran out).
     const payable = new Set(bills.map((bill) => bill.id));
-    return fail(billIds.filter((id) => !payable.has(id)).map((billId) => ({ code: "bill" as const, reason: "paid" as const, billId })), 409);
+    return fail(billIds.filter((id) => !payable.has(id)).map((billId) => ({ code: "bill" as const, reason: "paid" as const, billId, number: "", ownPayment: false })), 409);
   }
 
   const ctx = getPaymentContext(context.logger);
@@ -95,8 +108,22 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return fail([{ code: "changed" }], 409);
     case "too_many_bills":
       return fail([{ code: "tooMany" }]);
-    case "bills_unavailable":
-      return fail(created.bills.map((bill) => ({ code: "bill" as const, reason: bill.reason, billId: bill.id })), 409);
+    case "bills_unavailable": {
+      const mine = new Set(grantedOrderReferences(await getVisitorSession(request)));
+      return fail(
+        created.bills.map((bill) => ({
+          code: "bill" as const,
+          reason: bill.reason,
+          billId: bill.id,
+          number: bills.find((selected) => selected.id === bill.id)?.writeOffNumber ?? "",
+          ownPayment: bill.heldBy !== undefined && mine.has(bill.heldBy),
+          heldUntil: bill.heldUntil?.toISOString(),
+          paidAt: bill.paidAt?.toISOString(),
+          channel: bill.channel,
+        })),
+        409,
+      );
+    }
   }
 
   const session = await getVisitorSession(request);
@@ -129,7 +156,7 @@ function ProviderForm({ action, fields }: { action: string; fields: Record<strin
 }
 
 export default function Pay() {
-  const { bills, total, tools, idempotencyKey, backTo, tooMany } = useLoaderData<typeof loader>();
+  const { bills, total, tools, idempotencyKey, backTo, tooMany, ownPayments } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const { t, i18n } = useTranslation();
@@ -137,11 +164,21 @@ export default function Pay() {
   if (actionData?.form) return <ProviderForm action={actionData.form.action} fields={actionData.form.fields} />;
 
   const nameOf = (billId: string) => bills.find((bill) => bill.id === billId)?.writeOffNumber ?? "";
+  // Why a bill cannot be paid now, and what to do about it.
+  const billProblem = (error: Extract<PayError, { code: "bill" }>, number: string): string => {
+    if (error.reason === "in_progress" && error.ownPayment) return t("pay.errors.bill_in_progress_own", { number });
+    if (error.reason === "in_progress") return t("pay.errors.bill_in_progress", { number, until: error.heldUntil ? formatTime(error.heldUntil) : "" });
+    if (error.reason === "paid_elsewhere") {
+      const channel = error.channel === "convenience_store" || error.channel === "bank" || error.channel === "auto_debit" ? error.channel : "agency_counter";
+      return t("pay.errors.bill_paid_elsewhere", { number, channel: t(`bill.channel.${channel}`), date: error.paidAt ? formatDateTime(error.paidAt, i18n.language) : "" });
+    }
+    return t(`pay.errors.bill_${error.reason}`, { number });
+  };
   const summary: FieldError[] = (actionData?.errors ?? []).map((error) =>
     error.code === "noTool"
       ? { fieldId: `tool-${tools.live[0] ?? "none"}`, message: t("pay.errors.noTool") }
       : error.code === "bill"
-        ? { message: t(`pay.errors.bill_${error.reason}`, { number: nameOf(error.billId) }) }
+        ? { message: billProblem(error, error.number || nameOf(error.billId)) }
         : error.code === "tooMany"
           ? { message: t("pay.errors.tooMany", { max: MAX_BILLS_PER_ORDER }) }
           : { message: t(`pay.errors.${error.code}`) },
@@ -164,6 +201,14 @@ export default function Pay() {
     <>
       <ErrorSummary errors={summary} />
       <h1>{t("pay.title")}</h1>
+      {ownPayments.map((payment) => (
+        <div className="notice" key={payment.reference}>
+          <p>
+            {t("pay.ownPayment", { time: formatDateTime(payment.createdAt, i18n.language), tool: t(`paymentTools.${payment.paymentTool}`) })}{" "}
+            <Link to={`/payments/${payment.reference}`}>{t("pay.ownPaymentLink")}</Link>
+          </p>
+        </div>
+      ))}
       <p className="total">{t("pay.total", { count: bills.length, total: formatMoney(total, i18n.language) })}</p>
       <details className="bill-summary">
         <summary>{t("pay.showBills", { count: bills.length })}</summary>

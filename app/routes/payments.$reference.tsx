@@ -5,9 +5,10 @@ import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
 import { DetailRow } from "~/components/detail-row";
 import { formatDateTime, formatMoney } from "~/domain/format";
+import { isPayable } from "~/domain/catalogue";
 import { isSettled } from "~/domain/payment-order";
 import { getPaymentContext } from "~/payments/context.server";
-import { applyTransition, findOrderByReference, refreshFromProvider } from "~/payments/orders.server";
+import { abandonPayment, findOrderByReference } from "~/payments/orders.server";
 import { orderView } from "~/payments/order-view.server";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
@@ -22,10 +23,24 @@ async function ownOrderReference(request: Request, reference: string | undefined
   return reference;
 }
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const view = await orderView(getDb(), await ownOrderReference(request, params.reference));
+/**
+ * The payer's own payment. Back from ECPay's page by its "back to the shop"
+ * link (?back=1), the payment is given up if ECPay says it is unpaid: the
+ * payer is told nothing was charged and can pay again at once.
+ */
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const reference = await ownOrderReference(request, params.reference);
+  let cameBackUnpaid = false;
+  if (new URL(request.url).searchParams.has("back")) {
+    const ctx = getPaymentContext(context.logger);
+    const order = await findOrderByReference(ctx.db, reference);
+    if (order && (order.state === "created" || order.state === "pending")) {
+      cameBackUnpaid = (await abandonPayment(ctx, order, "came_back_unpaid")).state === "cancelled";
+    }
+  }
+  const view = await orderView(getDb(), reference);
   if (!view) throw new Response(null, { status: 404 });
-  return json({ order: view }, { headers: { "Cache-Control": "no-store" } });
+  return json({ order: view, cameBackUnpaid }, { headers: { "Cache-Control": "no-store" } });
 }
 
 /** The payer gives up a payment still open at the provider, to pay another way. */
@@ -34,16 +49,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = getPaymentContext(context.logger);
   const order = await findOrderByReference(ctx.db, reference);
   if (!order) throw new Response(null, { status: 404 });
-  // Ask the provider first: the payment may have gone through after all.
-  const after = await refreshFromProvider(ctx, order, "payer");
-  if (after.state === "pending") await applyTransition(ctx, after.id, "cancelled", { source: "payer", payload: { reason: "payer gave up" } });
+  await abandonPayment(ctx, order, "gave_up");
   return json({ ok: true });
 }
 
 const POLL_MS = 3_000;
 
 export default function PaymentResult() {
-  const { order } = useLoaderData<typeof loader>();
+  const { order, cameBackUnpaid } = useLoaderData<typeof loader>();
   const { t, i18n } = useTranslation();
   const revalidator = useRevalidator();
   const open = !isSettled(order.state);
@@ -63,8 +76,21 @@ export default function PaymentResult() {
       <div className={outcome === "paid" ? "confirmation" : "notice"} role="status" aria-live="polite">
         <h1>{t(`payment.heading.${outcome}`)}</h1>
         {order.receiptNumber ? <p className="reference">{t("payment.receiptNumber", { number: order.receiptNumber })}</p> : null}
-        <p>{t(`payment.text.${order.state}`)}</p>
+        <p>{cameBackUnpaid ? t("payment.cameBackUnpaid") : t(`payment.text.${order.state}`)}</p>
       </div>
+      {order.refunds.length > 0 ? (
+        <div className="notice">
+          <h2>{t("payment.refundsHeading")}</h2>
+          {order.refunds.map((refund) => (
+            <p key={refund.billId}>
+              {t(`payment.refund.${refund.reason}`, {
+                number: order.bills.find((bill) => bill.id === refund.billId)?.writeOffNumber ?? "",
+                amount: formatMoney(refund.amount, i18n.language),
+              })}
+            </p>
+          ))}
+        </div>
+      ) : null}
       <dl className="bill-details">
         <DetailRow label={t("payment.reference")} className="identifier">{order.reference}</DetailRow>
         <DetailRow label={t("payment.tool")}>{t(`paymentTools.${order.paymentTool}`)}</DetailRow>
@@ -86,6 +112,13 @@ export default function PaymentResult() {
           <p>
             <a href={`/payments/${order.reference}`}>{t("payment.refresh")}</a>
           </p>
+          {order.resumeUrl ? (
+            <p>
+              <a href={order.resumeUrl} className="button">
+                {t("payment.resume")}
+              </a>
+            </p>
+          ) : null}
           {order.state === "pending" ? (
             <Form method="post">
               <button type="submit" className="button button-secondary-dark">
@@ -97,7 +130,13 @@ export default function PaymentResult() {
       ) : null}
       {outcome === "ended" ? (
         <p>
-          <Link to="/bills">{t("payment.tryAgain")}</Link>
+          {order.bills.some((bill) => isPayable(bill.status)) ? (
+            <Link to={`/pay?${order.bills.filter((bill) => isPayable(bill.status)).map((bill) => `bill=${bill.id}`).join("&")}`} className="button">
+              {t("payment.payAgain")}
+            </Link>
+          ) : (
+            <Link to="/bills">{t("payment.tryAgain")}</Link>
+          )}
         </p>
       ) : null}
       <h2>{t("payment.billsHeading")}</h2>

@@ -37,11 +37,21 @@ export interface SandboxFaults {
   notificationCopies: number;
   /** ECPay: send the notification this long after the payment (and after the payer is back). */
   notificationDelayMs: number;
+  /** LINE Pay: report this much more (or less) than was requested as paid (payInfo), as a provider in error would. */
+  reportedAmountDelta: number;
   /** When set, faults apply only to payments whose item names contain this text (a test's own bill). */
   only: string | null;
 }
 
-const NO_FAULTS: SandboxFaults = { delayMs: 0, delayCalls: [], loseNotification: false, notificationCopies: 1, notificationDelayMs: 0, only: null };
+const NO_FAULTS: SandboxFaults = {
+  delayMs: 0,
+  delayCalls: [],
+  loseNotification: false,
+  notificationCopies: 1,
+  notificationDelayMs: 0,
+  reportedAmountDelta: 0,
+  only: null,
+};
 
 type LinePayStatus = "waiting" | "authorized" | "completed" | "cancelled" | "failed";
 
@@ -152,6 +162,9 @@ export function createSandboxGateway(
 
   const linePayJson = (res: Response, body: unknown, status = 200) =>
     res.status(status).type("application/json").send(stringifyLinePayJson(body));
+  const payInfoOf = (transaction: LinePayTransaction) => [
+    { method: "BALANCE", amount: transaction.amount + (applies(transaction.productName) ? gateway.faults.reportedAmountDelta : 0) },
+  ];
 
   /** Checks the channel headers and signature; answers the error itself when they fail. */
   function linePayAuthorized(req: Request, res: Response, payload: string): boolean {
@@ -267,7 +280,7 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     linePayJson(res, {
       returnCode: "0000",
       returnMessage: "Success.",
-      info: { orderId: transaction.orderId, transactionId: transaction.transactionId, payInfo: [{ method: "BALANCE", amount: transaction.amount }] },
+      info: { orderId: transaction.orderId, transactionId: transaction.transactionId, payInfo: payInfoOf(transaction) },
     });
   });
 
@@ -301,7 +314,7 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
         transactionId: t.transactionId,
         orderId: t.orderId,
         payStatus: t.status === "completed" ? "CAPTURE" : t.status === "authorized" ? "AUTHORIZATION" : t.status.toUpperCase(),
-        payInfo: [{ method: "BALANCE", amount: t.amount }],
+        payInfo: payInfoOf(t),
         refundList: t.refunded ? [{ refundAmount: -t.refunded }] : [],
       })),
     });
@@ -479,6 +492,26 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     res
       .type("text/csv")
       .send(["provider,merchant_order,provider_transaction,amount,refunded,paid_at", ...rows.map((row) => row.join(","))].join("\n") + "\n");
+  });
+
+  /**
+   * ECPay's merchant back office "simulate payment" (模擬付款) button: a
+   * correctly signed paid notice with SimulatePaid=1 to the trade's
+   * ReturnURL. No money moves; the trade stays unpaid.
+   */
+  app.post("/_sandbox/ecpay/simulate-paid", express.json(), async (req, res) => {
+    const merchantTradeNo = String((req.body as { merchantTradeNo?: unknown }).merchantTradeNo ?? "");
+    const trade = ecpayTrades.get(merchantTradeNo);
+    if (!trade) return void res.status(404).json({ error: "no such trade" });
+    const notice = ecpaySigned({
+      ...tradeResult(merchantTradeNo, { ...trade, status: "paid", paidAt: new Date() }),
+      SimulatePaid: "1",
+      CheckMacValue: "",
+    });
+    const answer = await fetch(trade.params.ReturnURL!, { method: "POST", body: new URLSearchParams(notice), signal: AbortSignal.timeout(10_000) })
+      .then((response) => response.text())
+      .catch((error: unknown) => `no answer: ${String(error)}`);
+    res.json({ sent: true, answer });
   });
 
   app.post("/_sandbox/faults", express.json(), (req, res) => {

@@ -320,10 +320,11 @@ describeEachDatabase(
       const received = () => [...world.simulator.notices.values()].filter((notice) => notice.body.orderReference === order.reference);
       await deliverWriteOffNotices(world.ctx, new Date(now + 2_000));
       expect(received()).toEqual([]);
+      // Once the paid notices are through, the reversals follow them, in that order.
       await deliverWriteOffNotices(world.ctx, new Date(now + 62_000));
-      expect(received().map((notice) => notice.body.type)).toEqual(["bill.paid", "bill.paid"]);
-      await deliverWriteOffNotices(world.ctx, new Date(now + 63_000));
       expect(received().map((notice) => notice.body.type)).toEqual(["bill.paid", "bill.paid", "bill.payment_refunded", "bill.payment_refunded"]);
+      const [firstReversal] = received().filter((notice) => notice.body.type === "bill.payment_refunded");
+      expect(received().filter((notice) => notice.body.type === "bill.paid").every((paid) => paid.receivedAt <= firstReversal!.receivedAt)).toBe(true);
       const receipt = await receiptOfOrder(database().db, order.id);
       expect(received().find((notice) => notice.body.type === "bill.payment_refunded" && notice.body.writeOffNumber === reopened.writeOffNumber)!.body).toMatchObject({
         billType: "building-permit-fee",
@@ -339,13 +340,20 @@ describeEachDatabase(
       expect(again.kind).toBe("created");
     });
 
-    it("records every transition once: a late answer for an ended order is kept and ignored", async () => {
+    it("records every transition once: a late answer that cannot change an ended order is kept and ignored, late money for a refunded one alerted", async () => {
       const { order } = await newOrder("parking-fee");
       await applyTransition(world.ctx, order.id, "cancelled", { source: "payer" });
-      const late = await applyTransition(world.ctx, order.id, "paid", { source: "provider_notification", payload: { late: true } });
+      const late = await applyTransition(world.ctx, order.id, "expired", { source: "recovery_job", payload: { late: true } });
       expect(late.changed).toBe(false);
       expect(await transitions(database(), order.id)).toEqual(["∅→created:payer", "created→cancelled:payer"]);
-      expect(world.logs.some((log) => log.alert === "payment_after_order_ended" && log.order === order.reference)).toBe(true);
+      const ignored = await database().db.select().from(schema.paymentEvents).where(eq(schema.paymentEvents.orderId, order.id));
+      expect(ignored.some((event) => event.kind === "provider_answer" && JSON.stringify(event.payload).includes("cancelled cannot become expired"))).toBe(true);
+
+      const refunded = await newOrder("parking-fee");
+      await payWithLinePay(refunded.order);
+      await refundPayment(world.ctx, refunded.order.reference, { refundableAsSeen: refunded.order.totalAmount, operator: "clerk-3" });
+      expect((await applyTransition(world.ctx, refunded.order.id, "paid", { source: "provider_notification", payload: { late: true } })).changed).toBe(false);
+      expect(world.logs.some((log) => log.alert === "payment_after_order_ended" && log.order === refunded.order.reference)).toBe(true);
     });
   },
   async (handle) => {
