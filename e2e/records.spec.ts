@@ -109,6 +109,8 @@ test("an unpaid bill's records offer a reprinted slip whose barcodes read back t
 });
 
 test("a member's history: filters, CSV for Excel, receipts as PDF, a printable list, in both languages", async ({ page }) => {
+  // Three payments, two PDFs, a CSV and two languages: more than the default 30 s on a loaded machine.
+  test.slow();
   await page.goto("/login?returnTo=%2Faccount%2Fpayments");
   await loginAtProvider(page, "member-c");
   await expect(page.locator("h1")).toHaveText("我的繳費紀錄");
