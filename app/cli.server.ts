@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { agencyLinkKeyFinder, billLinkQr, createBillLink } from "./agency/bill-links.server";
-import { refundPayment } from "./payments/orders.server";
-import { providersFromEnv } from "./payments/providers.server";
+import { refundPayment } from "./payments/orders/refunds.server";
+import { paymentProvidersFromEnv } from "./payments/providers/registry.server";
 import { CAPTCHA_AUDIO_DIR } from "./server/captcha.server";
 import { openDatabase } from "./server/db.server";
 import { getLogger } from "./server/logger.server";
@@ -93,7 +93,7 @@ async function refundCommand(args: string[]): Promise<number> {
   const database = await openDatabase({ url: env.DATABASE_URL, pgliteDir: path.resolve(env.DATA_DIR, "pglite"), poolSize: 2 });
   try {
     await database.migrate();
-    const ctx = { db: database.db, env, providers: providersFromEnv(env), logger: getLogger() };
+    const ctx = { db: database.db, env, providers: paymentProvidersFromEnv(env), logger: getLogger() };
     const result = await refundPayment(ctx, values.order, { refundableAsSeen: Number(values.refundable), operator: values.operator });
     console.log(JSON.stringify(result.kind === "refunded" ? { kind: result.kind, order: result.order.reference, state: result.order.state } : result));
     return result.kind === "refunded" ? 0 : 1;

@@ -2,9 +2,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { it } from "vitest";
-import { withCheckMacValue } from "~/payments/ecpay-protocol.server";
-import { providerCallbacks } from "~/payments/context.server";
-import { createPaymentOrder, startPayment, type PaymentOrder } from "~/payments/orders.server";
+import { withCheckMacValue } from "~/payments/providers/ecpay-protocol.server";
+import { startPayment } from "~/payments/orders/answers.server";
+import { createPaymentOrder } from "~/payments/orders/create.server";
+import type { PaymentOrder } from "~/payments/orders/order.server";
 import { captchaAnswer, issueCaptcha } from "~/server/captcha.server";
 import { findBillType } from "~/server/catalogue.server";
 import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
@@ -69,7 +70,7 @@ for (const kind of TEST_DATABASES) it(`payments throughput on ${kind.name}`, asy
     const orders = await measure(COUNT, async (i) => {
       const created = await createPaymentOrder(world.ctx, { billIds: [walletBills[i]!.id], tool: "line_pay", idempotencyKey: newKey() });
       if (created.kind !== "created") throw new Error(created.kind);
-      const started = await startPayment(world.ctx, created.order, providerCallbacks(world.ctx.env, created.order));
+      const started = await startPayment(world.ctx, created.order);
       if (started.kind !== "redirect") throw new Error(started.kind);
     });
 
@@ -78,7 +79,7 @@ for (const kind of TEST_DATABASES) it(`payments throughput on ${kind.name}`, asy
     for (let i = 0; i < COUNT; i++) {
       const created = await createPaymentOrder(world.ctx, { billIds: [cardBills[i]!.id], tool: "credit_card", idempotencyKey: newKey() });
       if (created.kind !== "created") throw new Error(created.kind);
-      await startPayment(world.ctx, created.order, providerCallbacks(world.ctx.env, created.order));
+      await startPayment(world.ctx, created.order);
       pending.push(created.order);
     }
     const notificationOf = (order: PaymentOrder) =>

@@ -18,6 +18,29 @@ export type PaymentOrderState = (typeof PAYMENT_ORDER_STATES)[number];
 export const PAYMENT_PROVIDERS = ["line_pay", "ecpay"] as const;
 export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
 
+/**
+ * What a provider can say of a payment, in the portal's words (each adapter
+ * declares how its own codes map onto these). Not order states: the order
+ * service decides what each means for the order (`ORDER_STATE_AFTER`).
+ */
+export const PROVIDER_OUTCOMES = ["paid", "waiting", "simulated", "declined", "cancelled", "expired", "unknown_order"] as const;
+export type ProviderOutcome = (typeof PROVIDER_OUTCOMES)[number];
+
+/**
+ * The order state a provider's definite answer leads to; null: no change
+ * (still waiting, or a simulation that is never money). A provider that never
+ * heard of the order cannot have been paid: the order failed.
+ */
+export const ORDER_STATE_AFTER: Record<ProviderOutcome, PaymentOrderState | null> = {
+  paid: "paid",
+  waiting: null,
+  simulated: null,
+  declined: "failed",
+  cancelled: "cancelled",
+  expired: "expired",
+  unknown_order: "failed",
+};
+
 /** What caused a recorded payment event. */
 export const PAYMENT_EVENT_SOURCES = [
   "payer",

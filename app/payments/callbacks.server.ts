@@ -1,66 +1,76 @@
-import express from "express";
+import express, { type Request } from "express";
 import type { Logger } from "pino";
-import type { PaymentContext } from "./orders.server";
-import { findOrderByReference, handleEcpayCallback, handleLinePayReturn, refreshFromProvider } from "./orders.server";
+import type { CallbackRequest, PaymentProviderAdapter } from "./providers/adapter.server";
+import { handlePayerReturn, handleProviderNotice, refreshFromProvider } from "./orders/answers.server";
+import { findOrderByReference, type PaymentContext } from "./orders/order.server";
 
 /**
- * Where providers come back to: the payer's browser (LINE Pay's confirm and
- * cancel URLs, ECPay's OrderResultURL) and ECPay's server notification. These
- * are mounted before the portal's cross-site form check: ECPay posts from its
- * own site. Each checks the provider's signature or asks the provider itself.
+ * Where providers come back to, the same three addresses for every provider
+ * (`/payments/callbacks/<slug>/return`, `/cancel`, `/notify`): the payer's
+ * browser after deciding or giving up, and the provider's server-to-server
+ * notice. Each adapter reads its own protocol; these routes know no provider
+ * by name. They are mounted before the portal's cross-site form check
+ * (providers post from their own sites): each checks the provider's
+ * signature, or asks the provider itself.
  */
 export function paymentCallbacks(context: (logger: Logger) => PaymentContext): express.Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: "20kb" });
-  const resultPage = (reference: string) => `/payments/${encodeURIComponent(reference)}`;
+  const resultPage = (reference: string, query = "") => `/payments/${encodeURIComponent(reference)}${query}`;
+  const notFound = (res: express.Response) => res.status(404).type("text/plain; charset=utf-8").send("找不到這筆付款。Payment not found.\n");
   const text = (value: unknown) => (typeof value === "string" ? value.slice(0, 100) : "");
   // urlencoded bodies come with a null prototype, which drizzle cannot store as JSON: copy to a plain object.
   const fields = (body: unknown): Record<string, string> =>
     Object.fromEntries(Object.entries((body ?? {}) as Record<string, unknown>).map(([name, value]) => [name, typeof value === "string" ? value.slice(0, 2000) : ""]));
+  const read = (req: Request): CallbackRequest => ({
+    query: Object.fromEntries(Object.entries(req.query).map(([name, value]) => [name, text(value)])),
+    form: fields(req.body),
+  });
 
-  router.get("/line-pay/confirm", async (req, res, next) => {
+  router.param("slug", (req, res, next, slug: string) => {
+    const adapter = context(req.log).providers.bySlug(slug);
+    if (!adapter) return void notFound(res);
+    res.locals.adapter = adapter;
+    next();
+  });
+  const adapterOf = (res: express.Response) => res.locals.adapter as PaymentProviderAdapter;
+
+  // LINE Pay sends the payer back by GET, ECPay posts a signed result.
+  router.all("/:slug/return", form, async (req, res, next) => {
     try {
-      const ctx = context(req.log);
-      const order = await handleLinePayReturn(ctx, { transactionId: text(req.query.transactionId), orderId: text(req.query.orderId) });
-      if (!order) return void res.status(404).type("text/plain; charset=utf-8").send("找不到這筆付款。Payment not found.\n");
+      if (req.method !== "GET" && req.method !== "POST") return void res.status(405).set("Allow", "GET, POST").end();
+      const adapter = adapterOf(res);
+      const order = await handlePayerReturn(context(req.log), adapter, adapter.readPayerReturn(read(req)));
+      if (!order) {
+        return void res.status(400).type("text/plain; charset=utf-8").send("無法確認這筆付款結果。We could not confirm this payment result.\n");
+      }
       res.redirect(303, resultPage(order.reference));
     } catch (error) {
       next(error);
     }
   });
 
-  router.get("/line-pay/cancel", async (req, res, next) => {
+  // Anyone can open this address: the provider is asked how the payment stands, and the result
+  // page, in the payer's own browser, gives the payment up if it is still unpaid.
+  router.get("/:slug/cancel", async (req, res, next) => {
     try {
       const ctx = context(req.log);
-      const order = await findOrderByReference(ctx.db, text(req.query.orderId));
-      if (!order || order.provider !== "line_pay") return void res.status(404).type("text/plain; charset=utf-8").send("找不到這筆付款。Payment not found.\n");
-      // Anyone can open this address: ask LINE Pay how the payment stands rather than believe it.
+      const order = await findOrderByReference(ctx.db, text(req.query.order));
+      if (!order || order.provider !== adapterOf(res).provider) return void notFound(res);
       const updated = await refreshFromProvider(ctx, order, "payer");
-      res.redirect(303, resultPage(updated.reference));
+      res.redirect(303, resultPage(updated.reference, "?back=1"));
     } catch (error) {
       next(error);
     }
   });
 
-  router.post("/ecpay/notify", form, async (req, res, next) => {
+  router.post("/:slug/notify", form, async (req, res, next) => {
     try {
-      const result = await handleEcpayCallback(context(req.log), fields(req.body), "provider_notification");
-      // ECPay retries until it reads "1|OK".
-      res.type("text/plain").send(
-        result.outcome === "accepted" ? "1|OK" : result.outcome === "rejected_signature" ? "0|CheckMacValue error" : `0|${result.outcome}`,
-      );
-    } catch (error) {
-      next(error);
-    }
-  });
-
-  router.post("/ecpay/result", form, async (req, res, next) => {
-    try {
-      const result = await handleEcpayCallback(context(req.log), fields(req.body), "provider_return");
-      if (!result.order || result.outcome === "rejected_signature") {
-        return void res.status(400).type("text/plain; charset=utf-8").send("無法確認這筆付款結果。We could not confirm this payment result.\n");
-      }
-      res.redirect(303, resultPage(result.order.reference));
+      const adapter = adapterOf(res);
+      if (!adapter.notices) return void notFound(res);
+      const outcome = await handleProviderNotice(context(req.log), adapter, adapter.notices.read(read(req)));
+      const reply = adapter.notices.reply(outcome);
+      res.status(reply.status).type("text/plain").send(reply.body);
     } catch (error) {
       next(error);
     }

@@ -3,7 +3,7 @@ import type { PaymentOrderState } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
 import { billsByIds, type BillView } from "~/server/bills.server";
 import { schema, type Database } from "~/server/db.server";
-import { findOrderByReference } from "./orders.server";
+import { findOrderByReference } from "./orders/order.server";
 import { refundCasesOfOrder, type RefundCaseView } from "./refund-cases.server";
 
 /** An order as its payer may see it. */

@@ -8,9 +8,9 @@ import { isPayable } from "~/domain/catalogue";
 import { formatDateTime, formatMoney, formatTime } from "~/domain/format";
 import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
 import { PAYMENT_TOOLS, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
-import { getPaymentContext, newIdempotencyKey, providerCallbacks } from "~/payments/context.server";
-import { createPaymentOrder, openOrdersHolding, startPayment, type UnavailableBill } from "~/payments/orders.server";
-import { toolRoutes } from "~/payments/providers.server";
+import { getPaymentContext, newIdempotencyKey } from "~/payments/context.server";
+import { startPayment } from "~/payments/orders/answers.server";
+import { createPaymentOrder, openOrdersHolding, type UnavailableBill } from "~/payments/orders/create.server";
 import type { RouteHandle } from "~/route-handle";
 import { billsByIds, type BillView } from "~/server/bills.server";
 import { findBillType } from "~/server/catalogue.server";
@@ -38,11 +38,11 @@ async function selectedBills(request: Request, ids: string[], member: MemberSess
 /** Tools every selected bill allows, live first, in the catalogue's order. */
 async function toolChoices(bills: BillView[]) {
   const allowedPerBill = await Promise.all(bills.map(async (bill) => (await findBillType(getDb(), bill.billTypeCode))?.billType.paymentTools ?? []));
-  const routes = toolRoutes(getEnv());
+  const { providers } = getPaymentContext();
   const allowed = PAYMENT_TOOLS.filter((tool) => allowedPerBill.every((tools) => tools.includes(tool)));
   return {
-    live: allowed.filter((tool) => routes[tool].status === "live"),
-    coming: allowed.filter((tool) => routes[tool].status === "coming"),
+    live: allowed.filter((tool) => providers.route(tool).status === "live"),
+    coming: allowed.filter((tool) => providers.route(tool).status === "coming"),
   };
 }
 
@@ -129,7 +129,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const session = await getVisitorSession(request);
   grantOrder(session, created.order.reference);
   const headers = { "Set-Cookie": await commitVisitorSession(session) };
-  const started = await startPayment(ctx, created.order, providerCallbacks(ctx.env, created.order));
+  const started = await startPayment(ctx, created.order);
   if (started.kind === "redirect") return redirect(started.url, { status: 303, headers });
   if (started.kind === "form") return json({ errors: [] as PayError[], form: { action: started.action, fields: started.fields } }, { headers });
   return redirect(`/payments/${created.order.reference}`, { status: 303, headers });

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import express, { type Request, type Response } from "express";
-import { ecpayDate, verifyCheckMacValue, withCheckMacValue, type EcpayParams } from "~/payments/ecpay-protocol.server";
-import { LINE_PAY_CHECK, stringifyLinePayJson, verifyLinePaySignature } from "~/payments/line-pay-protocol.server";
+import { ecpayDate, verifyCheckMacValue, withCheckMacValue, type EcpayParams } from "~/payments/providers/ecpay-protocol.server";
+import { LINE_PAY_CHECK, stringifyLinePayJson, verifyLinePaySignature } from "~/payments/providers/line-pay-protocol.server";
 import { escapeHtml } from "./html";
 
 /**

@@ -163,6 +163,8 @@ const schema = z
     LINE_PAY_API_URL: httpUrl.optional(),
     LINE_PAY_CHANNEL_ID: z.string().regex(/^\d{6,12}$/, "must be the channel id (digits)").optional(),
     LINE_PAY_CHANNEL_SECRET: z.string().min(16, "must be the channel secret").optional(),
+    /** Where payers approve LINE Pay payments; known for LINE Pay's own hosts, needed for any other. */
+    LINE_PAY_WEB_ORIGIN: httpUrl.optional(),
     ECPAY_CHECKOUT_URL: httpUrl.optional(),
     ECPAY_API_URL: httpUrl.optional(),
     ECPAY_MERCHANT_ID: z.string().regex(/^\d{7,10}$/, "must be the merchant id (digits)").optional(),
@@ -218,9 +220,14 @@ const schema = z
     // In demo mode an unconfigured provider is the sandbox; outside it, unconfigured means off.
     const linePay =
       env.LINE_PAY_API_URL && env.LINE_PAY_CHANNEL_ID && env.LINE_PAY_CHANNEL_SECRET
-        ? { apiUrl: env.LINE_PAY_API_URL, channelId: env.LINE_PAY_CHANNEL_ID, channelSecret: env.LINE_PAY_CHANNEL_SECRET }
+        ? { apiUrl: env.LINE_PAY_API_URL, channelId: env.LINE_PAY_CHANNEL_ID, channelSecret: env.LINE_PAY_CHANNEL_SECRET, webOrigin: env.LINE_PAY_WEB_ORIGIN }
         : env.DEMO_MODE
-          ? { apiUrl: env.LINE_PAY_API_URL ?? sandboxUrl, channelId: SANDBOX_CREDENTIALS.linePayChannelId, channelSecret: SANDBOX_CREDENTIALS.linePayChannelSecret }
+          ? {
+              apiUrl: env.LINE_PAY_API_URL ?? sandboxUrl,
+              channelId: SANDBOX_CREDENTIALS.linePayChannelId,
+              channelSecret: SANDBOX_CREDENTIALS.linePayChannelSecret,
+              webOrigin: env.LINE_PAY_WEB_ORIGIN ?? new URL(sandboxPublicUrl).origin,
+            }
           : null;
     const ecpay =
       env.ECPAY_CHECKOUT_URL && env.ECPAY_API_URL && env.ECPAY_MERCHANT_ID && env.ECPAY_HASH_KEY && env.ECPAY_HASH_IV

@@ -9,8 +9,8 @@ import helmet from "helmet";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { paymentCallbacks } from "~/payments/callbacks.server";
-import { getPaymentContext, paymentOrigins } from "~/payments/context.server";
-import { recoverPayments } from "~/payments/orders.server";
+import { getPaymentContext } from "~/payments/context.server";
+import { recoverPayments } from "~/payments/orders/recovery.server";
 import { deliverWriteOffNotices, demoWebhookSecret } from "~/payments/write-off-notices.server";
 import { postLogoutRedirectUri, redirectUri } from "~/members/oidc.server";
 import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
@@ -200,7 +200,7 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
           connectSrc: ["'self'", ...devServer],
           // Paying means posting to, or being redirected to, the provider's pages.
           // Logging out goes on to the identity provider's end-session page.
-          formAction: ["'self'", ...paymentOrigins(env), ...(env.oidc ? [new URL(env.oidc.issuer).origin] : [])],
+          formAction: ["'self'", ...getPaymentContext(logger).providers.payerOrigins(), ...(env.oidc ? [new URL(env.oidc.issuer).origin] : [])],
           frameAncestors: ["'none'"],
           baseUri: ["'self'"],
           objectSrc: ["'none'"],

@@ -1,16 +1,12 @@
 import { and, count, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { withCheckMacValue } from "~/payments/ecpay-protocol.server";
-import { providerCallbacks } from "~/payments/context.server";
+import { withCheckMacValue } from "~/payments/providers/ecpay-protocol.server";
 import { orderView } from "~/payments/order-view.server";
-import {
-  applyTransition,
-  createPaymentOrder,
-  findOrderByReference,
-  recoverPayments,
-  startPayment,
-  type PaymentOrder,
-} from "~/payments/orders.server";
+import { startPayment } from "~/payments/orders/answers.server";
+import { createPaymentOrder } from "~/payments/orders/create.server";
+import { findOrderByReference, type PaymentOrder } from "~/payments/orders/order.server";
+import { recoverPayments } from "~/payments/orders/recovery.server";
+import { applyTransition } from "~/payments/orders/transitions.server";
 import { billPaymentRecords } from "~/payments/records.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
 import { addBinding } from "~/members/bindings.server";
@@ -66,7 +62,7 @@ describeEachDatabase(
     }
 
     async function startLinePay(order: PaymentOrder, now = new Date()) {
-      const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order), now);
+      const started = await startPayment(world.ctx, order, now);
       if (started.kind !== "redirect") throw new Error(`expected a redirect, got ${started.kind}`);
       return started.url;
     }
@@ -105,7 +101,7 @@ describeEachDatabase(
 
     it("answers a correctly signed simulated ECPay notice 1|OK, records and alerts it, and changes nothing", async () => {
       const { order } = await newOrder("traffic-fine", "credit_card");
-      await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      await startPayment(world.ctx, order);
       const simulated = withCheckMacValue(
         {
           MerchantID: SANDBOX_CREDENTIALS.ecpayMerchantId,
@@ -133,7 +129,7 @@ describeEachDatabase(
 
     it("lets the sandbox send a simulated payment as ECPay's back office does, and a real payment afterwards still counts", async () => {
       const { order } = await newOrder("labor-fine", "credit_card");
-      const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      const started = await startPayment(world.ctx, order);
       if (started.kind !== "form") throw new Error("ECPay starts with a form post");
       await fetch(started.action, { method: "POST", body: new URLSearchParams(started.fields) });
       const simulate = await fetch(`${world.sandboxUrl}/_sandbox/ecpay/simulate-paid`, {
@@ -159,7 +155,7 @@ describeEachDatabase(
       const { providerTransactionId } = await orderRow(order.id);
       // A link preview, a prefetch or another browser opens the confirm URL first.
       const early = await fetch(
-        `${world.portalUrl}/payments/callbacks/line-pay/confirm?${new URLSearchParams({ transactionId: providerTransactionId!, orderId: order.reference })}`,
+        `${world.portalUrl}/payments/callbacks/line-pay/return?${new URLSearchParams({ transactionId: providerTransactionId!, orderId: order.reference })}`,
         { redirect: "manual" },
       );
       expect(early.status).toBe(303);
@@ -304,7 +300,7 @@ describeEachDatabase(
     it("keeps an ECPay payment's bill held for the payment window, and says until when", async () => {
       const start = new Date();
       const { order, bill } = await newOrder("market-usage-fee", "credit_card", start);
-      await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order), start);
+      await startPayment(world.ctx, order, start);
       const blocked = await createPaymentOrder(world.ctx, { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() }, new Date(start.getTime() + 6 * 60_000));
       expect(blocked).toMatchObject({ kind: "bills_unavailable", bills: [{ reason: "in_progress" }] });
       const heldUntil = blocked.kind === "bills_unavailable" ? blocked.bills[0]!.heldUntil! : new Date(0);
@@ -314,7 +310,7 @@ describeEachDatabase(
     it("turns a late payment for an order that ended into a payment when its bill is still free, and into a refund case when it is not", async () => {
       for (const billTaken of [false, true]) {
         const { order, bill } = await newOrder(billTaken ? "school-fee" : "accident-assessment-fee", "credit_card");
-        const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+        const started = await startPayment(world.ctx, order);
         if (started.kind !== "form") throw new Error("form expected");
         // The payer gave up (or the order expired) and the bill was freed...
         await applyTransition(world.ctx, order.id, "cancelled", { source: "payer", payload: { test: "gave up" } });

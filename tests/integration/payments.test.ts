@@ -1,24 +1,19 @@
 import { count, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { withCheckMacValue } from "~/payments/ecpay-protocol.server";
-import {
-  applyTransition,
-  createPaymentOrder,
-  handleEcpayCallback,
-  handleLinePayReturn,
-  recoverPayments,
-  refundPayment,
-  startPayment,
-  type PaymentOrder,
-} from "~/payments/orders.server";
-import { providerCallbacks } from "~/payments/context.server";
+import { withCheckMacValue } from "~/payments/providers/ecpay-protocol.server";
+import { startPayment } from "~/payments/orders/answers.server";
+import { createPaymentOrder } from "~/payments/orders/create.server";
+import { findOrderByReference, type PaymentOrder } from "~/payments/orders/order.server";
+import { recoverPayments } from "~/payments/orders/recovery.server";
+import { refundPayment } from "~/payments/orders/refunds.server";
+import { applyTransition } from "~/payments/orders/transitions.server";
 import { receiptOfOrder } from "~/payments/receipts.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
 import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
 import { schema, type DatabaseHandle } from "~/server/db.server";
 import { SANDBOX_CREDENTIALS } from "~/server/env.server";
 import { describeEachDatabase } from "../support/databases";
-import { payerAtEcpay, payerAtLinePay, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";
+import { followBack, payerAtEcpay, payerAtLinePay, postEcpayResult, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";
 
 let keyCounter = 0;
 const newKey = () => `00000000-0000-4000-8000-${String(++keyCounter).padStart(12, "0")}`;
@@ -52,10 +47,10 @@ describeEachDatabase(
     }
 
     async function payWithLinePay(order: PaymentOrder, decision: "approve" | "decline" = "approve") {
-      const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      const started = await startPayment(world.ctx, order);
       if (started.kind !== "redirect") throw new Error(`expected a redirect, got ${started.kind}`);
       const back = await payerAtLinePay(started.url, decision);
-      return handleLinePayReturn(world.ctx, { transactionId: back.searchParams.get("transactionId")!, orderId: back.searchParams.get("orderId")! });
+      return followBack(world, back);
     }
 
     it("pays three bills through LINE Pay: one receipt, the bills paid, a write-off notice each", async () => {
@@ -75,7 +70,7 @@ describeEachDatabase(
 
     it("pays a bill by credit card through ECPay, confirmed by its signed notification", async () => {
       const { order } = await newOrder("environmental-fine", 1, "credit_card");
-      const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      const started = await startPayment(world.ctx, order);
       if (started.kind !== "form") throw new Error("ECPay starts with a form post");
       expect(started.fields.CheckMacValue).toMatch(/^[0-9A-F]{64}$/);
       const result = await payerAtEcpay(started, "approve");
@@ -83,8 +78,8 @@ describeEachDatabase(
       const [afterNotification] = await database().db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, order.id));
       expect(afterNotification!.state).toBe("paid");
       // The payer's return (OrderResultURL) repeats it: nothing changes.
-      const returned = await handleEcpayCallback(world.ctx, result, "provider_return");
-      expect(returned.outcome).toBe("accepted");
+      const returned = await postEcpayResult(world, result, "return");
+      expect(returned.headers.get("location")).toBe(`/payments/${order.reference}`);
       expect(await transitions(database(), order.id)).toEqual(["∅→created:payer", "created→pending:system", "pending→paid:provider_notification"]);
       expect(await countOf(database(), schema.receipts, order.id)).toBe(1);
     });
@@ -127,10 +122,10 @@ describeEachDatabase(
       world.sandbox.faults.notificationCopies = 10;
       try {
         const { order } = await newOrder("market-usage-fee", 1, "credit_card");
-        const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+        const started = await startPayment(world.ctx, order);
         if (started.kind !== "form") throw new Error("form expected");
         const result = await payerAtEcpay(started, "approve");
-        await handleEcpayCallback(world.ctx, result, "provider_return");
+        await postEcpayResult(world, result, "return");
         expect((await transitions(database(), order.id)).filter((t) => t.includes("→paid"))).toHaveLength(1);
         expect(await countOf(database(), schema.receipts, order.id)).toBe(1);
         expect(await countOf(database(), schema.writeOffNotices, order.id)).toBe(1);
@@ -144,7 +139,7 @@ describeEachDatabase(
 
     it("refuses a forged notification, records it and raises an alert", async () => {
       const { order } = await newOrder("building-permit-fee", 1, "credit_card");
-      await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      await startPayment(world.ctx, order);
       const forged = withCheckMacValue(
         { MerchantID: SANDBOX_CREDENTIALS.ecpayMerchantId, MerchantTradeNo: order.reference, RtnCode: "1", TradeAmt: String(order.totalAmount), TradeNo: "X1", PaymentDate: "2026/11/21 10:00:00" },
         "not-the-hash-key!",
@@ -161,27 +156,27 @@ describeEachDatabase(
 
     it("refuses a genuine notification for a different amount", async () => {
       const { order } = await newOrder("school-fee", 1, "credit_card");
-      await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      await startPayment(world.ctx, order);
       const wrongAmount = withCheckMacValue(
         { MerchantID: SANDBOX_CREDENTIALS.ecpayMerchantId, MerchantTradeNo: order.reference, RtnCode: "1", TradeAmt: String(order.totalAmount - 1), TradeNo: "X2", PaymentDate: "2026/11/21 10:00:00" },
         SANDBOX_CREDENTIALS.ecpayHashKey,
         SANDBOX_CREDENTIALS.ecpayHashIv,
       );
-      const result = await handleEcpayCallback(world.ctx, wrongAmount, "provider_notification");
-      expect(result.outcome).toBe("amount_mismatch");
-      expect(result.order?.state).toBe("pending");
+      const result = await postEcpayResult(world, wrongAmount, "notify");
+      expect(await result.text()).toBe("0|amount_mismatch");
+      expect((await findOrderByReference(database().db, order.reference))?.state).toBe("pending");
       expect(world.logs.some((log) => log.alert === "payment_amount_mismatch")).toBe(true);
     });
 
     it("marks an order unknown when the provider times out, and the recovery job resolves it", async () => {
       const { order } = await newOrder("accident-assessment-fee");
-      const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      const started = await startPayment(world.ctx, order);
       if (started.kind !== "redirect") throw new Error("redirect expected");
       const back = await payerAtLinePay(started.url, "approve");
       // LINE Pay completes the confirm, but its answer comes after the portal gave up.
       world.sandbox.faults.delayMs = 1_000;
       world.sandbox.faults.delayCalls = ["confirm"];
-      const returned = await handleLinePayReturn(world.ctx, { transactionId: back.searchParams.get("transactionId")!, orderId: order.reference });
+      const returned = await followBack(world, back);
       expect(returned?.state).toBe("unknown");
       world.sandbox.faults.delayMs = 0;
       await new Promise((resolve) => setTimeout(resolve, 1_200));
@@ -194,7 +189,7 @@ describeEachDatabase(
 
     it("moves an order only on a definite answer, and expires it only after asking the provider", async () => {
       const { order } = await newOrder("gas-bill");
-      await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      await startPayment(world.ctx, order);
       // The payer never comes back. Shortly after: LINE Pay says "waiting", nothing changes.
       await recoverPayments(world.ctx, new Date(Date.now() + 2 * 60_000));
       let [row] = await database().db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, order.id));
@@ -210,7 +205,7 @@ describeEachDatabase(
 
     it("lets two recovery jobs run at once without asking twice about the same order", async () => {
       const { order } = await newOrder("water-bill");
-      await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      await startPayment(world.ctx, order);
       const at = new Date(Date.now() + 2 * 60_000);
       const [a, b] = await Promise.all([recoverPayments(world.ctx, at), recoverPayments(world.ctx, at)]);
       const [row] = await database().db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, order.id));
@@ -245,7 +240,7 @@ describeEachDatabase(
     it("settles a payment whose notification was lost, from the status query, and ignores the notification arriving late", async () => {
       world.sandbox.faults.loseNotification = true;
       const { order } = await newOrder("traffic-fine", 1, "credit_card");
-      const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+      const started = await startPayment(world.ctx, order);
       if (started.kind !== "form") throw new Error("form expected");
       const result = await payerAtEcpay(started, "approve");
       world.sandbox.faults.loseNotification = false;
@@ -256,7 +251,7 @@ describeEachDatabase(
       [row] = await database().db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, order.id));
       expect(row!.state).toBe("paid");
       // The notification turns up after all, days late: one paid transition still.
-      expect((await handleEcpayCallback(world.ctx, result, "provider_notification")).outcome).toBe("accepted");
+      expect(await (await postEcpayResult(world, result, "notify")).text()).toBe("1|OK");
       expect((await transitions(database(), order.id)).filter((t) => t.includes("→paid"))).toEqual(["pending→paid:recovery_job"]);
       expect(await countOf(database(), schema.receipts, order.id)).toBe(1);
     });
@@ -275,7 +270,7 @@ describeEachDatabase(
         const { order } = await newOrder("environmental-fine", 1, tool);
         if (tool === "line_pay") await payWithLinePay(order);
         else {
-          const started = await startPayment(world.ctx, order, providerCallbacks(world.ctx.env, order));
+          const started = await startPayment(world.ctx, order);
           if (started.kind !== "form") throw new Error("form expected");
           await payerAtEcpay(started, "approve");
         }

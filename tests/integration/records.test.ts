@@ -1,8 +1,9 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { historyCsvStream, neutralizeFormula } from "~/payments/history-csv.server";
-import { providerCallbacks } from "~/payments/context.server";
-import { createPaymentOrder, handleLinePayReturn, refundPayment, startPayment } from "~/payments/orders.server";
+import { startPayment } from "~/payments/orders/answers.server";
+import { createPaymentOrder } from "~/payments/orders/create.server";
+import { refundPayment } from "~/payments/orders/refunds.server";
 import { paymentSlip } from "~/payments/payment-slip.server";
 import { receiptsPdfStream } from "~/payments/receipt-pdf.server";
 import { receiptByNumber } from "~/payments/receipts.server";
@@ -23,7 +24,7 @@ import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
 import { schema, type DatabaseHandle } from "~/server/db.server";
 import { getFixedT } from "~/server/i18n.server";
 import { describeEachDatabase } from "../support/databases";
-import { payerAtLinePay, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";
+import { followBack, payerAtLinePay, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";
 
 let keyCounter = 0;
 const newKey = () => `00000000-0000-4000-a000-${String(++keyCounter).padStart(12, "0")}`;
@@ -60,10 +61,10 @@ describeEachDatabase(
       const bills = await unpaidBills(db(), billType, count);
       const created = await createPaymentOrder(world.ctx, { billIds: bills.map((b) => b.id), tool: "line_pay", idempotencyKey: newKey(), memberId }, now);
       if (created.kind !== "created") throw new Error(created.kind);
-      const started = await startPayment(world.ctx, created.order, providerCallbacks(world.ctx.env, created.order));
+      const started = await startPayment(world.ctx, created.order);
       if (started.kind !== "redirect") throw new Error(started.kind);
       const back = await payerAtLinePay(started.url, "approve");
-      await handleLinePayReturn(world.ctx, { transactionId: back.searchParams.get("transactionId")!, orderId: back.searchParams.get("orderId")! });
+      await followBack(world, back);
       const [order] = await db().select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, created.order.id));
       if (now) await db().update(schema.paymentOrders).set({ paidAt: now, createdAt: now }).where(eq(schema.paymentOrders.id, order!.id));
       const [receipt] = await db().select().from(schema.receipts).where(eq(schema.receipts.orderId, order!.id));

@@ -4,8 +4,8 @@ import { and, eq } from "drizzle-orm";
 import express from "express";
 import { pino } from "pino";
 import { paymentCallbacks } from "~/payments/callbacks.server";
-import type { PaymentContext } from "~/payments/orders.server";
-import { providersFromEnv } from "~/payments/providers.server";
+import { findOrderByReference, type PaymentContext, type PaymentOrder } from "~/payments/orders/order.server";
+import { paymentProvidersFromEnv } from "~/payments/providers/registry.server";
 import { demoWebhookSecret } from "~/payments/write-off-notices.server";
 import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
 import { createSandboxGateway } from "~/sandbox/gateway.server";
@@ -72,7 +72,7 @@ export async function startPaymentWorld(db: Database, overrides: Record<string, 
     RECOVERY_AFTER_SECONDS: "60",
     ...overrides,
   });
-  ctx = { db, env, providers: providersFromEnv(env), logger };
+  ctx = { db, env, providers: paymentProvidersFromEnv(env), logger };
 
   return {
     ctx,
@@ -88,6 +88,22 @@ export async function startPaymentWorld(db: Database, overrides: Record<string, 
 }
 
 export type PaymentWorld = Awaited<ReturnType<typeof startPaymentWorld>>;
+
+/**
+ * The payer's browser follows a provider's way back to the portal (LINE Pay's
+ * confirm or cancel redirect): the portal's callback, then the order as it stands.
+ */
+export async function followBack(world: Pick<PaymentWorld, "ctx">, back: URL): Promise<PaymentOrder | null> {
+  const response = await fetch(back, { redirect: "manual" });
+  await response.body?.cancel();
+  const reference = back.searchParams.get("orderId") ?? back.searchParams.get("order");
+  return reference ? findOrderByReference(world.ctx.db, reference) : null;
+}
+
+/** ECPay posts a signed result to the portal: with the payer (`return`) or server to server (`notify`). */
+export async function postEcpayResult(world: Pick<PaymentWorld, "portalUrl">, fields: Record<string, string>, to: "return" | "notify"): Promise<Response> {
+  return fetch(`${world.portalUrl}/payments/callbacks/ecpay/${to}`, { method: "POST", body: new URLSearchParams(fields), redirect: "manual" });
+}
 
 /** The payer decides on the sandbox's LINE Pay page; returns where LINE Pay sends them back. */
 export async function payerAtLinePay(paymentUrl: string, decision: "approve" | "decline" | "cancel"): Promise<URL> {

@@ -1,0 +1,210 @@
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import { canTransition, isSettled, releasesBills, type PaymentEventSource, type PaymentOrderState, type RefundCaseReason, type WriteOffNoticeKind } from "~/domain/payment-order";
+import { schema, type Database } from "~/server/db.server";
+import { openRefundCase } from "../refund-cases.server";
+import { holdsOn, newReceiptNumber, orderBills, type PaymentContext, type PaymentOrder } from "./order.server";
+
+export interface TransitionDetails {
+  source: PaymentEventSource;
+  payload?: unknown;
+  providerTransactionId?: string;
+  providerPaymentUrl?: string;
+  paidAt?: Date;
+  heldUntil?: Date;
+  /** When the recovery job should ask the provider next (by default: never, once settled). */
+  nextCheckAt?: Date;
+}
+
+export interface TransitionResult {
+  changed: boolean;
+  order: PaymentOrder;
+}
+
+/**
+ * Moves an order to `to`, once. A repeated or late answer that cannot change
+ * the order any more is recorded and ignored; money reported for an order
+ * already refunded is recorded and alerted, for the back office.
+ */
+export async function applyTransition(
+  ctx: PaymentContext,
+  orderId: string,
+  to: PaymentOrderState,
+  details: TransitionDetails,
+  now = new Date(),
+): Promise<TransitionResult> {
+  const result = await ctx.db.transaction(async (tx) => {
+    const [order] = await tx.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, orderId)).for("update");
+    if (!order) throw new Error(`no payment order ${orderId}`);
+    const from = order.state as PaymentOrderState;
+    if (from === to || !canTransition(from, to)) {
+      await tx.insert(schema.paymentEvents).values({
+        orderId,
+        kind: "provider_answer",
+        source: details.source,
+        payload: { ignored: from === to ? "already in this state" : `${from} cannot become ${to}`, answer: details.payload ?? null },
+        createdAt: now,
+      });
+      return { changed: false, order, lateMoney: to === "paid" && from !== "paid", refundCases: 0 };
+    }
+    const settled = isSettled(to);
+    const [updated] = await tx
+      .update(schema.paymentOrders)
+      .set({
+        state: to,
+        updatedAt: now,
+        ...(details.providerTransactionId ? { providerTransactionId: details.providerTransactionId } : {}),
+        ...(details.providerPaymentUrl ? { providerPaymentUrl: details.providerPaymentUrl } : {}),
+        ...(details.heldUntil ? { heldUntil: details.heldUntil } : {}),
+        ...(to === "paid" ? { paidAt: details.paidAt ?? now } : {}),
+        ...(to === "refunded" ? { refundedAt: now } : {}),
+        ...(settled ? { nextCheckAt: details.nextCheckAt ?? null } : details.nextCheckAt ? { nextCheckAt: details.nextCheckAt } : {}),
+        // An unknown outcome is looked into soon, whatever back-off the order had reached.
+        ...(to === "unknown" ? { nextCheckAt: new Date(now.getTime() + ctx.env.RECOVERY_AFTER_SECONDS * 1000), checkAttempts: 0 } : {}),
+      })
+      .where(eq(schema.paymentOrders.id, orderId))
+      .returning();
+    await tx.insert(schema.paymentEvents).values({
+      orderId,
+      kind: "transition",
+      fromState: from,
+      toState: to,
+      source: details.source,
+      payload: details.payload ?? {},
+      createdAt: now,
+    });
+    const refundCases = to === "paid" ? await recordPayment(tx, updated!, from, now) : 0;
+    if (to === "refunded") await recordRefund(tx, updated!, now);
+    if (releasesBills(to)) {
+      await tx
+        .update(schema.paymentOrderItems)
+        .set({ releasedAt: now })
+        .where(and(eq(schema.paymentOrderItems.orderId, orderId), isNull(schema.paymentOrderItems.releasedAt)));
+    }
+    return { changed: true, order: updated!, lateMoney: false, refundCases };
+  });
+  if (result.changed) ctx.logger.info({ order: result.order.reference, to, source: details.source }, "payment order transition");
+  if (result.refundCases > 0) {
+    ctx.logger.warn(
+      { alert: "refund_case_opened", order: result.order.reference, bills: result.refundCases, source: details.source },
+      "money taken for bills no longer owed: recorded for a refund",
+    );
+  }
+  if (result.lateMoney) {
+    ctx.logger.error(
+      { alert: "payment_after_order_ended", order: result.order.reference, state: result.order.state, source: details.source },
+      "a provider reports money taken for an order that already ended: refund by hand",
+    );
+  }
+  return { changed: result.changed, order: result.order };
+}
+
+/** One notice per bill to its agency, in the outbox that write-off-notices.server.ts delivers. */
+async function queueAgencyNotices(
+  tx: Database,
+  order: PaymentOrder,
+  items: Awaited<ReturnType<typeof orderBills>>,
+  kind: WriteOffNoticeKind,
+  receiptNumber: string | null,
+  details: Record<string, string>,
+  now: Date,
+): Promise<void> {
+  if (items.length === 0) return;
+  await tx
+    .insert(schema.writeOffNotices)
+    .values(
+      items.map((item) => ({
+        orderId: order.id,
+        billId: item.billId,
+        agencyCode: item.agencyCode,
+        kind,
+        nextAttemptAt: now,
+        createdAt: now,
+        payload: {
+          type: kind,
+          billType: item.billTypeCode,
+          writeOffNumber: item.writeOffNumber,
+          amount: item.amount,
+          currency: "TWD",
+          ...details,
+          provider: order.provider,
+          providerTransactionId: order.providerTransactionId,
+          orderReference: order.reference,
+          receiptNumber,
+        },
+      })),
+    )
+    .onConflictDoNothing();
+}
+
+/**
+ * Inside the paid transition: the receipt for the money received, and for
+ * each bill either its payment (the bill paid, its agency told) or, when the
+ * bill was no longer owed, a refund case (and no write-off notice: the agency
+ * has collected it already). A late payment for an order that had ended pays
+ * a bill only if no other order has taken it meanwhile. Returns the number of
+ * refund cases opened.
+ */
+async function recordPayment(tx: Database, order: PaymentOrder, from: PaymentOrderState, now: Date): Promise<number> {
+  const items = await orderBills(tx, order.id);
+  // The bills, locked: a source's settlement or another order's payment waits for this one.
+  await tx.select({ id: schema.bills.id }).from(schema.bills).where(inArray(schema.bills.id, items.map((item) => item.billId))).for("update");
+  const late = releasesBills(from);
+  const heldElsewhere = late
+    ? new Set((await holdsOn(tx, items.map((item) => item.billId))).filter((hold) => hold.order.id !== order.id).map((hold) => hold.billId))
+    : new Set<string>();
+  const refund = (item: (typeof items)[number]): RefundCaseReason | null => {
+    if (item.status === "unpaid" && !heldElsewhere.has(item.billId)) return null;
+    return item.status !== "unpaid" && item.paidChannel !== "portal" ? "bill_settled_elsewhere" : "bill_paid_by_another_order";
+  };
+  const paying = items.filter((item) => refund(item) === null);
+  const paidAt = order.paidAt ?? now;
+  if (paying.length > 0) {
+    await tx
+      .update(schema.bills)
+      .set({ status: "paid", paidAt, paidChannel: "portal", updatedAt: now })
+      .where(and(inArray(schema.bills.id, paying.map((item) => item.billId)), eq(schema.bills.status, "unpaid")));
+    // A late payment holds its bills again, as any paid order does.
+    if (late) {
+      await tx
+        .update(schema.paymentOrderItems)
+        .set({ releasedAt: null })
+        .where(and(eq(schema.paymentOrderItems.orderId, order.id), inArray(schema.paymentOrderItems.billId, paying.map((item) => item.billId))));
+    }
+  }
+  let opened = 0;
+  for (const item of items) {
+    const reason = refund(item);
+    if (!reason) continue;
+    const details = { billStatus: item.status, paidChannel: item.paidChannel, paidAt: item.paidAt?.toISOString() ?? null, lateForOrder: late ? from : null };
+    if (await openRefundCase(tx, { orderId: order.id, billId: item.billId, amount: item.amount, reason, details }, now)) opened += 1;
+  }
+  const [receipt] = await tx.insert(schema.receipts).values({ number: newReceiptNumber(now), orderId: order.id, issuedAt: now }).returning();
+  await queueAgencyNotices(tx, order, paying, "bill.paid", receipt!.number, { paidAt: paidAt.toISOString(), paymentTool: order.paymentTool }, now);
+  return opened;
+}
+
+/**
+ * Inside the refunded transition: the money went back, so the bills this order
+ * paid are owed again (unless also paid through another channel, which keeps
+ * that payment), and each agency is told to reverse its write-off. A reversal
+ * is delivered only after the paid notice it reverses (write-off-notices.server.ts).
+ */
+async function recordRefund(tx: Database, order: PaymentOrder, now: Date): Promise<void> {
+  // Only the bills this order paid: one it took money for while the bill was settled otherwise is a refund case, not a write-off.
+  const cases = new Set((await tx.select({ billId: schema.refundCases.billId }).from(schema.refundCases).where(eq(schema.refundCases.orderId, order.id))).map((row) => row.billId));
+  const items = (await orderBills(tx, order.id)).filter((item) => !cases.has(item.billId));
+  if (items.length === 0) return;
+  await tx
+    .update(schema.bills)
+    .set({ status: "unpaid", paidAt: null, paidChannel: null, updatedAt: now })
+    .where(
+      and(
+        inArray(schema.bills.id, items.map((item) => item.billId)),
+        eq(schema.bills.paidChannel, "portal"),
+        inArray(schema.bills.status, ["paid", "written_off"]),
+      ),
+    );
+  const [receipt] = await tx.select({ number: schema.receipts.number }).from(schema.receipts).where(eq(schema.receipts.orderId, order.id));
+  await queueAgencyNotices(tx, order, items, "bill.payment_refunded", receipt?.number ?? null, { refundedAt: now.toISOString() }, now);
+}
+

@@ -1,0 +1,116 @@
+import type { PaymentProvider, ProviderOutcome } from "~/domain/payment-order";
+import type { PaymentTool } from "~/domain/payment-tools";
+
+/**
+ * The one interface every payment provider's adapter implements: the whole
+ * protocol, from starting a payment to reading the payer's return and the
+ * provider's notices, querying and refunding. Adapters speak the published
+ * protocols (LINE Pay Online API v3, ECPay AIO); endpoints and credentials
+ * are configuration. They never decide an order's state: they report what
+ * the provider said, in the portal's words (`ProviderOutcome`), through one
+ * declared table of the provider's codes each, and the order service decides.
+ */
+
+export interface OrderForProvider {
+  reference: string;
+  totalAmount: number;
+  createdAt: Date;
+  providerTransactionId: string | null;
+  /** Line items as the payer sees them at the provider. */
+  items: Array<{ name: string; amount: number }>;
+}
+
+export interface ProviderCallbacks {
+  /** Where the payer comes back to after deciding (LINE Pay confirmUrl, ECPay OrderResultURL). */
+  returnUrl: string;
+  /** Where the payer comes back to without paying (LINE Pay cancelUrl, ECPay ClientBackURL). */
+  cancelUrl: string;
+  /** The provider's server-to-server notice (ECPay ReturnURL), for protocols that have one. */
+  notifyUrl: string;
+}
+
+export type StartOutcome =
+  | { kind: "redirect"; url: string; transactionId: string; payload: unknown }
+  | { kind: "form"; action: string; fields: Record<string, string>; payload: unknown }
+  | { kind: "refused"; reason: string; payload: unknown };
+
+/**
+ * What a provider says about an order. `amount` is the provider's own figure
+ * (never the order's), so that a difference can be caught.
+ */
+export type ProviderAnswer =
+  | { outcome: "paid"; transactionId: string; amount: number; paidAt: Date; payload: unknown }
+  | { outcome: Exclude<ProviderOutcome, "paid">; payload: unknown };
+
+/** A request that came back from the provider, as the callback route read it. */
+export interface CallbackRequest {
+  query: Record<string, string>;
+  form: Record<string, string>;
+}
+
+/**
+ * What the payer's browser brought back. `ask`: it proves nothing by itself
+ * (anyone can open the address), so the provider is asked. `answer`: a
+ * result signed by the provider.
+ */
+export type PayerReturn =
+  | { kind: "ask"; reference: string; transactionId: string | null }
+  | { kind: "answer"; reference: string; answer: ProviderAnswer }
+  | { kind: "rejected"; reference: string | null; reason: string };
+
+/** A server-to-server notice: verified, or refused (a forged or malformed one). */
+export type ProviderNotice = { kind: "answer"; reference: string; answer: ProviderAnswer } | { kind: "rejected"; reference: string | null; reason: string };
+
+/** How the notice was taken, for the provider's expected reply. */
+export type NoticeOutcome = "accepted" | "rejected_signature" | "unknown_order" | "amount_mismatch";
+
+export interface PaymentProviderAdapter {
+  readonly provider: PaymentProvider;
+  /** Its part of the callback addresses: /payments/callbacks/<slug>/return and so on. */
+  readonly slug: string;
+  /** The payment tools it carries. */
+  readonly tools: readonly PaymentTool[];
+  /**
+   * Whether the provider takes the payer's money by itself once the payer
+   * agrees (ECPay's card payment), or only when the portal confirms it
+   * (LINE Pay). Bills of a payment waiting at a provider that charges by
+   * itself stay held for the whole payment window.
+   */
+  readonly chargesByItself: boolean;
+  /** Origins the payer's browser is sent to when paying (the CSP's form-action). */
+  readonly payerOrigins: readonly string[];
+  start(order: OrderForProvider, callbacks: ProviderCallbacks): Promise<StartOutcome>;
+  readPayerReturn(request: CallbackRequest): PayerReturn;
+  /** Protocols with server-to-server notices read them here, and say how to answer. */
+  notices?: {
+    read(request: CallbackRequest): ProviderNotice;
+    reply(outcome: NoticeOutcome): { status: number; body: string };
+  };
+  /** How the provider says the payment stands; completes a payment the payer authorized where the portal confirms. */
+  query(order: OrderForProvider): Promise<ProviderAnswer>;
+  refund(order: OrderForProvider, amount: number): Promise<{ ok: boolean; payload: unknown }>;
+}
+
+/** The provider did not answer (timeout, network, 5xx): the outcome is unknown. */
+export class ProviderUnreachable extends Error {
+  constructor(
+    readonly provider: PaymentProvider,
+    message: string,
+  ) {
+    super(`${provider}: ${message}`);
+    this.name = "ProviderUnreachable";
+  }
+}
+
+/** One HTTP call to a provider, its text answer; no answer or a 5xx is ProviderUnreachable. */
+export async function callProvider(provider: PaymentProvider, timeoutMs: number, url: string, init: RequestInit): Promise<string> {
+  let response: globalThis.Response;
+  try {
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw new ProviderUnreachable(provider, (error as Error).name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : String(error));
+  }
+  const text = await response.text();
+  if (response.status >= 500) throw new ProviderUnreachable(provider, `HTTP ${response.status}`);
+  return text;
+}

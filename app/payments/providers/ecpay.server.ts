@@ -1,0 +1,125 @@
+import type { ProviderOutcome } from "~/domain/payment-order";
+import type { Env } from "~/server/env.server";
+import { ProviderUnreachable, callProvider, type NoticeOutcome, type PaymentProviderAdapter, type ProviderAnswer } from "./adapter.server";
+import { ecpayDate, parseEcpayDate, parseFormBody, verifyCheckMacValue, withCheckMacValue, type EcpayParams } from "./ecpay-protocol.server";
+
+/**
+ * ECPay AIO (綠界全方位金流), credit cards. The payer's browser posts a signed
+ * form to ECPay, which charges the card by itself and then notifies the
+ * portal (ReturnURL, answered "1|OK") and posts the result back with the
+ * payer (OrderResultURL); both are signed with CheckMacValue.
+ */
+
+export type EcpayConfig = NonNullable<Env["ecpay"]>;
+
+/** TradeStatus of QueryTradeInfo, in the portal's words; any other code is a failed trade. */
+const TRADE_STATUS_OUTCOMES: Record<string, ProviderOutcome> = {
+  "1": "paid",
+  "0": "waiting",
+  "10200047": "unknown_order",
+};
+
+/** RtnCode of a notice or result post: 1 is paid, anything else a failed payment. */
+const RESULT_OUTCOMES: Record<string, ProviderOutcome> = { "1": "paid" };
+
+const NOTICE_REPLIES: Record<NoticeOutcome, string> = {
+  accepted: "1|OK",
+  rejected_signature: "0|CheckMacValue error",
+  unknown_order: "0|unknown_order",
+  amount_mismatch: "0|amount_mismatch",
+};
+
+export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentProviderAdapter {
+  const sign = (params: EcpayParams) => withCheckMacValue(params, config.hashKey, config.hashIv);
+
+  function answerOf(params: EcpayParams, outcome: ProviderOutcome): ProviderAnswer {
+    if (outcome !== "paid") return { outcome, payload: params };
+    return {
+      outcome,
+      transactionId: params.TradeNo ?? "",
+      amount: Number(params.TradeAmt),
+      paidAt: parseEcpayDate(params.PaymentDate ?? "") ?? new Date(),
+      payload: params,
+    };
+  }
+
+  /** A signed result post (notice or the payer's return); null reference when it is not ECPay's. */
+  function readSigned(form: EcpayParams): { reference: string; answer: ProviderAnswer } | { reference: string | null; reason: string } {
+    const reference = form.MerchantTradeNo || null;
+    if (form.MerchantID !== config.merchantId || !verifyCheckMacValue(form, config.hashKey, config.hashIv)) {
+      return { reference, reason: "CheckMacValue does not match" };
+    }
+    // The merchant back office's "simulate payment" button: correctly signed, and no money at all.
+    if (form.SimulatePaid === "1") return { reference: reference ?? "", answer: { outcome: "simulated", payload: form } };
+    return { reference: reference ?? "", answer: answerOf(form, RESULT_OUTCOMES[form.RtnCode ?? ""] ?? "declined") };
+  }
+
+  return {
+    provider: "ecpay",
+    slug: "ecpay",
+    tools: ["credit_card"],
+    chargesByItself: true,
+    payerOrigins: [new URL(config.checkoutUrl).origin],
+
+    async start(order, callbacks) {
+      const fields = sign({
+        MerchantID: config.merchantId,
+        MerchantTradeNo: order.reference,
+        MerchantTradeDate: ecpayDate(order.createdAt),
+        PaymentType: "aio",
+        TotalAmount: String(order.totalAmount),
+        TradeDesc: "市政規費與帳單繳費",
+        // ECPay separates items with "#"; a "#" inside a name would split it.
+        ItemName: order.items
+          .map((item) => `${item.name.replaceAll("#", " ")} ${item.amount}元`)
+          .join("#")
+          .slice(0, 400),
+        ReturnURL: callbacks.notifyUrl,
+        OrderResultURL: callbacks.returnUrl,
+        ClientBackURL: callbacks.cancelUrl,
+        ChoosePayment: "Credit",
+        EncryptType: "1",
+        NeedExtraPaidInfo: "N",
+      });
+      return { kind: "form", action: config.checkoutUrl, fields, payload: { ...fields } };
+    },
+
+    readPayerReturn({ form }) {
+      const read = readSigned(form);
+      return "answer" in read ? { kind: "answer", ...read } : { kind: "rejected", ...read };
+    },
+
+    notices: {
+      read({ form }) {
+        const read = readSigned(form);
+        return "answer" in read ? { kind: "answer", ...read } : { kind: "rejected", ...read };
+      },
+      // ECPay resends a notice until it reads "1|OK".
+      reply: (outcome) => ({ status: 200, body: NOTICE_REPLIES[outcome] }),
+    },
+
+    async query(order) {
+      const text = await callProvider("ecpay", timeoutMs, `${config.apiUrl}/Cashier/QueryTradeInfo/V5`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(sign({ MerchantID: config.merchantId, MerchantTradeNo: order.reference, TimeStamp: String(Math.floor(Date.now() / 1000)) })),
+      });
+      const params = parseFormBody(text);
+      // An answer that is not signed by ECPay tells us nothing.
+      if (!verifyCheckMacValue(params, config.hashKey, config.hashIv)) throw new ProviderUnreachable("ecpay", "query answer without a valid CheckMacValue");
+      return answerOf(params, TRADE_STATUS_OUTCOMES[params.TradeStatus ?? ""] ?? "declined");
+    },
+
+    async refund(order, amount) {
+      const text = await callProvider("ecpay", timeoutMs, `${config.apiUrl}/CreditDetail/DoAction`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(
+          sign({ MerchantID: config.merchantId, MerchantTradeNo: order.reference, TradeNo: order.providerTransactionId ?? "", Action: "R", TotalAmount: String(amount) }),
+        ),
+      });
+      const params = parseFormBody(text);
+      return { ok: params.RtnCode === "1", payload: params };
+    },
+  };
+}
