@@ -10,6 +10,7 @@ import { findBillType } from "~/server/catalogue.server";
 import { schema, type Database } from "~/server/db.server";
 import type { Env } from "~/server/env.server";
 import { BillSourceUnavailable, fetchSourceBills, type BillSourceConfig, type SourceAnswer, type SourceSettlement } from "./bill-sources.server";
+import { changeBills } from "~/bills/lifecycle.server";
 import { openRefundCaseForPortalPayment } from "~/payments/refund-cases.server";
 import { openBindings, type BindingView, type OpenedBinding } from "./bindings.server";
 import type { Member } from "./sessions.server";
@@ -227,30 +228,15 @@ async function applySettlement(ctx: PendingBillsContext, source: BillSourceId, s
     eq(schema.bills.subject, settlement.subject),
   );
   await ctx.db.transaction(async (tx) => {
-    const [changed] = await tx
-      .update(schema.bills)
-      .set({
-        status: paid ? "paid" : "cancelled",
-        paidAt: paid ? new Date(settlement.settledAt) : null,
-        paidChannel: paid ? settlement.channel : null,
-        updatedAt: new Date(),
-      })
-      .where(and(match, eq(schema.bills.status, "unpaid")))
-      .returning({ id: schema.bills.id });
-    if (changed) {
-      await tx.insert(schema.auditLog).values({
-        actorType: "agency",
-        actorId: source,
-        action: paid ? "bill.paid_elsewhere" : "bill.cancelled_at_source",
-        targetType: "bill",
-        targetId: changed.id,
-        details: { settledAt: settlement.settledAt, ...(paid ? { channel: settlement.channel } : {}) },
-      });
-      return;
-    }
-    if (!paid) return;
-    const [known] = await tx.select({ id: schema.bills.id, paidChannel: schema.bills.paidChannel }).from(schema.bills).where(match).for("update");
-    if (known?.paidChannel !== "portal") return;
+    const [bill] = await tx.select({ id: schema.bills.id, paidChannel: schema.bills.paidChannel }).from(schema.bills).where(match).for("update");
+    if (!bill) return;
+    const cause = { actorType: "agency" as const, actorId: source, details: { settledAt: settlement.settledAt } };
+    const settledAt = new Date(settlement.settledAt);
+    const changed = paid
+      ? await changeBills(tx, [bill.id], { event: "paid_elsewhere", channel: settlement.channel, paidAt: settledAt }, cause)
+      : await changeBills(tx, [bill.id], { event: "cancelled_at_source" }, cause);
+    if (changed.length > 0 || !paid || bill.paidChannel !== "portal") return;
+    const known = bill;
     // Recorded once, however often the source repeats it: the clerk refunds one of the two.
     const [reported] = await tx
       .select({ id: schema.auditLog.id })

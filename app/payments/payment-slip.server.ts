@@ -1,3 +1,4 @@
+import { isPaid } from "~/domain/bill-lifecycle";
 import bwipjs from "bwip-js/node";
 import { composeConvenienceBarcodes } from "~/domain/convenience-barcode";
 import { formatDate, formatMoney } from "~/domain/format";
@@ -25,7 +26,7 @@ export async function paymentSlip(db: Database, billId: string, now = new Date()
   const found = await billWithPeriod(db, billId, now);
   if (!found) return null;
   const { period, ...bill } = found;
-  if (bill.status === "paid" || bill.status === "written_off") return { kind: "not_payable", bill, reason: "paid" };
+  if (isPaid(bill.status)) return { kind: "not_payable", bill, reason: "paid" };
   if (bill.status === "cancelled") return { kind: "not_payable", bill, reason: "cancelled" };
   if (bill.status === "overdue") return { kind: "not_payable", bill, reason: "overdue" };
   const type = await findBillType(db, bill.billTypeCode);

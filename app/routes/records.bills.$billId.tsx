@@ -3,6 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
 import { PaymentRecordCard } from "~/components/payment-record";
+import { isPaidElsewhere } from "~/domain/bill-lifecycle";
 import { isPayable } from "~/domain/catalogue";
 import { formatDateTime } from "~/domain/format";
 import { mayShowBill } from "~/payments/bill-access.server";
@@ -37,7 +38,7 @@ export default function BillRecords() {
   const { bill, records } = useLoaderData<typeof loader>();
   const { t, i18n } = useTranslation();
   const payable = isPayable(bill.status);
-  const elsewhere = (bill.status === "paid" || bill.status === "written_off") && bill.paidChannel && bill.paidChannel !== "portal";
+  const elsewhere = isPaidElsewhere(bill);
   return (
     <>
       <h1>{t("records.billTitle")}</h1>

@@ -1,4 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
+import { isPaid } from "~/domain/bill-lifecycle";
 import type { BillSourceId } from "~/domain/member";
 import { MAX_BILLS_PER_ORDER, UNSTARTED_HOLD_SECONDS, holdEndsAt, isSettled, releasesBills, type PaymentOrderState } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
@@ -157,7 +158,7 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
   const unavailable = billIds.flatMap((id): UnavailableBill[] => {
     const bill = byId.get(id);
     if (!bill) return [{ id, reason: "not_found" }];
-    if (bill.status === "paid" || bill.status === "written_off") return [{ id, reason: "paid" }];
+    if (isPaid(bill.status)) return [{ id, reason: "paid" }];
     if (bill.status === "cancelled") return [{ id, reason: "cancelled" }];
     return [];
   });

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { canTransition, isSettled, releasesBills, type PaymentEventSource, type PaymentOrderState, type RefundCaseReason, type WriteOffNoticeKind } from "~/domain/payment-order";
 import { schema, type Database } from "~/server/db.server";
+import { changeBills } from "~/bills/lifecycle.server";
 import { openRefundCase } from "../refund-cases.server";
 import { holdsOn, newReceiptNumber, orderBills, type PaymentContext, type PaymentOrder } from "./order.server";
 
@@ -159,10 +160,7 @@ async function recordPayment(tx: Database, order: PaymentOrder, from: PaymentOrd
   const paying = items.filter((item) => refund(item) === null);
   const paidAt = order.paidAt ?? now;
   if (paying.length > 0) {
-    await tx
-      .update(schema.bills)
-      .set({ status: "paid", paidAt, paidChannel: "portal", updatedAt: now })
-      .where(and(inArray(schema.bills.id, paying.map((item) => item.billId)), eq(schema.bills.status, "unpaid")));
+    await changeBills(tx, paying.map((item) => item.billId), { event: "paid_here", paidAt }, { actorType: "system", actorId: null, details: { order: order.reference } }, now);
     // A late payment holds its bills again, as any paid order does.
     if (late) {
       await tx
@@ -194,16 +192,7 @@ async function recordRefund(tx: Database, order: PaymentOrder, now: Date): Promi
   const cases = new Set((await tx.select({ billId: schema.refundCases.billId }).from(schema.refundCases).where(eq(schema.refundCases.orderId, order.id))).map((row) => row.billId));
   const items = (await orderBills(tx, order.id)).filter((item) => !cases.has(item.billId));
   if (items.length === 0) return;
-  await tx
-    .update(schema.bills)
-    .set({ status: "unpaid", paidAt: null, paidChannel: null, updatedAt: now })
-    .where(
-      and(
-        inArray(schema.bills.id, items.map((item) => item.billId)),
-        eq(schema.bills.paidChannel, "portal"),
-        inArray(schema.bills.status, ["paid", "written_off"]),
-      ),
-    );
+  await changeBills(tx, items.map((item) => item.billId), { event: "reopened_after_refund" }, { actorType: "system", actorId: null, details: { order: order.reference } }, now);
   const [receipt] = await tx.select({ number: schema.receipts.number }).from(schema.receipts).where(eq(schema.receipts.orderId, order.id));
   await queueAgencyNotices(tx, order, items, "bill.payment_refunded", receipt?.number ?? null, { refundedAt: now.toISOString() }, now);
 }
