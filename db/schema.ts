@@ -22,6 +22,11 @@ import {
   BILL_STATUSES,
   PAYMENT_CHANNELS,
   SUBJECT_KINDS,
+  type AgencyKind,
+  type BillCategory,
+  type BillStatus,
+  type PaymentChannel,
+  type SubjectKind,
 } from "../app/domain/catalogue";
 import {
   PAYMENT_EVENT_KINDS,
@@ -31,11 +36,18 @@ import {
   REFUND_CASE_REASONS,
   REFUND_CASE_STATES,
   WRITE_OFF_NOTICE_KINDS,
+  type PaymentEventKind,
+  type PaymentEventSource,
+  type PaymentOrderState,
+  type PaymentProvider,
+  type RefundCaseReason,
+  type RefundCaseState,
+  type WriteOffNoticeKind,
 } from "../app/domain/payment-order";
-import { PAYMENT_TOOLS } from "../app/domain/payment-tools";
-import { WRITE_OFF_CHARSETS, WRITE_OFF_CHECKS, MAX_WRITE_OFF_LENGTH } from "../app/domain/write-off-number";
-import { BILL_SOURCE_IDS, BINDING_KINDS } from "../app/domain/member";
-import { FEEDBACK_TOPICS } from "../app/domain/feedback";
+import { PAYMENT_TOOLS, type PaymentTool } from "../app/domain/payment-tools";
+import { WRITE_OFF_CHARSETS, WRITE_OFF_CHECKS, MAX_WRITE_OFF_LENGTH, type WriteOffCharset, type WriteOffCheck } from "../app/domain/write-off-number";
+import { BILL_SOURCE_IDS, BINDING_KINDS, type BillSourceId, type BindingKind } from "../app/domain/member";
+import { FEEDBACK_TOPICS, type FeedbackTopic } from "../app/domain/feedback";
 
 /*
  * The portal's tables. Rules that protect money and personal data are
@@ -58,7 +70,7 @@ export const agencies = pgTable(
     code: text("code").primaryKey(),
     nameZh: text("name_zh").notNull(),
     nameEn: text("name_en").notNull(),
-    kind: text("kind").notNull(),
+    kind: text("kind").$type<AgencyKind>().notNull(),
     phone: text("phone"),
     websiteUrl: text("website_url"),
     sortOrder: integer("sort_order").notNull().default(0),
@@ -80,18 +92,18 @@ export const billTypes = pgTable(
       .references(() => agencies.code),
     nameZh: text("name_zh").notNull(),
     nameEn: text("name_en").notNull(),
-    category: text("category").notNull(),
-    subjectKind: text("subject_kind").notNull(),
+    category: text("category").$type<BillCategory>().notNull(),
+    subjectKind: text("subject_kind").$type<SubjectKind>().notNull(),
     /** 代收項目代碼: the 3 characters after the deadline in convenience-store barcode 1. */
     collectionItemCode: text("collection_item_code").notNull().unique(),
     writeOffPrefix: text("write_off_prefix").notNull().default(""),
     writeOffLength: integer("write_off_length").notNull(),
-    writeOffCharset: text("write_off_charset").notNull(),
-    writeOffCheck: text("write_off_check").notNull(),
+    writeOffCharset: text("write_off_charset").$type<WriteOffCharset>().notNull(),
+    writeOffCheck: text("write_off_check").$type<WriteOffCheck>().notNull(),
     /** Where the write-off number is printed on the paper bill, for the look-up page. */
     writeOffHintZh: text("write_off_hint_zh").notNull(),
     writeOffHintEn: text("write_off_hint_en").notNull(),
-    paymentTools: text("payment_tools").array().notNull(),
+    paymentTools: text("payment_tools").array().$type<PaymentTool[]>().notNull(),
     active: boolean("active").notNull().default(true),
     sortOrder: integer("sort_order").notNull().default(0),
     createdAt: createdAt(),
@@ -138,15 +150,15 @@ export const bills = pgTable(
     dueDate: date("due_date").notNull(),
     /** The 4-character period field of barcode 3 (usually ROC YYMM). */
     period: text("period").notNull(),
-    status: text("status").notNull().default("unpaid"),
+    status: text("status").$type<BillStatus>().notNull().default("unpaid"),
     paidAt: timestamp("paid_at", { withTimezone: true }),
-    paidChannel: text("paid_channel"),
+    paidChannel: text("paid_channel").$type<PaymentChannel>(),
     /**
      * The outside system that reported the bill (water, power, parking), or
      * null for bills the portal holds itself. Such a bill can be paid at its
      * source too, so the source is asked before its money is taken here.
      */
-    source: text("source"),
+    source: text("source").$type<BillSourceId>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -198,7 +210,7 @@ export const memberBindings = pgTable(
     memberId: uuid("member_id")
       .notNull()
       .references(() => members.id, { onDelete: "cascade" }),
-    kind: text("kind").notNull(),
+    kind: text("kind").$type<BindingKind>().notNull(),
     label: text("label").notNull().default(""),
     /** AES-256-GCM ciphertext (base64 of iv | tag | data). */
     valueCiphertext: text("value_ciphertext").notNull(),
@@ -226,12 +238,12 @@ export const paymentOrders = pgTable(
     /** The same key twice returns the first order (double clicks, reloads). */
     idempotencyKey: text("idempotency_key").notNull().unique(),
     memberId: uuid("member_id").references(() => members.id),
-    paymentTool: text("payment_tool").notNull(),
-    provider: text("provider").notNull(),
+    paymentTool: text("payment_tool").$type<PaymentTool>().notNull(),
+    provider: text("provider").$type<PaymentProvider>().notNull(),
     providerTransactionId: text("provider_transaction_id"),
     /** Where the payer approves the payment at the provider (LINE Pay), to resume. */
     providerPaymentUrl: text("provider_payment_url"),
-    state: text("state").notNull().default("created"),
+    state: text("state").$type<PaymentOrderState>().notNull().default("created"),
     totalAmount: integer("total_amount").notNull(),
     currency: text("currency").notNull().default("TWD"),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
@@ -297,10 +309,10 @@ export const paymentEvents = pgTable(
     orderId: uuid("order_id")
       .notNull()
       .references(() => paymentOrders.id),
-    kind: text("kind").notNull(),
-    fromState: text("from_state"),
-    toState: text("to_state"),
-    source: text("source").notNull(),
+    kind: text("kind").$type<PaymentEventKind>().notNull(),
+    fromState: text("from_state").$type<PaymentOrderState>(),
+    toState: text("to_state").$type<PaymentOrderState>(),
+    source: text("source").$type<PaymentEventSource>().notNull(),
     /** The provider's payload or the caller's details, as received. */
     payload: jsonb("payload").notNull().default({}),
     createdAt: createdAt(),
@@ -351,8 +363,8 @@ export const refundCases = pgTable(
       .references(() => bills.id),
     /** Integer NT dollars: what this bill took of the payment. */
     amount: integer("amount").notNull(),
-    reason: text("reason").notNull(),
-    state: text("state").notNull().default("open"),
+    reason: text("reason").$type<RefundCaseReason>().notNull(),
+    state: text("state").$type<RefundCaseState>().notNull().default("open"),
     /** Who reported what, when (the source, its channel and time). */
     details: jsonb("details").notNull().default({}),
     createdAt: createdAt(),
@@ -375,7 +387,7 @@ export const auditLog = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
-    actorType: text("actor_type").notNull(),
+    actorType: text("actor_type").$type<"member" | "agency" | "operator" | "system">().notNull(),
     actorId: text("actor_id"),
     action: text("action").notNull(),
     targetType: text("target_type").notNull(),
@@ -395,7 +407,7 @@ export const feedbackMessages = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     reference: text("reference").notNull().unique(),
-    topic: text("topic").notNull(),
+    topic: text("topic").$type<FeedbackTopic>().notNull(),
     name: text("name").notNull(),
     email: text("email").notNull(),
     phone: text("phone"),
@@ -459,10 +471,10 @@ export const writeOffNotices = pgTable(
       .notNull()
       .references(() => agencies.code),
     /** What happened: the bill was paid here, or that payment was refunded (the write-off to be reversed). */
-    kind: text("kind").notNull().default("bill.paid"),
+    kind: text("kind").$type<WriteOffNoticeKind>().notNull().default("bill.paid"),
     /** The exact body sent (and signed). */
     payload: jsonb("payload").notNull(),
-    state: text("state").notNull().default("pending"),
+    state: text("state").$type<"pending" | "delivered">().notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
     /** The last delivery attempt: a receiver not tried for a minute is probed (write-off-notices.server.ts). */

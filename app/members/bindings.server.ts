@@ -65,7 +65,7 @@ export function bindingValueHash(env: BindingEnv, kind: BindingKind, value: stri
 
 const toView = (row: typeof schema.memberBindings.$inferSelect): BindingView => ({
   id: row.id,
-  kind: row.kind as BindingKind,
+  kind: row.kind,
   label: row.label,
   valueMasked: row.valueMasked,
   createdAt: row.createdAt.toISOString(),
@@ -88,7 +88,7 @@ export async function listBindings(db: Database, memberId: string): Promise<Bind
 export async function openBindings(db: Database, env: BindingEnv, memberId: string): Promise<OpenedBinding[]> {
   return (await memberRows(db, memberId)).map((row) => ({
     ...toView(row),
-    value: decryptBindingValue(env, memberId, row.kind as BindingKind, row.valueCiphertext),
+    value: decryptBindingValue(env, memberId, row.kind, row.valueCiphertext),
   }));
 }
 

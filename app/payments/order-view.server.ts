@@ -29,8 +29,8 @@ export async function orderView(db: Database, reference: string): Promise<OrderV
   const [receipt] = await db.select({ number: schema.receipts.number }).from(schema.receipts).where(eq(schema.receipts.orderId, order.id));
   return {
     reference: order.reference,
-    state: order.state as PaymentOrderState,
-    paymentTool: order.paymentTool as PaymentTool,
+    state: order.state,
+    paymentTool: order.paymentTool,
     totalAmount: order.totalAmount,
     createdAt: order.createdAt.toISOString(),
     paidAt: order.paidAt?.toISOString() ?? null,

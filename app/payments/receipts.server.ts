@@ -70,7 +70,7 @@ async function receiptWhere(db: Database, condition: ReturnType<typeof eq>): Pro
     number: row.receipt.number,
     issuedAt: row.receipt.issuedAt.toISOString(),
     orderReference: row.order.reference,
-    paymentTool: row.order.paymentTool as PaymentTool,
+    paymentTool: row.order.paymentTool,
     provider: row.order.provider,
     providerTransactionId: row.order.providerTransactionId,
     paidAt: (row.order.paidAt ?? row.receipt.issuedAt).toISOString(),

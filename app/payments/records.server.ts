@@ -85,8 +85,8 @@ type RecordRow = Awaited<ReturnType<ReturnType<typeof selectRecords>["execute"]>
 function toRecord(row: RecordRow): PaymentRecord {
   return {
     orderReference: row.orderReference,
-    status: recordStatusOf(row.state as PaymentOrderState),
-    paymentTool: row.paymentTool as PaymentTool,
+    status: recordStatusOf(row.state),
+    paymentTool: row.paymentTool,
     at: row.at.toISOString(),
     refundedAt: row.refundedAt ? row.refundedAt.toISOString() : null,
     receiptNumber: row.receiptNumber,

@@ -52,5 +52,5 @@ export async function refundCasesOfOrder(db: Database, orderId: string): Promise
     .from(schema.refundCases)
     .where(eq(schema.refundCases.orderId, orderId))
     .orderBy(schema.refundCases.createdAt);
-  return rows.map((row) => ({ ...row, reason: row.reason as RefundCaseReason }));
+  return rows;
 }

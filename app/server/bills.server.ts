@@ -58,7 +58,7 @@ export function billLabels(row: Omit<BillRow, "id" | "amount" | "dueDate" | "sta
     agencyNameEn: row.agencyNameEn,
     writeOffNumber: row.writeOffNumber,
     payerNameMasked: maskPersonName(row.payerName),
-    subjectMasked: maskSubject(row.subject, row.subjectKind as SubjectKind),
+    subjectMasked: maskSubject(row.subject, row.subjectKind),
   };
 }
 
@@ -66,12 +66,12 @@ function toBillView(row: BillRow, today: string): BillView {
   return {
     id: row.id,
     ...billLabels(row),
-    subjectKind: row.subjectKind as SubjectKind,
+    subjectKind: row.subjectKind,
     amount: row.amount,
     dueDate: row.dueDate,
     status: displayStatus(row.status as Parameters<typeof displayStatus>[0], row.dueDate, today),
     paidAt: row.paidAt ? row.paidAt.toISOString() : null,
-    paidChannel: row.paidChannel as PaymentChannel | null,
+    paidChannel: row.paidChannel,
   };
 }
 
@@ -141,5 +141,5 @@ export async function unpaidBillsFor(
     .where(and(eq(schema.bills.status, "unpaid"), or(...matches)))
     .orderBy(asc(schema.bills.dueDate), asc(schema.bills.writeOffNumber));
   const today = taipeiDate(now);
-  return rows.map((row) => ({ ...toBillView(row, today), subject: row.subject, category: row.category as BillCategory }));
+  return rows.map((row) => ({ ...toBillView(row, today), subject: row.subject, category: row.category }));
 }

@@ -1,3 +1,6 @@
+import type { BillStatus } from "~/domain/catalogue";
+import type { PaymentOrderState } from "~/domain/payment-order";
+import type { PaymentTool } from "~/domain/payment-tools";
 import { readFileSync } from "node:fs";
 import { and, count, eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
@@ -26,7 +29,7 @@ async function errorCode(promise: Promise<unknown>): Promise<string | undefined>
 const UNIQUE_VIOLATION = "23505";
 const CHECK_VIOLATION = "23514";
 
-async function aBill(db: Database, status = "unpaid") {
+async function aBill(db: Database, status: BillStatus = "unpaid") {
   const [bill] = await db
     .select()
     .from(schema.bills)
@@ -156,7 +159,7 @@ describeEachDatabase(
       const { db } = database();
       const bill = await aBill(db);
       expect(
-        await errorCode(db.update(schema.bills).set({ status: "overdue" }).where(eq(schema.bills.id, bill.id))),
+        await errorCode(db.update(schema.bills).set({ status: "overdue" as BillStatus }).where(eq(schema.bills.id, bill.id))),
       ).toBe(CHECK_VIOLATION);
       expect(await errorCode(db.update(schema.bills).set({ status: "paid" }).where(eq(schema.bills.id, bill.id)))).toBe(
         CHECK_VIOLATION,
@@ -167,7 +170,7 @@ describeEachDatabase(
       const { db } = database();
       expect(
         await errorCode(
-          db.update(schema.billTypes).set({ paymentTools: ["line_pay", "cash"] }).where(eq(schema.billTypes.code, "traffic-fine")),
+          db.update(schema.billTypes).set({ paymentTools: ["line_pay", "cash" as PaymentTool] }).where(eq(schema.billTypes.code, "traffic-fine")),
         ),
       ).toBe(CHECK_VIOLATION);
       expect(
@@ -197,7 +200,7 @@ describeEachDatabase(
     it("records each payment state at most once per order", async () => {
       const { db } = database();
       const order = await newOrder(db, 900, "k9g8h7i6");
-      const paid = { orderId: order.id, kind: "transition", fromState: "pending", toState: "paid", source: "provider_notification" };
+      const paid = { orderId: order.id, kind: "transition", fromState: "pending", toState: "paid", source: "provider_notification" } as const;
       await db.insert(schema.paymentEvents).values(paid);
       expect(await errorCode(db.insert(schema.paymentEvents).values({ ...paid, source: "provider_return" }))).toBe(
         UNIQUE_VIOLATION,
@@ -211,7 +214,7 @@ describeEachDatabase(
       const { db } = database();
       const order = await newOrder(db, 600, "k1j2k3l4");
       expect(
-        await errorCode(db.update(schema.paymentOrders).set({ state: "done" }).where(eq(schema.paymentOrders.id, order.id))),
+        await errorCode(db.update(schema.paymentOrders).set({ state: "done" as PaymentOrderState }).where(eq(schema.paymentOrders.id, order.id))),
       ).toBe(CHECK_VIOLATION);
       expect(
         await errorCode(db.update(schema.paymentOrders).set({ currency: "USD" }).where(eq(schema.paymentOrders.id, order.id))),

@@ -213,9 +213,9 @@ async function insertHistory(handle: DatabaseHandle, memberId: string, count: nu
         reference: `PH${String(i).padStart(10, "0")}`,
         idempotencyKey: `history-${memberId}-${i}`,
         memberId,
-        paymentTool: "line_pay",
-        provider: "line_pay",
-        state: "paid",
+        paymentTool: "line_pay" as const,
+        provider: "line_pay" as const,
+        state: "paid" as const,
         totalAmount: bill.amount,
         // Pairs share a moment: the order of rows must not depend on it alone.
         paidAt: new Date(at.getTime() + Math.floor(i / 2) * 60_000),

@@ -135,7 +135,7 @@ export async function handlePayerReturn(ctx: PaymentContext, adapter: PaymentPro
   }
   if (reading.kind === "answer") return (await applyProviderAnswer(ctx, order, reading.answer, "provider_return", now)).order;
   if (reading.transactionId !== null && order.providerTransactionId !== reading.transactionId) return null;
-  if (isSettled(order.state as PaymentOrderState)) return order;
+  if (isSettled(order.state)) return order;
   try {
     const answer = await adapter.query(await orderForProvider(ctx.db, order));
     return (await applyProviderAnswer(ctx, order, answer, "provider_return", now)).order;
@@ -168,7 +168,7 @@ async function rejectedNotice(ctx: PaymentContext, order: PaymentOrder, reason: 
 
 /** Asks the provider about an unsettled order and applies the answer (the payer's "cancel" too). */
 export async function refreshFromProvider(ctx: PaymentContext, order: PaymentOrder, source: PaymentEventSource, now = new Date()): Promise<PaymentOrder> {
-  if (isSettled(order.state as PaymentOrderState)) return order;
+  if (isSettled(order.state)) return order;
   try {
     const answer = await adapterOf(ctx, order).query(await orderForProvider(ctx.db, order));
     return (await applyProviderAnswer(ctx, order, answer, source, now)).order;
@@ -201,7 +201,7 @@ export async function abandonPayment(ctx: PaymentContext, order: PaymentOrder, r
  * the portal's say, or its window has passed.
  */
 export async function releaseEndedHold(ctx: PaymentContext, order: PaymentOrder, now: Date): Promise<PaymentOrder> {
-  if (order.heldUntil.getTime() > now.getTime() || isSettled(order.state as PaymentOrderState)) return order;
+  if (order.heldUntil.getTime() > now.getTime() || isSettled(order.state)) return order;
   const adapter = adapterOf(ctx, order);
   let answer: ProviderAnswer;
   try {

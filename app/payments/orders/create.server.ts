@@ -68,11 +68,11 @@ export async function openOrdersHolding(db: Database, billIds: readonly string[]
   if (billIds.length === 0) return [];
   const holds = await holdsOn(db, billIds);
   return holds
-    .filter((hold) => !isSettled(hold.order.state as PaymentOrderState))
+    .filter((hold) => !isSettled(hold.order.state))
     .map((hold) => ({
       billId: hold.billId,
       reference: hold.order.reference,
-      paymentTool: hold.order.paymentTool as PaymentTool,
+      paymentTool: hold.order.paymentTool,
       createdAt: hold.order.createdAt,
       heldUntil: hold.order.heldUntil,
     }));
@@ -91,7 +91,7 @@ async function holdsInForce(ctx: PaymentContext, billIds: readonly string[], now
   for (const hold of holds) {
     const order = released.get(hold.order.id) ?? (await releaseEndedHold(ctx, hold.order, now));
     released.set(hold.order.id, order);
-    if (!releasesBills(order.state as PaymentOrderState) && order.state !== "paid") {
+    if (!releasesBills(order.state) && order.state !== "paid") {
       inForce.push({ id: hold.billId, reason: "in_progress", heldUntil: order.heldUntil, heldBy: order.reference });
     } else if (order.state === "paid") {
       inForce.push({ id: hold.billId, reason: "paid" });
@@ -169,7 +169,7 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
   if (held.length > 0) return { kind: "bills_unavailable", bills: held };
   const unconfirmed = await unconfirmedAtSources(
     ctx,
-    rows.map((row) => (row.source ? { ...row, source: row.source as BillSourceId } : { id: row.id, source: null })),
+    rows.map((row) => (row.source ? { ...row, source: row.source } : { id: row.id, source: null })),
   );
   if (unconfirmed.length > 0) return { kind: "bills_unavailable", bills: unconfirmed };
 

@@ -32,7 +32,7 @@ export async function recoverPayments(ctx: PaymentContext, now = new Date(), lim
   const orders = ids.length > 0 ? await ctx.db.select().from(schema.paymentOrders).where(inArray(schema.paymentOrders.id, ids)) : [];
   let settled = 0;
   for (const order of orders) {
-    const ended = isSettled(order.state as PaymentOrderState);
+    const ended = isSettled(order.state);
     let after = order;
     try {
       const adapter = adapterOf(ctx, order);
@@ -63,7 +63,7 @@ export async function recoverPayments(ctx: PaymentContext, now = new Date(), lim
     }
     if (ended) {
       if (after.state === order.state) await ctx.db.update(schema.paymentOrders).set({ nextCheckAt: null }).where(eq(schema.paymentOrders.id, order.id));
-    } else if (isSettled(after.state as PaymentOrderState)) {
+    } else if (isSettled(after.state)) {
       settled += 1;
     } else {
       const next = new Date(now.getTime() + recoveryBackoffMinutes(order.checkAttempts) * 60_000);

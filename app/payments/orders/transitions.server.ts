@@ -36,7 +36,7 @@ export async function applyTransition(
   const result = await ctx.db.transaction(async (tx) => {
     const [order] = await tx.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, orderId)).for("update");
     if (!order) throw new Error(`no payment order ${orderId}`);
-    const from = order.state as PaymentOrderState;
+    const from = order.state;
     if (from === to || !canTransition(from, to)) {
       await tx.insert(schema.paymentEvents).values({
         orderId,
