@@ -189,6 +189,34 @@ test.describe("paying bills through the sandbox gateway", () => {
     await expect(page.locator("h1")).toHaveText("付款成功");
   });
 
+  test("a browser can pay only the bills it found: another browser posting their ids to checkout gets nothing to pay", async ({ page, browser, baseURL }) => {
+    const [number] = unpaidDemoBills("accident-assessment-fee", 0, 1);
+    await checkout(page, "accident-assessment-fee", [number!]);
+    const billId = await page.locator('input[name="bill"]').first().inputValue();
+    const key = await page.locator('input[name="idempotencyKey"]').inputValue();
+
+    const strangerContext = await browser.newContext({ locale: "zh-TW", baseURL, extraHTTPHeaders: { "X-Forwarded-For": "198.19.251.9" } });
+    const stranger = await strangerContext.newPage();
+    // The checkout page with that bill's id shows nothing to pay...
+    await stranger.goto(`/pay?bill=${billId}`);
+    await expect(stranger.getByText("您沒有選擇要繳的待繳帳單")).toBeVisible();
+    // ...and a checkout posted with it, as a form from the portal would be, starts no payment.
+    const posted = await stranger.request.post("/pay?_data=routes%2Fpay", {
+      form: { bill: billId, tool: "line_pay", idempotencyKey: "00000000-0000-4000-8000-00000000e2e1" },
+      headers: { Origin: new URL(baseURL!).origin },
+      maxRedirects: 0,
+    });
+    expect(posted.status()).toBe(409);
+    expect(posted.headers().location).toBeUndefined();
+    await strangerContext.close();
+
+    // The browser that found it still pays it: the stranger's attempt held nothing.
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    await page.getByRole("button", { name: /^確認付款/ }).click();
+    await page.getByRole("button", { name: /核准付款/ }).click();
+    await expect(page.locator("h1")).toHaveText("付款成功");
+  });
+
   test("when LINE Pay answers too late, the result page says so and updates by itself once it is settled", async ({ page }) => {
     const [number] = unpaidDemoBills("gas-bill", 0, 1);
     // LINE Pay completes the confirmation, but answers after the portal has stopped waiting (only for this bill).
