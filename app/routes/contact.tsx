@@ -7,12 +7,13 @@ import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
 import { parseFeedback, submitFeedback, type FeedbackErrors } from "~/server/feedback.server";
+import { readForm } from "~/server/form.server";
 import { getLocale } from "~/server/i18n.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pages.contact.title") };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = parseFeedback(await request.formData());
+  const parsed = parseFeedback(await readForm(request));
   if (!parsed.ok) return json({ errors: parsed.errors, values: parsed.values, retryInMinutes: null }, { status: 400 });
   const submitted = await submitFeedback(getDb(), parsed.input, {
     locale: await getLocale(request),

@@ -11,6 +11,7 @@ import { issueCaptcha, readCaptchaToken } from "~/server/captcha.server";
 import { findBillType } from "~/server/catalogue.server";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { readForm } from "~/server/form.server";
 import { lookUpBill, type LookupOutcome } from "~/server/lookup.server";
 import { commitVisitorSession, getVisitorSession, grantBill, visitorId } from "~/server/session.server";
 
@@ -72,7 +73,7 @@ const text = (value: FormDataEntryValue | null, max: number) => (typeof value ==
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const found = await billTypeOr404(params.billType);
   const env = getEnv();
-  const form = await request.formData();
+  const form = await readForm(request);
   const writeOffNumber = text(form.get("writeOffNumber"), 100);
   const captchaAnswer = text(form.get("captchaAnswer"), 20);
   const captchaToken = text(form.get("captchaToken"), 200);

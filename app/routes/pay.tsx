@@ -16,6 +16,7 @@ import { billsByIds, type BillView } from "~/server/bills.server";
 import { findBillType } from "~/server/catalogue.server";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { readForm } from "~/server/form.server";
 import { getMemberSession } from "~/members/member-request.server";
 import { billsVisibleToMember } from "~/members/pending-bills.server";
 import type { MemberSession } from "~/members/sessions.server";
@@ -69,7 +70,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 type PayError = { code: "noTool" } | { code: "toolUnavailable" } | { code: "changed" } | { code: "tooMany" } | { code: "bill"; reason: BillUnavailableReason; billId: string };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const billIds = form.getAll("bill").filter((id): id is string => typeof id === "string");
   if (billIds.length > MAX_BILLS_PER_ORDER) return json({ errors: [{ code: "tooMany" }] as PayError[], form: null }, { status: 400 });
   const tool = form.get("tool");

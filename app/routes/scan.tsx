@@ -13,6 +13,7 @@ import type { RouteHandle } from "~/route-handle";
 import type { CameraProblem, CameraScanner } from "~/scanner/camera.client";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { readForm } from "~/server/form.server";
 import { openScannedBill, type ScanOutcome } from "~/server/scan.server";
 import { commitVisitorSession, getVisitorSession, grantBill } from "~/server/session.server";
 
@@ -36,7 +37,7 @@ type ScanActionData = {
 };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const values = [text(form.get("barcode1")), text(form.get("barcode2")), text(form.get("barcode3"))] as [string, string, string];
   const outcome = await openScannedBill(getDb(), { env: getEnv(), clientAddress: context.clientAddress, logger: context.logger }, values);
   if (outcome.kind === "found") {

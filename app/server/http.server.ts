@@ -172,9 +172,9 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       // A wrong captcha or an unknown number is a normal answer (4xx: info); being rate
-      // limited may be an attack (warn); 5xx is ours (error).
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? "error" : res.statusCode === 429 ? "warn" : "info",
+      // limited may be an attack, and a connection the client dropped is worth a look
+      // (warn); only 5xx is ours (error).
+      customLogLevel: (_req, res, error) => (res.statusCode >= 500 ? "error" : error || res.statusCode === 429 ? "warn" : "info"),
       autoLogging: { ignore: (req) => req.url?.startsWith("/build/") === true || req.url === "/healthz" },
     }),
   );

@@ -1,0 +1,64 @@
+import { expect, it } from "vitest";
+import { describeEachPortal, type RunningPortal } from "../support/databases";
+import { waitFor } from "../support/portal-process.mjs";
+
+/**
+ * Client mistakes met by the built server: each gets a 4xx with a message its
+ * reader understands (a localized page for a browser, a short body for a
+ * provider), logged below error level, on a connection that stays usable.
+ */
+
+const BAD_REQUEST = { "zh-TW": "無法處理這個要求", en: "We could not handle this request" };
+
+/** The log lines of one request, by the id the portal answered with, once its last line is in. */
+async function logOf(portal: RunningPortal, response: Response): Promise<string[]> {
+  const id = response.headers.get("x-request-id")!;
+  const lines = () =>
+    portal
+      .output()
+      .split("\n")
+      .filter((line) => line.includes(id));
+  await waitFor(() => lines().some((line) => /"msg":"request (completed|errored)"/.test(line)), 5_000);
+  return lines();
+}
+const errorLevel = (lines: string[]) => lines.filter((line) => /"level":(50|60)/.test(line));
+
+describeEachPortal(
+  "bad input",
+  { RATE_LIMIT_FEEDBACK_PER_ADDRESS: "2/3600", RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER: "2/900" },
+  (portal) => {
+    /** A browser's form post from the portal's own page (it names its origin). */
+    const post = (path: string, init: RequestInit = {}) =>
+      fetch(portal().url + path, {
+        method: "POST",
+        redirect: "manual",
+        ...init,
+        headers: { origin: portal().url, "content-type": "application/x-www-form-urlencoded", ...(init.headers as Record<string, string>) },
+      });
+
+    const UNREADABLE: Array<[string, string, string]> = [
+      ["JSON", "application/json", '{"lng":"en","writeOffNumber":"GF11500019"}'],
+      ["plain text", "text/plain", "lng=en\r\nwriteOffNumber=GF11500019"],
+      ["XML", "application/xml", '<?xml version="1.0"?><form><lng>en</lng></form>'],
+      ["multipart with another boundary", "multipart/form-data; boundary=aaa", '--bbb\r\nContent-Disposition: form-data; name="lng"\r\n\r\nen\r\n--bbb--\r\n'],
+      ["multipart without a boundary", "multipart/form-data", '--x\r\nContent-Disposition: form-data; name="lng"\r\n\r\nen\r\n--x--\r\n'],
+      ["multipart cut short", "multipart/form-data; boundary=x", '--x\r\nContent-Disposition: form-data; name="lng"\r\n\r\nen'],
+    ];
+
+    it.each(["/lookup/traffic-fine", "/lookup/water-bill?for=records", "/pay", "/contact", "/language", "/scan"])(
+      "%s answers a body that is not a form with the localized bad-request page, logged as info",
+      async (path) => {
+        for (const [name, type, body] of UNREADABLE) {
+          const response = await post(path, { headers: { "content-type": type }, body });
+          expect(response.status, `${name} to ${path}`).toBe(400);
+          expect(await response.text(), `${name} to ${path}`).toContain(BAD_REQUEST["zh-TW"]);
+          expect(errorLevel(await logOf(portal(), response)), `${name} to ${path}`).toEqual([]);
+        }
+        const english = await post(path, { headers: { "content-type": "application/json", "accept-language": "en" }, body: "{}" });
+        expect(english.status).toBe(400);
+        expect(await english.text()).toContain(BAD_REQUEST.en);
+      },
+    );
+
+  },
+);
