@@ -60,5 +60,22 @@ describeEachPortal(
       },
     );
 
+    it("redirects /language to any local path, whatever its characters, with a header-safe Location", async () => {
+      const cases: Array<[string, string]> = [
+        ["/中文?q=繳費", "/%E4%B8%AD%E6%96%87?q=%E7%B9%B3%E8%B2%BB"],
+        ["/💸", "/%F0%9F%92%B8"],
+        ["/bills?x=%E4%B8%AD", "/bills?x=%E4%B8%AD"],
+        ["/a b", "/a%20b"],
+        ["/\uD800", "/%EF%BF%BD"],
+        ["/\r\nSet-Cookie: x=1", "/"],
+        ["//evil.example", "/"],
+      ];
+      for (const [redirectTo, location] of cases) {
+        const response = await post("/language", { body: new URLSearchParams({ lng: "en", redirectTo }) });
+        expect(response.status, redirectTo).toBe(303);
+        expect(response.headers.get("location"), redirectTo).toBe(location);
+      }
+    });
+
   },
 );
