@@ -1,5 +1,6 @@
 import express from "express";
 import type { Logger } from "pino";
+import { isStorableText } from "~/domain/text";
 import type { PaymentContext } from "./orders.server";
 import { findOrderByReference, handleEcpayCallback, handleLinePayReturn, refreshFromProvider } from "./orders.server";
 
@@ -13,15 +14,23 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: "20kb" });
   const resultPage = (reference: string) => `/payments/${encodeURIComponent(reference)}`;
-  const text = (value: unknown) => (typeof value === "string" ? value.slice(0, 100) : "");
+  // Providers send plain ASCII. NUL or a broken character is no answer of theirs and would
+  // only fail in PostgreSQL: null, refused as a bad request. Cut values are made whole again.
+  const text = (value: unknown, max = 100): string | null =>
+    typeof value !== "string" ? "" : isStorableText(value) ? value.slice(0, max).toWellFormed() : null;
   // urlencoded bodies come with a null prototype, which drizzle cannot store as JSON: copy to a plain object.
-  const fields = (body: unknown): Record<string, string> =>
-    Object.fromEntries(Object.entries((body ?? {}) as Record<string, unknown>).map(([name, value]) => [name, typeof value === "string" ? value.slice(0, 2000) : ""]));
+  const fields = (body: unknown): Record<string, string> | null => {
+    const entries = Object.entries((body ?? {}) as Record<string, unknown>).map(([name, value]) => [text(name, name.length), text(value, 2000)] as const);
+    return entries.every(([name, value]) => name !== null && value !== null) ? Object.fromEntries(entries) : null;
+  };
+  const badRequest = (res: express.Response, body = "要求的格式不正確。Bad request.\n") => void res.status(400).type("text/plain; charset=utf-8").send(body);
 
   router.get("/line-pay/confirm", async (req, res, next) => {
     try {
+      const [transactionId, orderId] = [text(req.query.transactionId), text(req.query.orderId)];
+      if (transactionId === null || orderId === null) return badRequest(res);
       const ctx = context(req.log);
-      const order = await handleLinePayReturn(ctx, { transactionId: text(req.query.transactionId), orderId: text(req.query.orderId) });
+      const order = await handleLinePayReturn(ctx, { transactionId, orderId });
       if (!order) return void res.status(404).type("text/plain; charset=utf-8").send("找不到這筆付款。Payment not found.\n");
       res.redirect(303, resultPage(order.reference));
     } catch (error) {
@@ -31,8 +40,10 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
 
   router.get("/line-pay/cancel", async (req, res, next) => {
     try {
+      const orderId = text(req.query.orderId);
+      if (orderId === null) return badRequest(res);
       const ctx = context(req.log);
-      const order = await findOrderByReference(ctx.db, text(req.query.orderId));
+      const order = await findOrderByReference(ctx.db, orderId);
       if (!order || order.provider !== "line_pay") return void res.status(404).type("text/plain; charset=utf-8").send("找不到這筆付款。Payment not found.\n");
       // Anyone can open this address: ask LINE Pay how the payment stands rather than believe it.
       const updated = await refreshFromProvider(ctx, order, "payer");
@@ -44,7 +55,9 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
 
   router.post("/ecpay/notify", form, async (req, res, next) => {
     try {
-      const result = await handleEcpayCallback(context(req.log), fields(req.body), "provider_notification");
+      const params = fields(req.body);
+      if (!params) return badRequest(res, "0|bad request");
+      const result = await handleEcpayCallback(context(req.log), params, "provider_notification");
       // ECPay retries until it reads "1|OK".
       res.type("text/plain").send(
         result.outcome === "accepted" ? "1|OK" : result.outcome === "rejected_signature" ? "0|CheckMacValue error" : `0|${result.outcome}`,
@@ -56,7 +69,9 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
 
   router.post("/ecpay/result", form, async (req, res, next) => {
     try {
-      const result = await handleEcpayCallback(context(req.log), fields(req.body), "provider_return");
+      const params = fields(req.body);
+      if (!params) return badRequest(res);
+      const result = await handleEcpayCallback(context(req.log), params, "provider_return");
       if (!result.order || result.outcome === "rejected_signature") {
         return void res.status(400).type("text/plain; charset=utf-8").send("無法確認這筆付款結果。We could not confirm this payment result.\n");
       }

@@ -17,6 +17,7 @@ import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
 import { createBillSourceSimulator } from "~/sandbox/bill-sources.server";
 import { createIdentityProvider } from "~/sandbox/identity-provider.server";
 import { createSandboxGateway } from "~/sandbox/gateway.server";
+import { CLIENT_ERROR_TEXT, sendPlainText } from "./client-errors.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "./db.server";
 import { requestScope } from "./request-scope.server";
 import { seedDemoDataIfEmpty } from "./demo-data/seed.server";
@@ -292,25 +293,25 @@ const rejectCrossSiteWrites: express.RequestHandler = (req, res, next) => {
 };
 
 /**
- * Errors that never reach Remix (a malformed URL, a broken connection): a
- * short bilingual page with the reference, never a stack trace.
+ * Errors that never reach Remix (a malformed URL, a body the provider
+ * callbacks' parser refuses, a broken connection): a short bilingual text, the
+ * reference with a 5xx, never a stack trace. The client's mistakes are info.
  */
 const finalErrorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const status = typeof error?.status === "number" && error.status >= 400 && error.status < 600 ? error.status : 500;
   if (status >= 500) req.log.error({ err: error }, "request failed outside the routes");
+  else req.log.info({ status, reason: error?.type ?? error?.message }, "request refused outside the routes");
   if (res.headersSent) {
     res.end();
     return;
   }
-  const reference = String(req.id);
-  res
-    .status(status)
-    .type("text/plain; charset=utf-8")
-    .send(
-      status < 500
-        ? `無法處理這個要求，請檢查網址。\nWe could not handle this request: please check the address.\n`
-        : `系統暫時無法處理您的要求，錯誤代碼：${reference}\nSorry, something went wrong. Error reference: ${reference}\n`,
-    );
+  if (status >= 500) {
+    const reference = String(req.id);
+    return void sendPlainText(res, status, `系統暫時無法處理您的要求，錯誤代碼：${reference}\nSorry, something went wrong. Error reference: ${reference}\n`);
+  }
+  // body-parser names what went wrong with the body in `type` ("entity.too.large", "charset.unsupported"…).
+  const text = status === 413 ? CLIENT_ERROR_TEXT.tooLarge : typeof error?.type === "string" ? CLIENT_ERROR_TEXT.body : CLIENT_ERROR_TEXT.address;
+  sendPlainText(res, status, text);
 };
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -77,5 +77,45 @@ describeEachPortal(
       }
     });
 
+    it("answers NUL bytes and broken UTF-8 in provider callbacks with a short 4xx, never reaching the database", async () => {
+      const notify = await fetch(`${portal().url}/payments/callbacks/ecpay/notify`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "MerchantTradeNo=%00&RtnCode=1&CheckMacValue=00",
+      });
+      expect(notify.status).toBe(400);
+      expect(await notify.text()).toBe("0|bad request");
+      const notifyField = await fetch(`${portal().url}/payments/callbacks/ecpay/notify`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "MerchantTradeNo=P2601010000000000A&RtnMsg=a%00b&CheckMacValue=00",
+      });
+      expect(notifyField.status).toBe(400);
+      const result = await fetch(`${portal().url}/payments/callbacks/ecpay/result`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "MerchantTradeNo=P26%00&RtnCode=1",
+      });
+      expect(result.status).toBe(400);
+      expect(await result.text()).toContain("Bad request");
+      for (const path of ["/line-pay/cancel?orderId=%00", "/line-pay/confirm?transactionId=1&orderId=P26%00", "/line-pay/confirm?transactionId=%00&orderId=P26"]) {
+        const response = await fetch(`${portal().url}/payments/callbacks${path}`, { redirect: "manual" });
+        expect(response.status, path).toBe(400);
+        expect(await response.text(), path).toContain("Bad request");
+        expect(errorLevel(await logOf(portal(), response)), path).toEqual([]);
+      }
+      // Not UTF-8: read as the replacement character, so simply no such order.
+      const notUtf8 = await fetch(`${portal().url}/payments/callbacks/line-pay/cancel?orderId=%C3%28%FF`, { redirect: "manual" });
+      expect(notUtf8.status).toBe(404);
+      const tooLarge = await fetch(`${portal().url}/payments/callbacks/ecpay/notify`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: `MerchantTradeNo=P26&x=${"y".repeat(30_000)}`,
+      });
+      expect(tooLarge.status).toBe(413);
+      expect(await tooLarge.text()).toContain("Request too large");
+    });
+
   },
 );
