@@ -18,6 +18,7 @@ import { createBillSourceSimulator } from "~/sandbox/bill-sources.server";
 import { createIdentityProvider } from "~/sandbox/identity-provider.server";
 import { createSandboxGateway } from "~/sandbox/gateway.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "./client-errors.server";
+import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "./db.server";
 import { requestScope } from "./request-scope.server";
 import { seedDemoDataIfEmpty } from "./demo-data/seed.server";
@@ -55,6 +56,7 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const servers: Server[] = [];
   if (env.embeddedSandbox) servers.push(...(await startSandboxes(env, logger)));
   const server = await listen(app, env.PORT, env.HOST);
+  server.on("clientError", answerUnparsableRequest(logger));
   logger.info({ url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind }, "portal listening");
   const jobs = startPaymentJobs(env, logger);
   installGracefulShutdown({ server, others: servers, jobs, database, logger, state, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
@@ -180,6 +182,7 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
     }),
   );
 
+  app.use(readBodyBeforeAnswering);
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
     if (state.shuttingDown) res.setHeader("Connection", "close");

@@ -1,4 +1,5 @@
 import { expect, it } from "vitest";
+import { rawRequest, send } from "../fuzz/fuzz.mjs";
 import { describeEachPortal, type RunningPortal } from "../support/databases";
 import { waitFor } from "../support/portal-process.mjs";
 
@@ -60,6 +61,19 @@ describeEachPortal(
       },
     );
 
+    it("refuses a form body over the limit with 413 and reads it all, so the connection stays usable", async () => {
+      const { hostname, port, host } = new URL(portal().url);
+      const server = { host: hostname, port: Number(port) };
+      const body = Buffer.from(`topic=other&message=${"x".repeat(1_500_000)}`);
+      for (const keepAlive of [true, false]) {
+        const answer = await send(
+          server,
+          rawRequest({ method: "POST", path: "/contact", headers: [["Host", host], ["Origin", portal().url], ["Content-Type", "application/x-www-form-urlencoded"]], body, keepAlive }),
+        );
+        expect(answer, `keep-alive ${keepAlive}`).toEqual({ status: 413, dropped: null });
+      }
+    });
+
     it("redirects /language to any local path, whatever its characters, with a header-safe Location", async () => {
       const cases: Array<[string, string]> = [
         ["/中文?q=繳費", "/%E4%B8%AD%E6%96%87?q=%E7%B9%B3%E8%B2%BB"],
@@ -115,6 +129,27 @@ describeEachPortal(
       });
       expect(tooLarge.status).toBe(413);
       expect(await tooLarge.text()).toContain("Request too large");
+    });
+
+    it("keeps the connection when an answer comes before the body: a refused cross-site post, a post to a page without a form, an address too long", async () => {
+      const { hostname, port, host } = new URL(portal().url);
+      const server = { host: hostname, port: Number(port) };
+      const big = Buffer.from(`lng=en&redirectTo=/&x=${"y".repeat(600_000)}`);
+      for (const keepAlive of [true, false]) {
+        const refused = await send(
+          server,
+          rawRequest({ method: "POST", path: "/language", headers: [["Host", host], ["Origin", "https://evil.example"], ["Content-Type", "application/x-www-form-urlencoded"]], body: big, keepAlive }),
+        );
+        expect(refused, `cross-site, keep-alive ${keepAlive}`).toEqual({ status: 403, dropped: null });
+        const noAction = await send(
+          server,
+          rawRequest({ method: "POST", path: "/faq", headers: [["Host", host], ["Origin", portal().url], ["Content-Type", "application/x-www-form-urlencoded"]], body: big, keepAlive }),
+        );
+        expect(noAction, `page without a form, keep-alive ${keepAlive}`).toEqual({ status: 405, dropped: null });
+        const longAddress = await send(server, rawRequest({ method: "GET", path: `/q?n=${"9".repeat(200_000)}`, headers: [["Host", host]], keepAlive }));
+        expect(longAddress.dropped, `long address, keep-alive ${keepAlive}`).toBeNull();
+        expect(longAddress.status).toBe(431);
+      }
     });
 
   },
