@@ -80,7 +80,7 @@ const stopPortal = () => portal.exitCode === null && portal.kill("SIGTERM");
 process.on("exit", stopPortal);
 await waitForHealth(`${portalUrl}/healthz`, portal);
 
-const all = defineScenarios({ root });
+const all = defineScenarios({ root, baseUrl: portalUrl });
 // The home page is the reference of every ratio, so it always runs.
 const scenarios = all.filter((s) => !only || s.name === only || s.name === "home");
 for (const scenario of scenarios) await scenario.verify?.(portalUrl);

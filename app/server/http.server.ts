@@ -21,6 +21,7 @@ import { CLIENT_ERROR_TEXT, sendPlainText } from "./client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "./db.server";
 import { requestScope } from "./request-scope.server";
+import { rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server";
 import { seedDemoDataIfEmpty } from "./demo-data/seed.server";
 import { ConfigurationError, SANDBOX_CREDENTIALS, getEnv, type Env } from "./env.server";
 import { getLogger } from "./logger.server";
@@ -230,7 +231,7 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
   app.use(compression());
   // Providers post back from their own sites: these routes check the provider's signature instead.
   app.use("/payments/callbacks", paymentCallbacks(getPaymentContext));
-  app.use(rejectCrossSiteWrites);
+  app.use(rejectCrossSiteWrites(env.TRUST_PROXY));
 
   app.get("/healthz", async (req, res) => {
     res.setHeader("Cache-Control", "no-store");
@@ -253,6 +254,7 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
 
   app.all(
     "*",
+    rejectUnusableHost(env.TRUST_PROXY),
     requestScope,
     createRequestHandler({
       build,
@@ -269,31 +271,6 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
   app.use(finalErrorHandler);
   return app;
 }
-
-/**
- * Forms post only from this site. A write whose Origin names another site (or
- * "null") is refused here with a clear message, before Remix's own check
- * would turn it into a server error. Requests without Origin (old browsers,
- * server-to-server calls) go on to Remix, which checks again.
- */
-const rejectCrossSiteWrites: express.RequestHandler = (req, res, next) => {
-  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
-  const origin = req.headers.origin;
-  if (origin === undefined) return next();
-  const host = (req.headers["x-forwarded-host"] as string | undefined)?.split(",")[0]?.trim() || req.headers.host;
-  let originHost: string | null = null;
-  try {
-    originHost = origin === "null" ? null : new URL(origin).host;
-  } catch {
-    originHost = null;
-  }
-  if (originHost !== null && originHost === host) return next();
-  req.log.warn({ origin }, "cross-site write refused");
-  res
-    .status(403)
-    .type("text/plain; charset=utf-8")
-    .send("表單必須從本網站送出，請回到本站重新操作。\nForms must be sent from this website: please go back and try again.\n");
-};
 
 /**
  * Errors that never reach Remix (a malformed URL, a body the provider

@@ -131,6 +131,18 @@ describeEachPortal(
       expect(await tooLarge.text()).toContain("Request too large");
     });
 
+    it("answers a Host header that is not a host name with 400, not a server error", async () => {
+      const { hostname, port } = new URL(portal().url);
+      for (const host of ["中文 example", "a b", "[::1"]) {
+        const answer = await send(
+          { host: hostname, port: Number(port) },
+          rawRequest({ method: "GET", path: "/faq", headers: [["Host", host]] }),
+        );
+        expect(answer.status, host).toBe(400);
+        expect(answer.dropped, host).toBeNull();
+      }
+    });
+
     it("keeps the connection when an answer comes before the body: a refused cross-site post, a post to a page without a form, an address too long", async () => {
       const { hostname, port, host } = new URL(portal().url);
       const server = { host: hostname, port: Number(port) };
@@ -149,6 +161,35 @@ describeEachPortal(
         const longAddress = await send(server, rawRequest({ method: "GET", path: `/q?n=${"9".repeat(200_000)}`, headers: [["Host", host]], keepAlive }));
         expect(longAddress.dropped, `long address, keep-alive ${keepAlive}`).toBeNull();
         expect(longAddress.status).toBe(431);
+      }
+    });
+
+    it("refuses a write whose origin the browser does not vouch for, and trusts no X-Forwarded-Host without TRUST_PROXY", async () => {
+      const form = new URLSearchParams({ lng: "en", redirectTo: "/faq" });
+      const attempt = (headers: Record<string, string>) =>
+        fetch(`${portal().url}/language`, { method: "POST", redirect: "manual", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: form });
+      const refused: Array<Record<string, string>> = [
+        { origin: "http://evil.example", "x-forwarded-host": "evil.example" },
+        {},
+        { "sec-fetch-site": "cross-site" },
+        { "sec-fetch-site": "same-site" },
+        { referer: "https://evil.example/page" },
+        { referer: `${portal().url.replace("127.0.0.1", "localhost")}/faq` },
+        { origin: "null", referer: `${portal().url}/faq` },
+      ];
+      for (const headers of refused) {
+        const response = await attempt(headers);
+        expect(response.status, JSON.stringify(headers)).toBe(403);
+        expect(await response.text()).toContain("Forms must be sent from this website");
+        const lines = await logOf(portal(), response);
+        expect(lines.some((line) => line.includes('"level":40') && line.includes("cross-site write refused")), lines.join("\n")).toBe(true);
+        expect(errorLevel(lines)).toEqual([]);
+      }
+      const accepted: Array<Record<string, string>> = [{ origin: portal().url }, { "sec-fetch-site": "same-origin" }, { referer: `${portal().url}/anti-fraud?x=1` }];
+      for (const headers of accepted) {
+        const response = await attempt(headers);
+        expect(response.status, JSON.stringify(headers)).toBe(303);
+        expect(response.headers.get("location")).toBe("/faq");
       }
     });
 

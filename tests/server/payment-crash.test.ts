@@ -75,7 +75,7 @@ it("recovers a payment confirmed at the provider while the portal was being kill
   const secret = parseEnv({}).CAPTCHA_SECRET;
   const found = await browse("/lookup/traffic-fine", {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
     body: new URLSearchParams({ intent: "lookup", writeOffNumber: "GF11500019", captchaToken: token, captchaAnswer: captchaAnswer(secret, token.split(".")[1]!) }),
   });
   expect(found.headers.get("location")).toBe("/bills");
