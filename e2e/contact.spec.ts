@@ -110,6 +110,7 @@ clientTest("a flood of messages from one address is stopped with a clear message
     page.getByRole("button", { name: "送出" }).click(),
   ]);
   expect(response.status()).toBe(429);
+  expect(Number(response.headers()["retry-after"])).toBeGreaterThan(0);
   const summary = page.locator(".error-summary");
   await expect(summary).toBeFocused();
   await expect(summary).toContainText(/此連線送出的訊息過多，請於 \d+ 分鐘後再試，或撥打市民專線 1999/);

@@ -7,6 +7,7 @@ import { LOOKUP_FIELD_IDS, LookupForm, type LookupPurpose } from "~/components/l
 import type { WriteOffProblem } from "~/domain/write-off-number";
 import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
+import { routeHeaders } from "~/route-headers";
 import { issueCaptcha, readCaptchaToken } from "~/server/captcha.server";
 import { findBillType } from "~/server/catalogue.server";
 import { getDb } from "~/server/db.server";
@@ -23,6 +24,9 @@ export const handle: RouteHandle = {
     return loaded.purpose === "records" ? t("records.lookupHeading", { billType }) : t("lookup.pageHeading", { billType });
   },
 };
+
+// The captcha page's no-store, and a 429's Retry-After, reach a page loaded or posted without JavaScript too.
+export const headers = routeHeaders;
 
 /** Looking a bill up for its payment records (?for=records) or, by default, to pay it. */
 const purposeOf = (request: Request): LookupPurpose => (new URL(request.url).searchParams.get("for") === "records" ? "records" : "pay");

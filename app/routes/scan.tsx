@@ -10,6 +10,7 @@ import { taipeiDate } from "~/domain/dates";
 import { formatDate, formatMoney } from "~/domain/format";
 import { portalBillLinkPath, type ScanState } from "~/domain/scan";
 import type { RouteHandle } from "~/route-handle";
+import { routeHeaders } from "~/route-headers";
 import type { CameraProblem, CameraScanner } from "~/scanner/camera.client";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
@@ -18,6 +19,8 @@ import { openScannedBill, type ScanOutcome } from "~/server/scan.server";
 import { commitVisitorSession, getVisitorSession, grantBill } from "~/server/session.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("scan.title") };
+// Retry-After of a 429 reaches a form posted without JavaScript too.
+export const headers = routeHeaders;
 
 export function loader() {
   return json({ today: taipeiDate(), officialOrigin: new URL(getEnv().PUBLIC_URL).origin });

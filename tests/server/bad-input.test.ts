@@ -1,4 +1,6 @@
 import { expect, it } from "vitest";
+import { composeConvenienceBarcodes } from "~/domain/convenience-barcode";
+import { taipeiDate } from "~/domain/dates";
 import { rawRequest, send } from "../fuzz/fuzz.mjs";
 import { describeEachPortal, type RunningPortal } from "../support/databases";
 import { waitFor } from "../support/portal-process.mjs";
@@ -193,5 +195,39 @@ describeEachPortal(
       }
     });
 
+    it("tells a browser without JavaScript when to try again: Retry-After on every 429, and the time on the page", async () => {
+      const minutesIn = (response: Response) => {
+        const seconds = Number(response.headers.get("retry-after"));
+        expect(seconds).toBeGreaterThan(0);
+        return Math.ceil(seconds / 60);
+      };
+
+      const message = { topic: "other", name: "測試", email: "retry@example.tw", message: "同一個地址送出的訊息。" };
+      for (let i = 0; i < 2; i++) expect((await post("/contact", { body: new URLSearchParams(message) })).status).toBe(303);
+      const contact = await post("/contact", { body: new URLSearchParams(message) });
+      expect(contact.status).toBe(429);
+      expect(await contact.text()).toContain(`請於 ${minutesIn(contact)} 分鐘後再試`);
+      const contactEn = await post("/contact", { headers: { "accept-language": "en" }, body: new URLSearchParams(message) });
+      const minutes = minutesIn(contactEn);
+      expect(await contactEn.text()).toContain(`try again in ${minutes} minute${minutes === 1 ? "" : "s"}`);
+
+      // Two failed look-ups of one number, then it is refused for a while (the captcha is not even read).
+      const lookup = () => post("/lookup/traffic-fine", { body: new URLSearchParams({ intent: "lookup", writeOffNumber: "GF11500022", captchaToken: "x", captchaAnswer: "0" }) });
+      for (let i = 0; i < 2; i++) expect((await lookup()).status).toBe(400);
+      const refused = await lookup();
+      expect(refused.status).toBe(429);
+      expect(await refused.text()).toContain(`查詢失敗次數過多，請於 ${minutesIn(refused)} 分鐘後再試`);
+
+      // Scanning shares the limit: guessing a bill's amount is refused the same way.
+      const deadline = taipeiDate(new Date(Date.now() + 20 * 86_400_000));
+      const guess = (amount: number) => {
+        const [barcode1, barcode2, barcode3] = composeConvenienceBarcodes({ deadline, collectionItemCode: "HB8", writeOffNumber: "HF115000010", period: "1150", amount });
+        return post("/scan", { body: new URLSearchParams({ barcode1, barcode2, barcode3, source: "manual" }) });
+      };
+      for (let i = 1; i <= 2; i++) expect((await guess(i)).status).toBe(400);
+      const scan = await guess(3);
+      expect(scan.status).toBe(429);
+      expect(await scan.text()).toContain(`查詢失敗次數過多，請於 ${minutesIn(scan)} 分鐘後再試`);
+    });
   },
 );
