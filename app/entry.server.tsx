@@ -6,7 +6,7 @@ import {
   type HandleDataRequestFunction,
   type HandleErrorFunction,
 } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { RemixServer, isRouteErrorResponse } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { I18nextProvider } from "react-i18next";
@@ -68,7 +68,13 @@ export default async function handleRequest(
 
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
   if (request.signal.aborted) return;
-  context.logger.error({ err: error, url: new URL(request.url).pathname }, "unhandled route error");
+  const url = new URL(request.url).pathname;
+  // Remix's own refusals (a method no route takes, a data request for another route) are the client's.
+  if (isRouteErrorResponse(error) && error.status < 500) {
+    context.logger.info({ status: error.status, reason: error.data, url }, "request refused by the router");
+    return;
+  }
+  context.logger.error({ err: error, url }, "unhandled route error");
 };
 
 /** A failed data request tells the browser its own id, so the error page quotes the right reference. */

@@ -5,11 +5,11 @@
 import { execFileSync, fork, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { freePort } from "../tests/support/portal-process.mjs";
 import { BENCH_SERVER_ENV, scenarios as defineScenarios } from "./scenarios.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -18,16 +18,6 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const only = process.argv[2];
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-    probe.once("error", reject);
-  });
-}
 
 async function waitForHealth(url, child, ms = 120_000) {
   const deadline = Date.now() + ms;
@@ -90,7 +80,7 @@ const stopPortal = () => portal.exitCode === null && portal.kill("SIGTERM");
 process.on("exit", stopPortal);
 await waitForHealth(`${portalUrl}/healthz`, portal);
 
-const all = defineScenarios({ root });
+const all = defineScenarios({ root, baseUrl: portalUrl });
 // The home page is the reference of every ratio, so it always runs.
 const scenarios = all.filter((s) => !only || s.name === only || s.name === "home");
 for (const scenario of scenarios) await scenario.verify?.(portalUrl);

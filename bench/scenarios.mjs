@@ -32,7 +32,8 @@ export const BENCH_SERVER_ENV = {
 const NOT_FOUND_NUMBER = "1150299999999995";
 
 /** A GET of the look-up page, then the POST of a look-up of a number no bill has. */
-function notFoundLookup() {
+/** A look-up as a browser posts it from the page: with its Origin, which the portal requires. */
+function notFoundLookup(origin) {
   const path = "/lookup/parking-fee";
   return [
     {
@@ -48,7 +49,7 @@ function notFoundLookup() {
       path,
       setupRequest: (request, context) => ({
         ...request,
-        headers: { ...request.headers, cookie: context.cookie, "content-type": "application/x-www-form-urlencoded" },
+        headers: { ...request.headers, cookie: context.cookie, origin, "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({
           intent: "lookup",
           writeOffNumber: NOT_FOUND_NUMBER,
@@ -65,14 +66,14 @@ async function verifyNotFound(baseUrl) {
   const token = tokenIn(await page.text());
   const response = await fetch(`${baseUrl}/lookup/parking-fee`, {
     method: "POST",
-    headers: { cookie: cookieFrom(page.headers.getSetCookie()), "content-type": "application/x-www-form-urlencoded" },
+    headers: { cookie: cookieFrom(page.headers.getSetCookie()), origin: baseUrl, "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ intent: "lookup", writeOffNumber: NOT_FOUND_NUMBER, captchaToken: token, captchaAnswer: captchaAnswer(token) }),
   });
   const html = await response.text();
   if (response.status !== 400 || !html.includes("查無這個銷帳編號")) throw new Error(`not-found look-up answered ${response.status} without the not-found message`);
 }
 
-export function scenarios({ root }) {
+export function scenarios({ root, baseUrl }) {
   const qrLink = execFileSync(
     process.execPath,
     ["cli.js", "bill-link", "--bill-type", "traffic-fine", "--number", "GF11500019", "--expires", "2099-12-31", "--key", "police-demo", "--base-url", "http://bench"],
@@ -92,6 +93,6 @@ export function scenarios({ root }) {
         if (response.status !== 303 || response.headers.get("location") !== "/bills") throw new Error(`QR link answered ${response.status}`);
       },
     },
-    { name: "not-found-lookup", requests: notFoundLookup(), verify: verifyNotFound, note: "GET page + POST look-up per round" },
+    { name: "not-found-lookup", requests: notFoundLookup(baseUrl), verify: verifyNotFound, note: "GET page + POST look-up per round" },
   ];
 }

@@ -17,3 +17,16 @@ export function alphanumericValue(char: string): number {
   if (code >= 65 && code <= 90) return code - 55;
   throw new RangeError(`not an ASCII letter or digit: ${JSON.stringify(char)}`);
 }
+
+/**
+ * Whether PostgreSQL can take this text as it is: it refuses NUL in text and
+ * jsonb, and a lone surrogate cannot be written as UTF-8.
+ */
+export function isStorableText(value: string): boolean {
+  return !value.includes("\u0000") && value.isWellFormed();
+}
+
+/** The text without what PostgreSQL refuses: NUL dropped, lone surrogates replaced (U+FFFD). */
+export function storableText(value: string): string {
+  return value.replaceAll("\u0000", "").toWellFormed();
+}

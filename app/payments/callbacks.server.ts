@@ -1,5 +1,6 @@
 import express, { type Request } from "express";
 import type { Logger } from "pino";
+import { isStorableText } from "~/domain/text";
 import type { CallbackRequest, PaymentProviderAdapter } from "./providers/adapter.server";
 import { handlePayerReturn, handleProviderNotice, refreshFromProvider } from "./orders/answers.server";
 import { findOrderByReference, type PaymentContext } from "./orders/order.server";
@@ -18,14 +19,21 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
   const form = express.urlencoded({ extended: false, limit: "20kb" });
   const resultPage = (reference: string, query = "") => `/payments/${encodeURIComponent(reference)}${query}`;
   const notFound = (res: express.Response) => res.status(404).type("text/plain; charset=utf-8").send("找不到這筆付款。Payment not found.\n");
-  const text = (value: unknown) => (typeof value === "string" ? value.slice(0, 100) : "");
+  const badRequest = (res: express.Response, body = "要求的格式不正確。Bad request.\n") => void res.status(400).type("text/plain; charset=utf-8").send(body);
+  // Providers send plain ASCII. NUL or a broken character is no answer of theirs and would
+  // only fail in PostgreSQL: null, refused as a bad request. Cut values are made whole again.
+  const text = (value: unknown, max: number): string | null =>
+    typeof value !== "string" ? "" : isStorableText(value) ? value.slice(0, max).toWellFormed() : null;
   // urlencoded bodies come with a null prototype, which drizzle cannot store as JSON: copy to a plain object.
-  const fields = (body: unknown): Record<string, string> =>
-    Object.fromEntries(Object.entries((body ?? {}) as Record<string, unknown>).map(([name, value]) => [name, typeof value === "string" ? value.slice(0, 2000) : ""]));
-  const read = (req: Request): CallbackRequest => ({
-    query: Object.fromEntries(Object.entries(req.query).map(([name, value]) => [name, text(value)])),
-    form: fields(req.body),
-  });
+  const fields = (source: unknown, max: number): Record<string, string> | null => {
+    const entries = Object.entries((source ?? {}) as Record<string, unknown>).map(([name, value]) => [text(name, name.length), text(value, max)] as const);
+    return entries.every(([name, value]) => name !== null && value !== null) ? Object.fromEntries(entries) : null;
+  };
+  const read = (req: Request): CallbackRequest | null => {
+    const query = fields(req.query, 100);
+    const form = fields(req.body, 2000);
+    return query && form ? { query, form } : null;
+  };
 
   router.param("slug", (req, res, next, slug: string) => {
     const adapter = context(req.log).providers.bySlug(slug);
@@ -40,7 +48,9 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
     try {
       if (req.method !== "GET" && req.method !== "POST") return void res.status(405).set("Allow", "GET, POST").end();
       const adapter = adapterOf(res);
-      const order = await handlePayerReturn(context(req.log), adapter, adapter.readPayerReturn(read(req)));
+      const request = read(req);
+      if (!request) return badRequest(res);
+      const order = await handlePayerReturn(context(req.log), adapter, adapter.readPayerReturn(request));
       if (!order) {
         return void res.status(400).type("text/plain; charset=utf-8").send("無法確認這筆付款結果。We could not confirm this payment result.\n");
       }
@@ -54,8 +64,10 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
   // page, in the payer's own browser, gives the payment up if it is still unpaid.
   router.get("/:slug/cancel", async (req, res, next) => {
     try {
+      const reference = read(req)?.query.order;
+      if (reference === undefined) return badRequest(res);
       const ctx = context(req.log);
-      const order = await findOrderByReference(ctx.db, text(req.query.order));
+      const order = await findOrderByReference(ctx.db, reference);
       if (!order || order.provider !== adapterOf(res).provider) return void notFound(res);
       const updated = await refreshFromProvider(ctx, order, "payer");
       res.redirect(303, resultPage(updated.reference, "?back=1"));
@@ -68,7 +80,8 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
     try {
       const adapter = adapterOf(res);
       if (!adapter.notices) return void notFound(res);
-      const outcome = await handleProviderNotice(context(req.log), adapter, adapter.notices.read(read(req)));
+      const request = read(req);
+      const outcome = request ? await handleProviderNotice(context(req.log), adapter, adapter.notices.read(request)) : "bad_request";
       const reply = adapter.notices.reply(outcome);
       res.status(reply.status).type("text/plain").send(reply.body);
     } catch (error) {

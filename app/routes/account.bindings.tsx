@@ -10,6 +10,7 @@ import { requireMember } from "~/members/member-request.server";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { readForm } from "~/server/form.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.bindings.title") };
 
@@ -30,7 +31,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireMember(request);
-  const form = parseBindingForm(await request.formData());
+  const form = parseBindingForm(await readForm(request));
   const audit = { memberId: session.member.id, requestId: context.requestId };
   const db = getDb();
   // What the form sent back, to show again with the problems (never the decrypted numbers).

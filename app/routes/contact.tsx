@@ -4,15 +4,19 @@ import { useTranslation } from "react-i18next";
 import { ErrorSummary, SelectField, TextAreaField, TextField, type FieldError } from "~/components/forms";
 import { FEEDBACK_FIELDS, FEEDBACK_TOPICS, type FeedbackField } from "~/domain/feedback";
 import type { RouteHandle } from "~/route-handle";
+import { routeHeaders } from "~/route-headers";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
 import { parseFeedback, submitFeedback, type FeedbackErrors } from "~/server/feedback.server";
+import { readForm } from "~/server/form.server";
 import { getLocale } from "~/server/i18n.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pages.contact.title") };
+// Retry-After of a 429 reaches a form posted without JavaScript too.
+export const headers = routeHeaders;
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = parseFeedback(await request.formData());
+  const parsed = parseFeedback(await readForm(request));
   if (!parsed.ok) return json({ errors: parsed.errors, values: parsed.values, retryInMinutes: null }, { status: 400 });
   const submitted = await submitFeedback(getDb(), parsed.input, {
     locale: await getLocale(request),

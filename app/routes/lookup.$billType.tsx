@@ -7,10 +7,12 @@ import { LOOKUP_FIELD_IDS, LookupForm, type LookupPurpose } from "~/components/l
 import type { WriteOffProblem } from "~/domain/write-off-number";
 import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
+import { routeHeaders } from "~/route-headers";
 import { issueCaptcha, readCaptchaToken } from "~/server/captcha.server";
 import { findBillType } from "~/server/catalogue.server";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { readForm } from "~/server/form.server";
 import { lookUpBill, type LookupOutcome } from "~/server/lookup.server";
 import { commitVisitorSession, getVisitorSession, grantBill, visitorId } from "~/server/session.server";
 
@@ -22,6 +24,9 @@ export const handle: RouteHandle = {
     return loaded.purpose === "records" ? t("records.lookupHeading", { billType }) : t("lookup.pageHeading", { billType });
   },
 };
+
+// The captcha page's no-store, and a 429's Retry-After, reach a page loaded or posted without JavaScript too.
+export const headers = routeHeaders;
 
 /** Looking a bill up for its payment records (?for=records) or, by default, to pay it. */
 const purposeOf = (request: Request): LookupPurpose => (new URL(request.url).searchParams.get("for") === "records" ? "records" : "pay");
@@ -72,7 +77,7 @@ const text = (value: FormDataEntryValue | null, max: number) => (typeof value ==
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const found = await billTypeOr404(params.billType);
   const env = getEnv();
-  const form = await request.formData();
+  const form = await readForm(request);
   const writeOffNumber = text(form.get("writeOffNumber"), 100);
   const captchaAnswer = text(form.get("captchaAnswer"), 20);
   const captchaToken = text(form.get("captchaToken"), 200);

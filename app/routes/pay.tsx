@@ -16,6 +16,7 @@ import { billsByIds, type BillView } from "~/server/bills.server";
 import { findBillType } from "~/server/catalogue.server";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { readForm } from "~/server/form.server";
 import { getMemberSession } from "~/members/member-request.server";
 import { billsVisibleToMember } from "~/members/pending-bills.server";
 import type { MemberSession } from "~/members/sessions.server";
@@ -82,7 +83,7 @@ type PayError =
   | ({ code: "bill"; billId: string; number: string; ownPayment: boolean } & Pick<UnavailableBill, "reason"> & { heldUntil?: string; paidAt?: string; channel?: string });
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const billIds = form.getAll("bill").filter((id): id is string => typeof id === "string");
   if (billIds.length > MAX_BILLS_PER_ORDER) return json({ errors: [{ code: "tooMany" }] as PayError[], form: null }, { status: 400 });
   const tool = form.get("tool");

@@ -10,13 +10,17 @@ import { taipeiDate } from "~/domain/dates";
 import { formatDate, formatMoney } from "~/domain/format";
 import { portalBillLinkPath, type ScanState } from "~/domain/scan";
 import type { RouteHandle } from "~/route-handle";
+import { routeHeaders } from "~/route-headers";
 import type { CameraProblem, CameraScanner } from "~/scanner/camera.client";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { readForm } from "~/server/form.server";
 import { openScannedBill, type ScanOutcome } from "~/server/scan.server";
 import { commitVisitorSession, getVisitorSession, grantBill } from "~/server/session.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("scan.title") };
+// Retry-After of a 429 reaches a form posted without JavaScript too.
+export const headers = routeHeaders;
 
 export function loader() {
   return json({ today: taipeiDate(), officialOrigin: new URL(getEnv().PUBLIC_URL).origin });
@@ -36,7 +40,7 @@ type ScanActionData = {
 };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const values = [text(form.get("barcode1")), text(form.get("barcode2")), text(form.get("barcode3"))] as [string, string, string];
   const outcome = await openScannedBill(getDb(), { env: getEnv(), clientAddress: context.clientAddress, logger: context.logger }, values);
   if (outcome.kind === "found") {

@@ -17,8 +17,11 @@ import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
 import { createBillSourceSimulator } from "~/sandbox/bill-sources.server";
 import { createIdentityProvider } from "~/sandbox/identity-provider.server";
 import { createSandboxGateway } from "~/sandbox/gateway.server";
+import { CLIENT_ERROR_TEXT, sendPlainText } from "./client-errors.server";
+import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "./db.server";
 import { requestScope } from "./request-scope.server";
+import { rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server";
 import { seedDemoDataIfEmpty } from "./demo-data/seed.server";
 import { ConfigurationError, SANDBOX_CREDENTIALS, getEnv, type Env } from "./env.server";
 import { getLogger } from "./logger.server";
@@ -54,6 +57,7 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const servers: Server[] = [];
   if (env.embeddedSandbox) servers.push(...(await startSandboxes(env, logger)));
   const server = await listen(app, env.PORT, env.HOST);
+  server.on("clientError", answerUnparsableRequest(logger));
   logger.info({ url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind }, "portal listening");
   const jobs = startPaymentJobs(env, logger);
   installGracefulShutdown({ server, others: servers, jobs, database, logger, state, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
@@ -172,13 +176,14 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       // A wrong captcha or an unknown number is a normal answer (4xx: info); being rate
-      // limited may be an attack (warn); 5xx is ours (error).
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? "error" : res.statusCode === 429 ? "warn" : "info",
+      // limited may be an attack, and a connection the client dropped is worth a look
+      // (warn); only 5xx is ours (error).
+      customLogLevel: (_req, res, error) => (res.statusCode >= 500 ? "error" : error || res.statusCode === 429 ? "warn" : "info"),
       autoLogging: { ignore: (req) => req.url?.startsWith("/build/") === true || req.url === "/healthz" },
     }),
   );
 
+  app.use(readBodyBeforeAnswering);
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
     if (state.shuttingDown) res.setHeader("Connection", "close");
@@ -226,7 +231,7 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
   app.use(compression());
   // Providers post back from their own sites: these routes check the provider's signature instead.
   app.use("/payments/callbacks", paymentCallbacks(getPaymentContext));
-  app.use(rejectCrossSiteWrites);
+  app.use(rejectCrossSiteWrites(env.TRUST_PROXY));
 
   app.get("/healthz", async (req, res) => {
     res.setHeader("Cache-Control", "no-store");
@@ -249,6 +254,7 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
 
   app.all(
     "*",
+    rejectUnusableHost(env.TRUST_PROXY),
     requestScope,
     createRequestHandler({
       build,
@@ -267,50 +273,25 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
 }
 
 /**
- * Forms post only from this site. A write whose Origin names another site (or
- * "null") is refused here with a clear message, before Remix's own check
- * would turn it into a server error. Requests without Origin (old browsers,
- * server-to-server calls) go on to Remix, which checks again.
- */
-const rejectCrossSiteWrites: express.RequestHandler = (req, res, next) => {
-  if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
-  const origin = req.headers.origin;
-  if (origin === undefined) return next();
-  const host = (req.headers["x-forwarded-host"] as string | undefined)?.split(",")[0]?.trim() || req.headers.host;
-  let originHost: string | null = null;
-  try {
-    originHost = origin === "null" ? null : new URL(origin).host;
-  } catch {
-    originHost = null;
-  }
-  if (originHost !== null && originHost === host) return next();
-  req.log.warn({ origin }, "cross-site write refused");
-  res
-    .status(403)
-    .type("text/plain; charset=utf-8")
-    .send("表單必須從本網站送出，請回到本站重新操作。\nForms must be sent from this website: please go back and try again.\n");
-};
-
-/**
- * Errors that never reach Remix (a malformed URL, a broken connection): a
- * short bilingual page with the reference, never a stack trace.
+ * Errors that never reach Remix (a malformed URL, a body the provider
+ * callbacks' parser refuses, a broken connection): a short bilingual text, the
+ * reference with a 5xx, never a stack trace. The client's mistakes are info.
  */
 const finalErrorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const status = typeof error?.status === "number" && error.status >= 400 && error.status < 600 ? error.status : 500;
   if (status >= 500) req.log.error({ err: error }, "request failed outside the routes");
+  else req.log.info({ status, reason: error?.type ?? error?.message }, "request refused outside the routes");
   if (res.headersSent) {
     res.end();
     return;
   }
-  const reference = String(req.id);
-  res
-    .status(status)
-    .type("text/plain; charset=utf-8")
-    .send(
-      status < 500
-        ? `無法處理這個要求，請檢查網址。\nWe could not handle this request: please check the address.\n`
-        : `系統暫時無法處理您的要求，錯誤代碼：${reference}\nSorry, something went wrong. Error reference: ${reference}\n`,
-    );
+  if (status >= 500) {
+    const reference = String(req.id);
+    return void sendPlainText(res, status, `系統暫時無法處理您的要求，錯誤代碼：${reference}\nSorry, something went wrong. Error reference: ${reference}\n`);
+  }
+  // body-parser names what went wrong with the body in `type` ("entity.too.large", "charset.unsupported"…).
+  const text = status === 413 ? CLIENT_ERROR_TEXT.tooLarge : typeof error?.type === "string" ? CLIENT_ERROR_TEXT.body : CLIENT_ERROR_TEXT.address;
+  sendPlainText(res, status, text);
 };
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

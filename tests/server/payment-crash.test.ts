@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -10,6 +8,7 @@ import { demoWebhookSecret } from "~/payments/write-off-notices.server";
 import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
 import { createSandboxGateway } from "~/sandbox/gateway.server";
 import { SANDBOX_CREDENTIALS, parseEnv } from "~/server/env.server";
+import { freePort, spawnPortal, waitFor } from "../support/portal-process.mjs";
 
 /**
  * The portal's process is killed (SIGKILL) after LINE Pay has completed the
@@ -17,14 +16,6 @@ import { SANDBOX_CREDENTIALS, parseEnv } from "~/server/env.server";
  * recovery job must find out from LINE Pay and record the payment: the bill
  * paid, one receipt, the agency notified. Nothing lost, nothing doubled.
  */
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 const listen = (app: import("express").Express) =>
   new Promise<Server>((resolve) => {
@@ -48,35 +39,25 @@ it("recovers a payment confirmed at the provider while the portal was being kill
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
 
-  let portal: ChildProcess | undefined;
-  let output = "";
+  let portal: ReturnType<typeof spawnPortal>["child"] | undefined;
+  let output = () => "";
   const start = async () => {
-    output = "";
-    portal = spawn(process.execPath, ["server.js"], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: "production",
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        PUBLIC_URL: base,
-        DATA_DIR: dataDir,
-        LOG_LEVEL: "info",
-        EMBEDDED_SANDBOX: "false",
-        LINE_PAY_API_URL: sandboxUrl,
-        SANDBOX_PUBLIC_URL: sandboxUrl,
-        AGENCY_SIMULATOR_PORT: String((simulatorServer.address() as { port: number }).port),
-        RECOVERY_AFTER_SECONDS: "1",
-        JOBS_INTERVAL_MS: "300",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    const started = spawnPortal({
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      PUBLIC_URL: base,
+      DATA_DIR: dataDir,
+      EMBEDDED_SANDBOX: "false",
+      LINE_PAY_API_URL: sandboxUrl,
+      SANDBOX_PUBLIC_URL: sandboxUrl,
+      AGENCY_SIMULATOR_PORT: String((simulatorServer.address() as { port: number }).port),
+      RECOVERY_AFTER_SECONDS: "1",
+      JOBS_INTERVAL_MS: "300",
     });
-    portal.stdout!.on("data", (chunk) => (output += chunk));
-    portal.stderr!.on("data", (chunk) => (output += chunk));
-    const deadline = Date.now() + 60_000;
-    while (!output.includes("portal listening")) {
-      if (Date.now() > deadline || portal.exitCode !== null) throw new Error(`portal did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    portal = started.child;
+    output = started.output;
+    await waitFor(() => output().includes("portal listening") || started.child.exitCode !== null, 60_000);
+    if (started.child.exitCode !== null) throw new Error(`portal did not start:\n${output()}`);
   };
   cleanups.push(async () => portal?.kill("SIGKILL"));
   await start();
@@ -94,7 +75,7 @@ it("recovers a payment confirmed at the provider while the portal was being kill
   const secret = parseEnv({}).CAPTCHA_SECRET;
   const found = await browse("/lookup/traffic-fine", {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
     body: new URLSearchParams({ intent: "lookup", writeOffNumber: "GF11500019", captchaToken: token, captchaAnswer: captchaAnswer(secret, token.split(".")[1]!) }),
   });
   expect(found.headers.get("location")).toBe("/bills");
@@ -132,9 +113,9 @@ it("recovers a payment confirmed at the provider while the portal was being kill
     if (result.includes("付款成功")) break;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
-  expect(result, output.split("\n").filter((line) => /recovery|transition|error/i.test(line)).join("\n")).toContain("付款成功");
+  expect(result, output().split("\n").filter((line) => /recovery|transition|error/i.test(line)).join("\n")).toContain("付款成功");
   expect(result).toMatch(/繳費證明編號：R\d{8}-[0-9A-Z]{6}/);
-  expect(output).toContain('"to":"paid","source":"recovery_job"');
+  expect(output()).toContain('"to":"paid","source":"recovery_job"');
 
   // The agency hears of it once.
   while (Date.now() < deadline && ![...simulator.notices.values()].some((n) => n.body.orderReference === reference)) {

@@ -1,49 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
+import { createPostgresDatabase, freePort, spawnPortal as start, waitFor } from "../support/portal-process.mjs";
 
 /** The built server as a deployment runs it: `node server.js`. */
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.once("error", reject);
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ["server.js"], {
-    // Only what the test gives: the server's defaults are part of what is tested.
-    env: { PATH: process.env.PATH, NODE_ENV: "production", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitFor(predicate: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -88,17 +49,10 @@ describe("the server process", () => {
 
 describe.runIf(process.env.TEST_DATABASE_URL)("the server process on PostgreSQL", () => {
   it("answers /healthz with 503 and pages with a localized error while the database is unreachable, and recovers", async () => {
-    const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
-    const name = `portal_health_${Date.now()}`;
-    await admin.unsafe(`create database "${name}"`);
-    cleanups.push(async () => {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`);
-      await admin.end();
-    });
-    const url = new URL(process.env.TEST_DATABASE_URL!);
-    url.pathname = `/${name}`;
+    const { admin, name, url, drop } = await createPostgresDatabase(process.env.TEST_DATABASE_URL!);
+    cleanups.push(drop);
     const port = await freePort();
-    const server = start({ PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: url.toString(), SEED_DEMO_DATA: "false" });
+    const server = start({ PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: url, SEED_DEMO_DATA: "false" });
     cleanups.push(async () => {
       if (server.child.exitCode === null) server.child.kill("SIGKILL");
       await server.exited;

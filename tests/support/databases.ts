@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe } from "vitest";
 import { openDatabase, type DatabaseHandle } from "~/server/db.server";
+import { startPortal } from "./portal-process.mjs";
+
+export type RunningPortal = Awaited<ReturnType<typeof startPortal>>;
 
 /**
  * Integration suites run against every database the portal supports: PGlite
@@ -73,6 +76,29 @@ export function describeEachDatabase(
       body(() => {
         if (!created) throw new Error("test database not ready");
         return created.handle;
+      });
+    });
+  }
+}
+
+/**
+ * `describe` once per database against the built portal as a deployment runs
+ * it (`node server.js`, see portal-process.mjs): PGlite in a fresh directory,
+ * and a fresh PostgreSQL database when TEST_DATABASE_URL is set.
+ */
+export function describeEachPortal(title: string, env: Record<string, string>, body: (portal: () => RunningPortal) => void): void {
+  for (const kind of TEST_DATABASES) {
+    describe(`${title} [${kind.name}]`, () => {
+      let portal: RunningPortal | undefined;
+      beforeAll(async () => {
+        portal = await startPortal(env, kind.name === "postgres" ? { postgresAdminUrl: process.env.TEST_DATABASE_URL } : {});
+      }, 180_000);
+      afterAll(async () => {
+        await portal?.stop();
+      });
+      body(() => {
+        if (!portal) throw new Error("portal not started");
+        return portal;
       });
     });
   }

@@ -62,7 +62,7 @@ export type PayerReturn =
 export type ProviderNotice = { kind: "answer"; reference: string; answer: ProviderAnswer } | { kind: "rejected"; reference: string | null; reason: string };
 
 /** How the notice was taken, for the provider's expected reply. */
-export type NoticeOutcome = "accepted" | "rejected_signature" | "unknown_order" | "amount_mismatch";
+export type NoticeOutcome = "accepted" | "rejected_signature" | "unknown_order" | "amount_mismatch" | "bad_request";
 
 export interface PaymentProviderAdapter {
   readonly provider: PaymentProvider;

@@ -27,6 +27,7 @@ const NOTICE_REPLIES: Record<NoticeOutcome, string> = {
   rejected_signature: "0|CheckMacValue error",
   unknown_order: "0|unknown_order",
   amount_mismatch: "0|amount_mismatch",
+  bad_request: "0|bad request",
 };
 
 export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentProviderAdapter {
@@ -95,7 +96,7 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
         return "answer" in read ? { kind: "answer", ...read } : { kind: "rejected", ...read };
       },
       // ECPay resends a notice until it reads "1|OK".
-      reply: (outcome) => ({ status: 200, body: NOTICE_REPLIES[outcome] }),
+      reply: (outcome) => ({ status: outcome === "bad_request" ? 400 : 200, body: NOTICE_REPLIES[outcome] }),
     },
 
     async query(order) {
