@@ -70,6 +70,14 @@ test.describe("security headers and the content security policy", () => {
     expect(headers["strict-transport-security"]).toBeUndefined();
   });
 
+  test("pages about a visitor's own bills and payments tell caches not to keep them, as the document too", async ({ request }) => {
+    for (const path of ["/bills", "/pay", "/receipts/verify?n=R20260101-ABCDEF&s=x"]) {
+      const response = await request.get(path);
+      expect(response.headers()["content-type"], path).toContain("text/html");
+      expect(response.headers()["cache-control"], path).toContain("no-store");
+    }
+  });
+
   test("fingerprinted assets are cached for a year, pages are not", async ({ page, request }) => {
     await page.goto("/");
     const stylesheet = await page.locator('link[rel="stylesheet"]').getAttribute("href");

@@ -9,8 +9,10 @@ import { memberPendingBills } from "~/members/pending-bills.server";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.dashboard.title") };
+export const headers = routeHeaders;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = await requireMember(request);

@@ -11,8 +11,10 @@ import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
 import { readForm } from "~/server/form.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.bindings.title") };
+export const headers = routeHeaders;
 
 const DONE = ["added", "renamed", "removed"] as const;
 

@@ -11,8 +11,10 @@ import { historyQuery, memberHistoryPage } from "~/payments/records.server";
 import type { RouteHandle } from "~/route-handle";
 import { catalogueForChooser } from "~/server/catalogue.server";
 import { getDb } from "~/server/db.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("history.title") };
+export const headers = routeHeaders;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { session, filters, typed, problems, page } = await historyRequest(request);

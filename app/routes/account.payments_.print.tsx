@@ -7,8 +7,10 @@ import { historyRequest } from "~/payments/history-request.server";
 import { historyQuery, memberHistoryBatches, type PaymentRecord } from "~/payments/records.server";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("history.printTitle") };
+export const headers = routeHeaders;
 
 /** Rows on one printable list at most; the CSV has them all. */
 const PRINT_LIMIT = 1000;

@@ -7,8 +7,10 @@ import { endMemberSession, recordMemberEvent, startMemberSession, upsertMember }
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.login.problemTitle") };
+export const headers = routeHeaders;
 
 type Problem = "cancelled" | "failed" | "unavailable";
 

@@ -7,8 +7,10 @@ import type { RouteHandle } from "~/route-handle";
 import { billsByIds } from "~/server/bills.server";
 import { getDb } from "~/server/db.server";
 import { getVisitorSession, grantedBillIds } from "~/server/session.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("bills.title") };
+export const headers = routeHeaders;
 
 /** The bills this browser has looked up (or opened from a QR link) in the last half hour. */
 export async function loader({ request }: LoaderFunctionArgs) {

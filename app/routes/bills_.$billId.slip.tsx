@@ -7,8 +7,10 @@ import { mayShowBill } from "~/payments/bill-access.server";
 import { barcodeSvgDataUrl, paymentSlip } from "~/payments/payment-slip.server";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("slip.title") };
+export const headers = routeHeaders;
 
 /** 補印繳費單: a printable slip with the convenience-store barcodes, for a bill this browser may see. */
 export async function loader({ request, params }: LoaderFunctionArgs) {

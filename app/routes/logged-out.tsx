@@ -3,8 +3,10 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { getMemberSession } from "~/members/member-request.server";
 import type { RouteHandle } from "~/route-handle";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.loggedOut.title") };
+export const headers = routeHeaders;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const idle = new URL(request.url).searchParams.get("reason") === "idle";

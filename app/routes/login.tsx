@@ -6,8 +6,10 @@ import { getMemberSession } from "~/members/member-request.server";
 import { LoginUnavailable, beginLogin } from "~/members/oidc.server";
 import type { RouteHandle } from "~/route-handle";
 import { getEnv } from "~/server/env.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.login.title") };
+export const headers = routeHeaders;
 
 /**
  * Sends the visitor to the city app's login (the identity provider). Where

@@ -7,8 +7,10 @@ import { endMemberSession, recordMemberEvent } from "~/members/sessions.server";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.logout.title") };
+export const headers = routeHeaders;
 
 /** Logging out changes state, so it is a POST; the GET page only offers the button. */
 export async function loader({ request }: LoaderFunctionArgs) {

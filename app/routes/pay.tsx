@@ -21,8 +21,10 @@ import { getMemberSession } from "~/members/member-request.server";
 import { billsVisibleToMember } from "~/members/pending-bills.server";
 import type { MemberSession } from "~/members/sessions.server";
 import { commitVisitorSession, getVisitorSession, grantOrder, grantedBillIds, grantedOrderReferences } from "~/server/session.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pay.title") };
+export const headers = routeHeaders;
 
 /**
  * The selected bills this browser may pay, unpaid: those granted to it (looked

@@ -14,8 +14,10 @@ import { orderView } from "~/payments/order-view.server";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
 import { getVisitorSession, grantedOrderReferences } from "~/server/session.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("payment.title") };
+export const headers = routeHeaders;
 
 /** Only the browser that started a payment follows it here (members: their history). */
 async function ownOrderReference(request: Request, reference: string | undefined): Promise<string> {

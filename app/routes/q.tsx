@@ -9,8 +9,10 @@ import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
 import { openBillLink } from "~/server/lookup.server";
 import { commitVisitorSession, getVisitorSession, grantBill, visitorId } from "~/server/session.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("qrLink.title") };
+export const headers = routeHeaders;
 
 /**
  * A paper bill's QR code opens this page. A genuine link opens the bill

@@ -4,8 +4,10 @@ import { useTranslation } from "react-i18next";
 import { ReceiptDetails } from "~/components/receipt-details";
 import { ownReceipt } from "~/payments/receipt-access.server";
 import type { RouteHandle } from "~/route-handle";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("receipt.title") };
+export const headers = routeHeaders;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   return json(await ownReceipt(request, params.number), { headers: { "Cache-Control": "no-store" } });

@@ -6,8 +6,10 @@ import { receiptByNumber, verifyReceiptSignature } from "~/payments/receipts.ser
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/server/db.server";
 import { getEnv } from "~/server/env.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("receipt.verifyTitle") };
+export const headers = routeHeaders;
 
 /**
  * The page a receipt's QR code opens: anyone (an accounting office) can see

@@ -12,8 +12,10 @@ import { billPaymentRecords } from "~/payments/records.server";
 import type { RouteHandle } from "~/route-handle";
 import { billsByIds } from "~/server/bills.server";
 import { getDb } from "~/server/db.server";
+import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("records.billTitle") };
+export const headers = routeHeaders;
 
 /**
  * The payment records of one bill, for the browser that found it (look-up

@@ -150,8 +150,13 @@ export async function handlePayerReturn(ctx: PaymentContext, adapter: PaymentPro
 export async function handleProviderNotice(ctx: PaymentContext, adapter: PaymentProviderAdapter, notice: ProviderNotice, now = new Date()): Promise<NoticeOutcome> {
   const order = notice.reference ? await findOrderByReference(ctx.db, notice.reference) : null;
   if (notice.kind === "rejected") {
-    if (order) await rejectedNotice(ctx, order, notice.reason, "provider_notification", now);
-    ctx.logger.error({ alert: "forged_payment_notification", order: notice.reference, provider: adapter.provider }, "payment notification with a bad signature: refused");
+    // Forged for one of our orders: an alert. Noise naming no order of ours: a warning, as any bad request.
+    if (order) {
+      await rejectedNotice(ctx, order, notice.reason, "provider_notification", now);
+      ctx.logger.error({ alert: "forged_payment_notification", order: order.reference, provider: adapter.provider }, "payment notification with a bad signature: refused");
+    } else {
+      ctx.logger.warn({ order: notice.reference, provider: adapter.provider }, "payment notification with a bad signature, for no order of ours: refused");
+    }
     return "rejected_signature";
   }
   if (!order || order.provider !== adapter.provider) {
