@@ -12,12 +12,12 @@ import { renderToPipeableStream } from "react-dom/server";
 import { I18nextProvider } from "react-i18next";
 import { RequestInfoProvider } from "./components/request-info";
 import { withErrorReference } from "./lib/error-reference";
-import { getI18n, getLocale } from "./server/i18n.server";
+import { getI18n, getLocale } from "~/base/i18n.server";
 
 // The Express server lives in the same build so that the server and the routes
 // share one configuration, one logger and one database client (docs/decisions/002).
-export { startServer } from "./server/http.server";
-export { runCli } from "./cli.server";
+export { startServer } from "~/composition/http.server";
+export { runCli } from "~/composition/cli.server";
 
 const ABORT_DELAY = 5_000;
 

@@ -23,8 +23,8 @@ import { useRequestInfo } from "./components/request-info";
 import { DEFAULT_LOCALE, HTML_LANG, isLocale } from "./i18n";
 import { findPageTitle } from "./route-handle";
 import { getMemberSession, idleSecondsLeft } from "./members/member-request.server";
-import { getEnv } from "./server/env.server";
-import { getLocale } from "./server/i18n.server";
+import { getEnv } from "~/base/env.server";
+import { getLocale } from "~/base/i18n.server";
 import stylesheet from "./styles/app.css";
 
 export const links: LinksFunction = () => [

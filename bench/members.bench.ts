@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { it } from "vitest";
-import { fetchSourceBills } from "~/members/bill-sources.server";
+import { fetchSourceBills } from "~/bills/sources.server";
 import { addBinding } from "~/members/bindings.server";
 import { memberPendingBills } from "~/members/pending-bills.server";
 import { upsertMember, type Member } from "~/members/sessions.server";
-import { generateDemoData } from "~/server/demo-data/generate";
-import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
+import { generateDemoData } from "~/demo/data/generate";
+import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { TEST_DATABASES } from "../tests/support/databases";
 import { startMemberWorld } from "../tests/support/members";
 import { measure } from "./measure";

@@ -8,10 +8,10 @@ import { historyCsvColumns, historyCsvRow, historyCsvStream } from "~/payments/h
 import { receiptPdf, receiptsPdfStream } from "~/payments/receipt-pdf.server";
 import { receiptByNumber, receiptVerificationUrl } from "~/payments/receipts.server";
 import { NO_FILTERS, memberHistoryBatches, type PaymentRecord } from "~/payments/records.server";
-import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
-import { schema, type Database } from "~/server/db.server";
-import { parseEnv } from "~/server/env.server";
-import { getFixedT } from "~/server/i18n.server";
+import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
+import { schema, type Database } from "~/base/db.server";
+import { parseEnv } from "~/base/env.server";
+import { getFixedT } from "~/base/i18n.server";
 import { TEST_DATABASES } from "../tests/support/databases";
 
 /**

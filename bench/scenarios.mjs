@@ -11,8 +11,8 @@ import { createHmac } from "node:crypto";
  * not-found, say).
  */
 
-// The bench server runs in demo mode: the demo captcha secret (app/server/env.server.ts)
-// and the derivation of app/server/captcha.server.ts `captchaAnswer`.
+// The bench server runs in demo mode: the demo captcha secret (app/base/env.server.ts)
+// and the derivation of app/lookup/captcha.server.ts `captchaAnswer`.
 const DEMO_CAPTCHA_SECRET = "demo-only-captcha-secret-do-not-use-in-production-01";
 const captchaAnswer = (token) => {
   const digest = createHmac("sha256", DEMO_CAPTCHA_SECRET).update(`captcha-answer|${token.split(".")[1]}`).digest();

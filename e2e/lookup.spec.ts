@@ -1,5 +1,5 @@
-import { createBillLink, agencyLinkKeyFinder } from "../app/agency/bill-links.server";
-import { DEMO_LINK_KEY_MASTER } from "../app/server/env.server";
+import { createBillLink, agencyLinkKeyFinder } from "../app/lookup/bill-links.server";
+import { DEMO_LINK_KEY_MASTER } from "../app/base/env.server";
 import { expectNoAxeViolations } from "./support/axe";
 import { CAPTCHA_LABEL, NUMBER_LABEL, captchaDigits, expect, lookUp, submitLookup, test } from "./support/fixtures";
 

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { taipeiDate } from "../app/domain/dates";
-import { generateDemoData } from "../app/server/demo-data/generate";
+import { generateDemoData } from "../app/demo/data/generate";
 import { E2E_IDP_URL, E2E_SOURCES_URL } from "../playwright.config";
 import { expectNoAxeViolations } from "./support/axe";
 import { expect, test } from "./support/fixtures";

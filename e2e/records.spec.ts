@@ -1,7 +1,7 @@
 import type { Browser, Page } from "@playwright/test";
 import { taipeiDate, addDays } from "../app/domain/dates";
 import { parseConvenienceBill } from "../app/domain/convenience-barcode";
-import { generateDemoData } from "../app/server/demo-data/generate";
+import { generateDemoData } from "../app/demo/data/generate";
 import { expectNoAxeViolations } from "./support/axe";
 import { unpaidDemoBills } from "./support/demo-bills";
 import { CAPTCHA_LABEL, NUMBER_LABEL, captchaDigits, expect, submitLookup, test } from "./support/fixtures";

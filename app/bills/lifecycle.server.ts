@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { BILL_CHANGES, type BillEvent } from "~/domain/bill-lifecycle";
 import type { PaymentChannel } from "~/domain/catalogue";
-import { schema, type Database } from "~/server/db.server";
+import { schema, type Database } from "~/base/db.server";
 
 /**
  * The one module that changes a bill's status (app/domain/bill-lifecycle.ts

@@ -2,7 +2,7 @@ import { useTranslation } from "react-i18next";
 import { isPayable } from "~/domain/catalogue";
 import { formatDate, formatDateTime, formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
-import type { BillView } from "~/server/bills.server";
+import type { BillView } from "~/bills/bills.server";
 import { DetailRow } from "./detail-row";
 
 /** One bill as the public may see it; optionally with a checkbox to pay it and links to its records. */

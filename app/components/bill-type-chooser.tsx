@@ -1,7 +1,7 @@
 import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { localized } from "~/i18n";
-import type { ChooserAgency } from "~/server/catalogue.server";
+import type { ChooserAgency } from "~/bills/catalogue.server";
 
 /** Bill types grouped by issuing agency, each a link to its form. */
 export function BillTypeChooser({

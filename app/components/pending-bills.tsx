@@ -1,7 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { formatDate, formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
-import type { BillView } from "~/server/bills.server";
+import type { BillView } from "~/bills/bills.server";
 
 /**
  * A member's pending bills for one binding (or their national ID), each with

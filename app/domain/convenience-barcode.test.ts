@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "~/server/demo-data/generate";
+import { seededRandom } from "~/demo/data/generate";
 import {
   assembleConvenienceBill,
   composeConvenienceBarcodes,

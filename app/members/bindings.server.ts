@@ -9,8 +9,8 @@ import {
   type BindingKind,
   type BindingValueProblem,
 } from "~/domain/member";
-import { schema, type Database } from "~/server/db.server";
-import type { Env } from "~/server/env.server";
+import { schema, type Database } from "~/base/db.server";
+import type { Env } from "~/base/env.server";
 
 /**
  * Numbers members bind (車號 / 水號 / 電號). They are personal data: stored

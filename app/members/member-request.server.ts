@@ -1,7 +1,7 @@
 import { redirect } from "@remix-run/node";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
-import { oncePerRequest } from "~/server/request-scope.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
+import { oncePerRequest } from "~/base/request-scope.server";
 import { currentMember, type MemberSession } from "./sessions.server";
 
 /** The logged-in member of this request, if any; looked up once however many loaders ask. */

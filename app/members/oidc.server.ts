@@ -1,7 +1,7 @@
 import { createCookie } from "@remix-run/node";
 import * as oidc from "openid-client";
 import { safeRedirect } from "~/lib/safe-redirect";
-import type { Env } from "~/server/env.server";
+import type { Env } from "~/base/env.server";
 
 /**
  * Logging in through the city app's OpenID Connect provider (openid-client

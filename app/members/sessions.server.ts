@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createCookie } from "@remix-run/node";
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { schema, type Database } from "~/server/db.server";
-import type { Env } from "~/server/env.server";
-import { hashNationalId } from "~/server/pii.server";
+import { schema, type Database } from "~/base/db.server";
+import type { Env } from "~/base/env.server";
+import { hashNationalId } from "~/base/pii.server";
 import type { LoggedInIdentity } from "./oidc.server";
 
 /**

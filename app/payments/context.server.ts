@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
-import { getLogger } from "~/server/logger.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
+import { getLogger } from "~/base/logger.server";
 import type { PaymentContext } from "./orders/order.server";
 import { paymentProvidersFromEnv, type PaymentProviders } from "./providers/registry.server";
 

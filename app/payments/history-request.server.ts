@@ -1,7 +1,7 @@
 import { requireMember } from "~/members/member-request.server";
 import type { MemberSession } from "~/members/sessions.server";
-import { catalogueForChooser } from "~/server/catalogue.server";
-import { getDb } from "~/server/db.server";
+import { catalogueForChooser } from "~/bills/catalogue.server";
+import { getDb } from "~/base/db.server";
 import { parseHistoryFilters } from "./records.server";
 
 /** The logged-in member and the history filters of this request (the history page and its downloads share them). */

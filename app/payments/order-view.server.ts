@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { PaymentOrderState } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
-import { billsByIds, type BillView } from "~/server/bills.server";
-import { schema, type Database } from "~/server/db.server";
+import { billsByIds, type BillView } from "~/bills/bills.server";
+import { schema, type Database } from "~/base/db.server";
 import { findOrderByReference } from "./orders/order.server";
 import { refundCasesOfOrder, type RefundCaseView } from "./refund-cases.server";
 

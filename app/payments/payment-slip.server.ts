@@ -2,9 +2,9 @@ import { isPaid } from "~/domain/bill-lifecycle";
 import bwipjs from "bwip-js/node";
 import { composeConvenienceBarcodes } from "~/domain/convenience-barcode";
 import { formatDate, formatMoney } from "~/domain/format";
-import { findBillType } from "~/server/catalogue.server";
-import { billWithPeriod, type BillView } from "~/server/bills.server";
-import type { Database } from "~/server/db.server";
+import { findBillType } from "~/bills/catalogue.server";
+import { billWithPeriod, type BillView } from "~/bills/bills.server";
+import type { Database } from "~/base/db.server";
 import { collectPdf, newPdfDocument } from "./pdf.server";
 
 /**

@@ -1,7 +1,7 @@
 import { getMemberSession } from "~/members/member-request.server";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
-import { getVisitorSession, grantedOrderReferences } from "~/server/session.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
+import { getVisitorSession, grantedOrderReferences } from "~/base/session.server";
 import { memberOwnsReceipts } from "./records.server";
 import { receiptByNumber, receiptSignature, receiptVerificationUrl, verifyReceiptSignature, type ReceiptView } from "./receipts.server";
 

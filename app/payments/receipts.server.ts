@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { maskPersonName } from "~/domain/masking";
 import type { PaymentTool } from "~/domain/payment-tools";
-import { schema, type Database } from "~/server/db.server";
-import { safeEqual, shortSignature } from "~/server/signatures.server";
+import { schema, type Database } from "~/base/db.server";
+import { safeEqual, shortSignature } from "~/base/signatures.server";
 
 /**
  * Receipts (繳費證明). A receipt carries a QR code and a link to the portal's

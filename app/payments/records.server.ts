@@ -3,8 +3,8 @@ import { addDays } from "~/domain/dates";
 import type { PaymentOrderState } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
 import { RECORD_STATUSES, type RecordStatus } from "~/domain/payment-records";
-import { billColumns, billLabels, type BillView } from "~/server/bills.server";
-import { schema, type Database } from "~/server/db.server";
+import { billColumns, billLabels, type BillView } from "~/bills/bills.server";
+import { schema, type Database } from "~/base/db.server";
 
 /**
  * Payment records (繳費紀錄): the payments of one bill, for anyone who found

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { RefundCaseReason } from "~/domain/payment-order";
-import { schema, type Database } from "~/server/db.server";
+import { schema, type Database } from "~/base/db.server";
 
 /**
  * Refund cases (待退款): money the portal took for a bill that was no longer

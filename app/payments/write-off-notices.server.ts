@@ -1,9 +1,9 @@
 import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { WEBHOOK_PROBE_SECONDS, webhookBackoffSeconds } from "~/domain/payment-order";
-import { claimIds, schema, type Database } from "~/server/db.server";
-import { DEMO_WEBHOOK_KEY_MASTER, deriveDemoSecret, type Env } from "~/server/env.server";
-import { signWebhook } from "~/server/signatures.server";
+import { claimIds, schema, type Database } from "~/base/db.server";
+import { DEMO_WEBHOOK_KEY_MASTER, deriveDemoSecret, type Env } from "~/base/env.server";
+import { signWebhook } from "~/base/signatures.server";
 
 /**
  * Delivering write-off notices (銷帳通知) to agencies: rows of the outbox

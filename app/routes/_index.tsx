@@ -6,8 +6,8 @@ import { PAYMENT_TOOLS, type PaymentTool } from "~/domain/payment-tools";
 import { localized } from "~/i18n";
 import type { loader as rootLoader } from "~/root";
 import type { RouteHandle } from "~/route-handle";
-import { getCatalogue } from "~/server/catalogue.server";
-import { getDb } from "~/server/db.server";
+import { getCatalogue } from "~/bills/catalogue.server";
+import { getDb } from "~/base/db.server";
 import { SERVICES } from "~/site-map";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pages.home.title") };

@@ -7,8 +7,8 @@ import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
 import { requireMember } from "~/members/member-request.server";
 import { memberPendingBills } from "~/members/pending-bills.server";
 import type { RouteHandle } from "~/route-handle";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.dashboard.title") };

@@ -8,9 +8,9 @@ import { addBinding, listBindings, removeBinding, renameBinding, type BindingPro
 import { parseBindingForm, type BindingForm } from "~/members/binding-form.server";
 import { requireMember } from "~/members/member-request.server";
 import type { RouteHandle } from "~/route-handle";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
-import { readForm } from "~/server/form.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
+import { readForm } from "~/base/form.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.bindings.title") };

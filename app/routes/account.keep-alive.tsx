@@ -1,8 +1,8 @@
 import { json, type ActionFunctionArgs } from "@remix-run/node";
 import { getMemberSession, idleSecondsLeft } from "~/members/member-request.server";
 import { keepMemberSessionAlive, recordMemberEvent } from "~/members/sessions.server";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
 
 /** "Stay signed in" from the idle warning: the idle timer starts again. */
 export async function action({ request, context }: ActionFunctionArgs) {

@@ -9,8 +9,8 @@ import { historyRequest } from "~/payments/history-request.server";
 import { MAX_RECEIPTS_PER_PDF, RECORD_STATUSES } from "~/domain/payment-records";
 import { historyQuery, memberHistoryPage } from "~/payments/records.server";
 import type { RouteHandle } from "~/route-handle";
-import { catalogueForChooser } from "~/server/catalogue.server";
-import { getDb } from "~/server/db.server";
+import { catalogueForChooser } from "~/bills/catalogue.server";
+import { getDb } from "~/base/db.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("history.title") };

@@ -2,8 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { historyCsvStream } from "~/payments/history-csv.server";
 import { historyRequest } from "~/payments/history-request.server";
 import { memberHistoryBatches } from "~/payments/records.server";
-import { getDb } from "~/server/db.server";
-import { getFixedT, getLocale } from "~/server/i18n.server";
+import { getDb } from "~/base/db.server";
+import { getFixedT, getLocale } from "~/base/i18n.server";
 
 /** The member's filtered history as CSV, streamed a batch of rows at a time. */
 export async function loader({ request, context }: LoaderFunctionArgs) {

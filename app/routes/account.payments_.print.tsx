@@ -6,7 +6,7 @@ import { formatDate, formatDateTime, formatMoney } from "~/domain/format";
 import { historyRequest } from "~/payments/history-request.server";
 import { historyQuery, memberHistoryBatches, type PaymentRecord } from "~/payments/records.server";
 import type { RouteHandle } from "~/route-handle";
-import { getDb } from "~/server/db.server";
+import { getDb } from "~/base/db.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("history.printTitle") };

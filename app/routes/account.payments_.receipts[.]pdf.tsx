@@ -5,8 +5,8 @@ import { RECEIPT_NUMBER } from "~/payments/receipt-access.server";
 import { receiptByNumber, receiptVerificationUrl } from "~/payments/receipts.server";
 import { MAX_RECEIPTS_PER_PDF } from "~/domain/payment-records";
 import { memberOwnsReceipts, memberReceiptNumbers } from "~/payments/records.server";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
 
 /**
  * Several of the member's receipts in one PDF: those ticked (?receipt=…), or

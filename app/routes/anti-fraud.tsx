@@ -2,7 +2,7 @@ import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import type { RouteHandle } from "~/route-handle";
-import { getEnv } from "~/server/env.server";
+import { getEnv } from "~/base/env.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pages.antiFraud.title") };
 

@@ -4,9 +4,9 @@ import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
 import { isPayable } from "~/domain/catalogue";
 import type { RouteHandle } from "~/route-handle";
-import { billsByIds } from "~/server/bills.server";
-import { getDb } from "~/server/db.server";
-import { getVisitorSession, grantedBillIds } from "~/server/session.server";
+import { billsByIds } from "~/bills/bills.server";
+import { getDb } from "~/base/db.server";
+import { getVisitorSession, grantedBillIds } from "~/base/session.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("bills.title") };

@@ -3,10 +3,10 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { formatDate, formatMoney } from "~/domain/format";
 import { BillCard } from "~/components/bill-card";
-import { mayShowBill } from "~/payments/bill-access.server";
+import { mayShowBill } from "~/members/bill-access.server";
 import { barcodeSvgDataUrl, paymentSlip } from "~/payments/payment-slip.server";
 import type { RouteHandle } from "~/route-handle";
-import { getDb } from "~/server/db.server";
+import { getDb } from "~/base/db.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("slip.title") };

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { mayShowBill } from "~/payments/bill-access.server";
+import { mayShowBill } from "~/members/bill-access.server";
 import { paymentSlip, paymentSlipPdf } from "~/payments/payment-slip.server";
-import { getDb } from "~/server/db.server";
+import { getDb } from "~/base/db.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!(await mayShowBill(request, params.billId, { members: true }))) throw new Response(null, { status: 404 });

@@ -1,8 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { DEFAULT_LOCALE, isLocale } from "~/i18n";
-import { captchaAudio } from "~/server/captcha.server";
-import { getEnv } from "~/server/env.server";
-import { getVisitorSession } from "~/server/session.server";
+import { captchaAudio } from "~/lookup/captcha.server";
+import { getEnv } from "~/base/env.server";
+import { getVisitorSession } from "~/base/session.server";
 
 /** The captcha read aloud (WAV) in the page's language; only for the session it was issued to. */
 export async function loader({ request }: LoaderFunctionArgs) {

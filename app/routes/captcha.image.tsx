@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { captchaSvg } from "~/server/captcha.server";
-import { getEnv } from "~/server/env.server";
-import { getVisitorSession } from "~/server/session.server";
+import { captchaSvg } from "~/lookup/captcha.server";
+import { getEnv } from "~/base/env.server";
+import { getVisitorSession } from "~/base/session.server";
 
 /** The captcha image; only the session the challenge was issued to can fetch it. */
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -5,11 +5,11 @@ import { ErrorSummary, SelectField, TextAreaField, TextField, type FieldError } 
 import { FEEDBACK_FIELDS, FEEDBACK_TOPICS, type FeedbackField } from "~/domain/feedback";
 import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
-import { parseFeedback, submitFeedback, type FeedbackErrors } from "~/server/feedback.server";
-import { readForm } from "~/server/form.server";
-import { getLocale } from "~/server/i18n.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
+import { parseFeedback, submitFeedback, type FeedbackErrors } from "~/feedback/feedback.server";
+import { readForm } from "~/base/form.server";
+import { getLocale } from "~/base/i18n.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pages.contact.title") };
 // Retry-After of a 429 reaches a form posted without JavaScript too.

@@ -1,8 +1,8 @@
 import { redirect, type ActionFunctionArgs } from "@remix-run/node";
 import { isLocale } from "~/i18n";
 import { safeRedirect } from "~/lib/safe-redirect";
-import { readForm } from "~/server/form.server";
-import { serializeLocaleCookie } from "~/server/i18n.server";
+import { readForm } from "~/base/form.server";
+import { serializeLocaleCookie } from "~/base/i18n.server";
 
 /** The language switch posts here; the chosen language is remembered in a cookie. */
 export async function action({ request }: ActionFunctionArgs) {

@@ -5,7 +5,7 @@ import { safeRedirect } from "~/lib/safe-redirect";
 import { getMemberSession } from "~/members/member-request.server";
 import { LoginUnavailable, beginLogin } from "~/members/oidc.server";
 import type { RouteHandle } from "~/route-handle";
-import { getEnv } from "~/server/env.server";
+import { getEnv } from "~/base/env.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.login.title") };

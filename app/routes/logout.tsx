@@ -5,8 +5,8 @@ import { getMemberSession } from "~/members/member-request.server";
 import { providerLogoutUrl } from "~/members/oidc.server";
 import { endMemberSession, recordMemberEvent } from "~/members/sessions.server";
 import type { RouteHandle } from "~/route-handle";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.logout.title") };

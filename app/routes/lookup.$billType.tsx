@@ -8,13 +8,13 @@ import type { WriteOffProblem } from "~/domain/write-off-number";
 import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
-import { issueCaptcha, readCaptchaToken } from "~/server/captcha.server";
-import { findBillType } from "~/server/catalogue.server";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
-import { readForm } from "~/server/form.server";
-import { lookUpBill, type LookupOutcome } from "~/server/lookup.server";
-import { commitVisitorSession, getVisitorSession, grantBill, visitorId } from "~/server/session.server";
+import { issueCaptcha, readCaptchaToken } from "~/lookup/captcha.server";
+import { findBillType } from "~/bills/catalogue.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
+import { readForm } from "~/base/form.server";
+import { lookUpBill, type LookupOutcome } from "~/lookup/lookup.server";
+import { commitVisitorSession, getVisitorSession, grantBill, visitorId } from "~/base/session.server";
 
 export const handle: RouteHandle = {
   pageTitle: (t, data, locale) => {

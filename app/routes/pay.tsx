@@ -12,15 +12,15 @@ import { getPaymentContext, newIdempotencyKey } from "~/payments/context.server"
 import { startPayment } from "~/payments/orders/answers.server";
 import { createPaymentOrder, openOrdersHolding, type UnavailableBill } from "~/payments/orders/create.server";
 import type { RouteHandle } from "~/route-handle";
-import { billsByIds, type BillView } from "~/server/bills.server";
-import { findBillType } from "~/server/catalogue.server";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
-import { readForm } from "~/server/form.server";
+import { billsByIds, type BillView } from "~/bills/bills.server";
+import { findBillType } from "~/bills/catalogue.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
+import { readForm } from "~/base/form.server";
 import { getMemberSession } from "~/members/member-request.server";
 import { billsVisibleToMember } from "~/members/pending-bills.server";
 import type { MemberSession } from "~/members/sessions.server";
-import { commitVisitorSession, getVisitorSession, grantOrder, grantedBillIds, grantedOrderReferences } from "~/server/session.server";
+import { commitVisitorSession, getVisitorSession, grantOrder, grantedBillIds, grantedOrderReferences } from "~/base/session.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pay.title") };

@@ -12,8 +12,8 @@ import { abandonPayment } from "~/payments/orders/answers.server";
 import { findOrderByReference } from "~/payments/orders/order.server";
 import { orderView } from "~/payments/order-view.server";
 import type { RouteHandle } from "~/route-handle";
-import { getDb } from "~/server/db.server";
-import { getVisitorSession, grantedOrderReferences } from "~/server/session.server";
+import { getDb } from "~/base/db.server";
+import { getVisitorSession, grantedOrderReferences } from "~/base/session.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("payment.title") };

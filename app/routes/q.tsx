@@ -4,11 +4,11 @@ import { useTranslation } from "react-i18next";
 import { LookupForm } from "~/components/lookup-form";
 import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
-import { issueCaptcha } from "~/server/captcha.server";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
-import { openBillLink } from "~/server/lookup.server";
-import { commitVisitorSession, getVisitorSession, grantBill, visitorId } from "~/server/session.server";
+import { issueCaptcha } from "~/lookup/captcha.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
+import { openBillLink } from "~/lookup/lookup.server";
+import { commitVisitorSession, getVisitorSession, grantBill, visitorId } from "~/base/session.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("qrLink.title") };

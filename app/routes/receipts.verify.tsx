@@ -4,8 +4,8 @@ import { useTranslation } from "react-i18next";
 import { ReceiptDetails } from "~/components/receipt-details";
 import { receiptByNumber, verifyReceiptSignature } from "~/payments/receipts.server";
 import type { RouteHandle } from "~/route-handle";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("receipt.verifyTitle") };

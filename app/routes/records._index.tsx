@@ -4,8 +4,8 @@ import { useTranslation } from "react-i18next";
 import { BillTypeChooser } from "~/components/bill-type-chooser";
 import { getMemberSession } from "~/members/member-request.server";
 import type { RouteHandle } from "~/route-handle";
-import { catalogueForChooser } from "~/server/catalogue.server";
-import { getDb } from "~/server/db.server";
+import { catalogueForChooser } from "~/bills/catalogue.server";
+import { getDb } from "~/base/db.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("records.title") };
 

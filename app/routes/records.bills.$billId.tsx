@@ -6,12 +6,12 @@ import { PaymentRecordCard } from "~/components/payment-record";
 import { isPaidElsewhere } from "~/domain/bill-lifecycle";
 import { isPayable } from "~/domain/catalogue";
 import { formatDateTime } from "~/domain/format";
-import { mayShowBill } from "~/payments/bill-access.server";
+import { mayShowBill } from "~/members/bill-access.server";
 import { signedReceiptPath } from "~/payments/receipt-access.server";
 import { billPaymentRecords } from "~/payments/records.server";
 import type { RouteHandle } from "~/route-handle";
-import { billsByIds } from "~/server/bills.server";
-import { getDb } from "~/server/db.server";
+import { billsByIds } from "~/bills/bills.server";
+import { getDb } from "~/base/db.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("records.billTitle") };

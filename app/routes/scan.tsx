@@ -12,11 +12,11 @@ import { portalBillLinkPath, type ScanState } from "~/domain/scan";
 import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
 import type { CameraProblem, CameraScanner } from "~/scanner/camera.client";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
-import { readForm } from "~/server/form.server";
-import { openScannedBill, type ScanOutcome } from "~/server/scan.server";
-import { commitVisitorSession, getVisitorSession, grantBill } from "~/server/session.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
+import { readForm } from "~/base/form.server";
+import { openScannedBill, type ScanOutcome } from "~/lookup/scan.server";
+import { commitVisitorSession, getVisitorSession, grantBill } from "~/base/session.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("scan.title") };
 // Retry-After of a 429 reaches a form posted without JavaScript too.

@@ -3,8 +3,8 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
-import { getCatalogue } from "~/server/catalogue.server";
-import { getDb } from "~/server/db.server";
+import { getCatalogue } from "~/bills/catalogue.server";
+import { getDb } from "~/base/db.server";
 import { SERVICES, SITE_PAGES, type SiteSection } from "~/site-map";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pages.sitemap.title") };

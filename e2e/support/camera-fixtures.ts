@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { agencyLinkKeyFinder, createBillLink } from "../../app/agency/bill-links.server";
+import { agencyLinkKeyFinder, createBillLink } from "../../app/lookup/bill-links.server";
 import { composeConvenienceBarcodes } from "../../app/domain/convenience-barcode";
 import { addDays, taipeiDate } from "../../app/domain/dates";
-import { DEMO_BILL_TYPES } from "../../app/server/demo-data/catalogue";
-import { generateDemoData } from "../../app/server/demo-data/generate";
-import { DEMO_LINK_KEY_MASTER } from "../../app/server/env.server";
+import { DEMO_BILL_TYPES } from "../../app/demo/data/catalogue";
+import { generateDemoData } from "../../app/demo/data/generate";
+import { DEMO_LINK_KEY_MASTER } from "../../app/base/env.server";
 import { billImage, qrImage, stack, writePng, y4m } from "../../tests/support/images";
 
 /** The generated camera videos and photos, in a (git-ignored) directory of each run's own. */

@@ -1,5 +1,5 @@
 import { taipeiDate } from "../../app/domain/dates";
-import { generateDemoData } from "../../app/server/demo-data/generate";
+import { generateDemoData } from "../../app/demo/data/generate";
 
 /**
  * Unpaid demo bills for tests that pay: the first four bills of each type are

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { test as base, expect, type Page } from "@playwright/test";
-import { captchaAnswer } from "../../app/server/captcha.server";
-import { parseEnv } from "../../app/server/env.server";
+import { captchaAnswer } from "../../app/lookup/captcha.server";
+import { parseEnv } from "../../app/base/env.server";
 
 /** The e2e server runs in demo mode with the built-in secrets. */
 export const demoEnv = parseEnv({});

@@ -6,10 +6,10 @@ import { and, count, eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { completeNationalId } from "~/domain/national-id";
 import { validateWriteOffNumber, type WriteOffRule } from "~/domain/write-off-number";
-import { DEMO_BILL_TYPES } from "~/server/demo-data/catalogue";
-import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
-import { schema, type Database } from "~/server/db.server";
-import { hashNationalId } from "~/server/pii.server";
+import { DEMO_BILL_TYPES } from "~/demo/data/catalogue";
+import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
+import { schema, type Database } from "~/base/db.server";
+import { hashNationalId } from "~/base/pii.server";
 import { describeEachDatabase } from "../support/databases";
 
 const PII_KEY = "test-pii-key-test-pii-key-test-pii-key";

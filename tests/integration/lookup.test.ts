@@ -1,15 +1,15 @@
 import { pino } from "pino";
 import { expect, it } from "vitest";
-import { agencyLinkKeyFinder, createBillLink } from "~/agency/bill-links.server";
-import { captchaAnswer, captchaAudio, captchaDigitClips, checkCaptcha, issueCaptcha } from "~/server/captcha.server";
-import { findBillType } from "~/server/catalogue.server";
-import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
-import { DEMO_LINK_KEY_MASTER, parseEnv } from "~/server/env.server";
-import { lookUpBill, openBillLink, type LookupContext } from "~/server/lookup.server";
-import { hitRateLimit, peekRateLimit } from "~/server/rate-limit.server";
+import { agencyLinkKeyFinder, createBillLink } from "~/lookup/bill-links.server";
+import { captchaAnswer, captchaAudio, captchaDigitClips, checkCaptcha, issueCaptcha } from "~/lookup/captcha.server";
+import { findBillType } from "~/bills/catalogue.server";
+import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
+import { DEMO_LINK_KEY_MASTER, parseEnv } from "~/base/env.server";
+import { lookUpBill, openBillLink, type LookupContext } from "~/lookup/lookup.server";
+import { hitRateLimit, peekRateLimit } from "~/base/rate-limit.server";
 import { joinClips, parseWav } from "~/domain/wav";
 import { withCheckDigit } from "~/domain/write-off-number";
-import type { DatabaseHandle } from "~/server/db.server";
+import type { DatabaseHandle } from "~/base/db.server";
 import { describeEachDatabase } from "../support/databases";
 
 const NOW = new Date("2026-11-21T04:00:00Z");

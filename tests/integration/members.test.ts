@@ -14,11 +14,11 @@ import {
   upsertMember,
   type Member,
 } from "~/members/sessions.server";
-import { demoMembers } from "~/sandbox/identity-provider.server";
-import { generateDemoData } from "~/server/demo-data/generate";
-import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
-import { schema, type DatabaseHandle } from "~/server/db.server";
-import { parseEnv } from "~/server/env.server";
+import { demoMembers } from "~/demo/identity-provider.server";
+import { generateDemoData } from "~/demo/data/generate";
+import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
+import { schema, type DatabaseHandle } from "~/base/db.server";
+import { parseEnv } from "~/base/env.server";
 import { describeEachDatabase } from "../support/databases";
 import { loginAtProvider, startMemberWorld, type MemberWorld } from "../support/members";
 import { listen } from "../support/payments";

@@ -9,9 +9,9 @@ import { refundPayment } from "~/payments/orders/refunds.server";
 import { applyTransition } from "~/payments/orders/transitions.server";
 import { receiptOfOrder } from "~/payments/receipts.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
-import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
-import { schema, type DatabaseHandle } from "~/server/db.server";
-import { SANDBOX_CREDENTIALS } from "~/server/env.server";
+import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
+import { schema, type DatabaseHandle } from "~/base/db.server";
+import { SANDBOX_CREDENTIALS } from "~/base/env.server";
 import { describeEachDatabase } from "../support/databases";
 import { followBack, payerAtEcpay, payerAtLinePay, postEcpayResult, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";
 

@@ -20,9 +20,9 @@ import {
 import { upsertMember, type Member } from "~/members/sessions.server";
 import { taipeiDate } from "~/domain/dates";
 import { parseConvenienceBill } from "~/domain/convenience-barcode";
-import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
-import { schema, type DatabaseHandle } from "~/server/db.server";
-import { getFixedT } from "~/server/i18n.server";
+import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
+import { schema, type DatabaseHandle } from "~/base/db.server";
+import { getFixedT } from "~/base/i18n.server";
 import { describeEachDatabase } from "../support/databases";
 import { followBack, payerAtLinePay, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";
 

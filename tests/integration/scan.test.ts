@@ -2,10 +2,10 @@ import { pino } from "pino";
 import { expect, it } from "vitest";
 import { composeConvenienceBarcodes } from "~/domain/convenience-barcode";
 import { withCheckDigit } from "~/domain/write-off-number";
-import { seedDemoDataIfEmpty } from "~/server/demo-data/seed.server";
-import { generateDemoData } from "~/server/demo-data/generate";
-import { parseEnv } from "~/server/env.server";
-import { openScannedBill } from "~/server/scan.server";
+import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
+import { generateDemoData } from "~/demo/data/generate";
+import { parseEnv } from "~/base/env.server";
+import { openScannedBill } from "~/lookup/scan.server";
 import { describeEachDatabase } from "../support/databases";
 
 const TODAY = "2026-11-21";

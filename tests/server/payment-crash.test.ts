@@ -3,11 +3,11 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { captchaAnswer } from "~/server/captcha.server";
+import { captchaAnswer } from "~/lookup/captcha.server";
 import { demoWebhookSecret } from "~/payments/write-off-notices.server";
-import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
-import { createSandboxGateway } from "~/sandbox/gateway.server";
-import { SANDBOX_CREDENTIALS, parseEnv } from "~/server/env.server";
+import { createAgencySimulator } from "~/demo/agency-simulator.server";
+import { createSandboxGateway } from "~/demo/gateway.server";
+import { SANDBOX_CREDENTIALS, parseEnv } from "~/base/env.server";
 import { freePort, spawnPortal, waitFor } from "../support/portal-process.mjs";
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe } from "vitest";
-import { openDatabase, type DatabaseHandle } from "~/server/db.server";
+import { openDatabase, type DatabaseHandle } from "~/base/db.server";
 import { startPortal } from "./portal-process.mjs";
 
 export type RunningPortal = Awaited<ReturnType<typeof startPortal>>;

@@ -2,10 +2,10 @@ import { createServer, type Server } from "node:http";
 import { createHmac } from "node:crypto";
 import type { PendingBillsContext } from "~/members/pending-bills.server";
 import type { BillSourceId } from "~/domain/member";
-import { createBillSourceSimulator } from "~/sandbox/bill-sources.server";
-import { createIdentityProvider } from "~/sandbox/identity-provider.server";
-import type { Database } from "~/server/db.server";
-import { DEMO_OIDC_CLIENT, parseEnv, type Env } from "~/server/env.server";
+import { createBillSourceSimulator } from "~/demo/bill-sources.server";
+import { createIdentityProvider } from "~/demo/identity-provider.server";
+import type { Database } from "~/base/db.server";
+import { DEMO_OIDC_CLIENT, parseEnv, type Env } from "~/base/env.server";
 import { capturedLogger, listen } from "./payments";
 
 /**

@@ -7,10 +7,10 @@ import { paymentCallbacks } from "~/payments/callbacks.server";
 import { findOrderByReference, type PaymentContext, type PaymentOrder } from "~/payments/orders/order.server";
 import { paymentProvidersFromEnv } from "~/payments/providers/registry.server";
 import { demoWebhookSecret } from "~/payments/write-off-notices.server";
-import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
-import { createSandboxGateway } from "~/sandbox/gateway.server";
-import { schema, type Database } from "~/server/db.server";
-import { SANDBOX_CREDENTIALS, parseEnv } from "~/server/env.server";
+import { createAgencySimulator } from "~/demo/agency-simulator.server";
+import { createSandboxGateway } from "~/demo/gateway.server";
+import { schema, type Database } from "~/base/db.server";
+import { SANDBOX_CREDENTIALS, parseEnv } from "~/base/env.server";
 
 /**
  * The payment world of a test: the sandbox gateway (LINE Pay and ECPay), the

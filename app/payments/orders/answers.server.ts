@@ -1,5 +1,5 @@
 import { FINAL_CHECK_AFTER_SECONDS, ORDER_STATE_AFTER, holdEndsAt, isSettled, type PaymentEventSource, type PaymentOrderState } from "~/domain/payment-order";
-import { schema } from "~/server/db.server";
+import { schema } from "~/base/db.server";
 import {
   ProviderUnreachable,
   type NoticeOutcome,

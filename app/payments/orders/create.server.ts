@@ -4,7 +4,7 @@ import type { BillSourceId } from "~/domain/member";
 import { MAX_BILLS_PER_ORDER, UNSTARTED_HOLD_SECONDS, holdEndsAt, isSettled, releasesBills, type PaymentOrderState } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
 import { checkBillsAtSources, type SourcedBill } from "~/members/pending-bills.server";
-import { schema, type Database } from "~/server/db.server";
+import { schema, type Database } from "~/base/db.server";
 import { releaseEndedHold } from "./answers.server";
 import { holdsOn, newOrderReference, type PaymentContext, type PaymentOrder } from "./order.server";
 

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { and, eq, inArray, isNull, ne } from "drizzle-orm";
 import type { Logger } from "pino";
 import { taipeiDate } from "~/domain/dates";
-import { schema, type Database } from "~/server/db.server";
-import type { Env } from "~/server/env.server";
+import { schema, type Database } from "~/base/db.server";
+import type { Env } from "~/base/env.server";
 import type { OrderForProvider, PaymentProviderAdapter } from "../providers/adapter.server";
 import type { PaymentProviders } from "../providers/registry.server";
 

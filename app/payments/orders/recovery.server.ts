@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { EXPIRY_GRACE_SECONDS, isSettled, recoveryBackoffMinutes, type PaymentOrderState } from "~/domain/payment-order";
-import { claimIds, schema } from "~/server/db.server";
+import { claimIds, schema } from "~/base/db.server";
 import { ProviderUnreachable } from "../providers/adapter.server";
 import { applyProviderAnswer, finalCheck } from "./answers.server";
 import { adapterOf, orderForProvider, type PaymentContext } from "./order.server";

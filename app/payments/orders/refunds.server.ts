@@ -1,4 +1,4 @@
-import { schema } from "~/server/db.server";
+import { schema } from "~/base/db.server";
 import { ProviderUnreachable } from "../providers/adapter.server";
 import { adapterOf, findOrderByReference, orderForProvider, type PaymentContext, type PaymentOrder } from "./order.server";
 import { applyTransition } from "./transitions.server";

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { canTransition, isSettled, releasesBills, type PaymentEventSource, type PaymentOrderState, type RefundCaseReason, type WriteOffNoticeKind } from "~/domain/payment-order";
-import { schema, type Database } from "~/server/db.server";
+import { schema, type Database } from "~/base/db.server";
 import { changeBills } from "~/bills/lifecycle.server";
 import { openRefundCase } from "../refund-cases.server";
 import { holdsOn, newReceiptNumber, orderBills, type PaymentContext, type PaymentOrder } from "./order.server";

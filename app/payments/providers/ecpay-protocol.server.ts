@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { safeEqual } from "~/server/signatures.server";
+import { safeEqual } from "~/base/signatures.server";
 
 /**
  * ECPay AIO (綠界全方位金流) protocol rules, shared by the adapter and the

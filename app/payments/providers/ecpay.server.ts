@@ -1,5 +1,5 @@
 import type { ProviderOutcome } from "~/domain/payment-order";
-import type { Env } from "~/server/env.server";
+import type { Env } from "~/base/env.server";
 import { ProviderUnreachable, callProvider, type NoticeOutcome, type PaymentProviderAdapter, type ProviderAnswer } from "./adapter.server";
 import { ecpayDate, parseEcpayDate, parseFormBody, verifyCheckMacValue, withCheckMacValue, type EcpayParams } from "./ecpay-protocol.server";
 

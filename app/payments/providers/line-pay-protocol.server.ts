@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { safeEqual } from "~/server/signatures.server";
+import { safeEqual } from "~/base/signatures.server";
 
 /**
  * LINE Pay Online API v3 protocol rules, shared by the adapter and the

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ProviderOutcome } from "~/domain/payment-order";
-import type { Env } from "~/server/env.server";
+import type { Env } from "~/base/env.server";
 import { callProvider, type OrderForProvider, type PaymentProviderAdapter, type ProviderAnswer } from "./adapter.server";
 import { LINE_PAY_CHECK, linePaySignature, parseLinePayJson } from "./line-pay-protocol.server";
 

@@ -1,5 +1,5 @@
 import { PAYMENT_TOOLS, type PaymentTool } from "~/domain/payment-tools";
-import type { Env } from "~/server/env.server";
+import type { Env } from "~/base/env.server";
 import type { PaymentProviderAdapter } from "./adapter.server";
 import { ecpayAdapter } from "./ecpay.server";
 import { linePayAdapter } from "./line-pay.server";

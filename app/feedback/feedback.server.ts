@@ -3,8 +3,8 @@ import { z } from "zod";
 import { FEEDBACK_FIELDS, FEEDBACK_TOPICS, type FeedbackField, type FeedbackTopic } from "~/domain/feedback";
 import { taipeiDate } from "~/domain/dates";
 import type { Locale } from "~/i18n";
-import { schema, type Database } from "./db.server";
-import { hitRateLimit, type RateLimitRule } from "./rate-limit.server";
+import { schema, type Database } from "~/base/db.server";
+import { hitRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
 
 /** Error codes are keys under `pages.contact.errors` in the locale files. */
 export type FeedbackErrorCode =

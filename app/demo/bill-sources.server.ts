@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import express from "express";
-import type { SourceBill, SourceSettlement } from "~/members/bill-sources.server";
+import type { SourceBill, SourceSettlement } from "~/bills/sources.server";
 import { addDays, rocPeriod, taipeiDate } from "~/domain/dates";
 import { BILL_SOURCES, type BillSourceId } from "~/domain/member";
 import { withCheckDigit, type WriteOffRule } from "~/domain/write-off-number";
-import { DEMO_BILL_TYPES } from "~/server/demo-data/catalogue";
-import { generateDemoData, type DemoResident } from "~/server/demo-data/generate";
-import { verifyRequest } from "~/server/signatures.server";
+import { DEMO_BILL_TYPES } from "~/demo/data/catalogue";
+import { generateDemoData, type DemoResident } from "~/demo/data/generate";
+import { verifyRequest } from "~/base/signatures.server";
 
 /**
  * Simulators of the outside systems members' pending bills come from: the

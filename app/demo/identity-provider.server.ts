@@ -2,8 +2,8 @@ import { generateKeyPairSync } from "node:crypto";
 import express, { type Request, type Response } from "express";
 import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { taipeiDate } from "~/domain/dates";
-import { generateDemoData } from "~/server/demo-data/generate";
-import { safeEqual } from "~/server/signatures.server";
+import { generateDemoData } from "~/demo/data/generate";
+import { safeEqual } from "~/base/signatures.server";
 import { escapeHtml } from "./html";
 
 /**

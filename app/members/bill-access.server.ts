@@ -1,8 +1,8 @@
-import { getMemberSession } from "~/members/member-request.server";
-import { billsVisibleToMember } from "~/members/pending-bills.server";
-import { getDb } from "~/server/db.server";
-import { getEnv } from "~/server/env.server";
-import { getVisitorSession, grantedBillIds } from "~/server/session.server";
+import { getMemberSession } from "./member-request.server";
+import { billsVisibleToMember } from "./pending-bills.server";
+import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
+import { getVisitorSession, grantedBillIds } from "~/base/session.server";
 
 /**
  * Whether this browser may see a bill: it found the bill (captcha look-up,

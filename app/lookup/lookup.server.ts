@@ -1,13 +1,13 @@
 import type { Logger } from "pino";
-import { agencyLinkKeyFinder, verifyBillLink, type BillLinkCheck } from "~/agency/bill-links.server";
+import { agencyLinkKeyFinder, verifyBillLink, type BillLinkCheck } from "./bill-links.server";
 import { maskIdentifier } from "~/domain/masking";
 import { validateWriteOffNumber, type WriteOffProblem } from "~/domain/write-off-number";
-import { findBill, type BillView } from "./bills.server";
+import { findBill, type BillView } from "~/bills/bills.server";
 import { checkCaptcha, type CaptchaCheck } from "./captcha.server";
-import { findBillType, type CatalogueBillType } from "./catalogue.server";
-import type { Database } from "./db.server";
-import { DEMO_LINK_KEY_MASTER, type Env } from "./env.server";
-import { hitRateLimit, peekRateLimit, type RateLimitRule } from "./rate-limit.server";
+import { findBillType, type CatalogueBillType } from "~/bills/catalogue.server";
+import type { Database } from "~/base/db.server";
+import { DEMO_LINK_KEY_MASTER, type Env } from "~/base/env.server";
+import { hitRateLimit, peekRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
 
 /**
  * Looking up a bill by write-off number (線上查繳). The order matters: the

@@ -2,10 +2,10 @@ import type { Logger } from "pino";
 import { parseConvenienceBill, type BarcodeProblem, type ConvenienceBill } from "~/domain/convenience-barcode";
 import { taipeiDate } from "~/domain/dates";
 import { validateWriteOffNumber, type WriteOffProblem } from "~/domain/write-off-number";
-import { findBill, type BillView } from "./bills.server";
-import { findBillTypeByCollectionCode } from "./catalogue.server";
-import type { Database } from "./db.server";
-import type { Env } from "./env.server";
+import { findBill, type BillView } from "~/bills/bills.server";
+import { findBillTypeByCollectionCode } from "~/bills/catalogue.server";
+import type { Database } from "~/base/db.server";
+import type { Env } from "~/base/env.server";
 import { billFindingLimits, maskedNumber } from "./lookup.server";
 
 /**

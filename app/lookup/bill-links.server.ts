@@ -1,7 +1,7 @@
 import QRCode from "qrcode";
 import { normalizeWriteOffNumber } from "~/domain/write-off-number";
-import { deriveDemoSecret } from "~/server/env.server";
-import { safeEqual, shortSignature } from "~/server/signatures.server";
+import { deriveDemoSecret } from "~/base/env.server";
+import { safeEqual, shortSignature } from "~/base/signatures.server";
 
 /**
  * Signed links printed as QR codes on paper bills (繳費單 QR Code). An agency

@@ -1,5 +1,5 @@
 import express from "express";
-import { verifyWebhook } from "~/server/signatures.server";
+import { verifyWebhook } from "~/base/signatures.server";
 
 /**
  * Agency simulators for demo mode and tests: the receiving end of write-off

@@ -5,8 +5,8 @@ import { lt } from "drizzle-orm";
 import svgCaptcha from "svg-captcha";
 import { encodeWav, joinClips, parseWav, type PcmClip } from "~/domain/wav";
 import type { Locale } from "~/i18n";
-import { schema, type Database } from "./db.server";
-import { safeEqual, shortSignature } from "./signatures.server";
+import { schema, type Database } from "~/base/db.server";
+import { safeEqual, shortSignature } from "~/base/signatures.server";
 
 /**
  * The look-up captcha (圖形驗證碼): five digits, shown as a distorted image and

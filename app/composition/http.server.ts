@@ -13,18 +13,18 @@ import { getPaymentContext } from "~/payments/context.server";
 import { recoverPayments } from "~/payments/orders/recovery.server";
 import { deliverWriteOffNotices, demoWebhookSecret } from "~/payments/write-off-notices.server";
 import { postLogoutRedirectUri, redirectUri } from "~/members/oidc.server";
-import { createAgencySimulator } from "~/sandbox/agency-simulator.server";
-import { createBillSourceSimulator } from "~/sandbox/bill-sources.server";
-import { createIdentityProvider } from "~/sandbox/identity-provider.server";
-import { createSandboxGateway } from "~/sandbox/gateway.server";
+import { createAgencySimulator } from "~/demo/agency-simulator.server";
+import { createBillSourceSimulator } from "~/demo/bill-sources.server";
+import { createIdentityProvider } from "~/demo/identity-provider.server";
+import { createSandboxGateway } from "~/demo/gateway.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "./client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
-import { openDatabase, setAppDatabase, type DatabaseHandle } from "./db.server";
-import { requestScope } from "./request-scope.server";
+import { openDatabase, setAppDatabase, type DatabaseHandle } from "~/base/db.server";
+import { requestScope } from "~/base/request-scope.server";
 import { rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server";
-import { seedDemoDataIfEmpty } from "./demo-data/seed.server";
-import { ConfigurationError, SANDBOX_CREDENTIALS, getEnv, type Env } from "./env.server";
-import { getLogger } from "./logger.server";
+import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
+import { ConfigurationError, SANDBOX_CREDENTIALS, getEnv, type Env } from "~/base/env.server";
+import { getLogger } from "~/base/logger.server";
 
 declare module "@remix-run/node" {
   interface AppLoadContext {

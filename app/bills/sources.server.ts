@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { PAYMENT_CHANNELS } from "~/domain/catalogue";
 import type { BillSourceId } from "~/domain/member";
-import type { Env } from "~/server/env.server";
-import { signRequest } from "~/server/signatures.server";
+import type { Env } from "~/base/env.server";
+import { signRequest } from "~/base/signatures.server";
 
 /**
  * The HTTP adapter of the outside bill sources (the water company, the power

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { taipeiDate } from "~/domain/dates";
-import { schema, type Database } from "../db.server";
-import { hashNationalId } from "../pii.server";
+import { schema, type Database } from "~/base/db.server";
+import { hashNationalId } from "~/base/pii.server";
 import { DEMO_AGENCIES, DEMO_BILL_TYPES } from "./catalogue";
 import { generateDemoData, type DemoDataOptions } from "./generate";
 

@@ -3,13 +3,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { agencyLinkKeyFinder, billLinkQr, createBillLink } from "./agency/bill-links.server";
-import { refundPayment } from "./payments/orders/refunds.server";
-import { paymentProvidersFromEnv } from "./payments/providers/registry.server";
-import { CAPTCHA_AUDIO_DIR } from "./server/captcha.server";
-import { openDatabase } from "./server/db.server";
-import { getLogger } from "./server/logger.server";
-import { ConfigurationError, DEMO_LINK_KEY_MASTER, getEnv } from "./server/env.server";
+import { agencyLinkKeyFinder, billLinkQr, createBillLink } from "~/lookup/bill-links.server";
+import { refundPayment } from "~/payments/orders/refunds.server";
+import { paymentProvidersFromEnv } from "~/payments/providers/registry.server";
+import { CAPTCHA_AUDIO_DIR } from "~/lookup/captcha.server";
+import { openDatabase } from "~/base/db.server";
+import { getLogger } from "~/base/logger.server";
+import { ConfigurationError, DEMO_LINK_KEY_MASTER, getEnv } from "~/base/env.server";
 
 /**
  * `node cli.js <command>`: tools for agencies and maintainers, built into the

@@ -3,7 +3,7 @@ import { LRUCache } from "lru-cache";
 import type { BillCategory, SubjectKind } from "~/domain/catalogue";
 import { isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
 import type { WriteOffCharset, WriteOffCheck, WriteOffRule } from "~/domain/write-off-number";
-import { schema, type Database } from "./db.server";
+import { schema, type Database } from "~/base/db.server";
 
 export interface CatalogueBillType {
   code: string;

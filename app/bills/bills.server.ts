@@ -3,7 +3,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { displayStatus, type BillCategory, type BillDisplayStatus, type PaymentChannel, type SubjectKind } from "~/domain/catalogue";
 import { taipeiDate } from "~/domain/dates";
 import { maskPersonName, maskSubject } from "~/domain/masking";
-import { schema, type Database } from "./db.server";
+import { schema, type Database } from "~/base/db.server";
 
 /**
  * A bill as the public may see it: personal data masked on the server, so the
