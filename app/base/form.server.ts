@@ -1,5 +1,5 @@
 import { storableText } from "~/domain/text";
-import { CLIENT_ERROR_TEXT } from "~/composition/client-errors.server";
+import { CLIENT_ERROR_TEXT } from "./client-errors.server";
 
 /**
  * The largest body one of the portal's forms sends (the contact message is

@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type express from "express";
 import type { Logger } from "pino";
-import { CLIENT_ERROR_TEXT } from "./client-errors.server";
+import { CLIENT_ERROR_TEXT } from "~/base/client-errors.server";
 
 /**
  * Answers that come before the request's body has been read (a refused

@@ -17,7 +17,7 @@ import { createAgencySimulator } from "~/demo/agency-simulator.server";
 import { createBillSourceSimulator } from "~/demo/bill-sources.server";
 import { createIdentityProvider } from "~/demo/identity-provider.server";
 import { createSandboxGateway } from "~/demo/gateway.server";
-import { CLIENT_ERROR_TEXT, sendPlainText } from "./client-errors.server";
+import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "~/base/db.server";
 import { requestScope } from "~/base/request-scope.server";

@@ -1,5 +1,5 @@
 import type express from "express";
-import { CLIENT_ERROR_TEXT, sendPlainText } from "./client-errors.server";
+import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
 
 /**
  * The host the client asked for: X-Forwarded-Host only from a proxy of ours

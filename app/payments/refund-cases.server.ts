@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { RefundCaseReason } from "~/domain/payment-order";
 import { schema, type Database } from "~/base/db.server";
+import type { BillPaidTwice } from "~/bills/sources.server";
 
 /**
  * Refund cases (待退款): money the portal took for a bill that was no longer
@@ -30,8 +31,14 @@ export async function openRefundCase(
   return opened.length > 0;
 }
 
-/** A bill already paid here turns out to be paid elsewhere too: the portal's payment is the one to refund. */
-export async function openRefundCaseForPortalPayment(
+/** Bills paid here that their sources report paid elsewhere too: the portal's payments are the ones to refund. */
+export async function openRefundCasesForBillsPaidTwice(db: Database, bills: readonly BillPaidTwice[]): Promise<void> {
+  for (const bill of bills) {
+    await openRefundCaseForPortalPayment(db, bill.billId, "source_reports_other_payment", { source: bill.source, channel: bill.channel, settledAt: bill.settledAt });
+  }
+}
+
+async function openRefundCaseForPortalPayment(
   db: Database,
   billId: string,
   reason: RefundCaseReason,

@@ -5,7 +5,7 @@ import { ErrorSummary, SelectField, TextField, type FieldError } from "~/compone
 import { HistoryTable } from "~/components/history-table";
 import { formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
-import { historyRequest } from "~/payments/history-request.server";
+import { historyRequest } from "~/members/history-request.server";
 import { MAX_RECEIPTS_PER_PDF, RECORD_STATUSES } from "~/domain/payment-records";
 import { historyQuery, memberHistoryPage } from "~/payments/records.server";
 import type { RouteHandle } from "~/route-handle";

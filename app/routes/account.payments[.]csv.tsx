@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { historyCsvStream } from "~/payments/history-csv.server";
-import { historyRequest } from "~/payments/history-request.server";
+import { historyRequest } from "~/members/history-request.server";
 import { memberHistoryBatches } from "~/payments/records.server";
 import { getDb } from "~/base/db.server";
 import { getFixedT, getLocale } from "~/base/i18n.server";

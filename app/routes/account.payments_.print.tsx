@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { HistoryTable } from "~/components/history-table";
 import { formatDate, formatDateTime, formatMoney } from "~/domain/format";
-import { historyRequest } from "~/payments/history-request.server";
+import { historyRequest } from "~/members/history-request.server";
 import { historyQuery, memberHistoryBatches, type PaymentRecord } from "~/payments/records.server";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/base/db.server";

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { historyRequest } from "~/payments/history-request.server";
+import { historyRequest } from "~/members/history-request.server";
 import { receiptsPdfStream } from "~/payments/receipt-pdf.server";
-import { RECEIPT_NUMBER } from "~/payments/receipt-access.server";
+import { RECEIPT_NUMBER } from "~/members/receipt-access.server";
 import { receiptByNumber, receiptVerificationUrl } from "~/payments/receipts.server";
 import { MAX_RECEIPTS_PER_PDF } from "~/domain/payment-records";
 import { memberOwnsReceipts, memberReceiptNumbers } from "~/payments/records.server";

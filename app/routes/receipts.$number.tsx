@@ -2,7 +2,7 @@ import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { ReceiptDetails } from "~/components/receipt-details";
-import { ownReceipt } from "~/payments/receipt-access.server";
+import { ownReceipt } from "~/members/receipt-access.server";
 import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
 

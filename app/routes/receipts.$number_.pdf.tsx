@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { receiptPdf } from "~/payments/receipt-pdf.server";
-import { ownReceipt } from "~/payments/receipt-access.server";
+import { ownReceipt } from "~/members/receipt-access.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { receipt, verifyUrl } = await ownReceipt(request, params.number);

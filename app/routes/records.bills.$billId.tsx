@@ -7,7 +7,7 @@ import { isPaidElsewhere } from "~/domain/bill-lifecycle";
 import { isPayable } from "~/domain/catalogue";
 import { formatDateTime } from "~/domain/format";
 import { mayShowBill } from "~/members/bill-access.server";
-import { signedReceiptPath } from "~/payments/receipt-access.server";
+import { signedReceiptPath } from "~/members/receipt-access.server";
 import { billPaymentRecords } from "~/payments/records.server";
 import type { RouteHandle } from "~/route-handle";
 import { billsByIds } from "~/bills/bills.server";

@@ -3,7 +3,8 @@ import { isPaid } from "~/domain/bill-lifecycle";
 import type { BillSourceId } from "~/domain/member";
 import { MAX_BILLS_PER_ORDER, UNSTARTED_HOLD_SECONDS, holdEndsAt, isSettled, releasesBills, type PaymentOrderState } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
-import { checkBillsAtSources, type SourcedBill } from "~/members/pending-bills.server";
+import { checkBillsAtSources, type SourcedBill } from "~/bills/sources.server";
+import { openRefundCasesForBillsPaidTwice } from "../refund-cases.server";
 import { schema, type Database } from "~/base/db.server";
 import { releaseEndedHold } from "./answers.server";
 import { holdsOn, newOrderReference, type PaymentContext, type PaymentOrder } from "./order.server";
@@ -104,7 +105,8 @@ async function holdsInForce(ctx: PaymentContext, billIds: readonly string[], now
 async function unconfirmedAtSources(ctx: PaymentContext, bills: Array<SourcedBill | { id: string; source: null }>): Promise<UnavailableBill[]> {
   const sourced = bills.filter((bill): bill is SourcedBill => bill.source !== null);
   if (sourced.length === 0) return [];
-  const verdicts = await checkBillsAtSources(ctx, sourced);
+  const { verdicts, paidTwice } = await checkBillsAtSources(ctx, sourced);
+  await openRefundCasesForBillsPaidTwice(ctx.db, paidTwice);
   return sourced.flatMap((bill): UnavailableBill[] => {
     const verdict = verdicts.get(bill.id);
     switch (verdict?.kind) {

@@ -1,9 +1,9 @@
-import { getMemberSession } from "~/members/member-request.server";
+import { getMemberSession } from "./member-request.server";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
 import { getVisitorSession, grantedOrderReferences } from "~/base/session.server";
-import { memberOwnsReceipts } from "./records.server";
-import { receiptByNumber, receiptSignature, receiptVerificationUrl, verifyReceiptSignature, type ReceiptView } from "./receipts.server";
+import { memberOwnsReceipts } from "~/payments/records.server";
+import { receiptByNumber, receiptSignature, receiptVerificationUrl, verifyReceiptSignature, type ReceiptView } from "~/payments/receipts.server";
 
 /**
  * Who may open a receipt's page and PDF: the browser that made the payment,

@@ -1,8 +1,8 @@
-import { requireMember } from "~/members/member-request.server";
-import type { MemberSession } from "~/members/sessions.server";
+import { requireMember } from "./member-request.server";
+import type { MemberSession } from "./sessions.server";
 import { catalogueForChooser } from "~/bills/catalogue.server";
 import { getDb } from "~/base/db.server";
-import { parseHistoryFilters } from "./records.server";
+import { parseHistoryFilters } from "~/payments/records.server";
 
 /** The logged-in member and the history filters of this request (the history page and its downloads share them). */
 export async function historyRequest(request: Request): Promise<{ session: MemberSession } & ReturnType<typeof parseHistoryFilters>> {
