@@ -1,18 +1,27 @@
-import { getMemberSession } from "./member-request.server";
-import { billsVisibleToMember } from "./pending-bills.server";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
 import { getVisitorSession, grantedBillIds } from "~/base/session.server";
+import { getMemberSession } from "./member-request.server";
+import { billsVisibleToMember } from "./pending-bills.server";
 
 /**
- * Whether this browser may see a bill: it found the bill (captcha look-up,
- * scan, QR link) in the last half hour, or it is a member's pending bill.
- * Anyone else gets "not found", as for a bill that does not exist.
+ * Which bills this browser may act on (see, print a slip for, pay): those it
+ * found (captcha look-up, scan, QR link) in the last half hour, and, where
+ * members count, a logged-in member's pending bills. Anyone else gets "not
+ * found", as for a bill that does not exist. The one rule for every route.
  */
-export async function mayShowBill(request: Request, billId: string | undefined, options: { members: boolean }): Promise<boolean> {
-  if (!billId || !/^[0-9a-f-]{36}$/.test(billId)) return false;
-  if (grantedBillIds(await getVisitorSession(request)).includes(billId)) return true;
-  if (!options.members) return false;
+export async function billsThisBrowserMayActOn(request: Request, billIds: readonly string[], options: { members: boolean }): Promise<Set<string>> {
+  const wanted = billIds.filter((id) => /^[0-9a-f-]{36}$/.test(id));
+  const granted = new Set(grantedBillIds(await getVisitorSession(request)));
+  const allowed = new Set(wanted.filter((id) => granted.has(id)));
+  const others = wanted.filter((id) => !granted.has(id));
+  if (!options.members || others.length === 0) return allowed;
   const session = await getMemberSession(request);
-  return session !== null && (await billsVisibleToMember({ db: getDb(), env: getEnv() }, session.member, [billId])).has(billId);
+  if (!session) return allowed;
+  for (const id of await billsVisibleToMember({ db: getDb(), env: getEnv() }, session.member, others)) allowed.add(id);
+  return allowed;
+}
+
+export async function mayShowBill(request: Request, billId: string | undefined, options: { members: boolean }): Promise<boolean> {
+  return billId !== undefined && (await billsThisBrowserMayActOn(request, [billId], options)).has(billId);
 }

@@ -2,72 +2,42 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
+import { getDb } from "~/base/db.server";
+import { readForm } from "~/base/form.server";
+import { commitVisitorSession, getVisitorSession, grantOrder, grantedOrderReferences } from "~/base/session.server";
+import { billsByIds, type BillView } from "~/bills/bills.server";
 import { BillCard } from "~/components/bill-card";
 import { ErrorSummary, type FieldError } from "~/components/forms";
-import { isPayable } from "~/domain/catalogue";
 import { formatDateTime, formatMoney, formatTime } from "~/domain/format";
 import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
-import { PAYMENT_TOOLS, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
-import { getPaymentContext, newIdempotencyKey } from "~/payments/context.server";
-import { startPayment } from "~/payments/orders/answers.server";
-import { createPaymentOrder, openOrdersHolding, type UnavailableBill } from "~/payments/orders/create.server";
-import type { RouteHandle } from "~/route-handle";
-import { billsByIds, type BillView } from "~/bills/bills.server";
-import { findBillType } from "~/bills/catalogue.server";
-import { getDb } from "~/base/db.server";
-import { getEnv } from "~/base/env.server";
-import { readForm } from "~/base/form.server";
+import type { PaymentTool } from "~/domain/payment-tools";
+import { billsThisBrowserMayActOn } from "~/members/bill-access.server";
 import { getMemberSession } from "~/members/member-request.server";
-import { billsVisibleToMember } from "~/members/pending-bills.server";
-import type { MemberSession } from "~/members/sessions.server";
-import { commitVisitorSession, getVisitorSession, grantOrder, grantedBillIds, grantedOrderReferences } from "~/base/session.server";
+import { checkoutView, submitCheckout, type CheckoutProblem } from "~/payments/checkout.server";
+import { getPaymentContext, newIdempotencyKey } from "~/payments/context.server";
+import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pay.title") };
 export const headers = routeHeaders;
 
-/**
- * The selected bills this browser may pay, unpaid: those granted to it (looked
- * up, scanned, opened from a QR link) and, for a member, their pending bills.
- */
-async function selectedBills(request: Request, ids: string[], member: MemberSession | null): Promise<BillView[]> {
-  const granted = new Set(grantedBillIds(await getVisitorSession(request)));
-  const others = ids.filter((id) => !granted.has(id));
-  const members = member && others.length > 0 ? await billsVisibleToMember({ db: getDb(), env: getEnv() }, member.member, others) : new Set<string>();
-  const bills = await billsByIds(getDb(), ids.filter((id) => granted.has(id) || members.has(id)));
-  return bills.filter((bill) => isPayable(bill.status));
+/** The selected bills, those this browser may act on (found by it, or a member's pending bills). */
+async function accessibleBills(request: Request, ids: string[]): Promise<BillView[]> {
+  const allowed = await billsThisBrowserMayActOn(request, ids, { members: true });
+  return billsByIds(getDb(), ids.filter((id) => allowed.has(id)));
 }
 
-/** Tools every selected bill allows, live first, in the catalogue's order. */
-async function toolChoices(bills: BillView[]) {
-  const allowedPerBill = await Promise.all(bills.map(async (bill) => (await findBillType(getDb(), bill.billTypeCode))?.billType.paymentTools ?? []));
-  const { providers } = getPaymentContext();
-  const allowed = PAYMENT_TOOLS.filter((tool) => allowedPerBill.every((tools) => tools.includes(tool)));
-  return {
-    live: allowed.filter((tool) => providers.route(tool).status === "live"),
-    coming: allowed.filter((tool) => providers.route(tool).status === "coming"),
-  };
-}
-
-/** Payments this browser started that still hold some of these bills: it may resume or give them up. */
-async function ownOpenPayments(request: Request, billIds: string[]) {
-  const mine = new Set(grantedOrderReferences(await getVisitorSession(request)));
-  const holds = (await openOrdersHolding(getDb(), billIds)).filter((hold) => mine.has(hold.reference));
-  return [...new Map(holds.map((hold) => [hold.reference, { reference: hold.reference, paymentTool: hold.paymentTool, createdAt: hold.createdAt.toISOString() }])).values()];
-}
+const ownReferences = async (request: Request) => new Set(grantedOrderReferences(await getVisitorSession(request)));
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const member = await getMemberSession(request);
   const selected = new URL(request.url).searchParams.getAll("bill");
   // More than one order can take is refused as a whole: never pay a part of what was shown.
   const tooMany = selected.length > MAX_BILLS_PER_ORDER;
-  const bills = tooMany ? [] : await selectedBills(request, selected, member);
+  const view = await checkoutView(getPaymentContext(), tooMany ? [] : await accessibleBills(request, selected), await ownReferences(request));
   return json(
     {
-      bills,
-      total: bills.reduce((sum, bill) => sum + bill.amount, 0),
-      tools: await toolChoices(bills),
-      ownPayments: await ownOpenPayments(request, bills.map((bill) => bill.id)),
+      ...view,
       // One key per checkout page: a double click or a resubmission finds the same order.
       idempotencyKey: newIdempotencyKey(),
       backTo: member ? "/account" : "/bills",
@@ -77,65 +47,29 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
-type PayError =
-  | { code: "noTool" }
-  | { code: "toolUnavailable" }
-  | { code: "changed" }
-  | { code: "tooMany" }
-  | ({ code: "bill"; billId: string; number: string; ownPayment: boolean } & Pick<UnavailableBill, "reason"> & { heldUntil?: string; paidAt?: string; channel?: string });
-
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const billIds = form.getAll("bill").filter((id): id is string => typeof id === "string");
-  if (billIds.length > MAX_BILLS_PER_ORDER) return json({ errors: [{ code: "tooMany" }] as PayError[], form: null }, { status: 400 });
-  const tool = form.get("tool");
-  const idempotencyKey = String(form.get("idempotencyKey") ?? "").slice(0, 64);
   const member = await getMemberSession(request);
-  const bills = await selectedBills(request, billIds, member);
-  const fail = (errors: PayError[], status = 400) => json({ errors, form: null }, { status });
-
-  if (!isPaymentTool(tool)) return fail([{ code: "noTool" }]);
-  if (!/^[0-9a-f-]{36}$/.test(idempotencyKey)) return fail([{ code: "changed" }]);
-  if (bills.length !== billIds.length || bills.length === 0) {
-    // A selected bill is no longer payable here (paid meanwhile, or its grant ran out).
-    const payable = new Set(bills.map((bill) => bill.id));
-    return fail(billIds.filter((id) => !payable.has(id)).map((billId) => ({ code: "bill" as const, reason: "paid" as const, billId, number: "", ownPayment: false })), 409);
-  }
-
   const ctx = getPaymentContext(context.logger);
-  const created = await createPaymentOrder(ctx, { billIds, tool, idempotencyKey, memberId: member?.member.id ?? null });
-  switch (created.kind) {
-    case "tool_unavailable":
-      return fail([{ code: "toolUnavailable" }]);
-    case "idempotency_conflict":
-      return fail([{ code: "changed" }], 409);
-    case "too_many_bills":
-      return fail([{ code: "tooMany" }]);
-    case "bills_unavailable": {
-      const mine = new Set(grantedOrderReferences(await getVisitorSession(request)));
-      return fail(
-        created.bills.map((bill) => ({
-          code: "bill" as const,
-          reason: bill.reason,
-          billId: bill.id,
-          number: bills.find((selected) => selected.id === bill.id)?.writeOffNumber ?? "",
-          ownPayment: bill.heldBy !== undefined && mine.has(bill.heldBy),
-          heldUntil: bill.heldUntil?.toISOString(),
-          paidAt: bill.paidAt?.toISOString(),
-          channel: bill.channel,
-        })),
-        409,
-      );
-    }
-  }
+  const result = await submitCheckout(ctx, {
+    billIds,
+    accessible: billIds.length > MAX_BILLS_PER_ORDER ? [] : await accessibleBills(request, billIds),
+    tool: form.get("tool"),
+    idempotencyKey: String(form.get("idempotencyKey") ?? "").slice(0, 64),
+    memberId: member?.member.id ?? null,
+    ownReferences: await ownReferences(request),
+  });
+  if (result.kind === "refused") return json({ errors: result.problems, form: null }, { status: result.status });
 
+  // This browser may follow the payment it started, and resume or give it up.
   const session = await getVisitorSession(request);
-  grantOrder(session, created.order.reference);
+  grantOrder(session, result.order.reference);
   const headers = { "Set-Cookie": await commitVisitorSession(session) };
-  const started = await startPayment(ctx, created.order);
-  if (started.kind === "redirect") return redirect(started.url, { status: 303, headers });
-  if (started.kind === "form") return json({ errors: [] as PayError[], form: { action: started.action, fields: started.fields } }, { headers });
-  return redirect(`/payments/${created.order.reference}`, { status: 303, headers });
+  const { start } = result;
+  if (start.kind === "redirect") return redirect(start.url, { status: 303, headers });
+  if (start.kind === "form") return json({ errors: [] as CheckoutProblem[], form: { action: start.action, fields: start.fields } }, { headers });
+  return redirect(`/payments/${result.order.reference}`, { status: 303, headers });
 }
 
 /** ECPay's checkout is a form post to ECPay: sent by itself, or by the payer's button without JavaScript. */
@@ -168,7 +102,7 @@ export default function Pay() {
 
   const nameOf = (billId: string) => bills.find((bill) => bill.id === billId)?.writeOffNumber ?? "";
   // Why a bill cannot be paid now, and what to do about it.
-  const billProblem = (error: Extract<PayError, { code: "bill" }>, number: string): string => {
+  const billProblem = (error: Extract<CheckoutProblem, { code: "bill" }>, number: string): string => {
     if (error.reason === "in_progress" && error.ownPayment) return t("pay.errors.bill_in_progress_own", { number });
     if (error.reason === "in_progress") return t("pay.errors.bill_in_progress", { number, until: error.heldUntil ? formatTime(error.heldUntil) : "" });
     if (error.reason === "paid_elsewhere") {
