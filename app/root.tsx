@@ -38,7 +38,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({
     locale: await getLocale(request),
     officialHost: new URL(env.PUBLIC_URL).host,
-    demoMode: env.DEMO_MODE,
+    serviceNotice: env.SERVICE_NOTICE,
     memberLogin: env.oidc !== null,
     member: session
       ? {
@@ -80,7 +80,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <SiteHeader
           locale={locale}
           officialHost={data?.officialHost ?? ""}
-          demoMode={data?.demoMode ?? false}
+          serviceNotice={data?.serviceNotice ?? "none"}
           member={data?.member ? { name: data.member.name } : null}
           memberLogin={data?.memberLogin ?? false}
         />

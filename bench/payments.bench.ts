@@ -10,7 +10,7 @@ import { captchaAnswer, issueCaptcha } from "~/lookup/captcha.server";
 import { findBillType } from "~/bills/catalogue.server";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { schema } from "~/base/db.server";
-import { SANDBOX_CREDENTIALS } from "~/base/env.server";
+import { SANDBOX_CREDENTIALS } from "~/demo/keys";
 import { lookUpBill } from "~/lookup/lookup.server";
 import { TEST_DATABASES } from "../tests/support/databases";
 import { startPaymentWorld } from "../tests/support/payments";

@@ -10,7 +10,7 @@ import { receiptByNumber, receiptVerificationUrl } from "~/payments/receipts.ser
 import { NO_FILTERS, memberHistoryBatches, type PaymentRecord } from "~/payments/records.server";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { schema, type Database } from "~/base/db.server";
-import { parseEnv } from "~/base/env.server";
+import { demoEnv } from "../tests/support/env";
 import { getFixedT } from "~/base/i18n.server";
 import { TEST_DATABASES } from "../tests/support/databases";
 
@@ -22,7 +22,7 @@ import { TEST_DATABASES } from "../tests/support/databases";
  */
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 10_000);
 const RECEIPTS = Number(process.env.BENCH_RECEIPTS ?? 60);
-const env = parseEnv({});
+const env = demoEnv();
 
 /** `count` paid orders of one bill each, using the bills from `offset` on. */
 async function insertHistory(db: Database, memberId: string, count: number, offset: number): Promise<string[]> {

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { freePort } from "../tests/support/portal-process.mjs";
+import { demoPorts, freePort } from "../tests/support/portal-process.mjs";
 import { BENCH_SERVER_ENV, scenarios as defineScenarios } from "./scenarios.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -68,6 +68,7 @@ const portal = spawn(process.execPath, ["server.js"], {
   env: {
     ...process.env,
     ...BENCH_SERVER_ENV,
+    ...(await demoPorts()),
     PORT: String(portalPort),
     HOST: "127.0.0.1",
     PUBLIC_URL: portalUrl,

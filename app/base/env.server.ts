@@ -1,12 +1,14 @@
-import { createHmac } from "node:crypto";
 import { z } from "zod";
 import { BILL_SOURCE_IDS, type BillSourceId } from "~/domain/member";
 
 /**
  * The one configuration schema. Every environment variable the portal reads is
  * declared here, validated once at start-up, and documented in the README's
- * configuration table. Defaults make `npm start` work on a fresh machine in
- * demo mode; with DEMO_MODE=false every secret must be given explicitly.
+ * configuration table. Production needs its secrets and services given: an
+ * outside service not configured (a payment provider, the identity provider,
+ * bill sources, agencies' receivers) is off. Demo mode is an overlay that
+ * fills them in before this schema sees them (app/demo/overlay.server.ts); the
+ * schema's only part in it is refusing the public demo keys outside it.
  */
 
 const booleanFlag = z
@@ -15,46 +17,24 @@ const booleanFlag = z
   })
   .transform((value) => value === "true" || value === "1" || value === "yes");
 
-// Development-only keys: public in this repository, so refused outside demo mode.
-const DEMO_SECRETS = {
-  PII_HMAC_KEY: "demo-only-pii-hmac-key-do-not-use-in-production-0001",
-  SESSION_SECRET: "demo-only-session-secret-do-not-use-in-production-01",
-  CAPTCHA_SECRET: "demo-only-captcha-secret-do-not-use-in-production-01",
-  RECEIPT_SECRET: "demo-only-receipt-secret-do-not-use-in-production-01",
-  // 32 bytes, base64: AES-256-GCM key of members' bound numbers.
-  BINDING_ENCRYPTION_KEY: "ZGVtby1vbmx5LWJpbmRpbmdzLWtleS0zMmJ5dGVzISE=",
-} as const;
+/** Every demo key starts so (app/demo/keys.ts): public, so never accepted outside demo mode. */
+const DEMO_KEY_PREFIX = "demo-only-";
+const isDemoKey = (value: string) => value.startsWith(DEMO_KEY_PREFIX) || Buffer.from(value, "base64").toString("latin1").startsWith(DEMO_KEY_PREFIX);
 
-/** A demo key's secret, derived from a public master: base64url(HMAC-SHA256(master, id)). Demo mode only. */
-export function deriveDemoSecret(master: string, id: string): string {
-  return createHmac("sha256", master).update(id).digest("base64url");
-}
-
-/** The embedded identity provider's client (demo mode only). */
-export const DEMO_OIDC_CLIENT = { clientId: "bill-portal", clientSecret: "demo-only-oidc-client-secret-do-not-use-in-production" } as const;
-
-/** Master secret of the demo bill sources' keys (demo mode only). */
-export const DEMO_SOURCE_KEY_MASTER = "demo-only-bill-source-master-do-not-use-in-production";
-
+/** Secrets of the portal's own: required, and never a public demo key outside demo mode. */
+const SECRET_NAMES = ["PII_HMAC_KEY", "SESSION_SECRET", "CAPTCHA_SECRET", "RECEIPT_SECRET", "BINDING_ENCRYPTION_KEY"] as const;
 
 /**
- * Credentials of the embedded sandbox gateway (demo mode only). The ECPay ones
- * are ECPay's own published test merchant, so the same values work on ECPay's
- * stage environment.
+ * Whether the portal runs its demo: DEMO_MODE when given, otherwise only on
+ * the embedded database (a fresh clone's `npm start`). With DATABASE_URL
+ * set, demo mode must be asked for. Read by the composition root, which
+ * loads the demo wing then, and by the schema below.
  */
-export const SANDBOX_CREDENTIALS = {
-  linePayChannelId: "1656000000",
-  linePayChannelSecret: "demo-only-line-pay-channel-secret",
-  ecpayMerchantId: "3002607",
-  ecpayHashKey: "pwFHCqoQZGmho4w6",
-  ecpayHashIv: "EkRm7iFT261dpevs",
-} as const;
-
-/** Master secret of the demo agencies' webhook keys; demo mode only. */
-export const DEMO_WEBHOOK_KEY_MASTER = "demo-only-agency-webhook-master-do-not-use-in-production";
-
-/** Master secret of the demo agencies' QR-link keys (`<agency>-demo`); demo mode only. */
-export const DEMO_LINK_KEY_MASTER = "demo-only-agency-link-master-do-not-use-in-production";
+export function demoModeRequested(source: Record<string, string | undefined>): boolean {
+  const flag = source.DEMO_MODE?.trim();
+  if (flag) return ["true", "1", "yes"].includes(flag);
+  return !source.DATABASE_URL;
+}
 
 /** "10/600": at most 10 in any 600-second window. */
 const rateLimit = z
@@ -147,18 +127,19 @@ const schema = z
         error: "must be one of fatal, error, warn, info, debug, trace, silent",
       })
       .default("info"),
-    DEMO_MODE: booleanFlag.default(true),
-    SEED_DEMO_DATA: booleanFlag.optional(),
+    DEMO_MODE: booleanFlag.optional(),
+    /** A notice at the top of every page: "demo" says no money moves here. */
+    SERVICE_NOTICE: z.enum(["none", "demo"], { error: "must be none or demo" }).default("none"),
     TRUST_PROXY: z.coerce
       .number({ error: "must be the number of proxies in front of the portal" })
       .int("must be a whole number")
       .min(0, "must be 0 or more")
       .default(0),
-    PII_HMAC_KEY: z.string().min(32, "must be at least 32 characters").optional(),
-    SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-    CAPTCHA_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    PII_HMAC_KEY: z.string({ error: "is required" }).min(32, "must be at least 32 characters"),
+    SESSION_SECRET: z.string({ error: "is required" }).min(32, "must be at least 32 characters"),
+    CAPTCHA_SECRET: z.string({ error: "is required" }).min(32, "must be at least 32 characters"),
     AGENCY_LINK_KEYS: agencyLinkKeys.optional(),
-    RECEIPT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    RECEIPT_SECRET: z.string({ error: "is required" }).min(32, "must be at least 32 characters"),
     AGENCY_WEBHOOKS: agencyWebhooks.optional(),
     LINE_PAY_API_URL: httpUrl.optional(),
     LINE_PAY_CHANNEL_ID: z.string().regex(/^\d{6,12}$/, "must be the channel id (digits)").optional(),
@@ -170,11 +151,6 @@ const schema = z
     ECPAY_MERCHANT_ID: z.string().regex(/^\d{7,10}$/, "must be the merchant id (digits)").optional(),
     ECPAY_HASH_KEY: z.string().min(16, "must be the HashKey").optional(),
     ECPAY_HASH_IV: z.string().min(16, "must be the HashIV").optional(),
-    /** Demo mode: run the sandbox gateway and agency simulator inside the portal's process. */
-    EMBEDDED_SANDBOX: booleanFlag.optional(),
-    SANDBOX_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3001),
-    SANDBOX_PUBLIC_URL: httpUrl.optional(),
-    AGENCY_SIMULATOR_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3002),
     PROVIDER_TIMEOUT_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(100).max(120_000).default(15_000),
     PAYMENT_WINDOW_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(1).max(120).default(20),
     RECOVERY_AFTER_SECONDS: z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(180),
@@ -182,17 +158,16 @@ const schema = z
     OIDC_ISSUER: httpUrl.optional(),
     OIDC_CLIENT_ID: z.string().min(1, "must not be empty").optional(),
     OIDC_CLIENT_SECRET: z.string().min(16, "must be the client secret").optional(),
-    IDP_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3003),
     BINDING_ENCRYPTION_KEY: z
-      .string()
-      .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)")
-      .optional(),
+      .string({ error: "is required" })
+      .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
+    /** The identity provider may be reached over plain http (the local one of demo mode only). */
+    OIDC_ALLOW_HTTP: booleanFlag.default(false),
     MEMBER_IDLE_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(2).max(240).default(15),
     MEMBER_SESSION_HOURS: z.coerce.number({ error: "must be a number of hours" }).int().min(1).max(72).default(8),
     BILL_SOURCES: billSources.optional(),
     BILL_SOURCE_TIMEOUT_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(50).max(60_000).default(1500),
     MEMBER_BILLS_CACHE_SECONDS: z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(60),
-    SOURCES_SIMULATOR_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3004),
     RATE_LIMIT_LOOKUPS_PER_ADDRESS: rateLimit.default({ limit: 60, windowSeconds: 600 }),
     RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: rateLimit.default({ limit: 10, windowSeconds: 600 }),
     RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER: rateLimit.default({ limit: 5, windowSeconds: 900 }),
@@ -204,80 +179,34 @@ const schema = z
       .default(10_000),
   })
   .superRefine((env, ctx) => {
-    if (env.DEMO_MODE) return;
-    for (const name of Object.keys(DEMO_SECRETS) as Array<keyof typeof DEMO_SECRETS>) {
-      if (!env[name]) {
-        ctx.addIssue({ code: "custom", path: [name], message: "is required when DEMO_MODE=false" });
-      } else if (env[name] === DEMO_SECRETS[name]) {
-        ctx.addIssue({ code: "custom", path: [name], message: "must not be the public demo key when DEMO_MODE=false" });
-      }
+    if (env.DEMO_MODE ?? !env.DATABASE_URL) return;
+    for (const name of SECRET_NAMES) {
+      if (isDemoKey(env[name])) ctx.addIssue({ code: "custom", path: [name], message: "must not be a public demo key outside demo mode" });
     }
+    if (env.OIDC_ALLOW_HTTP) ctx.addIssue({ code: "custom", path: ["OIDC_ALLOW_HTTP"], message: "is for the local identity provider of demo mode only" });
   })
   .transform((env) => {
-    const embeddedSandbox = env.EMBEDDED_SANDBOX ?? env.DEMO_MODE;
-    const sandboxUrl = `http://127.0.0.1:${env.SANDBOX_PORT}`;
-    const sandboxPublicUrl = env.SANDBOX_PUBLIC_URL ?? `http://localhost:${env.SANDBOX_PORT}`;
-    // In demo mode an unconfigured provider is the sandbox; outside it, unconfigured means off.
     const linePay =
       env.LINE_PAY_API_URL && env.LINE_PAY_CHANNEL_ID && env.LINE_PAY_CHANNEL_SECRET
         ? { apiUrl: env.LINE_PAY_API_URL, channelId: env.LINE_PAY_CHANNEL_ID, channelSecret: env.LINE_PAY_CHANNEL_SECRET, webOrigin: env.LINE_PAY_WEB_ORIGIN }
-        : env.DEMO_MODE
-          ? {
-              apiUrl: env.LINE_PAY_API_URL ?? sandboxUrl,
-              channelId: SANDBOX_CREDENTIALS.linePayChannelId,
-              channelSecret: SANDBOX_CREDENTIALS.linePayChannelSecret,
-              webOrigin: env.LINE_PAY_WEB_ORIGIN ?? new URL(sandboxPublicUrl).origin,
-            }
-          : null;
+        : null;
     const ecpay =
       env.ECPAY_CHECKOUT_URL && env.ECPAY_API_URL && env.ECPAY_MERCHANT_ID && env.ECPAY_HASH_KEY && env.ECPAY_HASH_IV
         ? { checkoutUrl: env.ECPAY_CHECKOUT_URL, apiUrl: env.ECPAY_API_URL, merchantId: env.ECPAY_MERCHANT_ID, hashKey: env.ECPAY_HASH_KEY, hashIv: env.ECPAY_HASH_IV }
-        : env.DEMO_MODE
-          ? {
-              checkoutUrl: env.ECPAY_CHECKOUT_URL ?? `${sandboxPublicUrl}/Cashier/AioCheckOut/V5`,
-              apiUrl: env.ECPAY_API_URL ?? sandboxUrl,
-              merchantId: SANDBOX_CREDENTIALS.ecpayMerchantId,
-              hashKey: SANDBOX_CREDENTIALS.ecpayHashKey,
-              hashIv: SANDBOX_CREDENTIALS.ecpayHashIv,
-            }
-          : null;
-    const publicHost = new URL(env.PUBLIC_URL).hostname;
+        : null;
     const oidc =
       env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
-        ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET }
-        : env.DEMO_MODE
-          ? // The same host name as the portal: the login's state cookie must come back (stack notes).
-            { issuer: env.OIDC_ISSUER ?? `http://${publicHost}:${env.IDP_PORT}`, ...DEMO_OIDC_CLIENT }
-          : null;
-    const billSourcesConfigured =
-      env.BILL_SOURCES ??
-      (env.DEMO_MODE
-        ? BILL_SOURCE_IDS.map((source) => ({
-            source,
-            url: `http://127.0.0.1:${env.SOURCES_SIMULATOR_PORT}/${source}`,
-            keyId: `${source}-demo`,
-            secret: deriveDemoSecret(DEMO_SOURCE_KEY_MASTER, source),
-          }))
-        : []);
+        ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, allowHttp: env.OIDC_ALLOW_HTTP }
+        : null;
     return {
       ...env,
+      DEMO_MODE: env.DEMO_MODE ?? !env.DATABASE_URL,
       oidc,
-      // The local identity provider and bill-source simulators run with the sandbox, unless real ones are configured.
-      embeddedIdentityProvider: embeddedSandbox && env.DEMO_MODE && !env.OIDC_ISSUER,
-      embeddedBillSources: embeddedSandbox && env.DEMO_MODE && !env.BILL_SOURCES,
-      billSources: billSourcesConfigured,
-      BINDING_ENCRYPTION_KEY: env.BINDING_ENCRYPTION_KEY ?? DEMO_SECRETS.BINDING_ENCRYPTION_KEY,
-      embeddedSandbox,
-      sandboxPublicUrl,
+      billSources: env.BILL_SOURCES ?? [],
       linePay,
       ecpay,
       AGENCY_WEBHOOKS: env.AGENCY_WEBHOOKS ?? [],
-      RECEIPT_SECRET: env.RECEIPT_SECRET ?? DEMO_SECRETS.RECEIPT_SECRET,
-      PII_HMAC_KEY: env.PII_HMAC_KEY ?? DEMO_SECRETS.PII_HMAC_KEY,
-      SESSION_SECRET: env.SESSION_SECRET ?? DEMO_SECRETS.SESSION_SECRET,
-      CAPTCHA_SECRET: env.CAPTCHA_SECRET ?? DEMO_SECRETS.CAPTCHA_SECRET,
       AGENCY_LINK_KEYS: env.AGENCY_LINK_KEYS ?? [],
-      SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? env.DEMO_MODE,
       isProduction: env.NODE_ENV === "production",
       publicUrlIsHttps: env.PUBLIC_URL.startsWith("https://"),
     };
@@ -311,7 +240,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 let cached: Env | undefined;
 
-/** The validated configuration of this process, parsed on first use. */
+/** The composition root installs the configuration it composed (in demo mode, with the demo overlay). */
+export function installConfiguration(env: Env): void {
+  cached = env;
+}
+
+/** The validated configuration of this process: the one installed, or the environment's, parsed on first use. */
 export function getEnv(): Env {
   cached ??= parseEnv(process.env);
   return cached;

@@ -9,7 +9,8 @@ import { paymentProvidersFromEnv } from "~/payments/providers/registry.server";
 import { CAPTCHA_AUDIO_DIR } from "~/lookup/captcha.server";
 import { openDatabase } from "~/base/db.server";
 import { getLogger } from "~/base/logger.server";
-import { ConfigurationError, DEMO_LINK_KEY_MASTER, getEnv } from "~/base/env.server";
+import { ConfigurationError } from "~/base/env.server";
+import { loadConfiguration } from "./configuration.server";
 
 /**
  * `node cli.js <command>`: tools for agencies and maintainers, built into the
@@ -62,12 +63,12 @@ async function billLinkCommand(args: string[]): Promise<number> {
       "base-url": { type: "string" },
     },
   });
-  const env = getEnv();
+  const { env } = await loadConfiguration();
   const missing = ["bill-type", "number", "expires", "key"].filter((name) => !values[name as keyof typeof values]);
   if (missing.length > 0) throw new UsageError(`Missing ${missing.map((m) => `--${m}`).join(", ")}\n\n${USAGE}`);
   const expiresAt = new Date(/^\d{4}-\d{2}-\d{2}$/.test(values.expires!) ? `${values.expires}T23:59:59+08:00` : values.expires!);
   if (Number.isNaN(expiresAt.getTime())) throw new UsageError(`--expires must be a date like 2027-03-31 (got "${values.expires}")`);
-  const key = agencyLinkKeyFinder(env.AGENCY_LINK_KEYS, env.DEMO_MODE ? DEMO_LINK_KEY_MASTER : null)(values.key!);
+  const key = agencyLinkKeyFinder(env.AGENCY_LINK_KEYS)(values.key!);
   if (!key) throw new UsageError(`Unknown key "${values.key}": configure it in AGENCY_LINK_KEYS.`);
 
   const url = createBillLink(values["base-url"] ?? env.PUBLIC_URL, key, {
@@ -89,7 +90,7 @@ async function refundCommand(args: string[]): Promise<number> {
   if (!values.order || !values.refundable || !values.operator || !/^\d+$/.test(values.refundable)) {
     throw new UsageError(`refund needs --order, --refundable (a whole number of NT$) and --operator\n\n${USAGE}`);
   }
-  const env = getEnv();
+  const { env } = await loadConfiguration();
   const database = await openDatabase({ url: env.DATABASE_URL, pgliteDir: path.resolve(env.DATA_DIR, "pglite"), poolSize: 2 });
   try {
     await database.migrate();

@@ -11,19 +11,14 @@ import { pinoHttp } from "pino-http";
 import { paymentCallbacks } from "~/payments/callbacks.server";
 import { getPaymentContext } from "~/payments/context.server";
 import { recoverPayments } from "~/payments/orders/recovery.server";
-import { deliverWriteOffNotices, demoWebhookSecret } from "~/payments/write-off-notices.server";
-import { postLogoutRedirectUri, redirectUri } from "~/members/oidc.server";
-import { createAgencySimulator } from "~/demo/agency-simulator.server";
-import { createBillSourceSimulator } from "~/demo/bill-sources.server";
-import { createIdentityProvider } from "~/demo/identity-provider.server";
-import { createSandboxGateway } from "~/demo/gateway.server";
+import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "~/base/db.server";
 import { requestScope } from "~/base/request-scope.server";
 import { rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server";
-import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
-import { ConfigurationError, SANDBOX_CREDENTIALS, getEnv, type Env } from "~/base/env.server";
+import type { Env } from "~/base/env.server";
+import { configurationOrExit } from "./configuration.server";
 import { getLogger } from "~/base/logger.server";
 
 declare module "@remix-run/node" {
@@ -36,29 +31,19 @@ declare module "@remix-run/node" {
   }
 }
 
-/** Boots the portal: configuration, database (migrated, seeded in demo mode), HTTP. */
+/** Boots the portal: configuration, database (migrated; in demo mode seeded), HTTP, jobs; in demo mode the stand-ins too. */
 export async function startServer(build: ServerBuild): Promise<Server> {
-  let env: Env;
-  try {
-    env = getEnv();
-  } catch (error) {
-    if (error instanceof ConfigurationError) {
-      // Plain stderr: the logger itself depends on the configuration.
-      console.error(`${error.message}\nThe portal did not start. See the configuration table in README.md.`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const { env, demo } = await configurationOrExit();
   const logger = getLogger();
   const database = await openAppDatabase(env, logger);
+  if (demo?.services.seed) await demo.wing.seedDemoData(database, env, logger);
   const state = { shuttingDown: false };
   const app = createApp({ build, env, logger, database, state });
 
-  const servers: Server[] = [];
-  if (env.embeddedSandbox) servers.push(...(await startSandboxes(env, logger)));
+  const servers = demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger) : [];
   const server = await listen(app, env.PORT, env.HOST);
   server.on("clientError", answerUnparsableRequest(logger));
-  logger.info({ url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind }, "portal listening");
+  logger.info({ url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind, demo: demo !== null }, "portal listening");
   const jobs = startPaymentJobs(env, logger);
   installGracefulShutdown({ server, others: servers, jobs, database, logger, state, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
   if (env.NODE_ENV === "development") void broadcastDevReady(build);
@@ -69,36 +54,6 @@ function listen(app: express.Express, port: number, host: string): Promise<Serve
   return new Promise<Server>((resolve, reject) => {
     const listening = app.listen(port, host, () => resolve(listening)).once("error", reject);
   });
-}
-
-/**
- * Demo mode: the sandbox payment gateway (LINE Pay and ECPay protocols) and
- * the agencies' write-off receivers, in this process, on their own ports.
- */
-async function startSandboxes(env: Env, logger: Logger): Promise<Server[]> {
-  const gateway = createSandboxGateway(SANDBOX_CREDENTIALS, { publicUrl: env.sandboxPublicUrl });
-  const simulator = createAgencySimulator(demoWebhookSecret);
-  const servers = [await listen(gateway.app, env.SANDBOX_PORT, env.HOST), await listen(simulator.app, env.AGENCY_SIMULATOR_PORT, "127.0.0.1")];
-  logger.info({ sandbox: env.sandboxPublicUrl, agencySimulator: `http://127.0.0.1:${env.AGENCY_SIMULATOR_PORT}` }, "sandbox payment gateway and agency simulator listening");
-  if (env.embeddedIdentityProvider && env.oidc) {
-    const { app } = createIdentityProvider({
-      issuer: env.oidc.issuer,
-      clientId: env.oidc.clientId,
-      clientSecret: env.oidc.clientSecret,
-      redirectUris: [redirectUri(env)],
-      postLogoutRedirectUris: [postLogoutRedirectUri(env)],
-      cookieSecret: env.SESSION_SECRET,
-    });
-    servers.push(await listen(app, env.IDP_PORT, env.HOST));
-    logger.info({ issuer: env.oidc.issuer }, "local identity provider listening (demo members: meihsin, xiaoming, member-b; password demo-1234)");
-  }
-  if (env.embeddedBillSources) {
-    const secrets = new Map(env.billSources.map((source) => [source.source, source.secret]));
-    const sources = createBillSourceSimulator((source) => secrets.get(source));
-    servers.push(await listen(sources.app, env.SOURCES_SIMULATOR_PORT, "127.0.0.1"));
-    logger.info({ url: `http://127.0.0.1:${env.SOURCES_SIMULATOR_PORT}` }, "bill source simulators (water, power, parking) listening");
-  }
-  return servers;
 }
 
 /**
@@ -135,10 +90,6 @@ async function openAppDatabase(env: Env, logger: Logger): Promise<DatabaseHandle
     poolSize: env.DATABASE_POOL_SIZE,
   });
   await database.migrate();
-  if (env.SEED_DEMO_DATA) {
-    const result = await database.withStartupLock((db) => seedDemoDataIfEmpty(db, { piiHmacKey: env.PII_HMAC_KEY }));
-    if (result.seeded) logger.info(result, "demo data seeded");
-  }
   setAppDatabase(database);
   logger.info({ database: database.kind, ms: Math.round(performance.now() - started) }, "database ready");
   return database;

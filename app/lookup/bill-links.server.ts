@@ -1,6 +1,5 @@
 import QRCode from "qrcode";
 import { normalizeWriteOffNumber } from "~/domain/write-off-number";
-import { deriveDemoSecret } from "~/base/env.server";
 import { safeEqual, shortSignature } from "~/base/signatures.server";
 
 /**
@@ -87,19 +86,8 @@ export async function billLinkQr(url: string, format: "svg" | "png"): Promise<st
     : QRCode.toBuffer(url, { ...options, type: "png", width: 512 });
 }
 
-/**
- * The keys the portal accepts: those configured (AGENCY_LINK_KEYS), and in
- * demo mode `<agency>-demo` for any agency, derived from a public master key.
- */
-export function agencyLinkKeyFinder(configured: AgencyLinkKey[], demoMaster: string | null) {
+/** The keys the portal accepts: those configured (AGENCY_LINK_KEYS), by id. */
+export function agencyLinkKeyFinder(configured: AgencyLinkKey[]) {
   const byId = new Map(configured.map((key) => [key.id, key]));
-  return (id: string): AgencyLinkKey | undefined => {
-    const key = byId.get(id);
-    if (key) return key;
-    const demo = /^([a-z][a-z0-9-]{1,31})-demo$/.exec(id);
-    if (demo && demoMaster) {
-      return { id, agency: demo[1]!, secret: deriveDemoSecret(demoMaster, id) };
-    }
-    return undefined;
-  };
+  return (id: string): AgencyLinkKey | undefined => byId.get(id);
 }

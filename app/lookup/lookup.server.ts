@@ -6,7 +6,7 @@ import { findBill, type BillView } from "~/bills/bills.server";
 import { checkCaptcha, type CaptchaCheck } from "./captcha.server";
 import { findBillType, type CatalogueBillType } from "~/bills/catalogue.server";
 import type { Database } from "~/base/db.server";
-import { DEMO_LINK_KEY_MASTER, type Env } from "~/base/env.server";
+import type { Env } from "~/base/env.server";
 import { hitRateLimit, peekRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
 
 /**
@@ -135,7 +135,7 @@ export async function openBillLink(
   query: URLSearchParams,
   now = new Date(),
 ): Promise<BillLinkOutcome> {
-  const findKey = agencyLinkKeyFinder(context.env.AGENCY_LINK_KEYS, context.env.DEMO_MODE ? DEMO_LINK_KEY_MASTER : null);
+  const findKey = agencyLinkKeyFinder(context.env.AGENCY_LINK_KEYS);
   const check = verifyBillLink(query, findKey, now);
   const code = check.billTypeCode;
   const found = code ? await findBillType(db, code) : null;

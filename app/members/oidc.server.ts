@@ -10,7 +10,7 @@ import type { Env } from "~/base/env.server";
  * (the ID token carries only `sub`).
  */
 
-type OidcEnv = Pick<Env, "oidc" | "PUBLIC_URL" | "DEMO_MODE" | "SESSION_SECRET" | "publicUrlIsHttps">;
+type OidcEnv = Pick<Env, "oidc" | "PUBLIC_URL" | "SESSION_SECRET" | "publicUrlIsHttps">;
 
 export class LoginUnavailable extends Error {}
 export class LoginFailed extends Error {}
@@ -23,7 +23,7 @@ export function oidcConfiguration(env: OidcEnv): Promise<oidc.Configuration> {
   if (!settings) return Promise.reject(new LoginUnavailable("no identity provider is configured"));
   if (discovered?.issuer !== settings.issuer) {
     const insecure = settings.issuer.startsWith("http://");
-    if (insecure && !env.DEMO_MODE) return Promise.reject(new LoginUnavailable("an http:// issuer is accepted in demo mode only"));
+    if (insecure && !settings.allowHttp) return Promise.reject(new LoginUnavailable("an http:// issuer needs OIDC_ALLOW_HTTP (the local identity provider of demo mode)"));
     const configuration = oidc
       .discovery(
         new URL(settings.issuer),

@@ -2,7 +2,7 @@ import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { WEBHOOK_PROBE_SECONDS, webhookBackoffSeconds } from "~/domain/payment-order";
 import { claimIds, schema, type Database } from "~/base/db.server";
-import { DEMO_WEBHOOK_KEY_MASTER, deriveDemoSecret, type Env } from "~/base/env.server";
+import type { Env } from "~/base/env.server";
 import { signWebhook } from "~/base/signatures.server";
 
 /**
@@ -19,27 +19,15 @@ export interface AgencyWebhook {
   secret: string;
 }
 
-/** The configured webhook of an agency; in demo mode every agency has one at the simulator. */
-function agencyWebhookFinder(env: Pick<Env, "AGENCY_WEBHOOKS" | "DEMO_MODE" | "AGENCY_SIMULATOR_PORT">) {
+/** The receiver configured for an agency (AGENCY_WEBHOOKS); without one, its notices wait, logged. */
+function agencyWebhookFinder(env: Pick<Env, "AGENCY_WEBHOOKS">) {
   const configured = new Map(env.AGENCY_WEBHOOKS.map((hook) => [hook.agency, hook]));
-  return (agency: string): AgencyWebhook | undefined =>
-    configured.get(agency) ??
-    (env.DEMO_MODE
-      ? {
-          agency,
-          url: `http://127.0.0.1:${env.AGENCY_SIMULATOR_PORT}/agencies/${agency}/write-offs`,
-          secret: demoWebhookSecret(agency),
-        }
-      : undefined);
-}
-
-export function demoWebhookSecret(agency: string): string {
-  return deriveDemoSecret(DEMO_WEBHOOK_KEY_MASTER, agency);
+  return (agency: string): AgencyWebhook | undefined => configured.get(agency);
 }
 
 export interface DeliveryContext {
   db: Database;
-  env: Pick<Env, "AGENCY_WEBHOOKS" | "DEMO_MODE" | "AGENCY_SIMULATOR_PORT">;
+  env: Pick<Env, "AGENCY_WEBHOOKS">;
   logger: Logger;
 }
 

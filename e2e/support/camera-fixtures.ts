@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { agencyLinkKeyFinder, createBillLink } from "../../app/lookup/bill-links.server";
+import { createBillLink } from "../../app/lookup/bill-links.server";
 import { composeConvenienceBarcodes } from "../../app/domain/convenience-barcode";
 import { addDays, taipeiDate } from "../../app/domain/dates";
 import { DEMO_BILL_TYPES } from "../../app/demo/data/catalogue";
 import { generateDemoData } from "../../app/demo/data/generate";
-import { DEMO_LINK_KEY_MASTER } from "../../app/base/env.server";
+import { demoLinkKey } from "../../app/demo/keys";
 import { billImage, qrImage, stack, writePng, y4m } from "../../tests/support/images";
 
 /** The generated camera videos and photos, in a (git-ignored) directory of each run's own. */
@@ -48,7 +48,7 @@ export async function writeCameraFixtures(baseUrl: string, files = CAMERA_FILES)
   await mkdir(files.directory, { recursive: true });
   const barcodes = demoBillBarcodes(SCANNED_BILL.billType, SCANNED_BILL.writeOffNumber);
   const bill = await billImage(barcodes);
-  const link = createBillLink(baseUrl, agencyLinkKeyFinder([], DEMO_LINK_KEY_MASTER)("police-demo")!, {
+  const link = createBillLink(baseUrl, demoLinkKey("police"), {
     billTypeCode: SCANNED_BILL.billType,
     writeOffNumber: SCANNED_BILL.writeOffNumber,
     expiresAt: new Date(Date.now() + 365 * 86_400_000),

@@ -1,10 +1,8 @@
 import { createHash } from "node:crypto";
 import { test as base, expect, type Page } from "@playwright/test";
 import { captchaAnswer } from "../../app/lookup/captcha.server";
-import { parseEnv } from "../../app/base/env.server";
+import { DEMO_SECRETS } from "../../app/demo/keys";
 
-/** The e2e server runs in demo mode with the built-in secrets. */
-export const demoEnv = parseEnv({});
 
 /** A documentation address (198.18.0.0/15) derived from the test, so each test is its own client. */
 function clientAddressFor(testId: string): string {
@@ -26,7 +24,7 @@ export { expect };
 /** The digits of the captcha currently on the page (the test knows the demo secret). */
 export async function captchaDigits(page: Page): Promise<string> {
   const token = await page.locator('input[name="captchaToken"]').inputValue();
-  return captchaAnswer(demoEnv.CAPTCHA_SECRET, token.split(".")[1]!);
+  return captchaAnswer(DEMO_SECRETS.CAPTCHA_SECRET, token.split(".")[1]!);
 }
 
 export const CAPTCHA_LABEL = /請輸入圖片中|Type the 5 digits/;

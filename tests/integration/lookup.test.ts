@@ -4,7 +4,7 @@ import { agencyLinkKeyFinder, createBillLink } from "~/lookup/bill-links.server"
 import { captchaAnswer, captchaAudio, captchaDigitClips, checkCaptcha, issueCaptcha } from "~/lookup/captcha.server";
 import { findBillType } from "~/bills/catalogue.server";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
-import { DEMO_LINK_KEY_MASTER, parseEnv } from "~/base/env.server";
+import { demoEnv } from "../support/env";
 import { lookUpBill, openBillLink, type LookupContext } from "~/lookup/lookup.server";
 import { hitRateLimit, peekRateLimit } from "~/base/rate-limit.server";
 import { joinClips, parseWav } from "~/domain/wav";
@@ -13,13 +13,14 @@ import type { DatabaseHandle } from "~/base/db.server";
 import { describeEachDatabase } from "../support/databases";
 
 const NOW = new Date("2026-11-21T04:00:00Z");
-const env = parseEnv({
+const env = demoEnv({
   RATE_LIMIT_LOOKUPS_PER_ADDRESS: "100/600",
   RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: "4/600",
   RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER: "3/900",
 });
 const logger = pino({ level: "silent" });
-const demoKeys = agencyLinkKeyFinder([], DEMO_LINK_KEY_MASTER);
+// The demo mode keys (`<agency>-demo`) as the demo configuration lists them.
+const demoKeys = agencyLinkKeyFinder(env.AGENCY_LINK_KEYS);
 
 let addressCounter = 0;
 /** A context for one visitor at a fresh address, so rate limits of other tests do not leak in. */

@@ -18,7 +18,7 @@ import { demoMembers } from "~/demo/identity-provider.server";
 import { generateDemoData } from "~/demo/data/generate";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { schema, type DatabaseHandle } from "~/base/db.server";
-import { parseEnv } from "~/base/env.server";
+import { DEMO_SECRETS } from "~/demo/keys";
 import { describeEachDatabase } from "../support/databases";
 import { loginAtProvider, startMemberWorld, type MemberWorld } from "../support/members";
 import { listen } from "../support/payments";
@@ -431,6 +431,6 @@ describeEachDatabase(
     });
   },
   async (handle: DatabaseHandle) => {
-    await seedDemoDataIfEmpty(handle.db, { piiHmacKey: parseEnv({}).PII_HMAC_KEY, today: TODAY });
+    await seedDemoDataIfEmpty(handle.db, { piiHmacKey: DEMO_SECRETS.PII_HMAC_KEY, today: TODAY });
   },
 );

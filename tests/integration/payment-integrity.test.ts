@@ -15,7 +15,7 @@ import { upsertMember } from "~/members/sessions.server";
 import { generateDemoData } from "~/demo/data/generate";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { schema, type DatabaseHandle } from "~/base/db.server";
-import { SANDBOX_CREDENTIALS } from "~/base/env.server";
+import { SANDBOX_CREDENTIALS } from "~/demo/keys";
 import { describeEachDatabase } from "../support/databases";
 import { startMemberWorld, type MemberWorld } from "../support/members";
 import { payerAtEcpay, payerAtLinePay, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";

@@ -11,7 +11,7 @@ import { receiptOfOrder } from "~/payments/receipts.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { schema, type DatabaseHandle } from "~/base/db.server";
-import { SANDBOX_CREDENTIALS } from "~/base/env.server";
+import { SANDBOX_CREDENTIALS } from "~/demo/keys";
 import { describeEachDatabase } from "../support/databases";
 import { followBack, payerAtEcpay, payerAtLinePay, postEcpayResult, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";
 

@@ -4,13 +4,13 @@ import { composeConvenienceBarcodes } from "~/domain/convenience-barcode";
 import { withCheckDigit } from "~/domain/write-off-number";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { generateDemoData } from "~/demo/data/generate";
-import { parseEnv } from "~/base/env.server";
+import { demoEnv } from "../support/env";
 import { openScannedBill } from "~/lookup/scan.server";
 import { describeEachDatabase } from "../support/databases";
 
 const TODAY = "2026-11-21";
 const NOW = new Date("2026-11-21T04:00:00Z");
-const env = parseEnv({ RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER: "2/900" });
+const env = demoEnv({ RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER: "2/900" });
 const logger = pino({ level: "silent" });
 const demo = generateDemoData({ today: TODAY }).bills;
 const fine = demo.find((bill) => bill.writeOffNumber === "GF11500019")!;

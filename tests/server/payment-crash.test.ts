@@ -4,11 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { captchaAnswer } from "~/lookup/captcha.server";
-import { demoWebhookSecret } from "~/payments/write-off-notices.server";
 import { createAgencySimulator } from "~/demo/agency-simulator.server";
 import { createSandboxGateway } from "~/demo/gateway.server";
-import { SANDBOX_CREDENTIALS, parseEnv } from "~/base/env.server";
-import { freePort, spawnPortal, waitFor } from "../support/portal-process.mjs";
+import { DEMO_SECRETS, SANDBOX_CREDENTIALS, demoWebhookSecret } from "~/demo/keys";
+import { freePort, spawnPortal, waitForListening } from "../support/portal-process.mjs";
 
 /**
  * The portal's process is killed (SIGKILL) after LINE Pay has completed the
@@ -56,8 +55,7 @@ it("recovers a payment confirmed at the provider while the portal was being kill
     });
     portal = started.child;
     output = started.output;
-    await waitFor(() => output().includes("portal listening") || started.child.exitCode !== null, 60_000);
-    if (started.child.exitCode !== null) throw new Error(`portal did not start:\n${output()}`);
+    await waitForListening(started);
   };
   cleanups.push(async () => portal?.kill("SIGKILL"));
   await start();
@@ -72,7 +70,7 @@ it("recovers a payment confirmed at the provider while the portal was being kill
   };
   const page = await (await browse("/lookup/traffic-fine")).text();
   const token = /name="captchaToken" value="([^"]+)"/.exec(page)![1]!;
-  const secret = parseEnv({}).CAPTCHA_SECRET;
+  const secret = DEMO_SECRETS.CAPTCHA_SECRET;
   const found = await browse("/lookup/traffic-fine", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", origin: base },

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createPostgresDatabase, freePort, spawnPortal as start, waitFor } from "../support/portal-process.mjs";
+import { PRODUCTION_SECRETS, createPostgresDatabase, demoPorts, freePort, spawnPortal as start, waitForListening } from "../support/portal-process.mjs";
 
 /** The built server as a deployment runs it: `node server.js`. */
 
@@ -19,21 +19,48 @@ describe("the server process", () => {
     expect(server.output()).toContain("The portal did not start");
   });
 
-  it("refuses to run outside demo mode with the public demo keys", async () => {
-    const server = start({ DEMO_MODE: "false" });
+  it("outside demo mode needs its own secrets, and refuses the public demo keys", async () => {
+    const bare = start({ DEMO_MODE: "false" });
+    expect(await bare.exited).toBe(1);
+    expect(bare.output()).toContain("PII_HMAC_KEY is required");
+    const withDemoKey = start({ DEMO_MODE: "false", ...PRODUCTION_SECRETS, SESSION_SECRET: "demo-only-session-secret-do-not-use-in-production-01" });
+    expect(await withDemoKey.exited).toBe(1);
+    expect(withDemoKey.output()).toContain("SESSION_SECRET must not be a public demo key outside demo mode");
+  });
+
+  it("is no demo on PostgreSQL unless asked: with DATABASE_URL alone it wants production secrets, not sandboxes", async () => {
+    const server = start({ DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });
     expect(await server.exited).toBe(1);
-    expect(server.output()).toContain("PII_HMAC_KEY is required when DEMO_MODE=false");
+    expect(server.output()).toContain("PII_HMAC_KEY is required");
+    expect(server.output()).not.toContain("sandbox");
+  });
+
+  it("refuses, in demo mode, payment providers that are not sandboxes and agencies' real receivers", async () => {
+    for (const [variables, message] of [
+      [{ LINE_PAY_API_URL: "https://api-pay.line.me" }, "LINE_PAY_API_URL must be a sandbox in demo mode"],
+      [{ ECPAY_CHECKOUT_URL: "https://payment.ecpay.com.tw/Cashier/AioCheckOut/V5" }, "ECPAY_CHECKOUT_URL must be a sandbox in demo mode"],
+      [{ ECPAY_API_URL: "https://payment.ecpay.com.tw" }, "ECPAY_API_URL must be a sandbox in demo mode"],
+      [
+        { AGENCY_WEBHOOKS: JSON.stringify([{ agency: "police", url: "https://police.example.gov.tw/write-offs", secret: "x".repeat(32) }]) },
+        "AGENCY_WEBHOOKS must point at receivers on this machine in demo mode",
+      ],
+    ] as const) {
+      const server = start({ DEMO_MODE: "true", ...variables });
+      expect(await server.exited, message).toBe(1);
+      expect(server.output()).toContain(message);
+      expect(server.output()).toContain("The portal did not start");
+    }
   });
 
   it("serves /healthz from a fresh data directory and stops cleanly on SIGTERM", async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), "portal-process-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const port = await freePort();
-    const server = start({ PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, SEED_DEMO_DATA: "false" });
+    const server = start({ PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, SEED_DEMO_DATA: "false", ...(await demoPorts()) });
     cleanups.push(async () => {
       if (server.child.exitCode === null) server.child.kill("SIGKILL");
     });
-    await waitFor(() => server.output().includes("portal listening"), 60_000);
+    await waitForListening(server);
 
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
@@ -52,12 +79,14 @@ describe.runIf(process.env.TEST_DATABASE_URL)("the server process on PostgreSQL"
     const { admin, name, url, drop } = await createPostgresDatabase(process.env.TEST_DATABASE_URL!);
     cleanups.push(drop);
     const port = await freePort();
-    const server = start({ PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: url, SEED_DEMO_DATA: "false" });
+    // As a city runs it: PostgreSQL, its own secrets, no demo.
+    const server = start({ PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: url, ...PRODUCTION_SECRETS });
     cleanups.push(async () => {
       if (server.child.exitCode === null) server.child.kill("SIGKILL");
       await server.exited;
     });
-    await waitFor(() => server.output().includes("portal listening"), 60_000);
+    await waitForListening(server);
+    expect(server.output()).toContain('"demo":false');
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
 
     // Nobody may connect, and the portal's open connections are cut.

@@ -5,7 +5,9 @@ import type { BillSourceId } from "~/domain/member";
 import { createBillSourceSimulator } from "~/demo/bill-sources.server";
 import { createIdentityProvider } from "~/demo/identity-provider.server";
 import type { Database } from "~/base/db.server";
-import { DEMO_OIDC_CLIENT, parseEnv, type Env } from "~/base/env.server";
+import type { Env } from "~/base/env.server";
+import { DEMO_OIDC_CLIENT } from "~/demo/keys";
+import { demoEnv } from "./env";
 import { capturedLogger, listen } from "./payments";
 
 /**
@@ -28,11 +30,13 @@ export async function startMemberWorld(db: Database, overrides: Record<string, s
   const idpServer = await listenLater();
   const sources = createBillSourceSimulator((source) => sourceSecret(source), sourceLatencyMs);
   const sourcesServer = await listen(sources.app);
-  const env: Env = parseEnv({
+  const env: Env = demoEnv({
     PUBLIC_URL: "http://127.0.0.1:3999",
     OIDC_ISSUER: idpServer.url,
     OIDC_CLIENT_ID: DEMO_OIDC_CLIENT.clientId,
     OIDC_CLIENT_SECRET: DEMO_OIDC_CLIENT.clientSecret,
+    // The test's own identity provider, over plain http on this machine.
+    OIDC_ALLOW_HTTP: "true",
     BILL_SOURCES: JSON.stringify(
       (["water", "power", "parking"] as BillSourceId[]).map((source) => ({
         source,

@@ -6,11 +6,11 @@ import { pino } from "pino";
 import { paymentCallbacks } from "~/payments/callbacks.server";
 import { findOrderByReference, type PaymentContext, type PaymentOrder } from "~/payments/orders/order.server";
 import { paymentProvidersFromEnv } from "~/payments/providers/registry.server";
-import { demoWebhookSecret } from "~/payments/write-off-notices.server";
 import { createAgencySimulator } from "~/demo/agency-simulator.server";
 import { createSandboxGateway } from "~/demo/gateway.server";
 import { schema, type Database } from "~/base/db.server";
-import { SANDBOX_CREDENTIALS, parseEnv } from "~/base/env.server";
+import { SANDBOX_CREDENTIALS, demoWebhookSecret } from "~/demo/keys";
+import { demoEnv } from "./env";
 
 /**
  * The payment world of a test: the sandbox gateway (LINE Pay and ECPay), the
@@ -63,7 +63,7 @@ export async function startPaymentWorld(db: Database, overrides: Record<string, 
   });
   portal.use("/payments/callbacks", paymentCallbacks(() => ctx));
   const portalServer = await listen(portal);
-  const env = parseEnv({
+  const env = demoEnv({
     PUBLIC_URL: portalServer.url,
     SANDBOX_PORT: new URL(sandboxServer.url).port,
     SANDBOX_PUBLIC_URL: sandboxServer.url,

@@ -43,6 +43,43 @@ export function spawnPortal(env) {
 }
 
 /**
+ * Waits until the portal listens; fails at once, with the portal's own words,
+ * when it exits instead.
+ * @param {{ output(): string; child: import("node:child_process").ChildProcess }} portal
+ * @param {number} [ms]
+ */
+export async function waitForListening(portal, ms = 120_000) {
+  await waitFor(() => portal.output().includes("portal listening") || portal.child.exitCode !== null, ms);
+  if (portal.child.exitCode !== null) throw new Error(`the portal did not start (exit ${portal.child.exitCode}):\n${portal.output()}`);
+}
+
+/**
+ * Free ports for the demo wing's own servers (sandbox gateway, agency
+ * simulator, identity provider, bill-source simulators): a demo portal never
+ * binds the default ports 3001–3004, which something else may hold.
+ * @returns {Promise<Record<string, string>>}
+ */
+export async function demoPorts() {
+  const [sandbox, simulator, idp, sources] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  return {
+    SANDBOX_PORT: String(sandbox),
+    SANDBOX_PUBLIC_URL: `http://127.0.0.1:${sandbox}`,
+    AGENCY_SIMULATOR_PORT: String(simulator),
+    IDP_PORT: String(idp),
+    SOURCES_SIMULATOR_PORT: String(sources),
+  };
+}
+
+/** Made-up secrets of a portal run outside demo mode (never the public demo keys). */
+export const PRODUCTION_SECRETS = {
+  PII_HMAC_KEY: "process-test-pii-hmac-key-0123456789abcdef",
+  SESSION_SECRET: "process-test-session-secret-0123456789abcdef",
+  CAPTCHA_SECRET: "process-test-captcha-secret-0123456789abcdef",
+  RECEIPT_SECRET: "process-test-receipt-secret-0123456789abcdef",
+  BINDING_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString("base64"),
+};
+
+/**
  * @param {() => boolean} predicate
  * @param {number} ms
  */
@@ -85,21 +122,19 @@ export async function createPostgresDatabase(adminUrl) {
  * @param {{ postgresAdminUrl?: string }} [options]
  */
 export async function startPortal(env = {}, options = {}) {
-  const [port, sandbox, simulator, idp, sources] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [port, ports] = await Promise.all([freePort(), demoPorts()]);
   const dataDir = await mkdtemp(path.join(tmpdir(), "portal-"));
   const database = options.postgresAdminUrl ? await createPostgresDatabase(options.postgresAdminUrl) : null;
   const url = `http://127.0.0.1:${port}`;
   const portal = spawnPortal({
     ...(database ? { DATABASE_URL: database.url } : {}),
+    // On PostgreSQL, demo mode must be asked for.
+    DEMO_MODE: "true",
     PORT: String(port),
     HOST: "127.0.0.1",
     PUBLIC_URL: url,
     DATA_DIR: dataDir,
-    SANDBOX_PORT: String(sandbox),
-    SANDBOX_PUBLIC_URL: `http://127.0.0.1:${sandbox}`,
-    AGENCY_SIMULATOR_PORT: String(simulator),
-    IDP_PORT: String(idp),
-    SOURCES_SIMULATOR_PORT: String(sources),
+    ...ports,
     JOBS_INTERVAL_MS: "0",
     ...env,
   });
@@ -110,14 +145,10 @@ export async function startPortal(env = {}, options = {}) {
     await database?.drop();
   };
   try {
-    await waitFor(() => portal.output().includes("portal listening") || portal.child.exitCode !== null, 120_000);
+    await waitForListening(portal);
   } catch (error) {
     await stop();
     throw error;
-  }
-  if (portal.child.exitCode !== null) {
-    await stop();
-    throw new Error(`the portal did not start:\n${portal.output()}`);
   }
   return { ...portal, url, port, database: database ? "postgres" : "pglite", stop };
 }

@@ -10,13 +10,14 @@ const LANGUAGE_NAMES: Record<Locale, string> = { "zh-TW": "中文", en: "English
 interface SiteHeaderProps {
   locale: Locale;
   officialHost: string;
-  demoMode: boolean;
+  /** The configured notice above every page ("demo": no money moves here). */
+  serviceNotice: "none" | "demo";
   member: { name: string } | null;
   /** Whether an identity provider is configured (no login link otherwise). */
   memberLogin: boolean;
 }
 
-export function SiteHeader({ locale, officialHost, demoMode, member, memberLogin }: SiteHeaderProps) {
+export function SiteHeader({ locale, officialHost, serviceNotice, member, memberLogin }: SiteHeaderProps) {
   const { t } = useTranslation();
   return (
     <header className="site-header">
@@ -29,7 +30,7 @@ export function SiteHeader({ locale, officialHost, demoMode, member, memberLogin
           </p>
         </div>
       </div>
-      {demoMode ? (
+      {serviceNotice === "demo" ? (
         <div className="demo-banner">
           <div className="container">
             <p>{t("site.demoBanner")}</p>

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { parseEnv } from "~/base/env.server";
+import { demoOverlay } from "./overlay.server";
+
+function overlaid(source: Record<string, string>) {
+  const overlay = demoOverlay(source);
+  if (!overlay.ok) throw new Error(overlay.problems.join("; "));
+  return { env: parseEnv(overlay.environment), services: overlay.services };
+}
+
+const refusals = (source: Record<string, string>) => {
+  const overlay = demoOverlay(source);
+  return overlay.ok ? [] : overlay.problems;
+};
+
+describe("the demo overlay", () => {
+  it("fills in the sandboxes, the local identity provider, the simulators and the demo keys", () => {
+    const { env, services } = overlaid({ PUBLIC_URL: "http://127.0.0.1:3100", SANDBOX_PORT: "4001", IDP_PORT: "3103" });
+    expect(env.DEMO_MODE).toBe(true);
+    expect(env.SERVICE_NOTICE).toBe("demo");
+    expect(env.linePay?.apiUrl).toBe("http://127.0.0.1:4001");
+    expect(env.ecpay?.checkoutUrl).toBe("http://localhost:4001/Cashier/AioCheckOut/V5");
+    // The identity provider on the portal's own host name, so the login's cookie comes back.
+    expect(env.oidc).toMatchObject({ issuer: "http://127.0.0.1:3103", allowHttp: true });
+    expect(env.billSources.map((source) => source.source)).toEqual(["water", "power", "parking"]);
+    expect(env.AGENCY_WEBHOOKS.find((hook) => hook.agency === "police")?.url).toBe("http://127.0.0.1:3002/agencies/police/write-offs");
+    expect(env.AGENCY_LINK_KEYS.map((key) => key.id)).toContain("police-demo");
+    expect(services).toMatchObject({ sandboxPort: 4001, identityProviderPort: 3103, sourcesPort: 3004, embedded: true, seed: true });
+  });
+
+  it("keeps what is configured: a real identity provider and bill sources need no stand-ins", () => {
+    const { env, services } = overlaid({
+      OIDC_ISSUER: "https://id.taichung.example",
+      OIDC_CLIENT_ID: "portal",
+      OIDC_CLIENT_SECRET: "x".repeat(32),
+      BILL_SOURCES: JSON.stringify([{ source: "water", url: "https://water.example/api", keyId: "k1", secret: "w".repeat(32) }]),
+      SEED_DEMO_DATA: "false",
+    });
+    expect(env.oidc?.issuer).toBe("https://id.taichung.example");
+    expect(services).toMatchObject({ identityProviderPort: null, sourcesPort: null, seed: false });
+  });
+
+  it("refuses payment providers that are not sandboxes: demo mode never takes real money", () => {
+    expect(refusals({ LINE_PAY_API_URL: "https://api-pay.line.me" })).toEqual([
+      "LINE_PAY_API_URL must be a sandbox in demo mode (this machine, sandbox-api-pay.line.me or payment-stage.ecpay.com.tw): demo mode never takes real money",
+    ]);
+    expect(refusals({ ECPAY_CHECKOUT_URL: "https://payment.ecpay.com.tw/Cashier/AioCheckOut/V5", ECPAY_API_URL: "https://payment.ecpay.com.tw" })).toHaveLength(2);
+    expect(refusals({ LINE_PAY_API_URL: "https://sandbox-api-pay.line.me", ECPAY_API_URL: "https://payment-stage.ecpay.com.tw" })).toEqual([]);
+  });
+
+  it("refuses agencies' real write-off receivers: demo payments never write off a real bill", () => {
+    const real = JSON.stringify([{ agency: "police", url: "https://police.example.gov.tw/write-offs", secret: "x".repeat(32) }]);
+    expect(refusals({ AGENCY_WEBHOOKS: real })).toEqual([
+      "AGENCY_WEBHOOKS must point at receivers on this machine in demo mode: demo payments never write off a real bill",
+    ]);
+    const local = JSON.stringify([{ agency: "police", url: "http://127.0.0.1:9999/hook", secret: "x".repeat(32) }]);
+    expect(overlaid({ AGENCY_WEBHOOKS: local }).env.AGENCY_WEBHOOKS.find((hook) => hook.agency === "police")?.url).toBe("http://127.0.0.1:9999/hook");
+  });
+});

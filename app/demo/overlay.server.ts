@@ -1,0 +1,153 @@
+import { z } from "zod";
+import { BILL_SOURCE_IDS } from "~/domain/member";
+import { DEMO_AGENCIES } from "./data/catalogue";
+import { DEMO_OIDC_CLIENT, DEMO_SECRETS, SANDBOX_CREDENTIALS, demoLinkKey, demoSourceSecret, demoWebhookSecret } from "./keys";
+
+/**
+ * The demo configuration, composed as an overlay on the environment: what is
+ * not set is filled in with the sandbox gateway, the agencies' write-off
+ * simulator, the local identity provider, the bill-source simulators and the
+ * demo keys, so `npm start` runs on a fresh machine with nothing configured.
+ * What is set stays, within limits: demo mode refuses providers and
+ * receivers that are not sandboxes, so it can never take real money or write
+ * off a real bill. The portal itself never asks whether it runs a demo.
+ */
+
+/** Variables of the demo wing only: where its own servers listen, and whether to run them here. */
+const demoVariables = z.object({
+  HOST: z.string().default("0.0.0.0"),
+  PUBLIC_URL: z.string().default("http://localhost:3000"),
+  SANDBOX_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3001),
+  SANDBOX_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  AGENCY_SIMULATOR_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3002),
+  IDP_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3003),
+  SOURCES_SIMULATOR_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3004),
+  EMBEDDED_SANDBOX: z.enum(["true", "false"], { error: "must be true or false" }).default("true"),
+  SEED_DEMO_DATA: z.enum(["true", "false"], { error: "must be true or false" }).default("true"),
+});
+
+/** Hosts a demo may talk to as a payment provider: this machine, or the providers' own test hosts. */
+const SANDBOX_HOSTS = ["127.0.0.1", "localhost", "[::1]", "sandbox-api-pay.line.me", "sandbox-web-pay.line.me", "payment-stage.ecpay.com.tw"];
+const LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
+
+export interface DemoServices {
+  host: string;
+  sandboxPort: number;
+  sandboxPublicUrl: string;
+  agencySimulatorPort: number;
+  /** Set when the portal uses the local identity provider (no OIDC_ISSUER given). */
+  identityProviderPort: number | null;
+  /** Set when the portal uses the bill-source simulators (no BILL_SOURCES given). */
+  sourcesPort: number | null;
+  /** Run the servers above in the portal's own process. */
+  embedded: boolean;
+  /** Load the demo catalogue and bills into an empty database. */
+  seed: boolean;
+}
+
+export type DemoOverlay = { ok: true; environment: Record<string, string | undefined>; services: DemoServices } | { ok: false; problems: string[] };
+
+const hostOf = (url: string): string | null => {
+  try {
+    return new URL(url).host.replace(/:\d+$/, "");
+  } catch {
+    return null;
+  }
+};
+
+export function demoOverlay(source: Record<string, string | undefined>): DemoOverlay {
+  const given = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
+  const parsed = demoVariables.safeParse(given);
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`) };
+  const vars = parsed.data;
+  const problems: string[] = [];
+
+  for (const name of ["LINE_PAY_API_URL", "LINE_PAY_WEB_ORIGIN", "ECPAY_CHECKOUT_URL", "ECPAY_API_URL"]) {
+    const host = given[name] ? hostOf(given[name]) : null;
+    if (given[name] && !SANDBOX_HOSTS.includes(host ?? "")) {
+      problems.push(`${name} must be a sandbox in demo mode (this machine, sandbox-api-pay.line.me or payment-stage.ecpay.com.tw): demo mode never takes real money`);
+    }
+  }
+  let webhooks: Array<{ agency: string; url: string; secret: string }> = [];
+  if (given.AGENCY_WEBHOOKS) {
+    try {
+      webhooks = JSON.parse(given.AGENCY_WEBHOOKS) as typeof webhooks;
+    } catch {
+      webhooks = [];
+    }
+    if (Array.isArray(webhooks) && webhooks.some((hook) => !LOCAL_HOSTS.includes(hostOf(String(hook?.url)) ?? ""))) {
+      problems.push("AGENCY_WEBHOOKS must point at receivers on this machine in demo mode: demo payments never write off a real bill");
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const sandboxUrl = `http://127.0.0.1:${vars.SANDBOX_PORT}`;
+  const sandboxPublicUrl = (vars.SANDBOX_PUBLIC_URL ?? `http://localhost:${vars.SANDBOX_PORT}`).replace(/\/+$/, "");
+  const publicHost = hostOf(vars.PUBLIC_URL) ?? "localhost";
+  const linePayGiven = given.LINE_PAY_API_URL && given.LINE_PAY_CHANNEL_ID && given.LINE_PAY_CHANNEL_SECRET;
+  const ecpayGiven = given.ECPAY_CHECKOUT_URL && given.ECPAY_API_URL && given.ECPAY_MERCHANT_ID && given.ECPAY_HASH_KEY && given.ECPAY_HASH_IV;
+  const localIdentityProvider = !given.OIDC_ISSUER;
+  const localSources = !given.BILL_SOURCES;
+  const simulatorWebhooks = DEMO_AGENCIES.filter((agency) => !webhooks.some((hook) => hook.agency === agency.code)).map((agency) => ({
+    agency: agency.code,
+    url: `http://127.0.0.1:${vars.AGENCY_SIMULATOR_PORT}/agencies/${agency.code}/write-offs`,
+    secret: demoWebhookSecret(agency.code),
+  }));
+  const configuredLinkKeys = given.AGENCY_LINK_KEYS ? (JSON.parse(given.AGENCY_LINK_KEYS) as unknown[]) : [];
+
+  const environment: Record<string, string | undefined> = {
+    ...DEMO_SECRETS,
+    ...given,
+    DEMO_MODE: "true",
+    SERVICE_NOTICE: given.SERVICE_NOTICE ?? "demo",
+    ...(linePayGiven
+      ? {}
+      : {
+          LINE_PAY_API_URL: given.LINE_PAY_API_URL ?? sandboxUrl,
+          LINE_PAY_CHANNEL_ID: SANDBOX_CREDENTIALS.linePayChannelId,
+          LINE_PAY_CHANNEL_SECRET: SANDBOX_CREDENTIALS.linePayChannelSecret,
+          LINE_PAY_WEB_ORIGIN: given.LINE_PAY_WEB_ORIGIN ?? new URL(sandboxPublicUrl).origin,
+        }),
+    ...(ecpayGiven
+      ? {}
+      : {
+          ECPAY_CHECKOUT_URL: given.ECPAY_CHECKOUT_URL ?? `${sandboxPublicUrl}/Cashier/AioCheckOut/V5`,
+          ECPAY_API_URL: given.ECPAY_API_URL ?? sandboxUrl,
+          ECPAY_MERCHANT_ID: SANDBOX_CREDENTIALS.ecpayMerchantId,
+          ECPAY_HASH_KEY: SANDBOX_CREDENTIALS.ecpayHashKey,
+          ECPAY_HASH_IV: SANDBOX_CREDENTIALS.ecpayHashIv,
+        }),
+    ...(localIdentityProvider
+      ? {
+          // The same host name as the portal: the login's state cookie must come back (stack notes).
+          OIDC_ISSUER: `http://${publicHost}:${vars.IDP_PORT}`,
+          OIDC_CLIENT_ID: DEMO_OIDC_CLIENT.clientId,
+          OIDC_CLIENT_SECRET: DEMO_OIDC_CLIENT.clientSecret,
+          OIDC_ALLOW_HTTP: "true",
+        }
+      : {}),
+    ...(localSources
+      ? {
+          BILL_SOURCES: JSON.stringify(
+            BILL_SOURCE_IDS.map((id) => ({ source: id, url: `http://127.0.0.1:${vars.SOURCES_SIMULATOR_PORT}/${id}`, keyId: `${id}-demo`, secret: demoSourceSecret(id) })),
+          ),
+        }
+      : {}),
+    AGENCY_WEBHOOKS: JSON.stringify([...webhooks, ...simulatorWebhooks]),
+    AGENCY_LINK_KEYS: JSON.stringify([...configuredLinkKeys, ...DEMO_AGENCIES.map((agency) => demoLinkKey(agency.code))]),
+  };
+  return {
+    ok: true,
+    environment,
+    services: {
+      host: vars.HOST,
+      sandboxPort: vars.SANDBOX_PORT,
+      sandboxPublicUrl,
+      agencySimulatorPort: vars.AGENCY_SIMULATOR_PORT,
+      identityProviderPort: localIdentityProvider ? vars.IDP_PORT : null,
+      sourcesPort: localSources ? vars.SOURCES_SIMULATOR_PORT : null,
+      embedded: vars.EMBEDDED_SANDBOX === "true",
+      seed: vars.SEED_DEMO_DATA === "true",
+    },
+  };
+}
