@@ -43,7 +43,7 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
   });
   const adapterOf = (res: express.Response) => res.locals.adapter as PaymentProviderAdapter;
 
-  // LINE Pay sends the payer back by GET, ECPay posts a signed result.
+  // Some providers send the payer back by GET, others post a signed result.
   router.all("/:slug/return", form, async (req, res, next) => {
     try {
       if (req.method !== "GET" && req.method !== "POST") return void res.status(405).set("Allow", "GET, POST").end();

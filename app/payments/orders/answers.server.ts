@@ -24,7 +24,7 @@ export function callbacksFor(ctx: Pick<PaymentContext, "env">, adapter: PaymentP
   const base = `${ctx.env.PUBLIC_URL}/payments/callbacks/${adapter.slug}`;
   return {
     returnUrl: `${base}/return`,
-    // Some providers (ECPay) come back here with nothing that names the order: the address does.
+    // Some providers come back here with nothing that names the order: the address does.
     cancelUrl: `${base}/cancel?${new URLSearchParams({ order: order.reference })}`,
     notifyUrl: `${base}/notify`,
   };
@@ -37,8 +37,8 @@ export type StartResult =
 
 /**
  * Sends the payer to the provider. Calling it again for an order waiting at
- * a provider with a payment page (LINE Pay) sends them back there; a form
- * post (ECPay) cannot be repeated, since ECPay refuses the same order number.
+ * a provider with a payment page sends them back there; a form post cannot
+ * be repeated (providers refuse the same order number twice).
  */
 export async function startPayment(ctx: PaymentContext, order: PaymentOrder, now = new Date()): Promise<StartResult> {
   const adapter = adapterOf(ctx, order);
@@ -121,10 +121,10 @@ export async function applyProviderAnswer(
 
 /**
  * The payer's browser back at the provider's return address. A return that
- * proves nothing by itself (LINE Pay's confirm URL can be opened by anyone:
- * a link preview, a prefetch) makes the portal ask the provider; a signed
- * result (ECPay's) is applied. An order the portal has ended is never
- * confirmed (a LINE Pay authorization then lapses: nothing is charged).
+ * proves nothing by itself (an address anyone can open: a link preview, a
+ * prefetch) makes the portal ask the provider; a result the provider signed
+ * is applied. An order the portal has ended is never confirmed (where the
+ * portal confirms, the payer's authorization then lapses: nothing is charged).
  */
 export async function handlePayerReturn(ctx: PaymentContext, adapter: PaymentProviderAdapter, reading: PayerReturn, now = new Date()): Promise<PaymentOrder | null> {
   const order = reading.reference ? await findOrderByReference(ctx.db, reading.reference) : null;
@@ -185,7 +185,7 @@ export async function refreshFromProvider(ctx: PaymentContext, order: PaymentOrd
 
 /**
  * The payer gives a payment up: the result page's button, or coming back
- * from ECPay's page without paying (返回商店). The provider is asked first
+ * from the provider's page without paying (返回商店). The provider is asked first
  * (the payment may have gone through after all); an order still open is then
  * cancelled and its bills freed at once. At a provider that charges by
  * itself the order is asked about once more after its window, and a payment

@@ -33,7 +33,7 @@ export interface PaymentContext {
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const randomCode = (length: number) => [...randomBytes(length)].map((byte) => ALPHABET[byte % 32]).join("");
 
-/** Merchant order number sent to providers: "P" + YYMMDD + 11 characters (ECPay allows 20). */
+/** Merchant order number sent to providers: "P" + YYMMDD + 11 characters (20 at most, the strictest provider's limit). */
 export function newOrderReference(now: Date): string {
   return `P${taipeiDate(now).slice(2).replaceAll("-", "")}${randomCode(11)}`;
 }
