@@ -89,7 +89,9 @@ export function Layout({ children }: { children: ReactNode }) {
           {children}
         </main>
         <SiteFooter />
-        {data?.member ? <IdleWarning idleSeconds={data.member.idleSeconds} warnSeconds={data.member.warnSeconds} checkedAt={data.member.checkedAt} /> : null}
+        {data?.member ? (
+          <IdleWarning idleSeconds={data.member.idleSeconds} warnSeconds={data.member.warnSeconds} checkedAt={data.member.checkedAt} />
+        ) : null}
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
         <LiveReload nonce={nonce} />

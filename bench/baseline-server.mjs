@@ -5,9 +5,7 @@ import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 
 const responses = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const byKey = new Map(
-  responses.map((r) => [`${r.method} ${r.path}`, { ...r, body: Buffer.from(r.bodyBase64, "base64") }]),
-);
+const byKey = new Map(responses.map((r) => [`${r.method} ${r.path}`, { ...r, body: Buffer.from(r.bodyBase64, "base64") }]));
 
 const server = createServer((req, res) => {
   const chunks = [];

@@ -26,7 +26,12 @@ const env = demoEnv();
 
 /** `count` paid orders of one bill each, using the bills from `offset` on. */
 async function insertHistory(db: Database, memberId: string, count: number, offset: number): Promise<string[]> {
-  const bills = await db.select({ id: schema.bills.id, amount: schema.bills.amount }).from(schema.bills).orderBy(schema.bills.id).limit(count).offset(offset);
+  const bills = await db
+    .select({ id: schema.bills.id, amount: schema.bills.amount })
+    .from(schema.bills)
+    .orderBy(schema.bills.id)
+    .limit(count)
+    .offset(offset);
   if (bills.length < count) throw new Error(`only ${bills.length} bills for ${count} records`);
   const numbers: string[] = [];
   const start = new Date("2025-01-01T08:00:00+08:00").getTime();
@@ -54,7 +59,9 @@ async function insertHistory(db: Database, memberId: string, count: number, offs
       )
       .returning({ id: schema.paymentOrders.id });
     // Released: the bench's orders must not hold the demo bills as "in an active order".
-    await db.insert(schema.paymentOrderItems).values(orders.map((order, j) => ({ orderId: order.id, billId: slice[j]!.id, amount: slice[j]!.amount, releasedAt: new Date() })));
+    await db
+      .insert(schema.paymentOrderItems)
+      .values(orders.map((order, j) => ({ orderId: order.id, billId: slice[j]!.id, amount: slice[j]!.amount, releasedAt: new Date() })));
     const receipts = orders.map((order, j) => ({ orderId: order.id, number: `R20250101-${String(offset + from + j).padStart(6, "0")}` }));
     await db.insert(schema.receipts).values(receipts);
     numbers.push(...receipts.map((receipt) => receipt.number));
@@ -110,102 +117,126 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
   }
 }
 
-for (const kind of TEST_DATABASES) it(`payment records on ${kind.name}`, async () => {
-  const created = await kind.create();
-  const db = created.handle.db;
-  try {
-    const small = Math.round(RECORDS / 4);
-    await seedDemoDataIfEmpty(db, { piiHmacKey: env.PII_HMAC_KEY, billsPerType: Math.ceil((RECORDS + small) / 13) + 10 });
-    const member = await upsertMember(db, env, { issuer: "bench", subject: "history", name: "林美芯", nationalId: null, verified: false, idToken: null, returnTo: "/" });
-    const smaller = await upsertMember(db, env, { issuer: "bench", subject: "shorter", name: "王小明", nationalId: null, verified: false, idToken: null, returnTo: "/" });
-    const receiptNumbers = await insertHistory(db, member.id, RECORDS, 0);
-    await insertHistory(db, smaller.id, small, RECORDS);
-    const t = await getFixedT("zh-TW");
-
-    const streamCsv = async (memberId: string) => {
-      let bytes = 0;
-      const measured = await withPeakHeap(async (probe) => {
-        bytes = await drain(historyCsvStream(probed(memberHistoryBatches(db, memberId, NO_FILTERS), probe), t, "zh-TW"));
-        probe();
+for (const kind of TEST_DATABASES)
+  it(`payment records on ${kind.name}`, async () => {
+    const created = await kind.create();
+    const db = created.handle.db;
+    try {
+      const small = Math.round(RECORDS / 4);
+      await seedDemoDataIfEmpty(db, { piiHmacKey: env.PII_HMAC_KEY, billsPerType: Math.ceil((RECORDS + small) / 13) + 10 });
+      const member = await upsertMember(db, env, {
+        issuer: "bench",
+        subject: "history",
+        name: "林美芯",
+        nationalId: null,
+        verified: false,
+        idToken: null,
+        returnTo: "/",
       });
-      return { ...measured, bytes };
-    };
-    const buildCsv = async (memberId: string) => {
-      let bytes = 0;
-      const measured = await withPeakHeap(async (probe) => {
-        const records: PaymentRecord[] = [];
-        for await (const batch of probed(memberHistoryBatches(db, memberId, NO_FILTERS, 100_000), probe)) records.push(...batch);
-        const text = stringify([historyCsvColumns(t), ...records.map((record) => historyCsvRow(record, t, "zh-TW"))], { bom: true, record_delimiter: "windows" });
-        bytes = Buffer.byteLength(text);
-        probe();
+      const smaller = await upsertMember(db, env, {
+        issuer: "bench",
+        subject: "shorter",
+        name: "王小明",
+        nationalId: null,
+        verified: false,
+        idToken: null,
+        returnTo: "/",
       });
-      return { ...measured, bytes };
-    };
-    // Warm-up: one pass of each, not measured.
-    await streamCsv(member.id);
-    await buildCsv(member.id);
-    const streamedSmall = await streamCsv(smaller.id);
-    const builtSmall = await buildCsv(smaller.id);
-    const streamed = await streamCsv(member.id);
-    const whole = await buildCsv(member.id);
-    const streamedBytes = streamed.bytes;
-    if (streamed.bytes !== whole.bytes || streamedSmall.bytes !== builtSmall.bytes) throw new Error("the streamed and built CSVs differ");
+      const receiptNumbers = await insertHistory(db, member.id, RECORDS, 0);
+      await insertHistory(db, smaller.id, small, RECORDS);
+      const t = await getFixedT("zh-TW");
 
-    // Receipts: read from the database (reference), one PDF each, and many in one streamed PDF.
-    const sample = receiptNumbers.slice(0, RECEIPTS);
-    const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1000 * 10) / 10;
-    let started = performance.now();
-    for (const number of sample) await receiptByNumber(db, number);
-    const readMs = performance.now() - started;
-    started = performance.now();
-    for (const number of sample) {
-      const receipt = (await receiptByNumber(db, number))!;
-      await receiptPdf(receipt, receiptVerificationUrl(env.PUBLIC_URL, env.RECEIPT_SECRET, number));
+      const streamCsv = async (memberId: string) => {
+        let bytes = 0;
+        const measured = await withPeakHeap(async (probe) => {
+          bytes = await drain(historyCsvStream(probed(memberHistoryBatches(db, memberId, NO_FILTERS), probe), t, "zh-TW"));
+          probe();
+        });
+        return { ...measured, bytes };
+      };
+      const buildCsv = async (memberId: string) => {
+        let bytes = 0;
+        const measured = await withPeakHeap(async (probe) => {
+          const records: PaymentRecord[] = [];
+          for await (const batch of probed(memberHistoryBatches(db, memberId, NO_FILTERS, 100_000), probe)) records.push(...batch);
+          const text = stringify([historyCsvColumns(t), ...records.map((record) => historyCsvRow(record, t, "zh-TW"))], {
+            bom: true,
+            record_delimiter: "windows",
+          });
+          bytes = Buffer.byteLength(text);
+          probe();
+        });
+        return { ...measured, bytes };
+      };
+      // Warm-up: one pass of each, not measured.
+      await streamCsv(member.id);
+      await buildCsv(member.id);
+      const streamedSmall = await streamCsv(smaller.id);
+      const builtSmall = await buildCsv(smaller.id);
+      const streamed = await streamCsv(member.id);
+      const whole = await buildCsv(member.id);
+      const streamedBytes = streamed.bytes;
+      if (streamed.bytes !== whole.bytes || streamedSmall.bytes !== builtSmall.bytes) throw new Error("the streamed and built CSVs differ");
+
+      // Receipts: read from the database (reference), one PDF each, and many in one streamed PDF.
+      const sample = receiptNumbers.slice(0, RECEIPTS);
+      const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1000 * 10) / 10;
+      let started = performance.now();
+      for (const number of sample) await receiptByNumber(db, number);
+      const readMs = performance.now() - started;
+      started = performance.now();
+      for (const number of sample) {
+        const receipt = (await receiptByNumber(db, number))!;
+        await receiptPdf(receipt, receiptVerificationUrl(env.PUBLIC_URL, env.RECEIPT_SECRET, number));
+      }
+      const singleMs = performance.now() - started;
+      started = performance.now();
+      await drain(
+        receiptsPdfStream(
+          (async function* () {
+            for (const number of sample)
+              yield {
+                receipt: (await receiptByNumber(db, number))!,
+                verifyUrl: receiptVerificationUrl(env.PUBLIC_URL, env.RECEIPT_SECRET, number),
+              };
+          })(),
+          "bench",
+        ),
+      );
+      const batchMs = performance.now() - started;
+
+      const [check] = await db.select({ id: schema.members.id }).from(schema.members).where(eq(schema.members.id, member.id));
+      if (!check) throw new Error("member vanished");
+      const result = {
+        date: new Date().toISOString(),
+        database: created.handle.kind,
+        records: RECORDS,
+        csvBytes: streamedBytes,
+        csvStreamed: { ...streamed, rowsPerSecond: perSecond(RECORDS, streamed.ms) },
+        csvBuiltInMemory: { ...whole, rowsPerSecond: perSecond(RECORDS, whole.ms) },
+        // A quarter of the records: streaming's peak should stay where it was, building's should not.
+        quarter: { records: small, streamed: streamedSmall, builtInMemory: builtSmall },
+        streamedVsInMemory: {
+          time: Math.round((streamed.ms / whole.ms) * 100) / 100,
+          peakHeap: Math.round((streamed.peakHeapMb / Math.max(whole.peakHeapMb, 0.1)) * 100) / 100,
+        },
+        receipts: {
+          count: RECEIPTS,
+          readPerSecond: perSecond(RECEIPTS, readMs),
+          pdfEachPerSecond: perSecond(RECEIPTS, singleMs),
+          pdfOneFilePerSecond: perSecond(RECEIPTS, batchMs),
+          pdfEachVsRead: Math.round((readMs / singleMs) * 1000) / 1000,
+        },
+      };
+      await mkdir(path.resolve("bench/results"), { recursive: true });
+      await writeFile(path.resolve(`bench/results/records-${created.handle.kind}.json`), JSON.stringify(result, null, 2));
+      console.log(
+        `RECORDSBENCH ${result.database} CSV of ${RECORDS} records (${(streamedBytes / 1024 / 1024).toFixed(1)} MB): streamed ${streamed.ms} ms, peak +${streamed.peakHeapMb} MB; built in memory ${whole.ms} ms, +${whole.peakHeapMb} MB; streamed/in-memory time ×${result.streamedVsInMemory.time}, peak ×${result.streamedVsInMemory.peakHeap}; at ${small} records: streamed +${streamedSmall.peakHeapMb} MB, built +${builtSmall.peakHeapMb} MB`,
+      );
+      console.log(
+        `RECORDSBENCH ${result.database} receipts: read ${result.receipts.readPerSecond}/s (reference), PDF each ${result.receipts.pdfEachPerSecond}/s (×${result.receipts.pdfEachVsRead} of reads), ${RECEIPTS} in one PDF ${result.receipts.pdfOneFilePerSecond}/s`,
+      );
+    } finally {
+      await created.dispose();
     }
-    const singleMs = performance.now() - started;
-    started = performance.now();
-    await drain(
-      receiptsPdfStream(
-        (async function* () {
-          for (const number of sample) yield { receipt: (await receiptByNumber(db, number))!, verifyUrl: receiptVerificationUrl(env.PUBLIC_URL, env.RECEIPT_SECRET, number) };
-        })(),
-        "bench",
-      ),
-    );
-    const batchMs = performance.now() - started;
-
-    const [check] = await db.select({ id: schema.members.id }).from(schema.members).where(eq(schema.members.id, member.id));
-    if (!check) throw new Error("member vanished");
-    const result = {
-      date: new Date().toISOString(),
-      database: created.handle.kind,
-      records: RECORDS,
-      csvBytes: streamedBytes,
-      csvStreamed: { ...streamed, rowsPerSecond: perSecond(RECORDS, streamed.ms) },
-      csvBuiltInMemory: { ...whole, rowsPerSecond: perSecond(RECORDS, whole.ms) },
-      // A quarter of the records: streaming's peak should stay where it was, building's should not.
-      quarter: { records: small, streamed: streamedSmall, builtInMemory: builtSmall },
-      streamedVsInMemory: {
-        time: Math.round((streamed.ms / whole.ms) * 100) / 100,
-        peakHeap: Math.round((streamed.peakHeapMb / Math.max(whole.peakHeapMb, 0.1)) * 100) / 100,
-      },
-      receipts: {
-        count: RECEIPTS,
-        readPerSecond: perSecond(RECEIPTS, readMs),
-        pdfEachPerSecond: perSecond(RECEIPTS, singleMs),
-        pdfOneFilePerSecond: perSecond(RECEIPTS, batchMs),
-        pdfEachVsRead: Math.round((readMs / singleMs) * 1000) / 1000,
-      },
-    };
-    await mkdir(path.resolve("bench/results"), { recursive: true });
-    await writeFile(path.resolve(`bench/results/records-${created.handle.kind}.json`), JSON.stringify(result, null, 2));
-    console.log(
-      `RECORDSBENCH ${result.database} CSV of ${RECORDS} records (${(streamedBytes / 1024 / 1024).toFixed(1)} MB): streamed ${streamed.ms} ms, peak +${streamed.peakHeapMb} MB; built in memory ${whole.ms} ms, +${whole.peakHeapMb} MB; streamed/in-memory time ×${result.streamedVsInMemory.time}, peak ×${result.streamedVsInMemory.peakHeap}; at ${small} records: streamed +${streamedSmall.peakHeapMb} MB, built +${builtSmall.peakHeapMb} MB`,
-    );
-    console.log(
-      `RECORDSBENCH ${result.database} receipts: read ${result.receipts.readPerSecond}/s (reference), PDF each ${result.receipts.pdfEachPerSecond}/s (×${result.receipts.pdfEachVsRead} of reads), ${RECEIPTS} in one PDF ${result.receipts.pdfOneFilePerSecond}/s`,
-    );
-  } finally {
-    await created.dispose();
-  }
-});
+  });

@@ -162,9 +162,16 @@ for (const scenario of scenarios) {
 // Payments and the members' dashboard: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
 if (!only || only.startsWith("payment") || only.startsWith("member") || only.startsWith("record")) {
   console.log("\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records:");
-  const inProcess = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts"], { cwd: root, env: process.env, encoding: "utf8" });
+  const inProcess = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts"], {
+    cwd: root,
+    env: process.env,
+    encoding: "utf8",
+  });
   const lines = `${inProcess.stdout}`.split("\n").filter((line) => /PAYBENCH|MEMBERBENCH|RECORDSBENCH/.test(line));
-  console.log(lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH|RECORDSBENCH) /, "")}`).join("\n") || `  failed:\n${inProcess.stdout}${inProcess.stderr}`);
+  console.log(
+    lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH|RECORDSBENCH) /, "")}`).join("\n") ||
+      `  failed:\n${inProcess.stdout}${inProcess.stderr}`,
+  );
   summary.payments = {};
   summary.members = {};
   summary.records = {};

@@ -34,7 +34,12 @@ test("stacked: camera start to the bill page", async ({ page }) => {
     await page.locator("article.bill-card").first().waitFor();
     times.push(performance.now() - began);
   }
-  const result = { runs: RUNS, medianMs: round(percentile(times, 50)), p90Ms: round(percentile(times, 90)), minMs: round(Math.min(...times)) };
+  const result = {
+    runs: RUNS,
+    medianMs: round(percentile(times, 50)),
+    p90Ms: round(percentile(times, 90)),
+    minMs: round(Math.min(...times)),
+  };
   console.log(`camera start → bill page: median ${result.medianMs} ms, p90 ${result.p90Ms} ms over ${RUNS} runs`);
   await record("cameraStartToBill", result);
 });

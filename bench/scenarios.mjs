@@ -15,7 +15,9 @@ import { createHmac } from "node:crypto";
 // and the derivation of app/lookup/captcha.server.ts `captchaAnswer`.
 const DEMO_CAPTCHA_SECRET = "demo-only-captcha-secret-do-not-use-in-production-01";
 const captchaAnswer = (token) => {
-  const digest = createHmac("sha256", DEMO_CAPTCHA_SECRET).update(`captcha-answer|${token.split(".")[1]}`).digest();
+  const digest = createHmac("sha256", DEMO_CAPTCHA_SECRET)
+    .update(`captcha-answer|${token.split(".")[1]}`)
+    .digest();
   return Array.from(digest.subarray(0, 5), (byte) => String(byte % 10)).join("");
 };
 const tokenIn = (html) => /name="captchaToken" value="([^"]+)"/.exec(html)?.[1];
@@ -67,16 +69,35 @@ async function verifyNotFound(baseUrl) {
   const response = await fetch(`${baseUrl}/lookup/parking-fee`, {
     method: "POST",
     headers: { cookie: cookieFrom(page.headers.getSetCookie()), origin: baseUrl, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ intent: "lookup", writeOffNumber: NOT_FOUND_NUMBER, captchaToken: token, captchaAnswer: captchaAnswer(token) }),
+    body: new URLSearchParams({
+      intent: "lookup",
+      writeOffNumber: NOT_FOUND_NUMBER,
+      captchaToken: token,
+      captchaAnswer: captchaAnswer(token),
+    }),
   });
   const html = await response.text();
-  if (response.status !== 400 || !html.includes("查無這個銷帳編號")) throw new Error(`not-found look-up answered ${response.status} without the not-found message`);
+  if (response.status !== 400 || !html.includes("查無這個銷帳編號"))
+    throw new Error(`not-found look-up answered ${response.status} without the not-found message`);
 }
 
 export function scenarios({ root, baseUrl }) {
   const qrLink = execFileSync(
     process.execPath,
-    ["cli.js", "bill-link", "--bill-type", "traffic-fine", "--number", "GF11500019", "--expires", "2099-12-31", "--key", "police-demo", "--base-url", "http://bench"],
+    [
+      "cli.js",
+      "bill-link",
+      "--bill-type",
+      "traffic-fine",
+      "--number",
+      "GF11500019",
+      "--expires",
+      "2099-12-31",
+      "--key",
+      "police-demo",
+      "--base-url",
+      "http://bench",
+    ],
     { cwd: root, encoding: "utf8" },
   ).trim();
   const qrPath = qrLink.replace("http://bench", "");
@@ -90,7 +111,8 @@ export function scenarios({ root, baseUrl }) {
       expectStatus: 303,
       verify: async (baseUrl) => {
         const response = await fetch(baseUrl + qrPath, { redirect: "manual" });
-        if (response.status !== 303 || response.headers.get("location") !== "/bills") throw new Error(`QR link answered ${response.status}`);
+        if (response.status !== 303 || response.headers.get("location") !== "/bills")
+          throw new Error(`QR link answered ${response.status}`);
       },
     },
     { name: "not-found-lookup", requests: notFoundLookup(baseUrl), verify: verifyNotFound, note: "GET page + POST look-up per round" },

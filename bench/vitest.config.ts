@@ -9,5 +9,11 @@ export default defineConfig({
       "#db": fileURLToPath(new URL("../db", import.meta.url)),
     },
   },
-  test: { include: ["bench/payments.bench.ts", "bench/members.bench.ts", "bench/records.bench.ts"], testTimeout: 300_000, hookTimeout: 120_000, pool: "forks", execArgv: ["--expose-gc"] },
+  test: {
+    include: ["bench/payments.bench.ts", "bench/members.bench.ts", "bench/records.bench.ts"],
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    execArgv: ["--expose-gc"],
+  },
 });

@@ -45,7 +45,13 @@ import {
   type WriteOffNoticeKind,
 } from "../app/domain/payment-order";
 import { PAYMENT_TOOLS, type PaymentTool } from "../app/domain/payment-tools";
-import { WRITE_OFF_CHARSETS, WRITE_OFF_CHECKS, MAX_WRITE_OFF_LENGTH, type WriteOffCharset, type WriteOffCheck } from "../app/domain/write-off-number";
+import {
+  WRITE_OFF_CHARSETS,
+  WRITE_OFF_CHECKS,
+  MAX_WRITE_OFF_LENGTH,
+  type WriteOffCharset,
+  type WriteOffCheck,
+} from "../app/domain/write-off-number";
 import { BILL_SOURCE_IDS, BINDING_KINDS, type BillSourceId, type BindingKind } from "../app/domain/member";
 import { FEEDBACK_TOPICS, type FeedbackTopic } from "../app/domain/feedback";
 
@@ -114,10 +120,7 @@ export const billTypes = pgTable(
     check("bill_types_subject_kind_valid", oneOf(t.subjectKind, SUBJECT_KINDS)),
     check("bill_types_collection_item_code_format", sql`${t.collectionItemCode} ~ '^[0-9A-Z]{3}$'`),
     check("bill_types_write_off_prefix_format", sql`${t.writeOffPrefix} ~ '^[A-Z]{0,4}$'`),
-    check(
-      "bill_types_write_off_length_range",
-      sql.raw(`write_off_length between 6 and ${MAX_WRITE_OFF_LENGTH}`),
-    ),
+    check("bill_types_write_off_length_range", sql.raw(`write_off_length between 6 and ${MAX_WRITE_OFF_LENGTH}`)),
     check("bill_types_write_off_charset_valid", oneOf(t.writeOffCharset, WRITE_OFF_CHARSETS)),
     check("bill_types_write_off_check_valid", oneOf(t.writeOffCheck, WRITE_OFF_CHECKS)),
     check(

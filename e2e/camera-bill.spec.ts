@@ -18,10 +18,14 @@ test("scanning the bill's three barcodes with the camera opens the bill", async 
 test("the scan page shows which barcodes are read and says so to screen readers", async ({ page }) => {
   await page.goto("/scan");
   // Hold the navigation at the server, to look at the page when all three are read.
-  await page.route("**/scan?_data=routes%2Fscan", (route) => (route.request().method() === "POST" ? new Promise(() => {}) : route.continue()));
+  await page.route("**/scan?_data=routes%2Fscan", (route) =>
+    route.request().method() === "POST" ? new Promise(() => {}) : route.continue(),
+  );
   await page.getByRole("button", { name: "開啟相機" }).click();
   const progress = page.getByRole("list", { name: "條碼讀取進度" });
-  await expect(progress.getByRole("listitem")).toHaveText(["第一段條碼：已讀取", "第二段條碼：已讀取", "第三段條碼：已讀取"], { timeout: 15_000 });
+  await expect(progress.getByRole("listitem")).toHaveText(["第一段條碼：已讀取", "第二段條碼：已讀取", "第三段條碼：已讀取"], {
+    timeout: 15_000,
+  });
   await expect(page.getByRole("status").filter({ hasText: "三段條碼都已讀取" })).toHaveCount(1);
   // The camera is released once the bill is read.
   const tracksLive = await page.evaluate(() => {
@@ -34,7 +38,9 @@ test("the scan page shows which barcodes are read and says so to screen readers"
 
 test("decoding is throttled and measured", async ({ page }) => {
   await page.goto("/scan");
-  await page.route("**/scan?_data=routes%2Fscan", (route) => (route.request().method() === "POST" ? new Promise(() => {}) : route.continue()));
+  await page.route("**/scan?_data=routes%2Fscan", (route) =>
+    route.request().method() === "POST" ? new Promise(() => {}) : route.continue(),
+  );
   await page.getByRole("button", { name: "開啟相機" }).click();
   await expect(page.getByRole("status").filter({ hasText: "三段條碼都已讀取" })).toHaveCount(1, { timeout: 15_000 });
   const measures = await page.evaluate(() => performance.getEntriesByName("scan:decode-frame").map((entry) => entry.startTime));

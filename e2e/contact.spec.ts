@@ -70,9 +70,7 @@ test.describe("contact form in English", () => {
     await page.getByLabel(/E-mail/).fill("alex@example.com");
     await page.getByLabel(/^Message/).fill("x".repeat(2001));
     await page.getByRole("button", { name: "Send" }).click();
-    await expect(page.locator(".error-summary").getByRole("link")).toHaveText([
-      "Message must be 2000 characters or fewer (it has 2001)",
-    ]);
+    await expect(page.locator(".error-summary").getByRole("link")).toHaveText(["Message must be 2000 characters or fewer (it has 2001)"]);
     await expect(page.getByLabel(/^Message/)).toHaveValue("x".repeat(2001));
     await expectNoAxeViolations(page, "with errors shown in English");
   });
@@ -97,25 +95,29 @@ test("the thank-you page does not echo arbitrary text", async ({ page }) => {
   await expect(page.getByText("<script>")).toHaveCount(0);
 });
 
-clientTest("a flood of messages from one address is stopped with a clear message, and what was typed is kept", async ({ page, request, baseURL }) => {
-  const valid = { topic: "other", name: "測試", email: "flood@example.tw", message: "同一個地址送出的第幾封訊息。" };
-  const statuses: number[] = [];
-  for (let i = 0; i < 10; i++) statuses.push((await request.post("/contact", { form: valid, maxRedirects: 0, headers: { Origin: baseURL! } })).status());
-  expect(statuses).toEqual(Array(10).fill(303));
+clientTest(
+  "a flood of messages from one address is stopped with a clear message, and what was typed is kept",
+  async ({ page, request, baseURL }) => {
+    const valid = { topic: "other", name: "測試", email: "flood@example.tw", message: "同一個地址送出的第幾封訊息。" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++)
+      statuses.push((await request.post("/contact", { form: valid, maxRedirects: 0, headers: { Origin: baseURL! } })).status());
+    expect(statuses).toEqual(Array(10).fill(303));
 
-  await page.goto("/contact");
-  await fill(page, { topic: "payment_problem", name: "陳怡君", email: "yijun@example.tw", message: "第十一封：付款後沒有收到收據。" });
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/contact")),
-    page.getByRole("button", { name: "送出" }).click(),
-  ]);
-  expect(response.status()).toBe(429);
-  expect(Number(response.headers()["retry-after"])).toBeGreaterThan(0);
-  const summary = page.locator(".error-summary");
-  await expect(summary).toBeFocused();
-  await expect(summary).toContainText(/此連線送出的訊息過多，請於 \d+ 分鐘後再試，或撥打市民專線 1999/);
-  await expect(page.getByLabel(/問題類型/)).toHaveValue("payment_problem");
-  await expect(page.getByLabel(/^姓名/)).toHaveValue("陳怡君");
-  await expect(page.getByLabel(/^內容/)).toHaveValue("第十一封：付款後沒有收到收據。");
-  await expectNoAxeViolations(page, "with the contact form refused");
-});
+    await page.goto("/contact");
+    await fill(page, { topic: "payment_problem", name: "陳怡君", email: "yijun@example.tw", message: "第十一封：付款後沒有收到收據。" });
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/contact")),
+      page.getByRole("button", { name: "送出" }).click(),
+    ]);
+    expect(response.status()).toBe(429);
+    expect(Number(response.headers()["retry-after"])).toBeGreaterThan(0);
+    const summary = page.locator(".error-summary");
+    await expect(summary).toBeFocused();
+    await expect(summary).toContainText(/此連線送出的訊息過多，請於 \d+ 分鐘後再試，或撥打市民專線 1999/);
+    await expect(page.getByLabel(/問題類型/)).toHaveValue("payment_problem");
+    await expect(page.getByLabel(/^姓名/)).toHaveValue("陳怡君");
+    await expect(page.getByLabel(/^內容/)).toHaveValue("第十一封：付款後沒有收到收據。");
+    await expectNoAxeViolations(page, "with the contact form refused");
+  },
+);

@@ -67,7 +67,8 @@ test.describe("keyboard use of the layout", () => {
         // Back where it was: the next Tab goes on from here, and :focus-visible still holds after keyboard use.
         el.focus();
         const differs = (Object.keys(focused) as Array<keyof typeof focused>).some((key) => focused[key] !== unfocused[key]);
-        const visible = focused.outlineWidth >= 2 || focused.boxShadow !== unfocused.boxShadow || focused.background !== unfocused.background;
+        const visible =
+          focused.outlineWidth >= 2 || focused.boxShadow !== unfocused.boxShadow || focused.background !== unfocused.background;
         return { text: el.textContent?.trim() ?? "", indicated: differs && visible };
       });
       if (!stop) break;
@@ -80,7 +81,9 @@ test.describe("keyboard use of the layout", () => {
     await page.goto("/");
     const stops = await tabStops(page, 16);
     for (const stop of stops) expect(stop.indicated, `focus indicator on "${stop.text}"`).toBe(true);
-    expect(stops.map((stop) => stop.text)).toEqual(expect.arrayContaining(["跳到主要內容區塊", ":::", "會員登入", "English", "首頁", "使用說明", "聯絡我們"]));
+    expect(stops.map((stop) => stop.text)).toEqual(
+      expect.arrayContaining(["跳到主要內容區塊", ":::", "會員登入", "English", "首頁", "使用說明", "聯絡我們"]),
+    );
 
     // The check itself: with the site's focus styles taken away, it finds them missing.
     await page.goto("/");

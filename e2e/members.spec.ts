@@ -31,7 +31,9 @@ async function bind(page: Page, kind: RegExp, value: string, label = "") {
   await page.getByRole("button", { name: "新增綁定" }).click();
 }
 
-test("a member logs in, binds a plate, a water and an electricity account, pays two pending bills together and logs out", async ({ page }) => {
+test("a member logs in, binds a plate, a water and an electricity account, pays two pending bills together and logs out", async ({
+  page,
+}) => {
   await page.goto("/");
   await page.getByRole("link", { name: "會員登入" }).click();
   await expectNoAxeViolations(page, "on the identity provider's login page");
@@ -84,9 +86,24 @@ test("a member logs in, binds a plate, a water and an electricity account, pays 
   const powerFromSource = power.getByRole("checkbox", { name: /11517\d{11}/ });
   await expect(waterFromSource).toHaveCount(1);
   await expect(powerFromSource).toHaveCount(1);
-  await expect(page.getByRole("region", { name: /^車牌 BK\*-\*\*46/ }).getByText("交通違規罰鍰").first()).toBeVisible();
-  const waterNumber = /(11514\d{11})/.exec(await water.locator("li").filter({ has: page.getByRole("checkbox", { name: /11514\d{11}/ }) }).innerText())![1]!;
-  const powerNumber = /(11517\d{11})/.exec(await power.locator("li").filter({ has: page.getByRole("checkbox", { name: /11517\d{11}/ }) }).innerText())![1]!;
+  await expect(
+    page
+      .getByRole("region", { name: /^車牌 BK\*-\*\*46/ })
+      .getByText("交通違規罰鍰")
+      .first(),
+  ).toBeVisible();
+  const waterNumber = /(11514\d{11})/.exec(
+    await water
+      .locator("li")
+      .filter({ has: page.getByRole("checkbox", { name: /11514\d{11}/ }) })
+      .innerText(),
+  )![1]!;
+  const powerNumber = /(11517\d{11})/.exec(
+    await power
+      .locator("li")
+      .filter({ has: page.getByRole("checkbox", { name: /11517\d{11}/ }) })
+      .innerText(),
+  )![1]!;
 
   await waterFromSource.check();
   await powerFromSource.check();
@@ -141,7 +158,12 @@ test("when one source is slow and another down, the dashboard shows the rest and
     await page.goto("/account");
     const notice = page.locator(".notice-warning");
     await expect(notice).toContainText("暫時無法取得自來水公司、台灣電力公司的帳單");
-    await expect(page.getByRole("region", { name: /^車牌 MH\*-\*85/ }).getByRole("checkbox", { name: /11512\d{11}/ }).first()).toBeVisible();
+    await expect(
+      page
+        .getByRole("region", { name: /^車牌 MH\*-\*85/ })
+        .getByRole("checkbox", { name: /11512\d{11}/ })
+        .first(),
+    ).toBeVisible();
     await expectNoAxeViolations(page, "on the dashboard with sources missing");
   } finally {
     await setSource(page, "water", "normal");
@@ -159,11 +181,23 @@ test("a bill paid at its source's counter a moment ago is not taken again, nor o
   await expect(page.locator("h1")).toHaveText("會員待繳帳單");
   const power = page.getByRole("region", { name: /^電號/ });
   const water = page.getByRole("region", { name: /^水號/ });
-  const powerNumber = /(11517\d{11})/.exec(await power.locator("li").filter({ has: page.getByRole("checkbox", { name: /11517\d{11}/ }) }).innerText())![1]!;
-  const waterNumber = /(11514\d{11})/.exec(await water.locator("li").filter({ has: page.getByRole("checkbox", { name: /11514\d{11}/ }) }).innerText())![1]!;
+  const powerNumber = /(11517\d{11})/.exec(
+    await power
+      .locator("li")
+      .filter({ has: page.getByRole("checkbox", { name: /11517\d{11}/ }) })
+      .innerText(),
+  )![1]!;
+  const waterNumber = /(11514\d{11})/.exec(
+    await water
+      .locator("li")
+      .filter({ has: page.getByRole("checkbox", { name: /11514\d{11}/ }) })
+      .innerText(),
+  )![1]!;
 
   // Paid at the power company's counter; the dashboard, a few seconds old, still lists it.
-  const settled = await page.request.post(`${E2E_SOURCES_URL}/_simulator/settle`, { data: { source: "power", writeOffNumber: powerNumber } });
+  const settled = await page.request.post(`${E2E_SOURCES_URL}/_simulator/settle`, {
+    data: { source: "power", writeOffNumber: powerNumber },
+  });
   expect(settled.ok()).toBe(true);
   await power.getByRole("checkbox", { name: new RegExp(powerNumber) }).check();
   await page.getByRole("button", { name: "繳納勾選的帳單" }).click();

@@ -39,7 +39,10 @@ test.describe("paying bills through the sandbox gateway", () => {
     expect(verifyUrl).toBeTruthy();
 
     // An accounting office, in another browser, checks the receipt.
-    const officeContext = await page.context().browser()!.newContext({ locale: "zh-TW", baseURL: new URL(page.url()).origin });
+    const officeContext = await page
+      .context()
+      .browser()!
+      .newContext({ locale: "zh-TW", baseURL: new URL(page.url()).origin });
     const office = await officeContext.newPage();
     await office.goto(verifyUrl);
     await expect(office.locator("h1")).toHaveText("這是支付繳費通開立的有效繳費證明");
@@ -54,10 +57,15 @@ test.describe("paying bills through the sandbox gateway", () => {
 
     // The police received the write-off notice.
     await expect
-      .poll(async () => {
-        const notices = (await (await page.request.get(`${E2E_SIMULATOR_URL}/_simulator/notices`)).json()) as Array<{ body: { writeOffNumber: string; receiptNumber: string } }>;
-        return notices.find((notice) => notice.body.writeOffNumber === number)?.body.receiptNumber;
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const notices = (await (await page.request.get(`${E2E_SIMULATOR_URL}/_simulator/notices`)).json()) as Array<{
+            body: { writeOffNumber: string; receiptNumber: string };
+          }>;
+          return notices.find((notice) => notice.body.writeOffNumber === number)?.body.receiptNumber;
+        },
+        { timeout: 10_000 },
+      )
       .toBe(receiptNumber);
   });
 
@@ -137,7 +145,10 @@ test.describe("paying bills through the sandbox gateway", () => {
 
   test("a payer who comes back to checkout in the same browser can resume the payment they started, or give it up", async ({ page }) => {
     const [first, second] = unpaidDemoBills("traffic-fine", 1, 2);
-    for (const [number, choice] of [[first!, "resume"], [second!, "give up"]] as const) {
+    for (const [number, choice] of [
+      [first!, "resume"],
+      [second!, "give up"],
+    ] as const) {
       await checkout(page, "traffic-fine", [number]);
       const checkoutUrl = page.url();
       await page.getByRole("button", { name: /^確認付款/ }).click();
@@ -165,7 +176,11 @@ test.describe("paying bills through the sandbox gateway", () => {
     }
   });
 
-  test("another payer meeting a payment under way is told until when the bill is held, in their language", async ({ page, browser, baseURL }) => {
+  test("another payer meeting a payment under way is told until when the bill is held, in their language", async ({
+    page,
+    browser,
+    baseURL,
+  }) => {
     const [number] = unpaidDemoBills("traffic-fine", 3, 1);
     await checkout(page, "traffic-fine", [number!]);
     await page.getByRole("button", { name: /^確認付款/ }).click();
@@ -189,7 +204,11 @@ test.describe("paying bills through the sandbox gateway", () => {
     await expect(page.locator("h1")).toHaveText("付款成功");
   });
 
-  test("a browser can pay only the bills it found: another browser posting their ids to checkout gets nothing to pay", async ({ page, browser, baseURL }) => {
+  test("a browser can pay only the bills it found: another browser posting their ids to checkout gets nothing to pay", async ({
+    page,
+    browser,
+    baseURL,
+  }) => {
     const [number] = unpaidDemoBills("accident-assessment-fee", 0, 1);
     await checkout(page, "accident-assessment-fee", [number!]);
     const billId = await page.locator('input[name="bill"]').first().inputValue();
@@ -220,7 +239,9 @@ test.describe("paying bills through the sandbox gateway", () => {
   test("when LINE Pay answers too late, the result page says so and updates by itself once it is settled", async ({ page }) => {
     const [number] = unpaidDemoBills("gas-bill", 0, 1);
     // LINE Pay completes the confirmation, but answers after the portal has stopped waiting (only for this bill).
-    await page.request.post(`${E2E_SANDBOX_URL}/_sandbox/faults`, { data: { delayMs: E2E_PROVIDER_TIMEOUT_MS + 1_500, delayCalls: ["confirm"], only: number } });
+    await page.request.post(`${E2E_SANDBOX_URL}/_sandbox/faults`, {
+      data: { delayMs: E2E_PROVIDER_TIMEOUT_MS + 1_500, delayCalls: ["confirm"], only: number },
+    });
     try {
       await checkout(page, "gas-bill", [number!]);
       await page.getByRole("button", { name: /^確認付款/ }).click();

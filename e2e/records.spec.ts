@@ -40,7 +40,11 @@ async function freshPage(browser: Browser, baseURL: string) {
   return { page: await context.newPage(), close: () => context.close() };
 }
 
-test("anyone with the number and the captcha sees a bill's payments and opens its receipt from any browser", async ({ page, browser, baseURL }) => {
+test("anyone with the number and the captcha sees a bill's payments and opens its receipt from any browser", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   const [number] = unpaidDemoBills("traffic-fine", 5, 1);
   await checkout(page, "traffic-fine", [number!]);
   const receiptNumber = await payWithLinePay(page);
@@ -91,9 +95,14 @@ test("an unpaid bill's records offer a reprinted slip whose barcodes read back t
   await expectNoAxeViolations(page, "on the payment slip");
 
   // The barcodes' texts follow the convenience-store rules (check code included) and name this bill.
-  const texts = await page.locator(".slip-barcodes img").evaluateAll((images) => images.map((image) => image.getAttribute("alt")!.split("：")[1]!));
+  const texts = await page
+    .locator(".slip-barcodes img")
+    .evaluateAll((images) => images.map((image) => image.getAttribute("alt")!.split("：")[1]!));
   const parsed = parseConvenienceBill(texts as [string, string, string], taipeiDate());
-  expect(parsed).toMatchObject({ ok: true, bill: { writeOffNumber: number, amount: bill.amount, deadline: bill.dueDate, collectionItemCode: "EP4" } });
+  expect(parsed).toMatchObject({
+    ok: true,
+    bill: { writeOffNumber: number, amount: bill.amount, deadline: bill.dueDate, collectionItemCode: "EP4" },
+  });
   const slipUrl = page.url();
 
   // What a scanner reads off the printed slip: a picture of it, read by the portal's own scanner.
@@ -156,7 +165,9 @@ test("a member's history: filters, CSV for Excel, receipts as PDF, a printable l
   const csv = await streamText(await csvDownload.createReadStream());
   expect(csv.charCodeAt(0)).toBe(0xfeff);
   const lines = csv.slice(1).trimEnd().split("\r\n");
-  expect(lines[0]).toBe("繳費時間,狀態,繳費項目,開單機關,銷帳編號,繳款人,繳費標的,金額（新臺幣元）,支付工具,繳費證明編號,訂單編號,退款時間");
+  expect(lines[0]).toBe(
+    "繳費時間,狀態,繳費項目,開單機關,銷帳編號,繳款人,繳費標的,金額（新臺幣元）,支付工具,繳費證明編號,訂單編號,退款時間",
+  );
   expect(lines).toHaveLength(4);
   for (const number of [...fines, fee!]) {
     const line = lines.find((l) => l.includes(number))!;
@@ -172,7 +183,10 @@ test("a member's history: filters, CSV for Excel, receipts as PDF, a printable l
   expect(allPdf.pages).toBe(2);
   expect(`${allPdf.text}${(await pdfText(await all.body(), 2)).text}`).toContain(first);
   await page.getByRole("checkbox", { name: `選取繳費證明 ${second}` }).check();
-  const [oneDownload] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "下載選取的繳費證明（PDF）" }).click()]);
+  const [oneDownload] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "下載選取的繳費證明（PDF）" }).click(),
+  ]);
   const one = await pdfText(await streamBuffer(await oneDownload.createReadStream()));
   expect(one.pages).toBe(1);
   expect(one.text).toContain(second);

@@ -15,7 +15,10 @@ type Layer = { name: string; rank: number };
 const LAYERS: Array<{ match: RegExp; layer: Layer }> = [
   { match: /^app\/domain\//, layer: { name: "domain", rank: 0 } },
   { match: /^db\//, layer: { name: "db", rank: 1 } },
-  { match: /^app\/(lib\/|locales\/|assets\/|styles\/|i18n\.ts$|site-map\.ts$|route-handle\.ts$|route-headers\.ts$)/, layer: { name: "shared", rank: 1 } },
+  {
+    match: /^app\/(lib\/|locales\/|assets\/|styles\/|i18n\.ts$|site-map\.ts$|route-handle\.ts$|route-headers\.ts$)/,
+    layer: { name: "shared", rank: 1 },
+  },
   { match: /^app\/base\//, layer: { name: "base", rank: 2 } },
   { match: /^app\/bills\//, layer: { name: "bills", rank: 3 } },
   { match: /^app\/lookup\//, layer: { name: "lookup", rank: 4 } },
@@ -37,18 +40,26 @@ function layerOf(file: string): Layer {
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
-    .filter((entry) => entry.isFile() && /\.(ts|tsx)$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) && !entry.name.endsWith(".d.ts"))
+    .filter(
+      (entry) => entry.isFile() && /\.(ts|tsx)$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) && !entry.name.endsWith(".d.ts"),
+    )
     .map((entry) => path.relative(process.cwd(), path.join(entry.parentPath, entry.name)));
 }
 
 /** The file an import names (the modules are written without their extension). */
 function resolved(target: string): string {
-  return [target, `${target}.ts`, `${target}.tsx`, `${target}/index.ts`].find((candidate) => existsSync(candidate) && /\.(ts|tsx|json)$/.test(candidate)) ?? target;
+  return (
+    [target, `${target}.ts`, `${target}.tsx`, `${target}/index.ts`].find(
+      (candidate) => existsSync(candidate) && /\.(ts|tsx|json)$/.test(candidate),
+    ) ?? target
+  );
 }
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^"';]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? m[2]!);
+  const specifiers = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^"';]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g),
+  ].map((m) => m[1] ?? m[2]!);
   return specifiers.flatMap((specifier) => {
     if (specifier.startsWith("~/")) return [resolved(`app/${specifier.slice(2)}`)];
     if (specifier.startsWith("#db/")) return [resolved(`db/${specifier.slice(4)}`)];
@@ -83,7 +94,9 @@ describe("the layers of the code", () => {
   it("keeps the domain free of frameworks and the server", () => {
     const domain = files.filter((file) => layerOf(file).name === "domain");
     const outside = domain.flatMap((file) =>
-      [...readFileSync(file, "utf8").matchAll(/from\s*["']([^"'.~#][^"']*)["']/g)].map((m) => `${file} → ${m[1]}`).filter((line) => !line.endsWith("→ node:crypto")),
+      [...readFileSync(file, "utf8").matchAll(/from\s*["']([^"'.~#][^"']*)["']/g)]
+        .map((m) => `${file} → ${m[1]}`)
+        .filter((line) => !line.endsWith("→ node:crypto")),
     );
     expect(outside).toEqual([]);
   });

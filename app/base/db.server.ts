@@ -47,9 +47,7 @@ export const MIGRATIONS_FOLDER = path.resolve("db/migrations");
 const STARTUP_LOCK_KEY = 727_150_001;
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  return options.url
-    ? openPostgres(options.url, options.poolSize ?? 10)
-    : openPglite(options.pgliteDir ?? "memory://");
+  return options.url ? openPostgres(options.url, options.poolSize ?? 10) : openPglite(options.pgliteDir ?? "memory://");
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {

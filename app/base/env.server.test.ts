@@ -43,7 +43,9 @@ describe("configuration", () => {
   it("names the variable, what is expected and what was given", () => {
     expect(problems({ ...SECRETS, PORT: "abc" })).toEqual(['PORT must be a port number (got "abc")']);
     expect(problems({ ...SECRETS, PORT: "70000" })).toEqual(['PORT must be between 1 and 65535 (got "70000")']);
-    expect(problems({ ...SECRETS, LOG_LEVEL: "loud" })).toEqual(['LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")']);
+    expect(problems({ ...SECRETS, LOG_LEVEL: "loud" })).toEqual([
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ]);
     expect(problems({ ...SECRETS, DEMO_MODE: "maybe" })).toEqual(['DEMO_MODE must be true or false (got "maybe")']);
   });
 
@@ -61,11 +63,17 @@ describe("configuration", () => {
     expect(problems({ DEMO_MODE: "false", ...SECRETS, BINDING_ENCRYPTION_KEY: "ZGVtby1vbmx5LWJpbmRpbmdzLWtleS0zMmJ5dGVzISE=" })).toEqual([
       "BINDING_ENCRYPTION_KEY must not be a public demo key outside demo mode",
     ]);
-    expect(problems({ DEMO_MODE: "false", ...SECRETS, OIDC_ALLOW_HTTP: "true" })).toEqual(['OIDC_ALLOW_HTTP is for the local identity provider of demo mode only (got "true")']);
-    // With DATABASE_URL and no DEMO_MODE, it is not a demo either.
-    expect(problems({ DATABASE_URL: "postgres://db/portal", ...SECRETS, CAPTCHA_SECRET: "demo-only-captcha-secret-do-not-use-in-production-01" })).toEqual([
-      "CAPTCHA_SECRET must not be a public demo key outside demo mode",
+    expect(problems({ DEMO_MODE: "false", ...SECRETS, OIDC_ALLOW_HTTP: "true" })).toEqual([
+      'OIDC_ALLOW_HTTP is for the local identity provider of demo mode only (got "true")',
     ]);
+    // With DATABASE_URL and no DEMO_MODE, it is not a demo either.
+    expect(
+      problems({
+        DATABASE_URL: "postgres://db/portal",
+        ...SECRETS,
+        CAPTCHA_SECRET: "demo-only-captcha-secret-do-not-use-in-production-01",
+      }),
+    ).toEqual(["CAPTCHA_SECRET must not be a public demo key outside demo mode"]);
   });
 
   it("leaves every outside service off until it is configured", () => {
@@ -90,23 +98,38 @@ describe("configuration", () => {
       OIDC_CLIENT_SECRET: "x".repeat(32),
       BILL_SOURCES: JSON.stringify([{ source: "water", url: "https://water.example/api", keyId: "k1", secret: "w".repeat(32) }]),
     });
-    expect(env.linePay).toEqual({ apiUrl: "https://api-pay.line.me", channelId: "1234567890", channelSecret: "0123456789abcdef0123", webOrigin: undefined });
+    expect(env.linePay).toEqual({
+      apiUrl: "https://api-pay.line.me",
+      channelId: "1234567890",
+      channelSecret: "0123456789abcdef0123",
+      webOrigin: undefined,
+    });
     expect(env.oidc).toEqual({ issuer: "https://id.taichung.example", clientId: "portal", clientSecret: "x".repeat(32), allowHttp: false });
     expect(env.billSources.map((source) => source.source)).toEqual(["water"]);
-    expect(problems({ ...SECRETS, BILL_SOURCES: JSON.stringify([{ source: "gas", url: "https://gas.example", keyId: "k", secret: "g".repeat(32) }]) })).toEqual([
-      "BILL_SOURCES.0.source sources are water, power, parking",
+    expect(
+      problems({
+        ...SECRETS,
+        BILL_SOURCES: JSON.stringify([{ source: "gas", url: "https://gas.example", keyId: "k", secret: "g".repeat(32) }]),
+      }),
+    ).toEqual(["BILL_SOURCES.0.source sources are water, power, parking"]);
+    expect(problems({ ...SECRETS, BINDING_ENCRYPTION_KEY: "c2hvcnQ=" })).toEqual([
+      "BINDING_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)",
     ]);
-    expect(problems({ ...SECRETS, BINDING_ENCRYPTION_KEY: "c2hvcnQ=" })).toEqual(["BINDING_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)"]);
   });
 
   it("reads rate limits as COUNT/SECONDS and agency link keys as JSON", () => {
-    expect(parseEnv({ ...SECRETS, RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: "3/60" }).RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS).toEqual({ limit: 3, windowSeconds: 60 });
+    expect(parseEnv({ ...SECRETS, RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: "3/60" }).RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS).toEqual({
+      limit: 3,
+      windowSeconds: 60,
+    });
     expect(problems({ ...SECRETS, RATE_LIMITS_PER_ADDRESS: "x", RATE_LIMIT_LOOKUPS_PER_ADDRESS: "ten" })).toEqual([
       'RATE_LIMIT_LOOKUPS_PER_ADDRESS must be COUNT/SECONDS, for example 10/600 (got "ten")',
     ]);
     const keys = [{ id: "police-2026", agency: "police", secret: "x".repeat(32) }];
     expect(parseEnv({ ...SECRETS, AGENCY_LINK_KEYS: JSON.stringify(keys) }).AGENCY_LINK_KEYS).toEqual(keys);
-    expect(problems({ ...SECRETS, AGENCY_LINK_KEYS: "{not json" })).toEqual(['AGENCY_LINK_KEYS must be JSON: [{"id":"police-2026","agency":"police","secret":"…"}]']);
+    expect(problems({ ...SECRETS, AGENCY_LINK_KEYS: "{not json" })).toEqual([
+      'AGENCY_LINK_KEYS must be JSON: [{"id":"police-2026","agency":"police","secret":"…"}]',
+    ]);
     const [weak] = problems({ ...SECRETS, AGENCY_LINK_KEYS: JSON.stringify([{ id: "police-2026", agency: "police", secret: "short" }]) });
     expect(weak).toContain("key secrets must be at least 32 characters");
     expect(weak).not.toContain("short");

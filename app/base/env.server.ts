@@ -19,7 +19,8 @@ const booleanFlag = z
 
 /** Every demo key starts so (app/demo/keys.ts): public, so never accepted outside demo mode. */
 const DEMO_KEY_PREFIX = "demo-only-";
-const isDemoKey = (value: string) => value.startsWith(DEMO_KEY_PREFIX) || Buffer.from(value, "base64").toString("latin1").startsWith(DEMO_KEY_PREFIX);
+const isDemoKey = (value: string) =>
+  value.startsWith(DEMO_KEY_PREFIX) || Buffer.from(value, "base64").toString("latin1").startsWith(DEMO_KEY_PREFIX);
 
 /** Secrets of the portal's own: required, and never a public demo key outside demo mode. */
 const SECRET_NAMES = ["PII_HMAC_KEY", "SESSION_SECRET", "CAPTCHA_SECRET", "RECEIPT_SECRET", "BINDING_ENCRYPTION_KEY"] as const;
@@ -80,9 +81,7 @@ const billSources = jsonList(
   '[{"source":"water","url":"https://…","keyId":"…","secret":"…"}]',
 );
 
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-  .transform((value) => value.replace(/\/+$/, ""));
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).transform((value) => value.replace(/\/+$/, ""));
 
 const agencyLinkKeys = jsonList(
   z.object({
@@ -142,13 +141,19 @@ const schema = z
     RECEIPT_SECRET: z.string({ error: "is required" }).min(32, "must be at least 32 characters"),
     AGENCY_WEBHOOKS: agencyWebhooks.optional(),
     LINE_PAY_API_URL: httpUrl.optional(),
-    LINE_PAY_CHANNEL_ID: z.string().regex(/^\d{6,12}$/, "must be the channel id (digits)").optional(),
+    LINE_PAY_CHANNEL_ID: z
+      .string()
+      .regex(/^\d{6,12}$/, "must be the channel id (digits)")
+      .optional(),
     LINE_PAY_CHANNEL_SECRET: z.string().min(16, "must be the channel secret").optional(),
     /** Where payers approve LINE Pay payments; known for LINE Pay's own hosts, needed for any other. */
     LINE_PAY_WEB_ORIGIN: httpUrl.optional(),
     ECPAY_CHECKOUT_URL: httpUrl.optional(),
     ECPAY_API_URL: httpUrl.optional(),
-    ECPAY_MERCHANT_ID: z.string().regex(/^\d{7,10}$/, "must be the merchant id (digits)").optional(),
+    ECPAY_MERCHANT_ID: z
+      .string()
+      .regex(/^\d{7,10}$/, "must be the merchant id (digits)")
+      .optional(),
     ECPAY_HASH_KEY: z.string().min(16, "must be the HashKey").optional(),
     ECPAY_HASH_IV: z.string().min(16, "must be the HashIV").optional(),
     PROVIDER_TIMEOUT_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(100).max(120_000).default(15_000),
@@ -183,16 +188,28 @@ const schema = z
     for (const name of SECRET_NAMES) {
       if (isDemoKey(env[name])) ctx.addIssue({ code: "custom", path: [name], message: "must not be a public demo key outside demo mode" });
     }
-    if (env.OIDC_ALLOW_HTTP) ctx.addIssue({ code: "custom", path: ["OIDC_ALLOW_HTTP"], message: "is for the local identity provider of demo mode only" });
+    if (env.OIDC_ALLOW_HTTP)
+      ctx.addIssue({ code: "custom", path: ["OIDC_ALLOW_HTTP"], message: "is for the local identity provider of demo mode only" });
   })
   .transform((env) => {
     const linePay =
       env.LINE_PAY_API_URL && env.LINE_PAY_CHANNEL_ID && env.LINE_PAY_CHANNEL_SECRET
-        ? { apiUrl: env.LINE_PAY_API_URL, channelId: env.LINE_PAY_CHANNEL_ID, channelSecret: env.LINE_PAY_CHANNEL_SECRET, webOrigin: env.LINE_PAY_WEB_ORIGIN }
+        ? {
+            apiUrl: env.LINE_PAY_API_URL,
+            channelId: env.LINE_PAY_CHANNEL_ID,
+            channelSecret: env.LINE_PAY_CHANNEL_SECRET,
+            webOrigin: env.LINE_PAY_WEB_ORIGIN,
+          }
         : null;
     const ecpay =
       env.ECPAY_CHECKOUT_URL && env.ECPAY_API_URL && env.ECPAY_MERCHANT_ID && env.ECPAY_HASH_KEY && env.ECPAY_HASH_IV
-        ? { checkoutUrl: env.ECPAY_CHECKOUT_URL, apiUrl: env.ECPAY_API_URL, merchantId: env.ECPAY_MERCHANT_ID, hashKey: env.ECPAY_HASH_KEY, hashIv: env.ECPAY_HASH_IV }
+        ? {
+            checkoutUrl: env.ECPAY_CHECKOUT_URL,
+            apiUrl: env.ECPAY_API_URL,
+            merchantId: env.ECPAY_MERCHANT_ID,
+            hashKey: env.ECPAY_HASH_KEY,
+            hashIv: env.ECPAY_HASH_IV,
+          }
         : null;
     const oidc =
       env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
@@ -224,9 +241,7 @@ export class ConfigurationError extends Error {
 /** Parses a set of variables; throws ConfigurationError naming every bad variable. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
   // An empty variable means "not set", as in most shells' `VAR= cmd`.
-  const cleaned = Object.fromEntries(
-    Object.entries(source).filter(([, value]) => value !== undefined && value !== ""),
-  );
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -17,12 +17,16 @@ async function outcome(request: Request): Promise<number | "read"> {
 
 describe("reading a posted form", () => {
   it("reads urlencoded and multipart forms, with CJK and emoji as sent", async () => {
-    const form = await readForm(post("name=%E6%9E%97%E7%BE%8E%E8%8A%AF&x=%F0%9F%92%B8&x=2", "application/x-www-form-urlencoded;charset=UTF-8"));
+    const form = await readForm(
+      post("name=%E6%9E%97%E7%BE%8E%E8%8A%AF&x=%F0%9F%92%B8&x=2", "application/x-www-form-urlencoded;charset=UTF-8"),
+    );
     expect(form.get("name")).toBe("林美芯");
     expect(form.getAll("x")).toEqual(["💸", "2"]);
     const multipart = new FormData();
     multipart.append("message", "付款後沒有收到收據");
-    expect((await readForm(new Request("http://portal.test/contact", { method: "POST", body: multipart }))).get("message")).toBe("付款後沒有收到收據");
+    expect((await readForm(new Request("http://portal.test/contact", { method: "POST", body: multipart }))).get("message")).toBe(
+      "付款後沒有收到收據",
+    );
   });
 
   it("drops NUL and broken characters, which PostgreSQL would refuse", async () => {
@@ -38,7 +42,11 @@ describe("reading a posted form", () => {
     ["XML", "<a>1</a>", "application/xml"],
     ["no content type", "a=1", null],
     ["multipart without a boundary", "--x\r\n", "multipart/form-data"],
-    ["multipart with another boundary", '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--\r\n', "multipart/form-data; boundary=a"],
+    [
+      "multipart with another boundary",
+      '--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--\r\n',
+      "multipart/form-data; boundary=a",
+    ],
   ])("refuses %s with 400", async (_name, body, type) => {
     expect(await outcome(post(body, type))).toBe(400);
   });
@@ -53,6 +61,15 @@ describe("reading a posted form", () => {
         controller.close();
       },
     });
-    expect(await outcome(new Request("http://portal.test/contact", { method: "POST", body: stream, duplex: "half", headers: { "content-type": "application/x-www-form-urlencoded" } } as RequestInit))).toBe(413);
+    expect(
+      await outcome(
+        new Request("http://portal.test/contact", {
+          method: "POST",
+          body: stream,
+          duplex: "half",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+        } as RequestInit),
+      ),
+    ).toBe(413);
   });
 });

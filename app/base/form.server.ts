@@ -39,7 +39,10 @@ export async function readForm(request: Request): Promise<FormData> {
 
 /** Pages show their localized error page instead; the text is for a client that reads the body. */
 function refused(status: 400 | 413): Response {
-  return new Response(status === 413 ? CLIENT_ERROR_TEXT.tooLarge : CLIENT_ERROR_TEXT.body, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  return new Response(status === 413 ? CLIENT_ERROR_TEXT.tooLarge : CLIENT_ERROR_TEXT.body, {
+    status,
+    headers: { "Content-Type": "text/plain; charset=utf-8" },
+  });
 }
 
 /** The whole body, or null once it passes `limit` bytes (a chunked body declares no length). */

@@ -13,13 +13,7 @@ export function getLogger(): Logger {
     level: getEnv().LOG_LEVEL,
     base: { service: "bill-portal" },
     redact: {
-      paths: [
-        "req.headers.cookie",
-        "req.headers.authorization",
-        'res.headers["set-cookie"]',
-        "*.nationalId",
-        "*.password",
-      ],
+      paths: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]', "*.nationalId", "*.password"],
       censor: "[redacted]",
     },
   });

@@ -54,7 +54,15 @@ async function previousHits(db: Database, bucketName: string, previous: Date): P
   return row?.hits ?? 0;
 }
 
-function stateOf(rule: RateLimitRule, current: number, previous: number, weight: number, end: Date, now: Date, counted: boolean): RateLimitState {
+function stateOf(
+  rule: RateLimitRule,
+  current: number,
+  previous: number,
+  weight: number,
+  end: Date,
+  now: Date,
+  counted: boolean,
+): RateLimitState {
   // Rounded up: at a window boundary the previous window still counts in full.
   const hits = current + Math.ceil(previous * weight - 1e-9);
   return { allowed: counted ? hits <= rule.limit : hits < rule.limit, hits, retryAfterSeconds: retryAfter(end, now) };

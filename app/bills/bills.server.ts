@@ -84,12 +84,7 @@ function selectBills<Extra extends Record<string, AnyPgColumn>>(db: Database, ex
 }
 
 /** The bill with this normalized write-off number under this bill type, if any. */
-export async function findBill(
-  db: Database,
-  billTypeCode: string,
-  writeOffNumber: string,
-  now = new Date(),
-): Promise<BillView | null> {
+export async function findBill(db: Database, billTypeCode: string, writeOffNumber: string, now = new Date()): Promise<BillView | null> {
   const [row] = await selectBills(db).where(
     and(eq(schema.bills.billTypeCode, billTypeCode), eq(schema.bills.writeOffNumber, writeOffNumber)),
   );

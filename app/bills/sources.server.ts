@@ -30,16 +30,18 @@ export type BillSourceConfig = Env["billSources"][number];
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
-const sourceBill = z.object({
-  billType: z.string().min(1).max(40),
-  writeOffNumber: z.string().min(1).max(40),
-  subject: z.string().min(1).max(40),
-  payerName: z.string().min(1).max(60),
-  amount: z.number().int().positive().max(999_999_999),
-  issuedOn: isoDate,
-  dueDate: isoDate,
-  period: z.string().regex(/^[0-9A-Z]{4}$/),
-}).refine((bill) => bill.dueDate >= bill.issuedOn, "due before issued");
+const sourceBill = z
+  .object({
+    billType: z.string().min(1).max(40),
+    writeOffNumber: z.string().min(1).max(40),
+    subject: z.string().min(1).max(40),
+    payerName: z.string().min(1).max(60),
+    amount: z.number().int().positive().max(999_999_999),
+    issuedOn: isoDate,
+    dueDate: isoDate,
+    period: z.string().regex(/^[0-9A-Z]{4}$/),
+  })
+  .refine((bill) => bill.dueDate >= bill.issuedOn, "due before issued");
 export type SourceBill = z.infer<typeof sourceBill>;
 
 const settledBill = z.object({
@@ -157,7 +159,12 @@ export interface SourceRecording {
  * they can be paid like any other. A bill the portal already knows keeps the
  * portal's record: the portal knows first when it has been paid here.
  */
-export async function recordSourceBills(ctx: SourcesContext, source: BillSourceId, asked: readonly string[], answer: SourceAnswer): Promise<SourceRecording> {
+export async function recordSourceBills(
+  ctx: SourcesContext,
+  source: BillSourceId,
+  asked: readonly string[],
+  answer: SourceAnswer,
+): Promise<SourceRecording> {
   const allowedTypes: readonly string[] = BILL_SOURCES[source].billTypes;
   const askedSet = new Set(asked);
   const rows: Array<typeof schema.bills.$inferInsert> = [];
@@ -232,7 +239,10 @@ export interface SourcedBill {
  * minute old, and a bill paid at the water company's counter meanwhile must
  * not be taken again. What the source says is recorded as on the dashboard.
  */
-export async function checkBillsAtSources(ctx: SourcesContext, bills: readonly SourcedBill[]): Promise<{ verdicts: Map<string, SourceVerdict>; paidTwice: BillPaidTwice[] }> {
+export async function checkBillsAtSources(
+  ctx: SourcesContext,
+  bills: readonly SourcedBill[],
+): Promise<{ verdicts: Map<string, SourceVerdict>; paidTwice: BillPaidTwice[] }> {
   const verdicts = new Map<string, SourceVerdict>();
   const paidTwice: BillPaidTwice[] = [];
   const bySource = new Map<BillSourceId, SourcedBill[]>();
@@ -258,7 +268,12 @@ export async function checkBillsAtSources(ctx: SourcesContext, bills: readonly S
       const rows = await ctx.db
         .select({ id: schema.bills.id, status: schema.bills.status, paidAt: schema.bills.paidAt, paidChannel: schema.bills.paidChannel })
         .from(schema.bills)
-        .where(inArray(schema.bills.id, sourced.map((bill) => bill.id)));
+        .where(
+          inArray(
+            schema.bills.id,
+            sourced.map((bill) => bill.id),
+          ),
+        );
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const bill of sourced) {
         const row = byId.get(bill.id);
@@ -292,7 +307,11 @@ async function applySettlement(ctx: SourcesContext, source: BillSourceId, settle
     eq(schema.bills.subject, settlement.subject),
   );
   return ctx.db.transaction(async (tx): Promise<BillPaidTwice | null> => {
-    const [bill] = await tx.select({ id: schema.bills.id, paidChannel: schema.bills.paidChannel }).from(schema.bills).where(match).for("update");
+    const [bill] = await tx
+      .select({ id: schema.bills.id, paidChannel: schema.bills.paidChannel })
+      .from(schema.bills)
+      .where(match)
+      .for("update");
     if (!bill) return null;
     const cause = { actorType: "agency" as const, actorId: source, details: { settledAt: settlement.settledAt } };
     const settledAt = new Date(settlement.settledAt);
@@ -306,7 +325,9 @@ async function applySettlement(ctx: SourcesContext, source: BillSourceId, settle
     const [reported] = await tx
       .select({ id: schema.auditLog.id })
       .from(schema.auditLog)
-      .where(and(eq(schema.auditLog.targetType, "bill"), eq(schema.auditLog.targetId, known.id), eq(schema.auditLog.action, "bill.paid_twice")));
+      .where(
+        and(eq(schema.auditLog.targetType, "bill"), eq(schema.auditLog.targetId, known.id), eq(schema.auditLog.action, "bill.paid_twice")),
+      );
     if (reported) return twice;
     await tx.insert(schema.auditLog).values({
       actorType: "agency",
@@ -323,4 +344,3 @@ async function applySettlement(ctx: SourcesContext, source: BillSourceId, settle
     return twice;
   });
 }
-

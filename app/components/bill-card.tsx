@@ -33,10 +33,16 @@ export function BillCard({
       </Heading>
       <dl className="bill-details">
         <DetailRow label={t("bill.agency")}>{localized({ nameZh: bill.agencyNameZh, nameEn: bill.agencyNameEn }, locale)}</DetailRow>
-        <DetailRow label={t("bill.writeOffNumber")} className="identifier">{bill.writeOffNumber}</DetailRow>
+        <DetailRow label={t("bill.writeOffNumber")} className="identifier">
+          {bill.writeOffNumber}
+        </DetailRow>
         <DetailRow label={t("bill.payer")}>{bill.payerNameMasked}</DetailRow>
-        <DetailRow label={t(`bill.subject.${bill.subjectKind}`)} className="identifier">{bill.subjectMasked}</DetailRow>
-        <DetailRow label={t("bill.amount")} className="amount">{formatMoney(bill.amount, locale)}</DetailRow>
+        <DetailRow label={t(`bill.subject.${bill.subjectKind}`)} className="identifier">
+          {bill.subjectMasked}
+        </DetailRow>
+        <DetailRow label={t("bill.amount")} className="amount">
+          {formatMoney(bill.amount, locale)}
+        </DetailRow>
         <DetailRow label={t("bill.dueDate")}>
           {formatDate(bill.dueDate, locale)}
           {bill.status === "overdue" ? <strong className="overdue-note"> {t("bill.overdueNote")}</strong> : null}

@@ -13,11 +13,7 @@ export function ErrorPage({ kind, error }: { kind: "notFound" | "badRequest" | "
     <article className="error-page">
       <h1>{t(`errors.${kind}.heading`)}</h1>
       <p>{kind === "server" && !requestId ? t("errors.server.textWithoutReference") : t(`errors.${kind}.text`)}</p>
-      {kind === "server" && requestId ? (
-        <p>
-          {t("errors.server.reference", { reference: requestId })}
-        </p>
-      ) : null}
+      {kind === "server" && requestId ? <p>{t("errors.server.reference", { reference: requestId })}</p> : null}
       <p>
         <Link to="/">{t("site.homeLink")}</Link>
       </p>

@@ -143,14 +143,7 @@ export function TextField({
  */
 export function IdentifierField(props: Omit<InputProps, "type" | "autoComplete" | "autoCapitalize" | "spellCheck" | "className">) {
   return (
-    <TextField
-      maxLength={40}
-      {...props}
-      autoComplete="off"
-      autoCapitalize="characters"
-      spellCheck={false}
-      className="input-identifier"
-    />
+    <TextField maxLength={40} {...props} autoComplete="off" autoCapitalize="characters" spellCheck={false} className="input-identifier" />
   );
 }
 

@@ -60,7 +60,11 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
                 )}
               </td>
               <td className="identifier">
-                {record.receiptNumber && interactive ? <a href={`/receipts/${record.receiptNumber}`}>{record.receiptNumber}</a> : (record.receiptNumber ?? "—")}
+                {record.receiptNumber && interactive ? (
+                  <a href={`/receipts/${record.receiptNumber}`}>{record.receiptNumber}</a>
+                ) : (
+                  (record.receiptNumber ?? "—")
+                )}
               </td>
             </tr>
           );

@@ -26,9 +26,12 @@ export function IdleWarning({ idleSeconds, warnSeconds, checkedAt }: { idleSecon
   }, [fetcher.data]);
   useEffect(() => {
     if (deadline === null) return;
-    const warn = setTimeout(() => {
-      if (!dialog.current?.open) dialog.current?.showModal();
-    }, Math.max(0, deadline - warnSeconds * 1000 - Date.now()));
+    const warn = setTimeout(
+      () => {
+        if (!dialog.current?.open) dialog.current?.showModal();
+      },
+      Math.max(0, deadline - warnSeconds * 1000 - Date.now()),
+    );
     const end = setTimeout(() => window.location.assign("/logged-out?reason=idle"), Math.max(0, deadline - Date.now()));
     return () => {
       clearTimeout(warn);

@@ -40,7 +40,12 @@ export function LookupForm({ billType, captchaToken, values, errors, purpose = "
   const audioQuery = new URLSearchParams({ token: captchaToken, lng: locale });
 
   return (
-    <Form method="post" action={`/lookup/${billType.code}${purpose === "records" ? "?for=records" : ""}`} noValidate className="lookup-form">
+    <Form
+      method="post"
+      action={`/lookup/${billType.code}${purpose === "records" ? "?for=records" : ""}`}
+      noValidate
+      className="lookup-form"
+    >
       {/* The first submit button is the one Enter presses: make it "Look up", not "New image". */}
       <button type="submit" name="intent" value="lookup" hidden tabIndex={-1} aria-hidden="true" />
       <IdentifierField

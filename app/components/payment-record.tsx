@@ -16,11 +16,23 @@ export function PaymentRecordCard({ record, receiptPath }: { record: PaymentReco
       </h3>
       <dl className="bill-details">
         <DetailRow label={t("records.columns.tool")}>{t(`paymentTools.${record.paymentTool}`)}</DetailRow>
-        <DetailRow label={t("records.columns.amount")} className="amount">{formatMoney(record.amount, locale)}</DetailRow>
-        {record.orderTotal !== record.amount ? <DetailRow label={t("records.orderTotal")}>{formatMoney(record.orderTotal, locale)}</DetailRow> : null}
-        <DetailRow label={t("records.columns.order")} className="identifier">{record.orderReference}</DetailRow>
-        {record.receiptNumber ? <DetailRow label={t("records.columns.receipt")} className="identifier">{record.receiptNumber}</DetailRow> : null}
-        {record.refundedAt ? <DetailRow label={t("records.columns.refundedAt")}>{formatDateTime(record.refundedAt, locale)}</DetailRow> : null}
+        <DetailRow label={t("records.columns.amount")} className="amount">
+          {formatMoney(record.amount, locale)}
+        </DetailRow>
+        {record.orderTotal !== record.amount ? (
+          <DetailRow label={t("records.orderTotal")}>{formatMoney(record.orderTotal, locale)}</DetailRow>
+        ) : null}
+        <DetailRow label={t("records.columns.order")} className="identifier">
+          {record.orderReference}
+        </DetailRow>
+        {record.receiptNumber ? (
+          <DetailRow label={t("records.columns.receipt")} className="identifier">
+            {record.receiptNumber}
+          </DetailRow>
+        ) : null}
+        {record.refundedAt ? (
+          <DetailRow label={t("records.columns.refundedAt")}>{formatDateTime(record.refundedAt, locale)}</DetailRow>
+        ) : null}
       </dl>
       {record.refundPending ? <p className="notice">{t("records.refundPending")}</p> : null}
       {receiptPath && record.receiptNumber ? (

@@ -33,7 +33,11 @@ export function PendingBillList({ bills, groupId }: { bills: BillView[]; groupId
               </span>
             </label>
             {bill.status === "unpaid" ? (
-              <a href={`/bills/${bill.id}/slip`} className="pending-bill-slip" aria-label={t("member.dashboard.slipFor", { number: bill.writeOffNumber })}>
+              <a
+                href={`/bills/${bill.id}/slip`}
+                className="pending-bill-slip"
+                aria-label={t("member.dashboard.slipFor", { number: bill.writeOffNumber })}
+              >
                 {t("bill.slipLink")}
               </a>
             ) : null}

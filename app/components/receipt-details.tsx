@@ -11,12 +11,20 @@ export function ReceiptDetails({ receipt }: { receipt: ReceiptView }) {
   return (
     <>
       <dl className="bill-details receipt-details">
-        <DetailRow label={t("receipt.number")} className="identifier">{receipt.number}</DetailRow>
+        <DetailRow label={t("receipt.number")} className="identifier">
+          {receipt.number}
+        </DetailRow>
         <DetailRow label={t("bill.paidAt")}>{formatDateTime(receipt.paidAt, locale)}</DetailRow>
         <DetailRow label={t("payment.tool")}>{t(`paymentTools.${receipt.paymentTool}`)}</DetailRow>
-        <DetailRow label={t("receipt.providerTransaction")} className="identifier">{receipt.providerTransactionId ?? "—"}</DetailRow>
-        <DetailRow label={t("payment.reference")} className="identifier">{receipt.orderReference}</DetailRow>
-        <DetailRow label={t("payment.amount")} className="amount">{formatMoney(receipt.totalAmount, locale)}</DetailRow>
+        <DetailRow label={t("receipt.providerTransaction")} className="identifier">
+          {receipt.providerTransactionId ?? "—"}
+        </DetailRow>
+        <DetailRow label={t("payment.reference")} className="identifier">
+          {receipt.orderReference}
+        </DetailRow>
+        <DetailRow label={t("payment.amount")} className="amount">
+          {formatMoney(receipt.totalAmount, locale)}
+        </DetailRow>
       </dl>
       <table className="receipt-bills">
         <caption>{t("receipt.billsCaption")}</caption>

@@ -86,7 +86,10 @@ async function billLinkCommand(args: string[]): Promise<number> {
 }
 
 async function refundCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { order: { type: "string" }, refundable: { type: "string" }, operator: { type: "string" } } });
+  const { values } = parseArgs({
+    args,
+    options: { order: { type: "string" }, refundable: { type: "string" }, operator: { type: "string" } },
+  });
   if (!values.order || !values.refundable || !values.operator || !/^\d+$/.test(values.refundable)) {
     throw new UsageError(`refund needs --order, --refundable (a whole number of NT$) and --operator\n\n${USAGE}`);
   }
@@ -96,7 +99,9 @@ async function refundCommand(args: string[]): Promise<number> {
     await database.migrate();
     const ctx = { db: database.db, env, providers: paymentProvidersFromEnv(env), logger: getLogger() };
     const result = await refundPayment(ctx, values.order, { refundableAsSeen: Number(values.refundable), operator: values.operator });
-    console.log(JSON.stringify(result.kind === "refunded" ? { kind: result.kind, order: result.order.reference, state: result.order.state } : result));
+    console.log(
+      JSON.stringify(result.kind === "refunded" ? { kind: result.kind, order: result.order.reference, state: result.order.state } : result),
+    );
     return result.kind === "refunded" ? 0 : 1;
   } finally {
     await database.close();
@@ -124,8 +129,28 @@ async function captchaAudioCommand(): Promise<number> {
         const raw = path.join(work, `${locale}-${digit}.wav`);
         run("espeak-ng", ["-v", voice, "-s", speed, "-w", raw, word]);
         // 16 kHz mono 16-bit, silence trimmed at both ends, a little headroom.
-        run("sox", [raw, "-b", "16", "-c", "1", path.join(CAPTCHA_AUDIO_DIR, locale, `${digit}.wav`), "gain", "-1", "rate", "16k",
-          "silence", "1", "0.01", "0.5%", "reverse", "silence", "1", "0.01", "0.5%", "reverse"]);
+        run("sox", [
+          raw,
+          "-b",
+          "16",
+          "-c",
+          "1",
+          path.join(CAPTCHA_AUDIO_DIR, locale, `${digit}.wav`),
+          "gain",
+          "-1",
+          "rate",
+          "16k",
+          "silence",
+          "1",
+          "0.01",
+          "0.5%",
+          "reverse",
+          "silence",
+          "1",
+          "0.01",
+          "0.5%",
+          "reverse",
+        ]);
       }
     }
     console.log(`Spoken digits written to ${path.relative(process.cwd(), CAPTCHA_AUDIO_DIR)}/`);

@@ -43,7 +43,10 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const servers = demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger) : [];
   const server = await listen(app, env.PORT, env.HOST);
   server.on("clientError", answerUnparsableRequest(logger));
-  logger.info({ url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind, demo: demo !== null }, "portal listening");
+  logger.info(
+    { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind, demo: demo !== null },
+    "portal listening",
+  );
   const jobs = startPaymentJobs(env, logger);
   installGracefulShutdown({ server, others: servers, jobs, database, logger, state, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
   if (env.NODE_ENV === "development") void broadcastDevReady(build);
@@ -114,10 +117,7 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
       genReqId(req, res) {
         // Behind our own proxy, keep its id so one request can be followed across both logs.
         const incoming = req.headers["x-request-id"];
-        const id =
-          env.TRUST_PROXY > 0 && typeof incoming === "string" && /^[A-Za-z0-9._-]{8,64}$/.test(incoming)
-            ? incoming
-            : randomUUID();
+        const id = env.TRUST_PROXY > 0 && typeof incoming === "string" && /^[A-Za-z0-9._-]{8,64}$/.test(incoming) ? incoming : randomUUID();
         res.setHeader("X-Request-Id", id);
         return id;
       },
@@ -156,7 +156,11 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
           connectSrc: ["'self'", ...devServer],
           // Paying means posting to, or being redirected to, the provider's pages.
           // Logging out goes on to the identity provider's end-session page.
-          formAction: ["'self'", ...getPaymentContext(logger).providers.payerOrigins(), ...(env.oidc ? [new URL(env.oidc.issuer).origin] : [])],
+          formAction: [
+            "'self'",
+            ...getPaymentContext(logger).providers.payerOrigins(),
+            ...(env.oidc ? [new URL(env.oidc.issuer).origin] : []),
+          ],
           frameAncestors: ["'none'"],
           baseUri: ["'self'"],
           objectSrc: ["'none'"],
@@ -168,8 +172,7 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
       referrerPolicy: { policy: "same-origin" },
       xFrameOptions: { action: "deny" },
       // HSTS only where the portal is really served over https.
-      strictTransportSecurity:
-        env.isProduction && env.publicUrlIsHttps ? { maxAge: 63_072_000, includeSubDomains: true } : false,
+      strictTransportSecurity: env.isProduction && env.publicUrlIsHttps ? { maxAge: 63_072_000, includeSubDomains: true } : false,
     }),
   );
   app.use((req, res, next) => {
@@ -238,10 +241,15 @@ const finalErrorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   if (status >= 500) {
     const reference = String(req.id);
-    return void sendPlainText(res, status, `系統暫時無法處理您的要求，錯誤代碼：${reference}\nSorry, something went wrong. Error reference: ${reference}\n`);
+    return void sendPlainText(
+      res,
+      status,
+      `系統暫時無法處理您的要求，錯誤代碼：${reference}\nSorry, something went wrong. Error reference: ${reference}\n`,
+    );
   }
   // body-parser names what went wrong with the body in `type` ("entity.too.large", "charset.unsupported"…).
-  const text = status === 413 ? CLIENT_ERROR_TEXT.tooLarge : typeof error?.type === "string" ? CLIENT_ERROR_TEXT.body : CLIENT_ERROR_TEXT.address;
+  const text =
+    status === 413 ? CLIENT_ERROR_TEXT.tooLarge : typeof error?.type === "string" ? CLIENT_ERROR_TEXT.body : CLIENT_ERROR_TEXT.address;
   sendPlainText(res, status, text);
 };
 

@@ -7,10 +7,14 @@ import { rejectCrossSiteWrites } from "./same-origin.server";
 /** A post to an app that has only the check, with exactly these headers (Host included). */
 function post(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}/form`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers } }, (res) => {
-      res.resume();
-      resolve(res.statusCode!);
-    });
+    const req = httpRequest(
+      `${url}/form`,
+      { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      },
+    );
     req.once("error", reject);
     req.end("a=1");
   });

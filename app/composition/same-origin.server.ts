@@ -47,7 +47,11 @@ export function rejectCrossSiteWrites(trustProxy: number): express.RequestHandle
     const fetchSite = req.get("Sec-Fetch-Site");
     const referer = req.get("Referer");
     const fromPortal =
-      origin !== undefined ? isOnHost(origin, host) : fetchSite !== undefined ? fetchSite === "same-origin" : referer !== undefined && isOnHost(referer, host);
+      origin !== undefined
+        ? isOnHost(origin, host)
+        : fetchSite !== undefined
+          ? fetchSite === "same-origin"
+          : referer !== undefined && isOnHost(referer, host);
     if (fromPortal) return next();
     // The Referer's origin only: its path and query can hold write-off numbers.
     const refererOrigin = referer && URL.canParse(referer) ? new URL(referer).origin : referer ? "unparsable" : undefined;

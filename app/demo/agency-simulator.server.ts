@@ -44,7 +44,14 @@ export function createAgencySimulator(secretFor: (agency: string) => string | un
     const parsed = JSON.parse(body) as { noticeId: string };
     const existing = simulator.notices.get(parsed.noticeId);
     if (existing) existing.deliveries += 1;
-    else simulator.notices.set(parsed.noticeId, { agency: req.params.agency, noticeId: parsed.noticeId, body: parsed, receivedAt: new Date(), deliveries: 1 });
+    else
+      simulator.notices.set(parsed.noticeId, {
+        agency: req.params.agency,
+        noticeId: parsed.noticeId,
+        body: parsed,
+        receivedAt: new Date(),
+        deliveries: 1,
+      });
     res.json({ received: true, noticeId: parsed.noticeId });
   });
 

@@ -33,7 +33,10 @@ const SOURCE_BATCHES: Record<BillSourceId, string> = { water: "11514", power: "1
 
 function digitsOf(seed: string, count: number): string {
   const hex = createHash("sha256").update(seed).digest("hex");
-  return [...hex].map((c) => String(parseInt(c, 16) % 10)).join("").slice(0, count);
+  return [...hex]
+    .map((c) => String(parseInt(c, 16) % 10))
+    .join("")
+    .slice(0, count);
 }
 
 /** This month's bills of the demo residents, by subject (account number or plate). */
@@ -64,14 +67,20 @@ export function sourceBillsBySubject(source: BillSourceId, residents: DemoReside
     if (source === "parking") {
       for (const plate of resident.plates) {
         const count = Number(digitsOf(`parking|${plate}|count`, 1)) % 3;
-        bills.set(plate, Array.from({ length: count }, (_, n) => bill(plate, resident.name, n, [20, 200])));
+        bills.set(
+          plate,
+          Array.from({ length: count }, (_, n) => bill(plate, resident.name, n, [20, 200])),
+        );
       }
     }
   }
   return bills;
 }
 
-export function createBillSourceSimulator(secretFor: (source: BillSourceId) => string | undefined, baseLatencyMs = 150): BillSourceSimulator {
+export function createBillSourceSimulator(
+  secretFor: (source: BillSourceId) => string | undefined,
+  baseLatencyMs = 150,
+): BillSourceSimulator {
   const today = taipeiDate();
   const residents = generateDemoData({ today, billsPerType: 1 }).residents;
   const data = {
@@ -91,7 +100,10 @@ export function createBillSourceSimulator(secretFor: (source: BillSourceId) => s
       for (const [subject, pending] of data[source]) {
         const bill = pending.find((candidate) => candidate.writeOffNumber === writeOffNumber);
         if (!bill) continue;
-        data[source].set(subject, pending.filter((candidate) => candidate !== bill));
+        data[source].set(
+          subject,
+          pending.filter((candidate) => candidate !== bill),
+        );
         const settledAt = new Date().toISOString();
         const { billType } = bill;
         settled[source].set(subject, [
@@ -138,9 +150,14 @@ export function createBillSourceSimulator(secretFor: (source: BillSourceId) => s
 
   // Demo and tests: "the resident paid this one at the water company's counter".
   app.post("/_simulator/settle", express.json(), (req, res) => {
-    const { source, writeOffNumber, outcome } = req.body as { source: BillSourceId; writeOffNumber: string; outcome?: "paid" | "cancelled" };
+    const { source, writeOffNumber, outcome } = req.body as {
+      source: BillSourceId;
+      writeOffNumber: string;
+      outcome?: "paid" | "cancelled";
+    };
     if (!(source in simulator.behaviour)) return void res.status(400).json({ error: "unknown source" });
-    if (!simulator.settle(source, String(writeOffNumber), outcome === "cancelled" ? "cancelled" : "paid")) return void res.status(404).json({ error: "no such pending bill" });
+    if (!simulator.settle(source, String(writeOffNumber), outcome === "cancelled" ? "cancelled" : "paid"))
+      return void res.status(404).json({ error: "no such pending bill" });
     res.json({ settled: writeOffNumber });
   });
 

@@ -89,7 +89,6 @@ export interface SandboxGateway {
   ecpayTrades: Map<string, EcpayTrade>;
 }
 
-
 /** The payer's page at the provider: accessible, bilingual, works without JavaScript. */
 function payerPage(title: string, body: string): string {
   return `<!doctype html>
@@ -225,7 +224,7 @@ export function createSandboxGateway(
   app.get("/line-pay/approve/:transactionId", (req, res) => {
     const transaction = linePayTransactions.get(req.params.transactionId);
     if (!transaction || transaction.status !== "waiting") {
-      res.status(404).send(payerPage("找不到交易", "<h1>找不到這筆交易 <span lang=\"en\">Transaction not found</span></h1>"));
+      res.status(404).send(payerPage("找不到交易", '<h1>找不到這筆交易 <span lang="en">Transaction not found</span></h1>'));
       return;
     }
     res.send(
@@ -335,7 +334,10 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     linePayJson(res, {
       returnCode: "0000",
       returnMessage: "Success.",
-      info: { refundTransactionId: `${transaction.transactionId.slice(0, 10)}${String(randomInt(10 ** 9)).padStart(9, "0")}`, refundTransactionDate: new Date().toISOString() },
+      info: {
+        refundTransactionId: `${transaction.transactionId.slice(0, 10)}${String(randomInt(10 ** 9)).padStart(9, "0")}`,
+        refundTransactionDate: new Date().toISOString(),
+      },
     });
   });
 
@@ -358,7 +360,9 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
                 ? "TotalAmount Error"
                 : null;
     if (problem) {
-      res.status(400).send(payerPage("錯誤", `<h1>無法建立交易 <span lang="en">Cannot create the trade</span></h1><p>${escapeHtml(problem)}</p>`));
+      res
+        .status(400)
+        .send(payerPage("錯誤", `<h1>無法建立交易 <span lang="en">Cannot create the trade</span></h1><p>${escapeHtml(problem)}</p>`));
       return;
     }
     const tradeNo = `${new Date().toISOString().slice(2, 10).replaceAll("-", "")}${String(randomInt(10 ** 8)).padStart(8, "0")}`;
@@ -414,7 +418,7 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
   app.post("/Cashier/pay/:merchantTradeNo", express.urlencoded({ extended: false }), async (req, res) => {
     const trade = ecpayTrades.get(req.params.merchantTradeNo);
     if (!trade || trade.status !== "unpaid") {
-      res.status(404).send(payerPage("找不到交易", "<h1>找不到這筆交易 <span lang=\"en\">Trade not found</span></h1>"));
+      res.status(404).send(payerPage("找不到交易", '<h1>找不到這筆交易 <span lang="en">Trade not found</span></h1>'));
       return;
     }
     const decision = req.body.decision;
@@ -434,7 +438,10 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
 
   app.post("/Cashier/QueryTradeInfo/V5", express.urlencoded({ extended: false }), async (req, res) => {
     const params = req.body as EcpayParams;
-    if (params.MerchantID !== credentials.ecpayMerchantId || !verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv)) {
+    if (
+      params.MerchantID !== credentials.ecpayMerchantId ||
+      !verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv)
+    ) {
       res.type("text/plain").send("CheckMacValueError");
       return;
     }
@@ -463,7 +470,8 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     const params = req.body as EcpayParams;
     const trade = ecpayTrades.get(params.MerchantTradeNo ?? "");
     const reply = (body: EcpayParams) => res.type("text/plain").send(new URLSearchParams(body).toString());
-    if (!verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv)) return void reply({ RtnCode: "0", RtnMsg: "CheckMacValue Error" });
+    if (!verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv))
+      return void reply({ RtnCode: "0", RtnMsg: "CheckMacValue Error" });
     if (!trade || trade.status !== "paid" || params.Action !== "R" || params.TradeNo !== trade.tradeNo) {
       return void reply({ RtnCode: "0", RtnMsg: "Trade not refundable" });
     }
@@ -472,7 +480,13 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
       return void reply({ RtnCode: "0", RtnMsg: "Refund amount exceeds the trade amount" });
     }
     trade.refunded += amount;
-    reply({ MerchantID: credentials.ecpayMerchantId, MerchantTradeNo: params.MerchantTradeNo!, TradeNo: trade.tradeNo, RtnCode: "1", RtnMsg: "Success" });
+    reply({
+      MerchantID: credentials.ecpayMerchantId,
+      MerchantTradeNo: params.MerchantTradeNo!,
+      TradeNo: trade.tradeNo,
+      RtnCode: "1",
+      RtnMsg: "Success",
+    });
   });
 
   // ---- Settlement and test controls -------------------------------------------
@@ -491,7 +505,9 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     ];
     res
       .type("text/csv")
-      .send(["provider,merchant_order,provider_transaction,amount,refunded,paid_at", ...rows.map((row) => row.join(","))].join("\n") + "\n");
+      .send(
+        ["provider,merchant_order,provider_transaction,amount,refunded,paid_at", ...rows.map((row) => row.join(","))].join("\n") + "\n",
+      );
   });
 
   /**
@@ -508,7 +524,11 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
       SimulatePaid: "1",
       CheckMacValue: "",
     });
-    const answer = await fetch(trade.params.ReturnURL!, { method: "POST", body: new URLSearchParams(notice), signal: AbortSignal.timeout(10_000) })
+    const answer = await fetch(trade.params.ReturnURL!, {
+      method: "POST",
+      body: new URLSearchParams(notice),
+      signal: AbortSignal.timeout(10_000),
+    })
       .then((response) => response.text())
       .catch((error: unknown) => `no answer: ${String(error)}`);
     res.json({ sent: true, answer });

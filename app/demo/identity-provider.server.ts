@@ -43,7 +43,6 @@ export interface IdentityProviderOptions {
   members?: DemoMember[];
 }
 
-
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -72,7 +71,7 @@ function loginPage(uid: string, options: { username?: string; error?: boolean; m
   const rows = options.members
     .map(
       (m) =>
-        `<tr><td>${escapeHtml(m.username)}</td><td>${escapeHtml(m.password)}</td><td>${escapeHtml(m.name)}</td><td>${m.nationalId ? "已驗證 <span lang=\"en\">verified</span>" : "未驗證 <span lang=\"en\">not verified</span>"}</td></tr>`,
+        `<tr><td>${escapeHtml(m.username)}</td><td>${escapeHtml(m.password)}</td><td>${escapeHtml(m.name)}</td><td>${m.nationalId ? '已驗證 <span lang="en">verified</span>' : '未驗證 <span lang="en">not verified</span>'}</td></tr>`,
     )
     .join("");
   return page(
@@ -96,7 +95,11 @@ export function createIdentityProvider(options: IdentityProviderOptions): { app:
   const members = options.members ?? demoMembers();
   const bySub = new Map(members.map((member) => [member.sub, member]));
   // A fresh signing key per start: the portal fetches the key set from the provider.
-  const signingKey = { ...generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }), use: "sig", alg: "ES256" };
+  const signingKey = {
+    ...generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }),
+    use: "sig",
+    alg: "ES256",
+  };
 
   const configuration: Configuration = {
     clients: [
@@ -199,7 +202,10 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">登�
       const password = typeof req.body.password === "string" ? req.body.password.slice(0, 200) : "";
       const member = members.find((m) => m.username === username && safeEqual(m.password, password));
       if (!member) {
-        res.status(400).type("html").send(loginPage(uid, { username, error: true, members }));
+        res
+          .status(400)
+          .type("html")
+          .send(loginPage(uid, { username, error: true, members }));
         return;
       }
       await provider.interactionFinished(req, res, { login: { accountId: member.sub } }, { mergeWithLastSubmission: false });
@@ -210,7 +216,12 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">登�
 
   app.get("/interaction/:uid/abort", noStore, async (req, res, next) => {
     try {
-      await provider.interactionFinished(req, res, { error: "access_denied", error_description: "The member cancelled the sign-in." }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(
+        req,
+        res,
+        { error: "access_denied", error_description: "The member cancelled the sign-in." },
+        { mergeWithLastSubmission: false },
+      );
     } catch (error) {
       next(error);
     }

@@ -37,7 +37,10 @@ export async function seedDemoData(database: DatabaseHandle, env: Env, logger: L
 export async function startDemoServices(env: Env, services: DemoServices, logger: Logger): Promise<Server[]> {
   const gateway = createSandboxGateway(SANDBOX_CREDENTIALS, { publicUrl: services.sandboxPublicUrl });
   const simulator = createAgencySimulator(demoWebhookSecret);
-  const servers = [await listen(gateway.app, services.sandboxPort, services.host), await listen(simulator.app, services.agencySimulatorPort, "127.0.0.1")];
+  const servers = [
+    await listen(gateway.app, services.sandboxPort, services.host),
+    await listen(simulator.app, services.agencySimulatorPort, "127.0.0.1"),
+  ];
   logger.info(
     { sandbox: services.sandboxPublicUrl, agencySimulator: `http://127.0.0.1:${services.agencySimulatorPort}` },
     "sandbox payment gateway and agency simulator listening",
@@ -52,7 +55,10 @@ export async function startDemoServices(env: Env, services: DemoServices, logger
       cookieSecret: env.SESSION_SECRET,
     });
     servers.push(await listen(app, services.identityProviderPort, services.host));
-    logger.info({ issuer: env.oidc.issuer }, "local identity provider listening (demo members: meihsin, xiaoming, member-b; password demo-1234)");
+    logger.info(
+      { issuer: env.oidc.issuer },
+      "local identity provider listening (demo members: meihsin, xiaoming, member-b; password demo-1234)",
+    );
   }
   if (services.sourcesPort !== null) {
     const secrets = new Map(env.billSources.map((source) => [source.source, source.secret]));

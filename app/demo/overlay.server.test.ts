@@ -44,8 +44,15 @@ describe("the demo overlay", () => {
     expect(refusals({ LINE_PAY_API_URL: "https://api-pay.line.me" })).toEqual([
       "LINE_PAY_API_URL must be a sandbox in demo mode (this machine, sandbox-api-pay.line.me or payment-stage.ecpay.com.tw): demo mode never takes real money",
     ]);
-    expect(refusals({ ECPAY_CHECKOUT_URL: "https://payment.ecpay.com.tw/Cashier/AioCheckOut/V5", ECPAY_API_URL: "https://payment.ecpay.com.tw" })).toHaveLength(2);
-    expect(refusals({ LINE_PAY_API_URL: "https://sandbox-api-pay.line.me", ECPAY_API_URL: "https://payment-stage.ecpay.com.tw" })).toEqual([]);
+    expect(
+      refusals({
+        ECPAY_CHECKOUT_URL: "https://payment.ecpay.com.tw/Cashier/AioCheckOut/V5",
+        ECPAY_API_URL: "https://payment.ecpay.com.tw",
+      }),
+    ).toHaveLength(2);
+    expect(refusals({ LINE_PAY_API_URL: "https://sandbox-api-pay.line.me", ECPAY_API_URL: "https://payment-stage.ecpay.com.tw" })).toEqual(
+      [],
+    );
   });
 
   it("refuses agencies' real write-off receivers: demo payments never write off a real bill", () => {
@@ -54,6 +61,8 @@ describe("the demo overlay", () => {
       "AGENCY_WEBHOOKS must point at receivers on this machine in demo mode: demo payments never write off a real bill",
     ]);
     const local = JSON.stringify([{ agency: "police", url: "http://127.0.0.1:9999/hook", secret: "x".repeat(32) }]);
-    expect(overlaid({ AGENCY_WEBHOOKS: local }).env.AGENCY_WEBHOOKS.find((hook) => hook.agency === "police")?.url).toBe("http://127.0.0.1:9999/hook");
+    expect(overlaid({ AGENCY_WEBHOOKS: local }).env.AGENCY_WEBHOOKS.find((hook) => hook.agency === "police")?.url).toBe(
+      "http://127.0.0.1:9999/hook",
+    );
   });
 });

@@ -27,7 +27,14 @@ const demoVariables = z.object({
 });
 
 /** Hosts a demo may talk to as a payment provider: this machine, or the providers' own test hosts. */
-const SANDBOX_HOSTS = ["127.0.0.1", "localhost", "[::1]", "sandbox-api-pay.line.me", "sandbox-web-pay.line.me", "payment-stage.ecpay.com.tw"];
+const SANDBOX_HOSTS = [
+  "127.0.0.1",
+  "localhost",
+  "[::1]",
+  "sandbox-api-pay.line.me",
+  "sandbox-web-pay.line.me",
+  "payment-stage.ecpay.com.tw",
+];
 const LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 
 export interface DemoServices {
@@ -45,7 +52,8 @@ export interface DemoServices {
   seed: boolean;
 }
 
-export type DemoOverlay = { ok: true; environment: Record<string, string | undefined>; services: DemoServices } | { ok: false; problems: string[] };
+export type DemoOverlay =
+  { ok: true; environment: Record<string, string | undefined>; services: DemoServices } | { ok: false; problems: string[] };
 
 const hostOf = (url: string): string | null => {
   try {
@@ -65,7 +73,9 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
   for (const name of ["LINE_PAY_API_URL", "LINE_PAY_WEB_ORIGIN", "ECPAY_CHECKOUT_URL", "ECPAY_API_URL"]) {
     const host = given[name] ? hostOf(given[name]) : null;
     if (given[name] && !SANDBOX_HOSTS.includes(host ?? "")) {
-      problems.push(`${name} must be a sandbox in demo mode (this machine, sandbox-api-pay.line.me or payment-stage.ecpay.com.tw): demo mode never takes real money`);
+      problems.push(
+        `${name} must be a sandbox in demo mode (this machine, sandbox-api-pay.line.me or payment-stage.ecpay.com.tw): demo mode never takes real money`,
+      );
     }
   }
   let webhooks: Array<{ agency: string; url: string; secret: string }> = [];
@@ -85,7 +95,8 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
   const sandboxPublicUrl = (vars.SANDBOX_PUBLIC_URL ?? `http://localhost:${vars.SANDBOX_PORT}`).replace(/\/+$/, "");
   const publicHost = hostOf(vars.PUBLIC_URL) ?? "localhost";
   const linePayGiven = given.LINE_PAY_API_URL && given.LINE_PAY_CHANNEL_ID && given.LINE_PAY_CHANNEL_SECRET;
-  const ecpayGiven = given.ECPAY_CHECKOUT_URL && given.ECPAY_API_URL && given.ECPAY_MERCHANT_ID && given.ECPAY_HASH_KEY && given.ECPAY_HASH_IV;
+  const ecpayGiven =
+    given.ECPAY_CHECKOUT_URL && given.ECPAY_API_URL && given.ECPAY_MERCHANT_ID && given.ECPAY_HASH_KEY && given.ECPAY_HASH_IV;
   const localIdentityProvider = !given.OIDC_ISSUER;
   const localSources = !given.BILL_SOURCES;
   const simulatorWebhooks = DEMO_AGENCIES.filter((agency) => !webhooks.some((hook) => hook.agency === agency.code)).map((agency) => ({
@@ -129,7 +140,12 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
     ...(localSources
       ? {
           BILL_SOURCES: JSON.stringify(
-            BILL_SOURCE_IDS.map((id) => ({ source: id, url: `http://127.0.0.1:${vars.SOURCES_SIMULATOR_PORT}/${id}`, keyId: `${id}-demo`, secret: demoSourceSecret(id) })),
+            BILL_SOURCE_IDS.map((id) => ({
+              source: id,
+              url: `http://127.0.0.1:${vars.SOURCES_SIMULATOR_PORT}/${id}`,
+              keyId: `${id}-demo`,
+              secret: demoSourceSecret(id),
+            })),
           ),
         }
       : {}),

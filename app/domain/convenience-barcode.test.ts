@@ -36,7 +36,12 @@ describe("the real bills of the reference", () => {
   it("validates the national tax sample with its single mod-36 check character", () => {
     expect(taxCheckCode("1509306AE", "E100085120097159011", "35540000030000")).toBe("O");
     const parsed = parseConvenienceBill(TAX_SAMPLE, "2026-09-01");
-    expect(parsed.ok && parsed.bill).toMatchObject({ variant: "tax", writeOffNumber: "E100085120097159011", amount: 30000, deadline: "2026-09-30" });
+    expect(parsed.ok && parsed.bill).toMatchObject({
+      variant: "tax",
+      writeOffNumber: "E100085120097159011",
+      amount: 30000,
+      deadline: "2026-09-30",
+    });
   });
 });
 
@@ -49,7 +54,13 @@ describe("deadlines", () => {
   });
 
   it("says a bill is expired, with its deadline, and still gives what was read", () => {
-    const barcodes = composeConvenienceBarcodes({ deadline: "2026-11-20", collectionItemCode: "PT1", writeOffNumber: "GF11500019", period: "1511", amount: 600 });
+    const barcodes = composeConvenienceBarcodes({
+      deadline: "2026-11-20",
+      collectionItemCode: "PT1",
+      writeOffNumber: "GF11500019",
+      period: "1511",
+      amount: 600,
+    });
     const parsed = parseConvenienceBill(barcodes, TODAY);
     expect(parsed.ok).toBe(false);
     expect(!parsed.ok && parsed.problems).toEqual([{ code: "expired", deadline: "2026-11-20" }]);
@@ -75,7 +86,10 @@ describe("shapes and roles", () => {
   it("names each empty or malformed barcode", () => {
     expect(parseConvenienceBill(["", "GF11500019", "1511Z9000000600"], TODAY)).toEqual({
       ok: false,
-      problems: [{ code: "empty", segment: 1 }, { code: "shape", segment: 3 }],
+      problems: [
+        { code: "empty", segment: 1 },
+        { code: "shape", segment: 3 },
+      ],
     });
     expect(parseConvenienceBill(["15123", "GF-1150-0019", "151196000000600"], TODAY)).toMatchObject({
       ok: false,
@@ -136,7 +150,10 @@ describe("generated bills", () => {
       const [b1, b2, b3] = composeConvenienceBarcodes(fields);
       const wrongCheck = b3.slice(0, 4) + (b3[4] === "1" ? "2" : "1") + b3.slice(5);
       expect(parseConvenienceBill([b1, b2, wrongCheck], TODAY)).toEqual({ ok: false, problems: [{ code: "check_code" }] });
-      expect(parseConvenienceBill([b1, b2, b3.slice(0, -1)], TODAY)).toMatchObject({ ok: false, problems: [{ code: "shape", segment: 3 }] });
+      expect(parseConvenienceBill([b1, b2, b3.slice(0, -1)], TODAY)).toMatchObject({
+        ok: false,
+        problems: [{ code: "shape", segment: 3 }],
+      });
       expect(parseConvenienceBill([b1, "", b3], TODAY)).toMatchObject({ ok: false, problems: [{ code: "empty", segment: 2 }] });
     }
   });

@@ -36,9 +36,7 @@ export type BarcodeProblem =
   | { code: "expired"; deadline: string };
 
 /** An expired bill was still read correctly: its problem comes with the bill. */
-export type BarcodeParse =
-  | { ok: true; bill: ConvenienceBill }
-  | { ok: false; problems: BarcodeProblem[]; bill?: ConvenienceBill };
+export type BarcodeParse = { ok: true; bill: ConvenienceBill } | { ok: false; problems: BarcodeProblem[]; bill?: ConvenienceBill };
 
 const SHAPE_1 = /^\d{6}[0-9A-Z]{3}$/;
 const SHAPE_2 = /^[0-9A-Z]{1,19}$/;
@@ -50,7 +48,10 @@ const SHAPE_3_TAX = /^[0-9A-Z]{4}[0-9A-Z]\d{10}$/;
  * or stray asterisks (the Code 39 start/stop character).
  */
 export function normalizeBarcode(raw: string): string {
-  return raw.normalize("NFKC").toUpperCase().replace(/[\s*\-]/g, "");
+  return raw
+    .normalize("NFKC")
+    .toUpperCase()
+    .replace(/[\s*\-]/g, "");
 }
 
 /** Which barcodes of a bill a scanned string could be, by its shape alone. */

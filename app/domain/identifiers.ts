@@ -17,9 +17,7 @@ const PLATE_SHAPES: readonly RegExp[] = [
   /^[A-Z]{2}\d-\d{3}$/, // AB1-234
 ];
 
-export type PlateResult =
-  | { ok: true; plate: string }
-  | { ok: false; problem: "shape" | "ambiguous" | "letters_i_o" };
+export type PlateResult = { ok: true; plate: string } | { ok: false; problem: "shape" | "ambiguous" | "letters_i_o" };
 
 /**
  * Canonical printed form of a plate (`ABC-1234`). Without a dash `AB1234`

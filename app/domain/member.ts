@@ -22,13 +22,7 @@ export const BINDING_LIMITS: Record<BindingKind, number> = {
 export const BINDING_LABEL_MAX = 30;
 
 export type BindingValueProblem =
-  | "empty"
-  | "plate_shape"
-  | "plate_ambiguous"
-  | "plate_letters_i_o"
-  | "water_shape"
-  | "electricity_shape"
-  | "electricity_check";
+  "empty" | "plate_shape" | "plate_ambiguous" | "plate_letters_i_o" | "water_shape" | "electricity_shape" | "electricity_check";
 
 export type BindingValueResult = { ok: true; value: string } | { ok: false; problem: BindingValueProblem };
 

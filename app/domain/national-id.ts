@@ -8,8 +8,32 @@ import { foldIdentifier } from "./text";
 
 // Letter codes are not alphabetical: I, O, W and Z were added later.
 const LETTER_CODES: Record<string, number> = {
-  A: 10, B: 11, C: 12, D: 13, E: 14, F: 15, G: 16, H: 17, J: 18, K: 19, L: 20, M: 21, N: 22,
-  P: 23, Q: 24, R: 25, S: 26, T: 27, U: 28, V: 29, X: 30, Y: 31, W: 32, Z: 33, I: 34, O: 35,
+  A: 10,
+  B: 11,
+  C: 12,
+  D: 13,
+  E: 14,
+  F: 15,
+  G: 16,
+  H: 17,
+  J: 18,
+  K: 19,
+  L: 20,
+  M: 21,
+  N: 22,
+  P: 23,
+  Q: 24,
+  R: 25,
+  S: 26,
+  T: 27,
+  U: 28,
+  V: 29,
+  X: 30,
+  Y: 31,
+  W: 32,
+  Z: 33,
+  I: 34,
+  O: 35,
 };
 
 const OLD_RESIDENT_SECOND_LETTER: Record<string, number> = { A: 0, B: 1, C: 2, D: 3 };

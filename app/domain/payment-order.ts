@@ -2,16 +2,7 @@
  * Payment order (繳費訂單) states. `unknown` is explicit: the provider was
  * called and we do not yet know the outcome; only a definite answer moves it.
  */
-export const PAYMENT_ORDER_STATES = [
-  "created",
-  "pending",
-  "unknown",
-  "paid",
-  "failed",
-  "cancelled",
-  "expired",
-  "refunded",
-] as const;
+export const PAYMENT_ORDER_STATES = ["created", "pending", "unknown", "paid", "failed", "cancelled", "expired", "refunded"] as const;
 export type PaymentOrderState = (typeof PAYMENT_ORDER_STATES)[number];
 
 /** Providers the portal speaks to; each has one adapter. */
@@ -42,14 +33,7 @@ export const ORDER_STATE_AFTER: Record<ProviderOutcome, PaymentOrderState | null
 };
 
 /** What caused a recorded payment event. */
-export const PAYMENT_EVENT_SOURCES = [
-  "payer",
-  "provider_return",
-  "provider_notification",
-  "recovery_job",
-  "system",
-  "operator",
-] as const;
+export const PAYMENT_EVENT_SOURCES = ["payer", "provider_return", "provider_notification", "recovery_job", "system", "operator"] as const;
 export type PaymentEventSource = (typeof PAYMENT_EVENT_SOURCES)[number];
 
 /** Notices to issuing agencies (銷帳通知): a bill paid here, and that payment refunded (write-off reversed). */
@@ -61,7 +45,13 @@ export type WriteOffNoticeKind = (typeof WRITE_OFF_NOTICE_KINDS)[number];
  * SimulatePaid=1, sent by the merchant back office's "simulate payment"
  * button). It is never money: recorded, alerted, and it changes nothing.
  */
-export const PAYMENT_EVENT_KINDS = ["transition", "provider_call", "provider_answer", "notification_rejected", "simulated_payment"] as const;
+export const PAYMENT_EVENT_KINDS = [
+  "transition",
+  "provider_call",
+  "provider_answer",
+  "notification_rejected",
+  "simulated_payment",
+] as const;
 export type PaymentEventKind = (typeof PAYMENT_EVENT_KINDS)[number];
 
 /**

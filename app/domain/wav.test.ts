@@ -35,6 +35,11 @@ describe("WAV clips", () => {
 
   it("refuses formats it cannot join", () => {
     expect(() => parseWav(new Uint8Array(44))).toThrow("not a WAV file");
-    expect(() => joinClips([{ clip: clip([1], 8000), silenceBeforeMs: 0, gain: 1 }, { clip: clip([1], 16000), silenceBeforeMs: 0, gain: 1 }])).toThrow();
+    expect(() =>
+      joinClips([
+        { clip: clip([1], 8000), silenceBeforeMs: 0, gain: 1 },
+        { clip: clip([1], 16000), silenceBeforeMs: 0, gain: 1 },
+      ]),
+    ).toThrow();
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { computeCheckDigit, isConsistentRule, normalizeWriteOffNumber, validateWriteOffNumber, withCheckDigit, type WriteOffRule } from "./write-off-number";
+import {
+  computeCheckDigit,
+  isConsistentRule,
+  normalizeWriteOffNumber,
+  validateWriteOffNumber,
+  withCheckDigit,
+  type WriteOffRule,
+} from "./write-off-number";
 
 const trafficFine: WriteOffRule = { prefix: "GF", length: 10, charset: "digits", check: "mod10-137" };
 const caseNumber: WriteOffRule = { prefix: "EP", length: 13, charset: "digits", check: "mod11-27" };

@@ -78,10 +78,5 @@ export function validateWriteOffNumber(raw: string, rule: WriteOffRule): WriteOf
 /** Structural sanity of a rule, used by the catalogue seed and its tests. */
 export function isConsistentRule(rule: WriteOffRule): boolean {
   const bodyLength = rule.length - rule.prefix.length - (rule.check === "none" ? 0 : 1);
-  return (
-    rule.length >= 6 &&
-    rule.length <= MAX_WRITE_OFF_LENGTH &&
-    /^[A-Z]*$/.test(rule.prefix) &&
-    bodyLength >= 3
-  );
+  return rule.length >= 6 && rule.length <= MAX_WRITE_OFF_LENGTH && /^[A-Z]*$/.test(rule.prefix) && bodyLength >= 3;
 }

@@ -36,7 +36,12 @@ const feedbackSchema = z.object({
     .string()
     .trim()
     .transform((v) => (v === "" ? undefined : v))
-    .pipe(z.string().regex(/^[0-9+()#\- ]{8,20}$/, "phoneInvalid").optional()),
+    .pipe(
+      z
+        .string()
+        .regex(/^[0-9+()#\- ]{8,20}$/, "phoneInvalid")
+        .optional(),
+    ),
   message: z
     .string()
     .trim()

@@ -149,9 +149,7 @@ export async function openBillLink(
     outcome = { kind: "refused", reason: "tampered", billType, writeOffNumber: check.writeOffNumber };
   } else {
     const bill = await findBill(db, billType.code, check.writeOffNumber, now);
-    outcome = bill
-      ? { kind: "found", bill }
-      : { kind: "refused", reason: "not_found", billType, writeOffNumber: check.writeOffNumber };
+    outcome = bill ? { kind: "found", bill } : { kind: "refused", reason: "not_found", billType, writeOffNumber: check.writeOffNumber };
   }
   context.logger.info(
     {

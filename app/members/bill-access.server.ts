@@ -10,7 +10,11 @@ import { billsVisibleToMember } from "./pending-bills.server";
  * members count, a logged-in member's pending bills. Anyone else gets "not
  * found", as for a bill that does not exist. The one rule for every route.
  */
-export async function billsThisBrowserMayActOn(request: Request, billIds: readonly string[], options: { members: boolean }): Promise<Set<string>> {
+export async function billsThisBrowserMayActOn(
+  request: Request,
+  billIds: readonly string[],
+  options: { members: boolean },
+): Promise<Set<string>> {
   const wanted = billIds.filter((id) => /^[0-9a-f-]{36}$/.test(id));
   const granted = new Set(grantedBillIds(await getVisitorSession(request)));
   const allowed = new Set(wanted.filter((id) => granted.has(id)));

@@ -4,10 +4,7 @@ import { z } from "zod";
  * The bindings page's form, parsed without failing: whatever arrives is kept
  * (cut to a sane length) so it can be shown again with the problems.
  */
-const text = (max: number) =>
-  z
-    .unknown()
-    .transform((value) => (typeof value === "string" ? value.slice(0, max) : ""));
+const text = (max: number) => z.unknown().transform((value) => (typeof value === "string" ? value.slice(0, max) : ""));
 
 const bindingForm = z.object({
   intent: z.unknown().transform((value) => (value === "add" || value === "rename" || value === "remove" ? value : null)),

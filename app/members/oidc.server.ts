@@ -23,7 +23,8 @@ export function oidcConfiguration(env: OidcEnv): Promise<oidc.Configuration> {
   if (!settings) return Promise.reject(new LoginUnavailable("no identity provider is configured"));
   if (discovered?.issuer !== settings.issuer) {
     const insecure = settings.issuer.startsWith("http://");
-    if (insecure && !settings.allowHttp) return Promise.reject(new LoginUnavailable("an http:// issuer needs OIDC_ALLOW_HTTP (the local identity provider of demo mode)"));
+    if (insecure && !settings.allowHttp)
+      return Promise.reject(new LoginUnavailable("an http:// issuer needs OIDC_ALLOW_HTTP (the local identity provider of demo mode)"));
     const configuration = oidc
       .discovery(
         new URL(settings.issuer),

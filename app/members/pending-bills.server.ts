@@ -6,7 +6,13 @@ import { BILL_SOURCES, type BillSourceId, type BindingKind } from "~/domain/memb
 import { unpaidBillsFor, type BillView } from "~/bills/bills.server";
 import type { Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
-import { BillSourceUnavailable, fetchSourceBills, recordSourceBills, type BillSourceConfig, type SourceAnswer } from "~/bills/sources.server";
+import {
+  BillSourceUnavailable,
+  fetchSourceBills,
+  recordSourceBills,
+  type BillSourceConfig,
+  type SourceAnswer,
+} from "~/bills/sources.server";
 import { openRefundCasesForBillsPaidTwice } from "~/payments/refund-cases.server";
 import { openBindings, type BindingView, type OpenedBinding } from "./bindings.server";
 import type { Member } from "./sessions.server";
@@ -22,7 +28,10 @@ import type { Member } from "./sessions.server";
  * reports paid through another channel, or cancelled, stops being payable.
  */
 
-type PendingEnv = Pick<Env, "billSources" | "BILL_SOURCE_TIMEOUT_MS" | "MEMBER_BILLS_CACHE_SECONDS" | "BINDING_ENCRYPTION_KEY" | "PII_HMAC_KEY">;
+type PendingEnv = Pick<
+  Env,
+  "billSources" | "BILL_SOURCE_TIMEOUT_MS" | "MEMBER_BILLS_CACHE_SECONDS" | "BINDING_ENCRYPTION_KEY" | "PII_HMAC_KEY"
+>;
 
 export interface PendingBillsContext {
   db: Database;
@@ -97,7 +106,10 @@ async function refreshFromSources(ctx: PendingBillsContext, memberId: string, bi
     asks.map(async ({ config, subjects }) => {
       const started = performance.now();
       const answer = await askSource(ctx, memberId, config, subjects);
-      ctx.logger.debug({ source: config.source, ms: Math.round(performance.now() - started), bills: answer.bills.length }, "bill source answered");
+      ctx.logger.debug(
+        { source: config.source, ms: Math.round(performance.now() - started), bills: answer.bills.length },
+        "bill source answered",
+      );
     }),
   );
   const unavailable: BillSourceId[] = [];
@@ -106,7 +118,10 @@ async function refreshFromSources(ctx: PendingBillsContext, memberId: string, bi
     const source = asks[i]!.config.source;
     unavailable.push(source);
     const reason = result.reason instanceof BillSourceUnavailable ? result.reason.reason : "error";
-    ctx.logger.warn({ source, reason, err: result.reason instanceof BillSourceUnavailable ? undefined : result.reason }, "bill source unavailable");
+    ctx.logger.warn(
+      { source, reason, err: result.reason instanceof BillSourceUnavailable ? undefined : result.reason },
+      "bill source unavailable",
+    );
   });
   return unavailable;
 }
@@ -155,7 +170,12 @@ export async function memberPendingBills(ctx: PendingBillsContext, member: Membe
  * from the dashboard): each bill's subject is one of the member's bindings of
  * its kind, or, for a verified member, it was issued to them.
  */
-export async function billsVisibleToMember(ctx: Pick<PendingBillsContext, "db" | "env">, member: Member, billIds: readonly string[], now = new Date()): Promise<Set<string>> {
+export async function billsVisibleToMember(
+  ctx: Pick<PendingBillsContext, "db" | "env">,
+  member: Member,
+  billIds: readonly string[],
+  now = new Date(),
+): Promise<Set<string>> {
   if (billIds.length === 0) return new Set();
   const bindings = await openBindings(ctx.db, ctx.env, member.id);
   const bills = await unpaidBillsFor(ctx.db, memberBillQuery(member, bindings), now);

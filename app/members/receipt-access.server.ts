@@ -3,7 +3,13 @@ import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
 import { getVisitorSession, grantedOrderReferences } from "~/base/session.server";
 import { memberOwnsReceipts } from "~/payments/records.server";
-import { receiptByNumber, receiptSignature, receiptVerificationUrl, verifyReceiptSignature, type ReceiptView } from "~/payments/receipts.server";
+import {
+  receiptByNumber,
+  receiptSignature,
+  receiptVerificationUrl,
+  verifyReceiptSignature,
+  type ReceiptView,
+} from "~/payments/receipts.server";
 
 /**
  * Who may open a receipt's page and PDF: the browser that made the payment,
@@ -14,7 +20,10 @@ import { receiptByNumber, receiptSignature, receiptVerificationUrl, verifyReceip
  */
 export const RECEIPT_NUMBER = /^R\d{8}-[0-9A-Z]{6}$/;
 
-export async function ownReceipt(request: Request, number: string | undefined): Promise<{ receipt: ReceiptView; verifyUrl: string; signature: string }> {
+export async function ownReceipt(
+  request: Request,
+  number: string | undefined,
+): Promise<{ receipt: ReceiptView; verifyUrl: string; signature: string }> {
   const env = getEnv();
   const receipt = number && RECEIPT_NUMBER.test(number) ? await receiptByNumber(getDb(), number) : null;
   if (!receipt) throw new Response(null, { status: 404 });

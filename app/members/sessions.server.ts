@@ -50,7 +50,13 @@ export async function upsertMember(db: Database, env: SessionEnv, identity: Logg
 }
 
 /** A new session for a member who has just logged in; returns its Set-Cookie header. */
-export async function startMemberSession(db: Database, env: SessionEnv, memberId: string, idToken: string | null, now = new Date()): Promise<string> {
+export async function startMemberSession(
+  db: Database,
+  env: SessionEnv,
+  memberId: string,
+  idToken: string | null,
+  now = new Date(),
+): Promise<string> {
   const token = randomBytes(32).toString("base64url");
   await db.insert(schema.memberSessions).values({
     tokenHash: hashToken(token),
@@ -108,7 +114,10 @@ export async function currentMember(db: Database, env: SessionEnv, request: Requ
 /** "Stay signed in": the idle timer starts again now. */
 export async function keepMemberSessionAlive(db: Database, env: SessionEnv, session: MemberSession, now = new Date()): Promise<Date> {
   const idleExpiresAt = nextIdleDeadline(env, session.absoluteExpiresAt, now);
-  await db.update(schema.memberSessions).set({ lastSeenAt: now, idleExpiresAt }).where(eq(schema.memberSessions.tokenHash, session.tokenHash));
+  await db
+    .update(schema.memberSessions)
+    .set({ lastSeenAt: now, idleExpiresAt })
+    .where(eq(schema.memberSessions.tokenHash, session.tokenHash));
   return idleExpiresAt;
 }
 
@@ -121,7 +130,12 @@ export async function endMemberSession(db: Database, env: SessionEnv, session: M
 /** Logins and logouts in the audit log, with the request id to follow them in the logs. */
 export async function recordMemberEvent(
   db: Database,
-  event: { memberId: string; action: "member.login" | "member.logout" | "member.session_extended"; requestId: string | null; details?: Record<string, unknown> },
+  event: {
+    memberId: string;
+    action: "member.login" | "member.logout" | "member.session_extended";
+    requestId: string | null;
+    details?: Record<string, unknown>;
+  },
 ): Promise<void> {
   await db.insert(schema.auditLog).values({
     actorType: "member",

@@ -18,15 +18,19 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: "20kb" });
   const resultPage = (reference: string, query = "") => `/payments/${encodeURIComponent(reference)}${query}`;
-  const notFound = (res: express.Response) => res.status(404).type("text/plain; charset=utf-8").send("找不到這筆付款。Payment not found.\n");
-  const badRequest = (res: express.Response, body = "要求的格式不正確。Bad request.\n") => void res.status(400).type("text/plain; charset=utf-8").send(body);
+  const notFound = (res: express.Response) =>
+    res.status(404).type("text/plain; charset=utf-8").send("找不到這筆付款。Payment not found.\n");
+  const badRequest = (res: express.Response, body = "要求的格式不正確。Bad request.\n") =>
+    void res.status(400).type("text/plain; charset=utf-8").send(body);
   // Providers send plain ASCII. NUL or a broken character is no answer of theirs and would
   // only fail in PostgreSQL: null, refused as a bad request. Cut values are made whole again.
   const text = (value: unknown, max: number): string | null =>
     typeof value !== "string" ? "" : isStorableText(value) ? value.slice(0, max).toWellFormed() : null;
   // urlencoded bodies come with a null prototype, which drizzle cannot store as JSON: copy to a plain object.
   const fields = (source: unknown, max: number): Record<string, string> | null => {
-    const entries = Object.entries((source ?? {}) as Record<string, unknown>).map(([name, value]) => [text(name, name.length), text(value, max)] as const);
+    const entries = Object.entries((source ?? {}) as Record<string, unknown>).map(
+      ([name, value]) => [text(name, name.length), text(value, max)] as const,
+    );
     return entries.every(([name, value]) => name !== null && value !== null) ? Object.fromEntries(entries) : null;
   };
   const read = (req: Request): CallbackRequest | null => {
@@ -52,7 +56,10 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
       if (!request) return badRequest(res);
       const order = await handlePayerReturn(context(req.log), adapter, adapter.readPayerReturn(request));
       if (!order) {
-        return void res.status(400).type("text/plain; charset=utf-8").send("無法確認這筆付款結果。We could not confirm this payment result.\n");
+        return void res
+          .status(400)
+          .type("text/plain; charset=utf-8")
+          .send("無法確認這筆付款結果。We could not confirm this payment result.\n");
       }
       res.redirect(303, resultPage(order.reference));
     } catch (error) {

@@ -24,7 +24,9 @@ export interface CheckoutView {
 
 /** Tools every bill allows, in the catalogue's order, split by whether a provider carries them now. */
 async function toolChoices(ctx: PaymentContext, bills: BillView[]): Promise<CheckoutView["tools"]> {
-  const allowedPerBill = await Promise.all(bills.map(async (bill) => (await findBillType(ctx.db, bill.billTypeCode))?.billType.paymentTools ?? []));
+  const allowedPerBill = await Promise.all(
+    bills.map(async (bill) => (await findBillType(ctx.db, bill.billTypeCode))?.billType.paymentTools ?? []),
+  );
   const allowed = PAYMENT_TOOLS.filter((tool) => allowedPerBill.every((tools) => tools.includes(tool)));
   return {
     live: allowed.filter((tool) => ctx.providers.route(tool).status === "live"),
@@ -35,13 +37,23 @@ async function toolChoices(ctx: PaymentContext, bills: BillView[]): Promise<Chec
 /** The checkout page for the bills the browser may act on: those still payable, their tools, its own payments under way. */
 export async function checkoutView(ctx: PaymentContext, accessible: BillView[], ownReferences: ReadonlySet<string>): Promise<CheckoutView> {
   const bills = accessible.filter((bill) => isPayable(bill.status));
-  const holds = (await openOrdersHolding(ctx.db, bills.map((bill) => bill.id))).filter((hold) => ownReferences.has(hold.reference));
+  const holds = (
+    await openOrdersHolding(
+      ctx.db,
+      bills.map((bill) => bill.id),
+    )
+  ).filter((hold) => ownReferences.has(hold.reference));
   return {
     bills,
     total: bills.reduce((sum, bill) => sum + bill.amount, 0),
     tools: await toolChoices(ctx, bills),
     ownPayments: [
-      ...new Map(holds.map((hold) => [hold.reference, { reference: hold.reference, paymentTool: hold.paymentTool, createdAt: hold.createdAt.toISOString() }])).values(),
+      ...new Map(
+        holds.map((hold) => [
+          hold.reference,
+          { reference: hold.reference, paymentTool: hold.paymentTool, createdAt: hold.createdAt.toISOString() },
+        ]),
+      ).values(),
     ],
   };
 }
@@ -52,7 +64,11 @@ export type CheckoutProblem =
   | { code: "toolUnavailable" }
   | { code: "changed" }
   | { code: "tooMany" }
-  | ({ code: "bill"; billId: string; number: string; ownPayment: boolean } & Pick<UnavailableBill, "reason"> & { heldUntil?: string; paidAt?: string; channel?: string });
+  | ({ code: "bill"; billId: string; number: string; ownPayment: boolean } & Pick<UnavailableBill, "reason"> & {
+        heldUntil?: string;
+        paidAt?: string;
+        channel?: string;
+      });
 
 export interface CheckoutInput {
   /** The bills asked for, as posted. */
@@ -66,7 +82,8 @@ export interface CheckoutInput {
   ownReferences: ReadonlySet<string>;
 }
 
-export type CheckoutResult = { kind: "refused"; problems: CheckoutProblem[]; status: 400 | 409 } | { kind: "started"; order: PaymentOrder; start: StartResult };
+export type CheckoutResult =
+  { kind: "refused"; problems: CheckoutProblem[]; status: 400 | 409 } | { kind: "started"; order: PaymentOrder; start: StartResult };
 
 /** Writes the order and sends the payer to the provider; or says, bill by bill, why not. */
 export async function submitCheckout(ctx: PaymentContext, input: CheckoutInput): Promise<CheckoutResult> {
@@ -80,11 +97,22 @@ export async function submitCheckout(ctx: PaymentContext, input: CheckoutInput):
     // A selected bill is no longer payable here (paid meanwhile, or this browser's grant ran out).
     const missing = input.billIds.filter((id) => !payableIds.has(id));
     return refuse(
-      missing.map((billId) => ({ code: "bill", reason: "paid", billId, number: input.accessible.find((bill) => bill.id === billId)?.writeOffNumber ?? "", ownPayment: false })),
+      missing.map((billId) => ({
+        code: "bill",
+        reason: "paid",
+        billId,
+        number: input.accessible.find((bill) => bill.id === billId)?.writeOffNumber ?? "",
+        ownPayment: false,
+      })),
       409,
     );
   }
-  const created = await createPaymentOrder(ctx, { billIds: input.billIds, tool: input.tool, idempotencyKey: input.idempotencyKey, memberId: input.memberId });
+  const created = await createPaymentOrder(ctx, {
+    billIds: input.billIds,
+    tool: input.tool,
+    idempotencyKey: input.idempotencyKey,
+    memberId: input.memberId,
+  });
   switch (created.kind) {
     case "tool_unavailable":
       return refuse([{ code: "toolUnavailable" }]);

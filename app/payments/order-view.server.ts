@@ -25,7 +25,10 @@ export interface OrderView {
 export async function orderView(db: Database, reference: string): Promise<OrderView | null> {
   const order = await findOrderByReference(db, reference);
   if (!order) return null;
-  const items = await db.select({ billId: schema.paymentOrderItems.billId }).from(schema.paymentOrderItems).where(eq(schema.paymentOrderItems.orderId, order.id));
+  const items = await db
+    .select({ billId: schema.paymentOrderItems.billId })
+    .from(schema.paymentOrderItems)
+    .where(eq(schema.paymentOrderItems.orderId, order.id));
   const [receipt] = await db.select({ number: schema.receipts.number }).from(schema.receipts).where(eq(schema.receipts.orderId, order.id));
   return {
     reference: order.reference,
@@ -37,6 +40,9 @@ export async function orderView(db: Database, reference: string): Promise<OrderV
     receiptNumber: receipt?.number ?? null,
     resumeUrl: order.state === "pending" ? order.providerPaymentUrl : null,
     refunds: await refundCasesOfOrder(db, order.id),
-    bills: await billsByIds(db, items.map((item) => item.billId)),
+    bills: await billsByIds(
+      db,
+      items.map((item) => item.billId),
+    ),
   };
 }

@@ -20,7 +20,8 @@ export interface PaymentSlip {
   collectionItemCode: string;
 }
 
-export type SlipOutcome = { kind: "slip"; slip: PaymentSlip } | { kind: "not_payable"; bill: BillView; reason: "paid" | "overdue" | "cancelled" };
+export type SlipOutcome =
+  { kind: "slip"; slip: PaymentSlip } | { kind: "not_payable"; bill: BillView; reason: "paid" | "overdue" | "cancelled" };
 
 export async function paymentSlip(db: Database, billId: string, now = new Date()): Promise<SlipOutcome | null> {
   const found = await billWithPeriod(db, billId, now);
@@ -32,7 +33,13 @@ export async function paymentSlip(db: Database, billId: string, now = new Date()
   const type = await findBillType(db, bill.billTypeCode);
   if (!type) return null;
   const { collectionItemCode } = type.billType;
-  const barcodes = composeConvenienceBarcodes({ deadline: bill.dueDate, collectionItemCode, writeOffNumber: bill.writeOffNumber, period, amount: bill.amount });
+  const barcodes = composeConvenienceBarcodes({
+    deadline: bill.dueDate,
+    collectionItemCode,
+    writeOffNumber: bill.writeOffNumber,
+    period,
+    amount: bill.amount,
+  });
   return { kind: "slip", slip: { bill, barcodes, collectionItemCode } };
 }
 
@@ -80,7 +87,11 @@ export async function paymentSlipPdf(slip: PaymentSlip): Promise<Buffer> {
   doc.font("bold").fontSize(12).fillColor("#1b1b1b").text("超商代收條碼 Convenience-store barcodes").moveDown(0.4);
   for (const [i, text] of barcodes.entries()) {
     const png = await barcodePng(text);
-    doc.font("regular").fontSize(9).fillColor("#4a4a4a").text(`第 ${i + 1} 段 Barcode ${i + 1}`);
+    doc
+      .font("regular")
+      .fontSize(9)
+      .fillColor("#4a4a4a")
+      .text(`第 ${i + 1} 段 Barcode ${i + 1}`);
     doc.image(png, { width: 300 }).moveDown(0.6);
   }
   doc.font("regular").fontSize(10).fillColor("#4a4a4a");

@@ -34,7 +34,10 @@ async function writeReceipt(doc: PDFKit.PDFDocument, receipt: ReceiptView, verif
 
   doc.font("bold").fontSize(14).fillColor("#1b1b1b").text("繳費明細 Bills paid").moveDown(0.3);
   for (const bill of receipt.bills) {
-    doc.font("bold").fontSize(12).text(`${bill.billTypeNameZh}　${formatMoney(bill.amount, "zh-TW")}`);
+    doc
+      .font("bold")
+      .fontSize(12)
+      .text(`${bill.billTypeNameZh}　${formatMoney(bill.amount, "zh-TW")}`);
     doc
       .font("regular")
       .fontSize(10)
@@ -44,7 +47,11 @@ async function writeReceipt(doc: PDFKit.PDFDocument, receipt: ReceiptView, verif
       .moveDown(0.4);
   }
   doc.moveDown(0.3);
-  doc.font("bold").fontSize(14).text(`合計 Total　${formatMoney(receipt.totalAmount, "zh-TW")}`).moveDown(1);
+  doc
+    .font("bold")
+    .fontSize(14)
+    .text(`合計 Total　${formatMoney(receipt.totalAmount, "zh-TW")}`)
+    .moveDown(1);
 
   doc.font("regular").fontSize(10).fillColor("#4a4a4a");
   doc.text("驗證本證明 Verify this receipt:");

@@ -27,10 +27,16 @@ describe("history filters", () => {
   });
 
   it("ignores unknown bill types, statuses and pages instead of failing", () => {
-    expect(parse("billType=gold-bar&status=stolen&page=-4")).toMatchObject({ filters: { billType: null, status: null }, problems: [], page: 1 });
+    expect(parse("billType=gold-bar&status=stolen&page=-4")).toMatchObject({
+      filters: { billType: null, status: null },
+      problems: [],
+      page: 1,
+    });
   });
 
   it("writes the filters back as a query string for links and downloads", () => {
-    expect(historyQuery({ from: "2026-10-01", to: null, billType: "water-bill", status: null }, { page: "2" })).toBe("from=2026-10-01&billType=water-bill&page=2");
+    expect(historyQuery({ from: "2026-10-01", to: null, billType: "water-bill", status: null }, { page: "2" })).toBe(
+      "from=2026-10-01&billType=water-bill&page=2",
+    );
   });
 });

@@ -24,11 +24,17 @@ function recordStatusOf(state: PaymentOrderState): RecordStatus {
 }
 
 /** One bill in one payment: the row of the history and of the CSV. */
-export interface PaymentRecord
-  extends Pick<
-    BillView,
-    "billTypeCode" | "billTypeNameZh" | "billTypeNameEn" | "agencyNameZh" | "agencyNameEn" | "writeOffNumber" | "payerNameMasked" | "subjectMasked"
-  > {
+export interface PaymentRecord extends Pick<
+  BillView,
+  | "billTypeCode"
+  | "billTypeNameZh"
+  | "billTypeNameEn"
+  | "agencyNameZh"
+  | "agencyNameEn"
+  | "writeOffNumber"
+  | "payerNameMasked"
+  | "subjectMasked"
+> {
   orderReference: string;
   status: RecordStatus;
   paymentTool: PaymentTool;
@@ -77,7 +83,10 @@ function selectRecords(db: Database) {
     .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
     .innerJoin(schema.agencies, eq(schema.billTypes.agencyCode, schema.agencies.code))
     .leftJoin(schema.receipts, eq(schema.receipts.orderId, schema.paymentOrders.id))
-    .leftJoin(schema.refundCases, and(eq(schema.refundCases.orderId, schema.paymentOrderItems.orderId), eq(schema.refundCases.billId, schema.paymentOrderItems.billId)));
+    .leftJoin(
+      schema.refundCases,
+      and(eq(schema.refundCases.orderId, schema.paymentOrderItems.orderId), eq(schema.refundCases.billId, schema.paymentOrderItems.billId)),
+    );
 }
 
 type RecordRow = Awaited<ReturnType<ReturnType<typeof selectRecords>["execute"]>>[number];
@@ -153,7 +162,9 @@ export async function memberHistoryPage(db: Database, memberId: string, filters:
   const [totals] = await db
     .select({
       n: count(),
-      paid: sql<number>`coalesce(sum(${schema.paymentOrderItems.amount}) filter (where ${schema.paymentOrders.state} = 'paid'), 0)`.mapWith(Number),
+      paid: sql<number>`coalesce(sum(${schema.paymentOrderItems.amount}) filter (where ${schema.paymentOrders.state} = 'paid'), 0)`.mapWith(
+        Number,
+      ),
     })
     .from(schema.paymentOrderItems)
     .innerJoin(schema.paymentOrders, eq(schema.paymentOrderItems.orderId, schema.paymentOrders.id))
@@ -174,7 +185,12 @@ export async function memberHistoryPage(db: Database, memberId: string, filters:
  * The whole filtered history, a batch at a time (keyset pagination), so a
  * long history is never held in memory at once.
  */
-export async function* memberHistoryBatches(db: Database, memberId: string, filters: HistoryFilters, batchSize = 1000): AsyncGenerator<PaymentRecord[]> {
+export async function* memberHistoryBatches(
+  db: Database,
+  memberId: string,
+  filters: HistoryFilters,
+  batchSize = 1000,
+): AsyncGenerator<PaymentRecord[]> {
   const where = historyConditions(memberId, filters);
   let after: { at: string; orderId: string; billId: string } | null = null;
   for (;;) {
@@ -186,7 +202,11 @@ export async function* memberHistoryBatches(db: Database, memberId: string, filt
               or(
                 sql`${begunAt} < ${after.at}::timestamptz`,
                 and(sql`${begunAt} = ${after.at}::timestamptz`, lt(schema.paymentOrders.id, after.orderId)),
-                and(sql`${begunAt} = ${after.at}::timestamptz`, eq(schema.paymentOrders.id, after.orderId), sql`${schema.bills.id} > ${after.billId}`),
+                and(
+                  sql`${begunAt} = ${after.at}::timestamptz`,
+                  eq(schema.paymentOrders.id, after.orderId),
+                  sql`${schema.bills.id} > ${after.billId}`,
+                ),
               ),
             )
           : where,

@@ -34,7 +34,11 @@ export async function openRefundCase(
 /** Bills paid here that their sources report paid elsewhere too: the portal's payments are the ones to refund. */
 export async function openRefundCasesForBillsPaidTwice(db: Database, bills: readonly BillPaidTwice[]): Promise<void> {
   for (const bill of bills) {
-    await openRefundCaseForPortalPayment(db, bill.billId, "source_reports_other_payment", { source: bill.source, channel: bill.channel, settledAt: bill.settledAt });
+    await openRefundCaseForPortalPayment(db, bill.billId, "source_reports_other_payment", {
+      source: bill.source,
+      channel: bill.channel,
+      settledAt: bill.settledAt,
+    });
   }
 }
 
@@ -55,7 +59,12 @@ async function openRefundCaseForPortalPayment(
 
 export async function refundCasesOfOrder(db: Database, orderId: string): Promise<RefundCaseView[]> {
   const rows = await db
-    .select({ billId: schema.refundCases.billId, amount: schema.refundCases.amount, reason: schema.refundCases.reason, state: schema.refundCases.state })
+    .select({
+      billId: schema.refundCases.billId,
+      amount: schema.refundCases.amount,
+      reason: schema.refundCases.reason,
+      state: schema.refundCases.state,
+    })
     .from(schema.refundCases)
     .where(eq(schema.refundCases.orderId, orderId))
     .orderBy(schema.refundCases.createdAt);

@@ -48,7 +48,14 @@ function claimNotices(db: Database, now: Date, limit: number, agencies: readonly
     where id in (
       select id from write_off_notices notice
       where state = 'pending' and ${free}
-        ${agencies ? sql`and agency_code in (${sql.join(agencies.map((agency) => sql`${agency}`), sql`, `)})` : sql``}
+        ${
+          agencies
+            ? sql`and agency_code in (${sql.join(
+                agencies.map((agency) => sql`${agency}`),
+                sql`, `,
+              )})`
+            : sql``
+        }
         -- A reversal waits for the paid notice it reverses: an agency never hears of a refund first.
         and (kind = 'bill.paid' or not exists (
           select 1 from write_off_notices paid
@@ -104,13 +111,24 @@ export async function deliverWriteOffNotices(
     await ctx.db
       .update(schema.writeOffNotices)
       .set({ nextAttemptAt: now })
-      .where(and(inArray(schema.writeOffNotices.agencyCode, agencies), eq(schema.writeOffNotices.state, "pending"), gt(schema.writeOffNotices.nextAttemptAt, now)));
+      .where(
+        and(
+          inArray(schema.writeOffNotices.agencyCode, agencies),
+          eq(schema.writeOffNotices.state, "pending"),
+          gt(schema.writeOffNotices.nextAttemptAt, now),
+        ),
+      );
   }
   return { attempted, delivered };
 }
 
 /** One attempt, logged; true when the agency took it. */
-async function deliver(ctx: DeliveryContext, notice: typeof schema.writeOffNotices.$inferSelect, hook: AgencyWebhook | undefined, now: Date): Promise<boolean> {
+async function deliver(
+  ctx: DeliveryContext,
+  notice: typeof schema.writeOffNotices.$inferSelect,
+  hook: AgencyWebhook | undefined,
+  now: Date,
+): Promise<boolean> {
   const body = JSON.stringify({ noticeId: notice.id, ...(notice.payload as object) });
   const started = performance.now();
   let statusCode: number | null = null;
@@ -155,7 +173,12 @@ async function deliver(ctx: DeliveryContext, notice: typeof schema.writeOffNotic
   }
   await ctx.db
     .update(schema.writeOffNotices)
-    .set({ attempts, lastError: error, leasedUntil: null, nextAttemptAt: new Date(now.getTime() + webhookBackoffSeconds(attempts - 1) * 1000) })
+    .set({
+      attempts,
+      lastError: error,
+      leasedUntil: null,
+      nextAttemptAt: new Date(now.getTime() + webhookBackoffSeconds(attempts - 1) * 1000),
+    })
     .where(eq(schema.writeOffNotices.id, notice.id));
   const alert = attempts >= 6;
   (alert ? ctx.logger.error.bind(ctx.logger) : ctx.logger.warn.bind(ctx.logger))(

@@ -63,9 +63,7 @@ export default function Home() {
                 {agency.billTypes.map((billType) => (
                   <li key={billType.code}>
                     <Link to={`/lookup/${billType.code}`}>{localized(billType, i18n.language)}</Link>
-                    <span className="tools">
-                      {t("pages.home.payWith", { tools: toolNames(billType.paymentTools) })}
-                    </span>
+                    <span className="tools">{t("pages.home.payWith", { tools: toolNames(billType.paymentTools) })}</span>
                   </li>
                 ))}
               </ul>

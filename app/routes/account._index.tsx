@@ -94,7 +94,9 @@ export default function Dashboard() {
                   <span>{t("member.dashboard.identityGroup")}</span>
                 )}
                 {group.bills.length > 0 ? (
-                  <span className="pending-group-total">{t("member.dashboard.groupTotal", { count: group.bills.length, total: money(group.total) })}</span>
+                  <span className="pending-group-total">
+                    {t("member.dashboard.groupTotal", { count: group.bills.length, total: money(group.total) })}
+                  </span>
                 ) : null}
               </h2>
               {group.bills.length > 0 ? (

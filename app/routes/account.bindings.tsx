@@ -83,8 +83,14 @@ export default function Bindings() {
     const kind = isBindingKind(adding?.kind) ? adding.kind : "vehicle_plate";
     return t(`member.bindings.problems.${problem}`, { kind: t(`member.kinds.${kind}`), limit: limits[kind], max: BINDING_LABEL_MAX });
   };
-  const errors: FieldError[] = echo ? actionData!.problems.map((problem) => ({ fieldId: fieldFor(problem, echo), message: problemText(problem) })) : [];
-  const fieldError = (fieldId: string) => errors.filter((error) => error.fieldId === fieldId).map((error) => error.message).join(" ") || undefined;
+  const errors: FieldError[] = echo
+    ? actionData!.problems.map((problem) => ({ fieldId: fieldFor(problem, echo), message: problemText(problem) }))
+    : [];
+  const fieldError = (fieldId: string) =>
+    errors
+      .filter((error) => error.fieldId === fieldId)
+      .map((error) => error.message)
+      .join(" ") || undefined;
   const busy = navigation.state === "submitting";
 
   return (
@@ -113,7 +119,8 @@ export default function Bindings() {
             ) : (
               <ul className="binding-list">
                 {mine.map((binding) => {
-                  const renameError = echo?.intent === "rename" && echo.bindingId === binding.id ? fieldError(`label-${binding.id}`) : undefined;
+                  const renameError =
+                    echo?.intent === "rename" && echo.bindingId === binding.id ? fieldError(`label-${binding.id}`) : undefined;
                   return (
                     <li key={binding.id} className="binding-item">
                       <h3>
@@ -125,7 +132,9 @@ export default function Bindings() {
                           <input type="hidden" name="intent" value="rename" />
                           <input type="hidden" name="bindingId" value={binding.id} />
                           <div className={renameError ? "form-group-error" : undefined}>
-                            <label htmlFor={`label-${binding.id}`}>{t("member.bindings.renameLabel", { number: binding.valueMasked })}</label>
+                            <label htmlFor={`label-${binding.id}`}>
+                              {t("member.bindings.renameLabel", { number: binding.valueMasked })}
+                            </label>
                             {renameError ? (
                               <span id={`label-${binding.id}-error`} className="field-error">
                                 <span className="visually-hidden">{t("form.errorPrefix")}</span> {renameError}

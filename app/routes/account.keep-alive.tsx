@@ -10,7 +10,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!session) return json({ ok: false as const }, { status: 401, headers: { "Cache-Control": "no-store" } });
   const idleExpiresAt = await keepMemberSessionAlive(getDb(), getEnv(), session);
   await recordMemberEvent(getDb(), { memberId: session.member.id, action: "member.session_extended", requestId: context.requestId });
-  return json({ ok: true as const, idleSeconds: idleSecondsLeft({ ...session, idleExpiresAt }) }, { headers: { "Cache-Control": "no-store" } });
+  return json(
+    { ok: true as const, idleSeconds: idleSecondsLeft({ ...session, idleExpiresAt }) },
+    { headers: { "Cache-Control": "no-store" } },
+  );
 }
 
 export function loader() {

@@ -55,7 +55,14 @@ export default function PaymentHistory() {
       <Form method="get" className="history-filters no-print" aria-labelledby="filters-heading">
         <h2 id="filters-heading">{t("history.filtersHeading")}</h2>
         <div className="filter-fields">
-          <TextField id="filter-from" name="from" type="date" label={t("history.from")} defaultValue={typed.from} error={fieldError("from")} />
+          <TextField
+            id="filter-from"
+            name="from"
+            type="date"
+            label={t("history.from")}
+            defaultValue={typed.from}
+            error={fieldError("from")}
+          />
           <TextField id="filter-to" name="to" type="date" label={t("history.to")} defaultValue={typed.to} error={fieldError("to")} />
           <SelectField
             id="filter-billType"
@@ -105,7 +112,11 @@ export default function PaymentHistory() {
           </ul>
           <form method="get" action="/account/payments/receipts.pdf">
             <div className="table-scroll" role="region" aria-labelledby="history-caption" tabIndex={0}>
-              <HistoryTable records={history.records} caption={t("history.caption", { page: history.page, pages: history.pages })} interactive />
+              <HistoryTable
+                records={history.records}
+                caption={t("history.caption", { page: history.page, pages: history.pages })}
+                interactive
+              />
             </div>
             {history.records.some((record) => record.receiptNumber) ? (
               <p className="no-print">

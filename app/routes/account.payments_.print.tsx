@@ -35,7 +35,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
       records: records.slice(0, PRINT_LIMIT),
       more,
       printedAt: new Date().toISOString(),
-      paid: records.slice(0, PRINT_LIMIT).filter((record) => record.status === "paid").reduce((sum, record) => sum + record.amount, 0),
+      paid: records
+        .slice(0, PRINT_LIMIT)
+        .filter((record) => record.status === "paid")
+        .reduce((sum, record) => sum + record.amount, 0),
     },
     { headers: { "Cache-Control": "private, no-store" } },
   );
@@ -47,7 +50,10 @@ export default function PrintableHistory() {
   const locale = i18n.language;
   const range =
     filters.from || filters.to
-      ? t("history.printRange", { from: filters.from ? formatDate(filters.from, locale) : "—", to: filters.to ? formatDate(filters.to, locale) : "—" })
+      ? t("history.printRange", {
+          from: filters.from ? formatDate(filters.from, locale) : "—",
+          to: filters.to ? formatDate(filters.to, locale) : "—",
+        })
       : t("history.printAllDates");
   return (
     <article className="printable-history">
@@ -55,7 +61,11 @@ export default function PrintableHistory() {
       <p>{t("history.printFor", { name, printedAt: formatDateTime(printedAt, locale) })}</p>
       <p>{range}</p>
       {more ? <p className="notice">{t("history.printLimited", { count: records.length })}</p> : null}
-      <HistoryTable records={records} caption={t("history.summary", { count: records.length, paid: formatMoney(paid, locale) })} interactive={false} />
+      <HistoryTable
+        records={records}
+        caption={t("history.summary", { count: records.length, paid: formatMoney(paid, locale) })}
+        interactive={false}
+      />
       <p className="hint no-print">{t("receipt.printHint")}</p>
       <p className="no-print">
         <Link to={`/account/payments${query ? `?${query}` : ""}`}>{t("history.backToHistory")}</Link>

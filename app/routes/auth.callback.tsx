@@ -46,7 +46,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const headers = new Headers({ "Cache-Control": "no-store" });
   headers.append("Set-Cookie", login.clearCookie);
   headers.append("Set-Cookie", await startMemberSession(db, env, member.id, login.identity.idToken));
-  await recordMemberEvent(db, { memberId: member.id, action: "member.login", requestId: context.requestId, details: { verified: member.identityVerified } });
+  await recordMemberEvent(db, {
+    memberId: member.id,
+    action: "member.login",
+    requestId: context.requestId,
+    details: { verified: member.identityVerified },
+  });
   context.logger.info({ memberId: member.id, verified: member.identityVerified }, "member logged in");
   return redirect(login.identity.returnTo, { headers });
 }

@@ -88,7 +88,12 @@ export default function Contact() {
           required
         />
         <TextField {...field("phone")} type="tel" label={t("pages.contact.fields.phone")} autoComplete="tel" />
-        <TextAreaField {...field("message")} label={t("pages.contact.fields.message")} hint={t("pages.contact.fields.messageHint")} required />
+        <TextAreaField
+          {...field("message")}
+          label={t("pages.contact.fields.message")}
+          hint={t("pages.contact.fields.messageHint")}
+          required
+        />
         <button type="submit" className="button">
           {t("pages.contact.submit")}
         </button>

@@ -18,9 +18,7 @@ export default function ContactThanks() {
     <>
       <div className="confirmation">
         <h1>{t("pages.contactThanks.heading")}</h1>
-        <p className="reference">
-          {reference ? t("pages.contactThanks.reference", { reference }) : t("pages.contactThanks.noReference")}
-        </p>
+        <p className="reference">{reference ? t("pages.contactThanks.reference", { reference }) : t("pages.contactThanks.noReference")}</p>
       </div>
       <p>{t("pages.contactThanks.next")}</p>
       <p>

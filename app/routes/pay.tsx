@@ -24,7 +24,10 @@ export const headers = routeHeaders;
 /** The selected bills, those this browser may act on (found by it, or a member's pending bills). */
 async function accessibleBills(request: Request, ids: string[]): Promise<BillView[]> {
   const allowed = await billsThisBrowserMayActOn(request, ids, { members: true });
-  return billsByIds(getDb(), ids.filter((id) => allowed.has(id)));
+  return billsByIds(
+    getDb(),
+    ids.filter((id) => allowed.has(id)),
+  );
 }
 
 const ownReferences = async (request: Request) => new Set(grantedOrderReferences(await getVisitorSession(request)));
@@ -34,7 +37,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const selected = new URL(request.url).searchParams.getAll("bill");
   // More than one order can take is refused as a whole: never pay a part of what was shown.
   const tooMany = selected.length > MAX_BILLS_PER_ORDER;
-  const view = await checkoutView(getPaymentContext(), tooMany ? [] : await accessibleBills(request, selected), await ownReferences(request));
+  const view = await checkoutView(
+    getPaymentContext(),
+    tooMany ? [] : await accessibleBills(request, selected),
+    await ownReferences(request),
+  );
   return json(
     {
       ...view,
@@ -68,7 +75,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const headers = { "Set-Cookie": await commitVisitorSession(session) };
   const { start } = result;
   if (start.kind === "redirect") return redirect(start.url, { status: 303, headers });
-  if (start.kind === "form") return json({ errors: [] as CheckoutProblem[], form: { action: start.action, fields: start.fields } }, { headers });
+  if (start.kind === "form")
+    return json({ errors: [] as CheckoutProblem[], form: { action: start.action, fields: start.fields } }, { headers });
   return redirect(`/payments/${result.order.reference}`, { status: 303, headers });
 }
 
@@ -104,10 +112,18 @@ export default function Pay() {
   // Why a bill cannot be paid now, and what to do about it.
   const billProblem = (error: Extract<CheckoutProblem, { code: "bill" }>, number: string): string => {
     if (error.reason === "in_progress" && error.ownPayment) return t("pay.errors.bill_in_progress_own", { number });
-    if (error.reason === "in_progress") return t("pay.errors.bill_in_progress", { number, until: error.heldUntil ? formatTime(error.heldUntil) : "" });
+    if (error.reason === "in_progress")
+      return t("pay.errors.bill_in_progress", { number, until: error.heldUntil ? formatTime(error.heldUntil) : "" });
     if (error.reason === "paid_elsewhere") {
-      const channel = error.channel === "convenience_store" || error.channel === "bank" || error.channel === "auto_debit" ? error.channel : "agency_counter";
-      return t("pay.errors.bill_paid_elsewhere", { number, channel: t(`bill.channel.${channel}`), date: error.paidAt ? formatDateTime(error.paidAt, i18n.language) : "" });
+      const channel =
+        error.channel === "convenience_store" || error.channel === "bank" || error.channel === "auto_debit"
+          ? error.channel
+          : "agency_counter";
+      return t("pay.errors.bill_paid_elsewhere", {
+        number,
+        channel: t(`bill.channel.${channel}`),
+        date: error.paidAt ? formatDateTime(error.paidAt, i18n.language) : "",
+      });
     }
     return t(`pay.errors.bill_${error.reason}`, { number });
   };
@@ -141,7 +157,10 @@ export default function Pay() {
       {ownPayments.map((payment) => (
         <div className="notice" key={payment.reference}>
           <p>
-            {t("pay.ownPayment", { time: formatDateTime(payment.createdAt, i18n.language), tool: t(`paymentTools.${payment.paymentTool}`) })}{" "}
+            {t("pay.ownPayment", {
+              time: formatDateTime(payment.createdAt, i18n.language),
+              tool: t(`paymentTools.${payment.paymentTool}`),
+            })}{" "}
             <Link to={`/payments/${payment.reference}`}>{t("pay.ownPaymentLink")}</Link>
           </p>
         </div>
@@ -163,7 +182,14 @@ export default function Pay() {
             <legend>{t("pay.chooseTool")}</legend>
             {tools.live.map((tool: PaymentTool, i: number) => (
               <div className="radio" key={tool}>
-                <input type="radio" id={`tool-${tool}`} name="tool" value={tool} defaultChecked={i === 0} aria-describedby={`tool-${tool}-note`} />
+                <input
+                  type="radio"
+                  id={`tool-${tool}`}
+                  name="tool"
+                  value={tool}
+                  defaultChecked={i === 0}
+                  aria-describedby={`tool-${tool}-note`}
+                />
                 <label htmlFor={`tool-${tool}`}>{t(`paymentTools.${tool}`)}</label>
                 <span className="hint" id={`tool-${tool}-note`}>
                   {t(`pay.toolNotes.${tool as "line_pay" | "credit_card"}`)}

@@ -95,9 +95,13 @@ export default function PaymentResult() {
         </div>
       ) : null}
       <dl className="bill-details">
-        <DetailRow label={t("payment.reference")} className="identifier">{order.reference}</DetailRow>
+        <DetailRow label={t("payment.reference")} className="identifier">
+          {order.reference}
+        </DetailRow>
         <DetailRow label={t("payment.tool")}>{t(`paymentTools.${order.paymentTool}`)}</DetailRow>
-        <DetailRow label={t("payment.amount")} className="amount">{formatMoney(order.totalAmount, i18n.language)}</DetailRow>
+        <DetailRow label={t("payment.amount")} className="amount">
+          {formatMoney(order.totalAmount, i18n.language)}
+        </DetailRow>
         {order.paidAt ? <DetailRow label={t("bill.paidAt")}>{formatDateTime(order.paidAt, i18n.language)}</DetailRow> : null}
       </dl>
       {order.receiptNumber ? (
@@ -134,7 +138,13 @@ export default function PaymentResult() {
       {outcome === "ended" ? (
         <p>
           {order.bills.some((bill) => isPayable(bill.status)) ? (
-            <Link to={`/pay?${order.bills.filter((bill) => isPayable(bill.status)).map((bill) => `bill=${bill.id}`).join("&")}`} className="button">
+            <Link
+              to={`/pay?${order.bills
+                .filter((bill) => isPayable(bill.status))
+                .map((bill) => `bill=${bill.id}`)
+                .join("&")}`}
+              className="button"
+            >
               {t("payment.payAgain")}
             </Link>
           ) : (

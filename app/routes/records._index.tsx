@@ -24,8 +24,7 @@ export default function Records() {
       <div className="notice">
         <h2>{t("records.membersHeading")}</h2>
         <p>
-          {member ? t("records.membersText") : t("records.membersLoginText")}{" "}
-          <Link to="/account/payments">{t("records.membersLink")}</Link>
+          {member ? t("records.membersText") : t("records.membersLoginText")} <Link to="/account/payments">{t("records.membersLink")}</Link>
         </p>
       </div>
       <h2>{t("records.byNumberHeading")}</h2>

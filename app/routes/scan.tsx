@@ -187,10 +187,16 @@ function OtherBiller({ read }: { read: ReadSummary }) {
       <h2>{t("scan.otherBiller.heading")}</h2>
       <p>{t("scan.otherBiller.text")}</p>
       <dl className="bill-details">
-        <DetailRow label={t("bill.writeOffNumber")} className="identifier">{read.writeOffNumber}</DetailRow>
-        <DetailRow label={t("bill.amount")} className="amount">{formatMoney(read.amount, i18n.language)}</DetailRow>
+        <DetailRow label={t("bill.writeOffNumber")} className="identifier">
+          {read.writeOffNumber}
+        </DetailRow>
+        <DetailRow label={t("bill.amount")} className="amount">
+          {formatMoney(read.amount, i18n.language)}
+        </DetailRow>
         <DetailRow label={t("scan.otherBiller.deadline")}>{formatDate(read.deadline, i18n.language)}</DetailRow>
-        <DetailRow label={t("scan.otherBiller.collectionCode")} className="identifier">{read.collectionItemCode}</DetailRow>
+        <DetailRow label={t("scan.otherBiller.collectionCode")} className="identifier">
+          {read.collectionItemCode}
+        </DetailRow>
       </dl>
     </div>
   );

@@ -1,11 +1,4 @@
-import {
-  BinaryBitmap,
-  Code39Reader,
-  HybridBinarizer,
-  QRCodeReader,
-  RGBLuminanceSource,
-  type LuminanceSource,
-} from "@zxing/library";
+import { BinaryBitmap, Code39Reader, HybridBinarizer, QRCodeReader, RGBLuminanceSource, type LuminanceSource } from "@zxing/library";
 import type { FrameReads } from "~/domain/scan";
 
 /**

@@ -3,7 +3,6 @@ import { test as base, expect, type Page } from "@playwright/test";
 import { captchaAnswer } from "../../app/lookup/captcha.server";
 import { DEMO_SECRETS } from "../../app/demo/keys";
 
-
 /** A documentation address (198.18.0.0/15) derived from the test, so each test is its own client. */
 function clientAddressFor(testId: string): string {
   const digest = createHash("sha256").update(testId).digest();

@@ -23,4 +23,3 @@ export async function pdfText(body: Buffer, pageNumber = 1): Promise<{ text: str
   const links = (await page.getAnnotations()).flatMap((annotation: { url?: string }) => (annotation.url ? [annotation.url] : []));
   return { text, links, pages: doc.numPages };
 }
-

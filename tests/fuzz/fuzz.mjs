@@ -29,7 +29,25 @@ export function seeded(seed) {
 // `escaped` goes into query strings and urlencoded bodies as it is (a broken
 // percent-escape must stay broken); `text` is encoded the way a browser would.
 
-const BAD_ESCAPES = ["%00", "a%00b", "%C3%28", "%FF", "%FE%FF", "%ED%A0%80", "%C0%AF", "%E0%A4%A", "%F0%9F%98", "%", "%4", "%ZZ", "100%", "%%", "%u4E2D", "%0D%0A", "%E2%80%A8"];
+const BAD_ESCAPES = [
+  "%00",
+  "a%00b",
+  "%C3%28",
+  "%FF",
+  "%FE%FF",
+  "%ED%A0%80",
+  "%C0%AF",
+  "%E0%A4%A",
+  "%F0%9F%98",
+  "%",
+  "%4",
+  "%ZZ",
+  "100%",
+  "%%",
+  "%u4E2D",
+  "%0D%0A",
+  "%E2%80%A8",
+];
 const TEXTS = [
   "",
   " ",
@@ -104,15 +122,83 @@ const ECPAY_FIELDS = (f) => [
 
 /** Form posts: a browser's fields for each action, mutated below. */
 const FORMS = [
-  { name: "lookup", path: "/lookup/traffic-fine", fields: (f) => [["intent", "lookup"], ["writeOffNumber", "GF11500019"], ["captchaToken", f.captchaToken], ["captchaAnswer", "12345"]] },
-  { name: "lookup-records", path: "/lookup/water-bill?for=records", fields: (f) => [["writeOffNumber", "1150400000000012"], ["captchaToken", f.captchaToken], ["captchaAnswer", "00000"]] },
-  { name: "lookup-refresh", path: "/lookup/parking-fee", fields: (f) => [["intent", "refresh"], ["writeOffNumber", "1150200000000018"], ["captchaToken", f.captchaToken]] },
+  {
+    name: "lookup",
+    path: "/lookup/traffic-fine",
+    fields: (f) => [
+      ["intent", "lookup"],
+      ["writeOffNumber", "GF11500019"],
+      ["captchaToken", f.captchaToken],
+      ["captchaAnswer", "12345"],
+    ],
+  },
+  {
+    name: "lookup-records",
+    path: "/lookup/water-bill?for=records",
+    fields: (f) => [
+      ["writeOffNumber", "1150400000000012"],
+      ["captchaToken", f.captchaToken],
+      ["captchaAnswer", "00000"],
+    ],
+  },
+  {
+    name: "lookup-refresh",
+    path: "/lookup/parking-fee",
+    fields: (f) => [
+      ["intent", "refresh"],
+      ["writeOffNumber", "1150200000000018"],
+      ["captchaToken", f.captchaToken],
+    ],
+  },
   { name: "lookup-unknown-type", path: "/lookup/%E4%B8%AD", fields: () => [["writeOffNumber", "1"]] },
-  { name: "pay", path: "/pay", fields: (f) => [["bill", f.billId], ["tool", "line_pay"], ["idempotencyKey", f.idempotencyKey()]] },
-  { name: "contact", path: "/contact", fields: () => [["topic", "other"], ["name", "測試"], ["email", "fuzz@example.tw"], ["phone", "0912345678"], ["message", "這是一則測試訊息，內容足夠長。"]] },
-  { name: "language", path: "/language", fields: () => [["lng", "en"], ["redirectTo", "/bills"]] },
-  { name: "scan", path: "/scan", fields: () => [["barcode1", "150131GF3"], ["barcode2", "GF11500019"], ["barcode3", "0131001800"], ["source", "manual"]] },
-  { name: "bindings", path: "/account/bindings", fields: () => [["intent", "add"], ["kind", "vehicle_plate"], ["value", "BKR-2046"], ["label", "車"]] },
+  {
+    name: "pay",
+    path: "/pay",
+    fields: (f) => [
+      ["bill", f.billId],
+      ["tool", "line_pay"],
+      ["idempotencyKey", f.idempotencyKey()],
+    ],
+  },
+  {
+    name: "contact",
+    path: "/contact",
+    fields: () => [
+      ["topic", "other"],
+      ["name", "測試"],
+      ["email", "fuzz@example.tw"],
+      ["phone", "0912345678"],
+      ["message", "這是一則測試訊息，內容足夠長。"],
+    ],
+  },
+  {
+    name: "language",
+    path: "/language",
+    fields: () => [
+      ["lng", "en"],
+      ["redirectTo", "/bills"],
+    ],
+  },
+  {
+    name: "scan",
+    path: "/scan",
+    fields: () => [
+      ["barcode1", "150131GF3"],
+      ["barcode2", "GF11500019"],
+      ["barcode3", "0131001800"],
+      ["source", "manual"],
+    ],
+  },
+  {
+    name: "bindings",
+    path: "/account/bindings",
+    fields: () => [
+      ["intent", "add"],
+      ["kind", "vehicle_plate"],
+      ["value", "BKR-2046"],
+      ["label", "車"],
+    ],
+  },
   { name: "logout", path: "/logout", fields: () => [] },
   { name: "keep-alive", path: "/account/keep-alive", fields: () => [] },
   { name: "payment-cancel", path: "/payments/P2601010000000000A", fields: () => [["intent", "cancel"]] },
@@ -122,20 +208,74 @@ const FORMS = [
 
 /** Addresses with query strings: provider returns and the pages that read their query. */
 const QUERIES = [
-  { name: "line-pay-return", path: "/payments/callbacks/line-pay/return", query: (f) => [["transactionId", "2026010100000000001"], ["orderId", f.orderReference]] },
-  { name: "line-pay-cancel", path: "/payments/callbacks/line-pay/cancel", query: (f) => [["order", f.orderReference], ["transactionId", "2026010100000000001"], ["orderId", f.orderReference]] },
+  {
+    name: "line-pay-return",
+    path: "/payments/callbacks/line-pay/return",
+    query: (f) => [
+      ["transactionId", "2026010100000000001"],
+      ["orderId", f.orderReference],
+    ],
+  },
+  {
+    name: "line-pay-cancel",
+    path: "/payments/callbacks/line-pay/cancel",
+    query: (f) => [
+      ["order", f.orderReference],
+      ["transactionId", "2026010100000000001"],
+      ["orderId", f.orderReference],
+    ],
+  },
   { name: "ecpay-cancel", path: "/payments/callbacks/ecpay/cancel", query: (f) => [["order", f.orderReference]] },
-  { name: "q", path: "/q", query: () => [["t", "traffic-fine"], ["n", "GF11500019"], ["e", "4102415999"], ["k", "police-demo"], ["s", "ki_8jFJxBWYryYgrRIJiKH"]] },
-  { name: "receipts-verify", path: "/receipts/verify", query: () => [["n", "R20260101-ABCDEF"], ["s", "abc"]] },
+  {
+    name: "q",
+    path: "/q",
+    query: () => [
+      ["t", "traffic-fine"],
+      ["n", "GF11500019"],
+      ["e", "4102415999"],
+      ["k", "police-demo"],
+      ["s", "ki_8jFJxBWYryYgrRIJiKH"],
+    ],
+  },
+  {
+    name: "receipts-verify",
+    path: "/receipts/verify",
+    query: () => [
+      ["n", "R20260101-ABCDEF"],
+      ["s", "abc"],
+    ],
+  },
   { name: "captcha-image", path: "/captcha/image", query: (f) => [["token", f.captchaToken]] },
-  { name: "captcha-audio", path: "/captcha/audio", query: (f) => [["token", f.captchaToken], ["lng", "zh-TW"]] },
+  {
+    name: "captcha-audio",
+    path: "/captcha/audio",
+    query: (f) => [
+      ["token", f.captchaToken],
+      ["lng", "zh-TW"],
+    ],
+  },
   { name: "login", path: "/login", query: () => [["returnTo", "/account"]] },
-  { name: "auth-callback", path: "/auth/callback", query: () => [["code", "abc"], ["state", "xyz"]] },
+  {
+    name: "auth-callback",
+    path: "/auth/callback",
+    query: () => [
+      ["code", "abc"],
+      ["state", "xyz"],
+    ],
+  },
   { name: "contact-thanks", path: "/contact/thanks", query: () => [["ref", "FB-2026-0001"]] },
   { name: "pay-page", path: "/pay", query: (f) => [["bill", f.billId]] },
   { name: "lookup-page", path: "/lookup/traffic-fine", query: () => [["for", "records"]] },
   { name: "logged-out", path: "/logged-out", query: () => [["reason", "idle"]] },
-  { name: "account-payments", path: "/account/payments", query: () => [["from", "2026-01-01"], ["status", "paid"], ["page", "1"]] },
+  {
+    name: "account-payments",
+    path: "/account/payments",
+    query: () => [
+      ["from", "2026-01-01"],
+      ["status", "paid"],
+      ["page", "1"],
+    ],
+  },
 ];
 
 const CONTENT_TYPES = [
@@ -179,7 +319,10 @@ const escape = (value) => value.escaped ?? encodeURIComponent((value.text ?? "")
 /** A value's bytes as sent raw (multipart, text): broken escapes turn into the bytes they stand for. */
 const bytesOf = (value) =>
   value.escaped !== undefined
-    ? Buffer.from(value.escaped.replace(/%([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), "latin1")
+    ? Buffer.from(
+        value.escaped.replace(/%([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
+        "latin1",
+      )
     : Buffer.from(value.text ?? "", "utf8");
 
 function encodeBody(kind, fields, r) {
@@ -187,7 +330,13 @@ function encodeBody(kind, fields, r) {
   const boundary = `----fuzz${r.int(100000, 999999)}`;
   const multipart = (used) =>
     Buffer.concat([
-      ...fields.map(([k, v]) => Buffer.concat([Buffer.from(`--${used}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n`, "utf8"), bytesOf(v), Buffer.from("\r\n")])),
+      ...fields.map(([k, v]) =>
+        Buffer.concat([
+          Buffer.from(`--${used}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n`, "utf8"),
+          bytesOf(v),
+          Buffer.from("\r\n"),
+        ]),
+      ),
       Buffer.from(`--${used}--\r\n`),
     ]);
   const json = () => JSON.stringify(Object.fromEntries(fields.map(([k, v]) => [k, v.text ?? v.escaped])));
@@ -195,7 +344,10 @@ function encodeBody(kind, fields, r) {
     case "urlencoded":
       return { type: "application/x-www-form-urlencoded", body: urlencoded() };
     case "urlencoded-charset":
-      return { type: `application/x-www-form-urlencoded; charset=${r.pick(["latin1", "bogus-8", "utf-16", "shift_jis", "\u00e4"])}`, body: urlencoded() };
+      return {
+        type: `application/x-www-form-urlencoded; charset=${r.pick(["latin1", "bogus-8", "utf-16", "shift_jis", "\u00e4"])}`,
+        body: urlencoded(),
+      };
     case "urlencoded-but-json":
       return { type: "application/x-www-form-urlencoded", body: Buffer.from(json()) };
     case "multipart":
@@ -206,10 +358,16 @@ function encodeBody(kind, fields, r) {
       return { type: `multipart/form-data; boundary=${boundary}x`, body: multipart(boundary) };
     case "multipart-truncated": {
       const whole = multipart(boundary);
-      return { type: `multipart/form-data; boundary=${boundary}`, body: whole.subarray(0, Math.max(1, Math.floor(whole.length * r.next()))) };
+      return {
+        type: `multipart/form-data; boundary=${boundary}`,
+        body: whole.subarray(0, Math.max(1, Math.floor(whole.length * r.next()))),
+      };
     }
     case "multipart-garbage":
-      return { type: `multipart/form-data; boundary="${boundary}"`, body: Buffer.from(`--${boundary}\r\nContent-Disposition: form-data\r\n\r\n\u0000\u00ff--${boundary}`, "latin1") };
+      return {
+        type: `multipart/form-data; boundary="${boundary}"`,
+        body: Buffer.from(`--${boundary}\r\nContent-Disposition: form-data\r\n\r\n\u0000\u00ff--${boundary}`, "latin1"),
+      };
     case "multipart-mixed":
       return { type: `multipart/mixed; boundary=${boundary}`, body: multipart(boundary) };
     case "json":
@@ -217,9 +375,17 @@ function encodeBody(kind, fields, r) {
     case "json-broken":
       return { type: "application/json; charset=utf-8", body: Buffer.from(`{"lng": "en", "redirectTo": [1, {`) };
     case "text":
-      return { type: "text/plain;charset=UTF-8", body: Buffer.concat(fields.map(([k, v]) => Buffer.concat([Buffer.from(`${k}=`), bytesOf(v), Buffer.from("\r\n")]))) };
+      return {
+        type: "text/plain;charset=UTF-8",
+        body: Buffer.concat(fields.map(([k, v]) => Buffer.concat([Buffer.from(`${k}=`), bytesOf(v), Buffer.from("\r\n")]))),
+      };
     case "xml":
-      return { type: r.pick(["application/xml", "text/xml"]), body: Buffer.from(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><form>${fields.map(([k]) => `<${k || "x"}>&e;</${k || "x"}>`).join("")}</form>`) };
+      return {
+        type: r.pick(["application/xml", "text/xml"]),
+        body: Buffer.from(
+          `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><form>${fields.map(([k]) => `<${k || "x"}>&e;</${k || "x"}>`).join("")}</form>`,
+        ),
+      };
     case "octet":
       return { type: "application/octet-stream", body: Buffer.from(Array.from({ length: r.int(1, 400) }, () => r.int(0, 255))) };
     default:
@@ -323,12 +489,33 @@ export function* fuzzCases(seed, count, fixtures) {
       path += `?${query.map(([k, v]) => `${escape({ text: k })}=${escape(v)}`).join("&")}`;
     }
     if (r.chance(0.12)) {
-      const extra = r.pick(["%", "&&&", "=", "a=%00", "a=%C3%28", "_data=routes%2Fcontact", "_data=%00", "index&index", "for=%FF", `x=${"y".repeat(9_000)}`, "a[b][c][d][e][f]=1", "a[]=1&a[]=2"]);
+      const extra = r.pick([
+        "%",
+        "&&&",
+        "=",
+        "a=%00",
+        "a=%C3%28",
+        "_data=routes%2Fcontact",
+        "_data=%00",
+        "index&index",
+        "for=%FF",
+        `x=${"y".repeat(9_000)}`,
+        "a[b][c][d][e][f]=1",
+        "a[]=1&a[]=2",
+      ]);
       path += (path.includes("?") ? "&" : "?") + extra;
       notes.push(`query +${extra.slice(0, 30)}`);
     }
     if (r.chance(0.05)) {
-      const raw = r.pick(["/lookup/%00", "/lookup/%C3%28", "/lookup/中文", "/lookup/traffic-fine%2F..%2F", "/%E0%A4%A", "/payments/%FF", "/payments/callbacks/ecpay/%00"]);
+      const raw = r.pick([
+        "/lookup/%00",
+        "/lookup/%C3%28",
+        "/lookup/中文",
+        "/lookup/traffic-fine%2F..%2F",
+        "/%E0%A4%A",
+        "/payments/%FF",
+        "/payments/callbacks/ecpay/%00",
+      ]);
       path = raw + (path.includes("?") ? path.slice(path.indexOf("?")) : "");
       notes.push(`path ${raw}`);
     }
@@ -395,7 +582,9 @@ function parseResponse(data, head, closed) {
   const lines = data.subarray(0, end).toString("latin1").split("\r\n");
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "")?.[1]);
   if (!status) return { status: 0, length: end + 4, headers: {} };
-  const headers = Object.fromEntries(lines.slice(1).map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
+  const headers = Object.fromEntries(
+    lines.slice(1).map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
+  );
   const start = end + 4;
   if (status < 200) return parseResponse(data.subarray(start), head, closed);
   if (head || status === 204 || status === 304) return { status, length: start, headers };
@@ -452,7 +641,13 @@ export function send(server, fuzzCase, timeoutMs = 15_000) {
       resolve({ status: first?.status ?? null, dropped });
     };
     const stage = () =>
-      !first ? "before an answer" : !written ? "while the body was still being sent" : followUpSent ? "before the follow-up request was answered" : "after the answer";
+      !first
+        ? "before an answer"
+        : !written
+          ? "while the body was still being sent"
+          : followUpSent
+            ? "before the follow-up request was answered"
+            : "after the answer";
     const timer = setTimeout(() => finish(`timeout ${stage()}`), timeoutMs);
     const progress = (closed) => {
       if (!first) {
@@ -526,11 +721,18 @@ export async function prepareFixtures(baseUrl) {
     return response;
   };
   const captchaToken = /name="captchaToken" value="([^"]+)"/.exec(await (await browse("/lookup/traffic-fine")).text())?.[1] ?? "";
-  const link = execFileSync(process.execPath, ["cli.js", "bill-link", "--bill-type", "traffic-fine", "--number", "GF11500019", "--expires", "2099-12-31", "--key", "police-demo"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "ignore"],
-  }).trim().split("\n").at(-1);
+  const link = execFileSync(
+    process.execPath,
+    ["cli.js", "bill-link", "--bill-type", "traffic-fine", "--number", "GF11500019", "--expires", "2099-12-31", "--key", "police-demo"],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  )
+    .trim()
+    .split("\n")
+    .at(-1);
   const opened = new URL(link);
   await browse(`${opened.pathname}${opened.search}`);
   const bills = await (await browse("/bills")).text();
@@ -556,7 +758,14 @@ export async function runFuzz({ baseUrl, seed, count, concurrency = 8, onProgres
   const cases = fuzzCases(seed, count, fixtures);
   const url = new URL(baseUrl);
   const server = { host: url.hostname, port: Number(url.port) };
-  const summary = { seed, sent: 0, classes: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 }, serverErrors: [], dropped: [], byTarget: {} };
+  const summary = {
+    seed,
+    sent: 0,
+    classes: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
+    serverErrors: [],
+    dropped: [],
+    byTarget: {},
+  };
   // Workers take the cases in order from one generator: the same inputs whatever the timing.
   const worker = async () => {
     for (const fuzzCase of cases) {
@@ -565,7 +774,14 @@ export async function runFuzz({ baseUrl, seed, count, concurrency = 8, onProgres
       const target = (summary.byTarget[fuzzCase.target] ??= { sent: 0, "5xx": 0, dropped: 0 });
       target.sent += 1;
       if (result.status) summary.classes[`${String(result.status)[0]}xx`] += 1;
-      const failure = { index: fuzzCase.index, target: fuzzCase.target, status: result.status, dropped: result.dropped, notes: fuzzCase.notes, request: fuzzCase.head.toString("utf8").split("\r\n")[0].slice(0, 160) };
+      const failure = {
+        index: fuzzCase.index,
+        target: fuzzCase.target,
+        status: result.status,
+        dropped: result.dropped,
+        notes: fuzzCase.notes,
+        request: fuzzCase.head.toString("utf8").split("\r\n")[0].slice(0, 160),
+      };
       if (result.status && result.status >= 500) {
         target["5xx"] += 1;
         summary.serverErrors.push(failure);
@@ -587,12 +803,16 @@ export async function runFuzz({ baseUrl, seed, count, concurrency = 8, onProgres
 export function formatSummary(summary, { show = 5 } = {}) {
   const lines = [
     `seed ${summary.seed}: ${summary.sent} inputs sent`,
-    `  ${Object.entries(summary.classes).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    `  ${Object.entries(summary.classes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
     `  5xx: ${summary.serverErrors.length}, dropped connections: ${summary.dropped.length}`,
   ];
   const bad = Object.entries(summary.byTarget).filter(([, t]) => t["5xx"] || t.dropped);
-  if (bad.length) lines.push(`  by route: ${bad.map(([name, t]) => `${name} ${t["5xx"]}×5xx ${t.dropped}×dropped (of ${t.sent})`).join("; ")}`);
-  const example = (f) => `    #${f.index} ${f.request}${f.dropped ? ` → ${f.dropped}` : ` → ${f.status}`}\n      ${f.notes.join("; ") || "unchanged"}`;
+  if (bad.length)
+    lines.push(`  by route: ${bad.map(([name, t]) => `${name} ${t["5xx"]}×5xx ${t.dropped}×dropped (of ${t.sent})`).join("; ")}`);
+  const example = (f) =>
+    `    #${f.index} ${f.request}${f.dropped ? ` → ${f.dropped}` : ` → ${f.status}`}\n      ${f.notes.join("; ") || "unchanged"}`;
   if (summary.serverErrors.length) lines.push("  first 5xx:", ...summary.serverErrors.slice(0, show).map(example));
   if (summary.dropped.length) lines.push("  first dropped:", ...summary.dropped.slice(0, show).map(example));
   return lines.join("\n");

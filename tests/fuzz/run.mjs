@@ -23,7 +23,10 @@ if (values.database === "postgres" && !process.env.TEST_DATABASE_URL) {
   process.exit(2);
 }
 
-const portal = await startPortal(FUZZ_SERVER_ENV, values.database === "postgres" ? { postgresAdminUrl: process.env.TEST_DATABASE_URL } : {});
+const portal = await startPortal(
+  FUZZ_SERVER_ENV,
+  values.database === "postgres" ? { postgresAdminUrl: process.env.TEST_DATABASE_URL } : {},
+);
 process.on("SIGINT", () => void portal.stop().then(() => process.exit(130)));
 // Even when this process dies (out of memory, an exception), the portal it started goes too.
 process.on("exit", () => portal.child.kill("SIGKILL"));
@@ -41,10 +44,15 @@ try {
     },
   });
   // Payment alerts (a forged signature, an unknown order) are errors on purpose; anything else at error level is ours.
-  const errorLogs = portal.output().split("\n").filter((line) => /"level":(50|60)/.test(line));
+  const errorLogs = portal
+    .output()
+    .split("\n")
+    .filter((line) => /"level":(50|60)/.test(line));
   const ours = errorLogs.filter((line) => !line.includes('"alert":'));
   console.log(formatSummary(summary, { show: Number(values.show) }));
-  console.log(`  error-level log lines: ${ours.length} (besides ${errorLogs.length - ours.length} payment alerts)${ours.length ? `, first: ${ours[0].slice(0, 300)}` : ""}`);
+  console.log(
+    `  error-level log lines: ${ours.length} (besides ${errorLogs.length - ours.length} payment alerts)${ours.length ? `, first: ${ours[0].slice(0, 300)}` : ""}`,
+  );
   console.log(`  ${Math.round((performance.now() - started) / 1000)} s`);
   process.exitCode = summary.serverErrors.length || summary.dropped.length || ours.length ? 1 : 0;
 } finally {

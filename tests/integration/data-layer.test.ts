@@ -61,7 +61,10 @@ function readmeDemoBills(): Array<[string, string, string]> {
     .split("\n")
     .filter((line) => /^\| [a-z]/.test(line))
     .map((line) => {
-      const [type, number, status] = line.split("|").slice(1, 4).map((cell) => cell.trim());
+      const [type, number, status] = line
+        .split("|")
+        .slice(1, 4)
+        .map((cell) => cell.trim());
       return [type!.split(" ")[0]!, number!, status!];
     });
 }
@@ -128,9 +131,7 @@ describeEachDatabase(
       const columns = await db.execute<{ column_name: string }>(
         sql`select column_name from information_schema.columns where table_name = 'bills'`,
       );
-      const names = (Array.isArray(columns) ? columns : (columns as { rows: { column_name: string }[] }).rows).map(
-        (c) => c.column_name,
-      );
+      const names = (Array.isArray(columns) ? columns : (columns as { rows: { column_name: string }[] }).rows).map((c) => c.column_name);
       expect(names).not.toContain("payer_national_id");
     });
 
@@ -147,35 +148,37 @@ describeEachDatabase(
     it("rejects amounts that are not positive whole NT dollars", async () => {
       const { db } = database();
       const bill = await aBill(db);
-      expect(await errorCode(db.update(schema.bills).set({ amount: 0 }).where(eq(schema.bills.id, bill.id)))).toBe(
-        CHECK_VIOLATION,
-      );
-      expect(await errorCode(db.update(schema.bills).set({ amount: -300 }).where(eq(schema.bills.id, bill.id)))).toBe(
-        CHECK_VIOLATION,
-      );
+      expect(await errorCode(db.update(schema.bills).set({ amount: 0 }).where(eq(schema.bills.id, bill.id)))).toBe(CHECK_VIOLATION);
+      expect(await errorCode(db.update(schema.bills).set({ amount: -300 }).where(eq(schema.bills.id, bill.id)))).toBe(CHECK_VIOLATION);
     });
 
     it("rejects unknown statuses and a paid bill without payment time", async () => {
       const { db } = database();
       const bill = await aBill(db);
       expect(
-        await errorCode(db.update(schema.bills).set({ status: "overdue" as BillStatus }).where(eq(schema.bills.id, bill.id))),
+        await errorCode(
+          db
+            .update(schema.bills)
+            .set({ status: "overdue" as BillStatus })
+            .where(eq(schema.bills.id, bill.id)),
+        ),
       ).toBe(CHECK_VIOLATION);
-      expect(await errorCode(db.update(schema.bills).set({ status: "paid" }).where(eq(schema.bills.id, bill.id)))).toBe(
-        CHECK_VIOLATION,
-      );
+      expect(await errorCode(db.update(schema.bills).set({ status: "paid" }).where(eq(schema.bills.id, bill.id)))).toBe(CHECK_VIOLATION);
     });
 
     it("rejects payment tools outside the known list", async () => {
       const { db } = database();
       expect(
         await errorCode(
-          db.update(schema.billTypes).set({ paymentTools: ["line_pay", "cash" as PaymentTool] }).where(eq(schema.billTypes.code, "traffic-fine")),
+          db
+            .update(schema.billTypes)
+            .set({ paymentTools: ["line_pay", "cash" as PaymentTool] })
+            .where(eq(schema.billTypes.code, "traffic-fine")),
         ),
       ).toBe(CHECK_VIOLATION);
-      expect(
-        await errorCode(db.update(schema.billTypes).set({ paymentTools: [] }).where(eq(schema.billTypes.code, "traffic-fine"))),
-      ).toBe(CHECK_VIOLATION);
+      expect(await errorCode(db.update(schema.billTypes).set({ paymentTools: [] }).where(eq(schema.billTypes.code, "traffic-fine")))).toBe(
+        CHECK_VIOLATION,
+      );
     });
 
     it("keeps a bill in at most one active payment order", async () => {
@@ -185,26 +188,25 @@ describeEachDatabase(
       const second = await newOrder(db, bill.amount, "k5d6e7f8");
       await db.insert(schema.paymentOrderItems).values({ orderId: first.id, billId: bill.id, amount: bill.amount });
       expect(
-        await errorCode(
-          db.insert(schema.paymentOrderItems).values({ orderId: second.id, billId: bill.id, amount: bill.amount }),
-        ),
+        await errorCode(db.insert(schema.paymentOrderItems).values({ orderId: second.id, billId: bill.id, amount: bill.amount })),
       ).toBe(UNIQUE_VIOLATION);
       // Once the first order ends without payment, the bill can be paid again.
-      await db
-        .update(schema.paymentOrderItems)
-        .set({ releasedAt: new Date() })
-        .where(eq(schema.paymentOrderItems.orderId, first.id));
+      await db.update(schema.paymentOrderItems).set({ releasedAt: new Date() }).where(eq(schema.paymentOrderItems.orderId, first.id));
       await db.insert(schema.paymentOrderItems).values({ orderId: second.id, billId: bill.id, amount: bill.amount });
     });
 
     it("records each payment state at most once per order", async () => {
       const { db } = database();
       const order = await newOrder(db, 900, "k9g8h7i6");
-      const paid = { orderId: order.id, kind: "transition", fromState: "pending", toState: "paid", source: "provider_notification" } as const;
+      const paid = {
+        orderId: order.id,
+        kind: "transition",
+        fromState: "pending",
+        toState: "paid",
+        source: "provider_notification",
+      } as const;
       await db.insert(schema.paymentEvents).values(paid);
-      expect(await errorCode(db.insert(schema.paymentEvents).values({ ...paid, source: "provider_return" }))).toBe(
-        UNIQUE_VIOLATION,
-      );
+      expect(await errorCode(db.insert(schema.paymentEvents).values({ ...paid, source: "provider_return" }))).toBe(UNIQUE_VIOLATION);
       // Non-transition events (a repeated notification, say) are all kept.
       await db.insert(schema.paymentEvents).values({ orderId: order.id, kind: "provider_answer", source: "provider_notification" });
       await db.insert(schema.paymentEvents).values({ orderId: order.id, kind: "provider_answer", source: "provider_notification" });
@@ -214,14 +216,19 @@ describeEachDatabase(
       const { db } = database();
       const order = await newOrder(db, 600, "k1j2k3l4");
       expect(
-        await errorCode(db.update(schema.paymentOrders).set({ state: "done" as PaymentOrderState }).where(eq(schema.paymentOrders.id, order.id))),
+        await errorCode(
+          db
+            .update(schema.paymentOrders)
+            .set({ state: "done" as PaymentOrderState })
+            .where(eq(schema.paymentOrders.id, order.id)),
+        ),
       ).toBe(CHECK_VIOLATION);
-      expect(
-        await errorCode(db.update(schema.paymentOrders).set({ currency: "USD" }).where(eq(schema.paymentOrders.id, order.id))),
-      ).toBe(CHECK_VIOLATION);
-      expect(
-        await errorCode(db.update(schema.paymentOrders).set({ state: "paid" }).where(eq(schema.paymentOrders.id, order.id))),
-      ).toBe(CHECK_VIOLATION);
+      expect(await errorCode(db.update(schema.paymentOrders).set({ currency: "USD" }).where(eq(schema.paymentOrders.id, order.id)))).toBe(
+        CHECK_VIOLATION,
+      );
+      expect(await errorCode(db.update(schema.paymentOrders).set({ state: "paid" }).where(eq(schema.paymentOrders.id, order.id)))).toBe(
+        CHECK_VIOLATION,
+      );
     });
   },
   async (handle) => {

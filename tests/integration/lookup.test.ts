@@ -66,12 +66,22 @@ describeEachDatabase(
       const water = await billType(database(), "water-bill");
       const context = visitor();
       // 1150400000000012 is a water bill; as a parking fee it is simply not found.
-      const elsewhere = await lookUpBill(database().db, context, { billType: parking, writeOffNumber: "1150400000000012", ...solved(context) }, NOW);
+      const elsewhere = await lookUpBill(
+        database().db,
+        context,
+        { billType: parking, writeOffNumber: "1150400000000012", ...solved(context) },
+        NOW,
+      );
       const unissued = withCheckDigit("115029999999999", parking.writeOffRule);
       const nowhere = await lookUpBill(database().db, context, { billType: parking, writeOffNumber: unissued, ...solved(context) }, NOW);
       expect(elsewhere).toEqual({ kind: "not_found" });
       expect(nowhere).toEqual({ kind: "not_found" });
-      const asWater = await lookUpBill(database().db, visitor(), { billType: water, writeOffNumber: "1150400000000012", ...solved(context) }, NOW);
+      const asWater = await lookUpBill(
+        database().db,
+        visitor(),
+        { billType: water, writeOffNumber: "1150400000000012", ...solved(context) },
+        NOW,
+      );
       expect(asWater.kind).not.toBe("not_found");
     });
 
@@ -86,8 +96,20 @@ describeEachDatabase(
       );
       expect(outcome).toEqual({ kind: "invalid_number", problem: { code: "check_digit" } });
       // The captcha was not used up, and no attempt was counted.
-      expect(await checkCaptcha(database().db, env.CAPTCHA_SECRET, { token: captcha.captchaToken, answer: captcha.captchaAnswer, sessionId: context.sessionId }, NOW)).toBe("ok");
-      const counted = await peekRateLimit(database().db, { name: "lookup:address", limit: 100, windowSeconds: 600 }, context.clientAddress, NOW);
+      expect(
+        await checkCaptcha(
+          database().db,
+          env.CAPTCHA_SECRET,
+          { token: captcha.captchaToken, answer: captcha.captchaAnswer, sessionId: context.sessionId },
+          NOW,
+        ),
+      ).toBe("ok");
+      const counted = await peekRateLimit(
+        database().db,
+        { name: "lookup:address", limit: 100, windowSeconds: 600 },
+        context.clientAddress,
+        NOW,
+      );
       expect(counted.hits).toBe(0);
     });
 
@@ -101,9 +123,13 @@ describeEachDatabase(
       const later = issueCaptcha(env.CAPTCHA_SECRET, "session-a", NOW);
       const laterAnswer = captchaAnswer(env.CAPTCHA_SECRET, later.token.split(".")[1]!);
       const sixMinutesOn = new Date(NOW.getTime() + 6 * 60_000);
-      expect(await checkCaptcha(db, env.CAPTCHA_SECRET, { token: later.token, answer: laterAnswer, sessionId: "session-a" }, sixMinutesOn)).toBe("expired");
+      expect(
+        await checkCaptcha(db, env.CAPTCHA_SECRET, { token: later.token, answer: laterAnswer, sessionId: "session-a" }, sixMinutesOn),
+      ).toBe("expired");
       const tampered = later.token.replace(/\.(\d+)\./, (_, e) => `.${Number(e) + 3600}.`);
-      expect(await checkCaptcha(db, env.CAPTCHA_SECRET, { token: tampered, answer: laterAnswer, sessionId: "session-a" }, NOW)).toBe("invalid");
+      expect(await checkCaptcha(db, env.CAPTCHA_SECRET, { token: tampered, answer: laterAnswer, sessionId: "session-a" }, NOW)).toBe(
+        "invalid",
+      );
     });
 
     it("accepts the answer typed with full-width digits", async () => {
@@ -118,7 +144,12 @@ describeEachDatabase(
       const type = await billType(database(), "labor-fine");
       // Four different numbers: the per-number limit (3) is not what stops this visitor.
       for (const number of ["LB115000012", "LB115000021", "LB115000030", "LB115000049"]) {
-        const outcome = await lookUpBill(database().db, context, { billType: type, writeOffNumber: number, captchaToken: solved(context).captchaToken, captchaAnswer: "00000" }, NOW);
+        const outcome = await lookUpBill(
+          database().db,
+          context,
+          { billType: type, writeOffNumber: number, captchaToken: solved(context).captchaToken, captchaAnswer: "00000" },
+          NOW,
+        );
         expect(outcome.kind).toBe("captcha");
       }
       const blocked = await lookUpBill(database().db, context, { billType: type, writeOffNumber: "LB115000012", ...solved(context) }, NOW);
@@ -126,23 +157,44 @@ describeEachDatabase(
       expect(blocked.kind === "rate_limited" && blocked.retryAfterSeconds).toBeGreaterThan(0);
       // Another visitor is not affected.
       const other = visitor();
-      expect((await lookUpBill(database().db, other, { billType: type, writeOffNumber: "LB115000012", ...solved(other) }, NOW)).kind).toBe("found");
+      expect((await lookUpBill(database().db, other, { billType: type, writeOffNumber: "LB115000012", ...solved(other) }, NOW)).kind).toBe(
+        "found",
+      );
       // Just past the window's end the failures still count (no reset at the boundary)...
       const justAfter = new Date(NOW.getTime() + 601_000);
-      expect((await lookUpBill(database().db, context, { billType: type, writeOffNumber: "LB115000012", ...solved(context, justAfter) }, justAfter)).kind).toBe("rate_limited");
+      expect(
+        (
+          await lookUpBill(
+            database().db,
+            context,
+            { billType: type, writeOffNumber: "LB115000012", ...solved(context, justAfter) },
+            justAfter,
+          )
+        ).kind,
+      ).toBe("rate_limited");
       // ...and a full window later they have slid out.
       const later = new Date(NOW.getTime() + 1_200_000);
-      expect((await lookUpBill(database().db, context, { billType: type, writeOffNumber: "LB115000012", ...solved(context, later) }, later)).kind).toBe("found");
+      expect(
+        (await lookUpBill(database().db, context, { billType: type, writeOffNumber: "LB115000012", ...solved(context, later) }, later))
+          .kind,
+      ).toBe("found");
     });
 
     it("protects a write-off number from guessing spread over many addresses", async () => {
       const type = await billType(database(), "health-fine");
       for (let i = 0; i < 3; i++) {
         const context = visitor();
-        await lookUpBill(database().db, context, { billType: type, writeOffNumber: "HF115000010", captchaToken: solved(context).captchaToken, captchaAnswer: "99999" }, NOW);
+        await lookUpBill(
+          database().db,
+          context,
+          { billType: type, writeOffNumber: "HF115000010", captchaToken: solved(context).captchaToken, captchaAnswer: "99999" },
+          NOW,
+        );
       }
       const fresh = visitor();
-      expect((await lookUpBill(database().db, fresh, { billType: type, writeOffNumber: "HF115000010", ...solved(fresh) }, NOW)).kind).toBe("rate_limited");
+      expect((await lookUpBill(database().db, fresh, { billType: type, writeOffNumber: "HF115000010", ...solved(fresh) }, NOW)).kind).toBe(
+        "rate_limited",
+      );
     });
 
     it("does not reset at a window boundary: the previous window counts, fading as the window slides", async () => {
@@ -177,7 +229,8 @@ describeEachDatabase(
     it("never opens a bill from a tampered, expired, foreign-key or unknown-key link", async () => {
       const police = demoKeys("police-demo")!;
       const make = (key = police, number = "GF11500019", expiresAt = new Date("2027-01-31T00:00:00Z")) =>
-        new URL(createBillLink("https://pay.example.gov.tw", key, { billTypeCode: "traffic-fine", writeOffNumber: number, expiresAt })).searchParams;
+        new URL(createBillLink("https://pay.example.gov.tw", key, { billTypeCode: "traffic-fine", writeOffNumber: number, expiresAt }))
+          .searchParams;
       const reason = async (query: URLSearchParams) => {
         const outcome = await openBillLink(database().db, { env, logger }, query, NOW);
         return outcome.kind === "refused" ? outcome.reason : "opened";

@@ -69,16 +69,31 @@ describeEachDatabase(
         expect((await openBindings(db(), world.env, memberA.id))[0]!.value).toBe("BKR-2046");
 
         const entries = await db().select().from(schema.auditLog).where(eq(schema.auditLog.targetId, row!.id));
-        expect(entries.map((entry) => [entry.action, entry.actorId, entry.requestId])).toEqual([["binding.add", memberA.id, "test-request"]]);
+        expect(entries.map((entry) => [entry.action, entry.actorId, entry.requestId])).toEqual([
+          ["binding.add", memberA.id, "test-request"],
+        ]);
         expect(JSON.stringify(entries[0]!.details)).not.toContain("BKR-2046");
       });
 
       it("refuses the same number written another way, and says what is wrong with malformed ones", async () => {
-        expect(await addBinding(db(), world.env, audit(memberA), { kind: "vehicle_plate", value: "ＢＫＲ－２０４６", label: "" })).toEqual({ ok: false, problems: ["duplicate"] });
-        expect(await addBinding(db(), world.env, audit(memberA), { kind: "vehicle_plate", value: "ABC-12345", label: "" })).toEqual({ ok: false, problems: ["plate_shape"] });
-        expect(await addBinding(db(), world.env, audit(memberA), { kind: "electricity_account", value: "07123456780", label: "" })).toEqual({ ok: false, problems: ["electricity_check"] });
-        expect(await addBinding(db(), world.env, audit(memberA), { kind: "water_account", value: "04-1234", label: "x".repeat(31) })).toEqual({ ok: false, problems: ["water_shape", "label_long"] });
-        expect(await addBinding(db(), world.env, audit(memberA), { kind: "gas_account", value: "3800012345", label: "" })).toEqual({ ok: false, problems: ["kind"] });
+        expect(await addBinding(db(), world.env, audit(memberA), { kind: "vehicle_plate", value: "ＢＫＲ－２０４６", label: "" })).toEqual({
+          ok: false,
+          problems: ["duplicate"],
+        });
+        expect(await addBinding(db(), world.env, audit(memberA), { kind: "vehicle_plate", value: "ABC-12345", label: "" })).toEqual({
+          ok: false,
+          problems: ["plate_shape"],
+        });
+        expect(await addBinding(db(), world.env, audit(memberA), { kind: "electricity_account", value: "07123456780", label: "" })).toEqual(
+          { ok: false, problems: ["electricity_check"] },
+        );
+        expect(
+          await addBinding(db(), world.env, audit(memberA), { kind: "water_account", value: "04-1234", label: "x".repeat(31) }),
+        ).toEqual({ ok: false, problems: ["water_shape", "label_long"] });
+        expect(await addBinding(db(), world.env, audit(memberA), { kind: "gas_account", value: "3800012345", label: "" })).toEqual({
+          ok: false,
+          problems: ["kind"],
+        });
         // Another member may bind the same plate (a shared car): duplicates are per member.
         expect((await addBinding(db(), world.env, audit(memberB), { kind: "vehicle_plate", value: "BKR-2046", label: "" })).ok).toBe(true);
       });
@@ -86,18 +101,25 @@ describeEachDatabase(
       it("keeps to the limit per kind even when additions race", async () => {
         const member = await upsertMember(db(), world.env, identity("racer", "陳大文", null));
         const plates = ["AAA-1111", "AAB-1111", "AAC-1111", "AAD-1111", "AAE-1111", "AAF-1111", "AAG-1111"];
-        const results = await Promise.all(plates.map((value) => addBinding(db(), world.env, audit(member), { kind: "vehicle_plate", value, label: "" })));
+        const results = await Promise.all(
+          plates.map((value) => addBinding(db(), world.env, audit(member), { kind: "vehicle_plate", value, label: "" })),
+        );
         expect(results.filter((result) => result.ok)).toHaveLength(5);
         expect(results.filter((result) => !result.ok).map((result) => !result.ok && result.problems)).toEqual([["limit"], ["limit"]]);
         expect(await listBindings(db(), member.id)).toHaveLength(5);
         // Other kinds have limits of their own.
-        expect((await addBinding(db(), world.env, audit(member), { kind: "water_account", value: "04-11112222-3", label: "" })).ok).toBe(true);
+        expect((await addBinding(db(), world.env, audit(member), { kind: "water_account", value: "04-11112222-3", label: "" })).ok).toBe(
+          true,
+        );
       });
 
       it("never lets a member rename or remove another member's binding, whatever id they send", async () => {
         const [bBinding] = await listBindings(db(), memberB.id);
         const before = await db().select().from(schema.auditLog).where(eq(schema.auditLog.targetId, bBinding!.id));
-        expect(await renameBinding(db(), audit(memberA), { bindingId: bBinding!.id, label: "偷改" })).toEqual({ ok: false, problems: ["not_found"] });
+        expect(await renameBinding(db(), audit(memberA), { bindingId: bBinding!.id, label: "偷改" })).toEqual({
+          ok: false,
+          problems: ["not_found"],
+        });
         expect(await removeBinding(db(), audit(memberA), { bindingId: bBinding!.id })).toEqual({ ok: false, problems: ["not_found"] });
         expect(await removeBinding(db(), audit(memberA), { bindingId: "' or 1=1 --" })).toEqual({ ok: false, problems: ["not_found"] });
         expect(await listBindings(db(), memberB.id)).toEqual([bBinding]);
@@ -107,18 +129,34 @@ describeEachDatabase(
       it("renames and removes the member's own binding, recording both", async () => {
         const added = await addBinding(db(), world.env, audit(memberB), { kind: "water_account", value: "04-99998888-1", label: "" });
         if (!added.ok) throw new Error("not added");
-        expect(await renameBinding(db(), audit(memberB), { bindingId: added.binding.id, label: "  老家  " })).toMatchObject({ ok: true, binding: { label: "老家" } });
+        expect(await renameBinding(db(), audit(memberB), { bindingId: added.binding.id, label: "  老家  " })).toMatchObject({
+          ok: true,
+          binding: { label: "老家" },
+        });
         expect((await removeBinding(db(), audit(memberB), { bindingId: added.binding.id })).ok).toBe(true);
-        const actions = await db().select({ action: schema.auditLog.action }).from(schema.auditLog).where(eq(schema.auditLog.targetId, added.binding.id)).orderBy(schema.auditLog.id);
+        const actions = await db()
+          .select({ action: schema.auditLog.action })
+          .from(schema.auditLog)
+          .where(eq(schema.auditLog.targetId, added.binding.id))
+          .orderBy(schema.auditLog.id);
         expect(actions.map((entry) => entry.action)).toEqual(["binding.add", "binding.rename", "binding.remove"]);
       });
 
       it("does not decrypt a bound number copied into another member's row", async () => {
         const [aRow] = await db().select().from(schema.memberBindings).where(eq(schema.memberBindings.memberId, memberA.id));
-        const [bRow] = await db().select().from(schema.memberBindings).where(and(eq(schema.memberBindings.memberId, memberB.id), eq(schema.memberBindings.kind, "vehicle_plate")));
-        await db().update(schema.memberBindings).set({ valueCiphertext: aRow!.valueCiphertext }).where(eq(schema.memberBindings.id, bRow!.id));
+        const [bRow] = await db()
+          .select()
+          .from(schema.memberBindings)
+          .where(and(eq(schema.memberBindings.memberId, memberB.id), eq(schema.memberBindings.kind, "vehicle_plate")));
+        await db()
+          .update(schema.memberBindings)
+          .set({ valueCiphertext: aRow!.valueCiphertext })
+          .where(eq(schema.memberBindings.id, bRow!.id));
         await expect(openBindings(db(), world.env, memberB.id)).rejects.toThrow();
-        await db().update(schema.memberBindings).set({ valueCiphertext: bRow!.valueCiphertext }).where(eq(schema.memberBindings.id, bRow!.id));
+        await db()
+          .update(schema.memberBindings)
+          .set({ valueCiphertext: bRow!.valueCiphertext })
+          .where(eq(schema.memberBindings.id, bRow!.id));
         expect((await openBindings(db(), world.env, memberB.id))[0]!.value).toBe("BKR-2046");
       });
     });
@@ -151,7 +189,12 @@ describeEachDatabase(
         expect(pending.total).toBe(pending.groups.reduce((sum, group) => sum + group.total, 0));
 
         const [stored] = await db().select().from(schema.bills).where(eq(schema.bills.writeOffNumber, fromSource[0]!.writeOffNumber));
-        expect(stored).toMatchObject({ billTypeCode: "water-bill", subject: meihsin.waterAccount, status: "unpaid", amount: fromSource[0]!.amount });
+        expect(stored).toMatchObject({
+          billTypeCode: "water-bill",
+          subject: meihsin.waterAccount,
+          status: "unpaid",
+          amount: fromSource[0]!.amount,
+        });
         // The browser gets masked data only.
         expect(JSON.stringify(pending)).not.toContain(meihsin.name);
         expect(JSON.stringify(pending)).not.toContain(meihsin.waterAccount);
@@ -190,8 +233,15 @@ describeEachDatabase(
           // What the portal itself holds for the account still shows.
           const water = pending.groups.find((group) => group.binding?.kind === "water_account")!;
           expect(water.bills.some((bill) => bill.writeOffNumber.startsWith("11504"))).toBe(true);
-          const warnings = world.logs.filter((entry) => entry.msg === "bill source unavailable").map((entry) => [entry.source, entry.reason]);
-          expect(warnings).toEqual(expect.arrayContaining([["water", "http_error"], ["power", "timeout"]]));
+          const warnings = world.logs
+            .filter((entry) => entry.msg === "bill source unavailable")
+            .map((entry) => [entry.source, entry.reason]);
+          expect(warnings).toEqual(
+            expect.arrayContaining([
+              ["water", "http_error"],
+              ["power", "timeout"],
+            ]),
+          );
         } finally {
           world.sources.behaviour.water = { mode: "normal", latencyMs: 20 };
           world.sources.behaviour.power = { mode: "normal", latencyMs: 20 };
@@ -204,7 +254,10 @@ describeEachDatabase(
         const before = world.sources.requests.parking;
         const first = await memberPendingBills(world.ctx, member);
         const bill = first.groups[0]!.bills[0]!;
-        await db().update(schema.bills).set({ status: "paid", paidAt: new Date(), paidChannel: "convenience_store" }).where(eq(schema.bills.id, bill.id));
+        await db()
+          .update(schema.bills)
+          .set({ status: "paid", paidAt: new Date(), paidChannel: "convenience_store" })
+          .where(eq(schema.bills.id, bill.id));
         const second = await memberPendingBills(world.ctx, member);
         expect(world.sources.requests.parking).toBe(before + 1);
         expect(second.groups[0]!.bills.map((b) => b.id)).not.toContain(bill.id);
@@ -215,8 +268,10 @@ describeEachDatabase(
         const unpaidParking = (
           await db()
             .select()
-          .from(schema.bills)
-            .where(and(eq(schema.bills.subject, "MHV-385"), eq(schema.bills.billTypeCode, "parking-fee"), eq(schema.bills.status, "unpaid")))
+            .from(schema.bills)
+            .where(
+              and(eq(schema.bills.subject, "MHV-385"), eq(schema.bills.billTypeCode, "parking-fee"), eq(schema.bills.status, "unpaid")),
+            )
         )[0]!;
         expect(unpaidParking.id).toBeTruthy();
         const rogue = express();
@@ -231,9 +286,28 @@ describeEachDatabase(
             ],
             settled: [
               // A source cannot claim a payment made through the portal, nor settle numbers it was not asked about.
-              { billType: "parking-fee", writeOffNumber: unpaidParking.writeOffNumber, subject: "MHV-385", outcome: "paid", settledAt: "2026-11-20T10:00:00+08:00", channel: "portal" },
-              { billType: "parking-fee", writeOffNumber: unpaidParking.writeOffNumber, subject: "ZZZ-9999", outcome: "cancelled", settledAt: "2026-11-20T10:00:00+08:00" },
-              { billType: "traffic-fine", writeOffNumber: unpaidParking.writeOffNumber, subject: "MHV-385", outcome: "cancelled", settledAt: "2026-11-20T10:00:00+08:00" },
+              {
+                billType: "parking-fee",
+                writeOffNumber: unpaidParking.writeOffNumber,
+                subject: "MHV-385",
+                outcome: "paid",
+                settledAt: "2026-11-20T10:00:00+08:00",
+                channel: "portal",
+              },
+              {
+                billType: "parking-fee",
+                writeOffNumber: unpaidParking.writeOffNumber,
+                subject: "ZZZ-9999",
+                outcome: "cancelled",
+                settledAt: "2026-11-20T10:00:00+08:00",
+              },
+              {
+                billType: "traffic-fine",
+                writeOffNumber: unpaidParking.writeOffNumber,
+                subject: "MHV-385",
+                outcome: "cancelled",
+                settledAt: "2026-11-20T10:00:00+08:00",
+              },
             ],
           });
         });
@@ -241,7 +315,11 @@ describeEachDatabase(
         try {
           const ctx = {
             ...world.ctx,
-            env: { ...world.env, MEMBER_BILLS_CACHE_SECONDS: 0, billSources: [{ source: "parking" as const, url: `${server.url}/parking`, keyId: "k", secret: "s".repeat(32) }] },
+            env: {
+              ...world.env,
+              MEMBER_BILLS_CACHE_SECONDS: 0,
+              billSources: [{ source: "parking" as const, url: `${server.url}/parking`, keyId: "k", secret: "s".repeat(32) }],
+            },
           };
           const member = await upsertMember(db(), world.env, identity("rogue", "李四", null));
           await addBinding(db(), world.env, audit(member), { kind: "vehicle_plate", value: "MHV-385", label: "" });
@@ -251,7 +329,9 @@ describeEachDatabase(
           expect(numbers.filter((number) => number.startsWith("GF1159999") || number.startsWith("115129999"))).toEqual([]);
           const stored = await db().select().from(schema.bills).where(eq(schema.bills.subject, "ZZZ-9999"));
           expect(stored).toEqual([]);
-          expect(world.logs.some((entry) => entry.msg.startsWith("bill source: entries outside the agreement") && entry.rejected === 7)).toBe(true);
+          expect(
+            world.logs.some((entry) => entry.msg.startsWith("bill source: entries outside the agreement") && entry.rejected === 7),
+          ).toBe(true);
           const [stillUnpaid] = await db().select().from(schema.bills).where(eq(schema.bills.id, unpaidParking.id));
           expect(stillUnpaid!.status).toBe("unpaid");
         } finally {
@@ -294,8 +374,12 @@ describeEachDatabase(
         const [cancelledRow] = await db().select().from(schema.bills).where(eq(schema.bills.id, power!.id));
         expect(cancelledRow).toMatchObject({ status: "cancelled", paidChannel: null, paidAt: null });
         const entries = await db().select().from(schema.auditLog).where(eq(schema.auditLog.targetType, "bill"));
-        expect(entries.filter((e) => e.targetId === water!.id)).toMatchObject([{ actorType: "agency", actorId: "water", action: "bill.paid_elsewhere", details: { channel: "agency_counter" } }]);
-        expect(entries.filter((e) => e.targetId === power!.id)).toMatchObject([{ actorType: "agency", actorId: "power", action: "bill.cancelled_at_source" }]);
+        expect(entries.filter((e) => e.targetId === water!.id)).toMatchObject([
+          { actorType: "agency", actorId: "water", action: "bill.paid_elsewhere", details: { channel: "agency_counter" } },
+        ]);
+        expect(entries.filter((e) => e.targetId === power!.id)).toMatchObject([
+          { actorType: "agency", actorId: "power", action: "bill.cancelled_at_source" },
+        ]);
       });
 
       it("keeps a payment made here when the source later reports another, and raises it once for a refund", async () => {
@@ -305,14 +389,20 @@ describeEachDatabase(
         const pending = await memberPendingBills(ctx, member);
         const bill = pending.groups[0]!.bills.find((candidate) => candidate.writeOffNumber.startsWith("1151"))!;
         const paidHere = new Date("2026-11-20T02:00:00Z");
-        await db().update(schema.bills).set({ status: "paid", paidAt: paidHere, paidChannel: "portal" }).where(eq(schema.bills.id, bill.id));
+        await db()
+          .update(schema.bills)
+          .set({ status: "paid", paidAt: paidHere, paidChannel: "portal" })
+          .where(eq(schema.bills.id, bill.id));
         world.sources.settle("water", bill.writeOffNumber, "paid");
         await memberPendingBills(ctx, member);
         await memberPendingBills(ctx, member);
 
         const [row] = await db().select().from(schema.bills).where(eq(schema.bills.id, bill.id));
         expect(row).toMatchObject({ status: "paid", paidChannel: "portal", paidAt: paidHere });
-        const reports = await db().select().from(schema.auditLog).where(and(eq(schema.auditLog.targetId, bill.id), eq(schema.auditLog.action, "bill.paid_twice")));
+        const reports = await db()
+          .select()
+          .from(schema.auditLog)
+          .where(and(eq(schema.auditLog.targetId, bill.id), eq(schema.auditLog.action, "bill.paid_twice")));
         expect(reports).toHaveLength(1);
         expect(world.logs.filter((entry) => entry.alert === "bill_paid_twice" && entry.bill === bill.id)).toHaveLength(1);
       });
@@ -328,7 +418,9 @@ describeEachDatabase(
         // One character of the signed token changed (the signature left as it was).
         const tampered = `portal_member=${value.slice(0, 10)}${value[10] === "A" ? "B" : "A"}${value.slice(11)}`;
         expect(await currentMember(db(), world.env, requestWith([tampered]), now)).toBeNull();
-        const foreign = await createCookie("portal_member", { secrets: ["someone-elses-secret-of-enough-length"] }).serialize("x".repeat(43));
+        const foreign = await createCookie("portal_member", { secrets: ["someone-elses-secret-of-enough-length"] }).serialize(
+          "x".repeat(43),
+        );
         expect(await currentMember(db(), world.env, requestWith([foreign]), now)).toBeNull();
       });
 
@@ -386,7 +478,13 @@ describeEachDatabase(
         expect(url.searchParams.get("state")).toBeTruthy();
         expect(url.searchParams.get("nonce")).toBeTruthy();
         const { identity: who } = await completeLogin(world.env, request);
-        expect(who).toMatchObject({ subject: verifiedMember!.sub, name: verifiedMember!.name, nationalId: verifiedMember!.nationalId, verified: true, returnTo: "/lookup/traffic-fine?x=1" });
+        expect(who).toMatchObject({
+          subject: verifiedMember!.sub,
+          name: verifiedMember!.name,
+          nationalId: verifiedMember!.nationalId,
+          verified: true,
+          returnTo: "/lookup/traffic-fine?x=1",
+        });
       });
 
       it("reads no national ID for a member who is not verified", async () => {
@@ -405,13 +503,17 @@ describeEachDatabase(
       it("rejects an answer whose state is not this browser's", async () => {
         const { callback, begun } = await loginAs(verifiedMember!.username);
         callback.searchParams.set("state", "forged-state");
-        await expect(completeLogin(world.env, new Request(callback, { headers: { cookie: begun.setCookie.split(";")[0]! } }))).rejects.toBeInstanceOf(LoginFailed);
+        await expect(
+          completeLogin(world.env, new Request(callback, { headers: { cookie: begun.setCookie.split(";")[0]! } })),
+        ).rejects.toBeInstanceOf(LoginFailed);
       });
 
       it("rejects an answer when the browser started a different login (login CSRF)", async () => {
         const victim = await beginLogin(world.env, "/account");
         const { callback } = await loginAs(verifiedMember!.username);
-        await expect(completeLogin(world.env, new Request(callback, { headers: { cookie: victim.setCookie.split(";")[0]! } }))).rejects.toBeInstanceOf(LoginFailed);
+        await expect(
+          completeLogin(world.env, new Request(callback, { headers: { cookie: victim.setCookie.split(";")[0]! } })),
+        ).rejects.toBeInstanceOf(LoginFailed);
         await expect(completeLogin(world.env, new Request(callback))).rejects.toBeInstanceOf(LoginFailed);
       });
 
@@ -420,13 +522,17 @@ describeEachDatabase(
         const jar = createCookie("portal_oidc", { path: "/auth", secrets: [world.env.SESSION_SECRET] });
         const transaction = (await jar.parse(begun.setCookie.split(";")[0]!)) as Record<string, string>;
         const forged = await jar.serialize({ ...transaction, nonce: "another-nonce" });
-        await expect(completeLogin(world.env, new Request(callback, { headers: { cookie: forged.split(";")[0]! } }))).rejects.toBeInstanceOf(LoginFailed);
+        await expect(
+          completeLogin(world.env, new Request(callback, { headers: { cookie: forged.split(";")[0]! } })),
+        ).rejects.toBeInstanceOf(LoginFailed);
       });
 
       it("does not accept the same code twice", async () => {
         const { request, callback, begun } = await loginAs(verifiedMember!.username);
         await completeLogin(world.env, request);
-        await expect(completeLogin(world.env, new Request(callback, { headers: { cookie: begun.setCookie.split(";")[0]! } }))).rejects.toBeInstanceOf(LoginFailed);
+        await expect(
+          completeLogin(world.env, new Request(callback, { headers: { cookie: begun.setCookie.split(";")[0]! } })),
+        ).rejects.toBeInstanceOf(LoginFailed);
       });
     });
   },

@@ -117,7 +117,10 @@ describeEachDatabase(
         SANDBOX_CREDENTIALS.ecpayHashKey,
         SANDBOX_CREDENTIALS.ecpayHashIv,
       );
-      const response = await fetch(`${world.portalUrl}/payments/callbacks/ecpay/notify`, { method: "POST", body: new URLSearchParams(simulated) });
+      const response = await fetch(`${world.portalUrl}/payments/callbacks/ecpay/notify`, {
+        method: "POST",
+        body: new URLSearchParams(simulated),
+      });
       expect(await response.text()).toBe("1|OK");
       expect((await orderRow(order.id)).state).toBe("pending");
       expect(await countRows(schema.receipts, order.id)).toBe(0);
@@ -179,7 +182,11 @@ describeEachDatabase(
       const row = await orderRow(order.id);
       expect(row.state).not.toBe("paid");
       expect(await countRows(schema.receipts, order.id)).toBe(0);
-      expect(world.logs.some((log) => log.alert === "payment_amount_mismatch" && log.order === order.reference && log.reported === order.totalAmount - 100)).toBe(true);
+      expect(
+        world.logs.some(
+          (log) => log.alert === "payment_amount_mismatch" && log.order === order.reference && log.reported === order.totalAmount - 100,
+        ),
+      ).toBe(true);
       const events = await db().select().from(schema.paymentEvents).where(eq(schema.paymentEvents.orderId, order.id));
       expect(events.some((event) => event.kind === "notification_rejected")).toBe(true);
     });
@@ -192,7 +199,10 @@ describeEachDatabase(
       const requestsBefore = world.sandbox.linePayTransactions.size;
       // Within the dashboard's cache time: only a fresh question to the source can tell.
       const created = await createPaymentOrder(world.ctx, { billIds: [power.id], tool: "line_pay", idempotencyKey: newKey() });
-      expect(created).toMatchObject({ kind: "bills_unavailable", bills: [{ id: power.id, reason: "paid_elsewhere", channel: "agency_counter" }] });
+      expect(created).toMatchObject({
+        kind: "bills_unavailable",
+        bills: [{ id: power.id, reason: "paid_elsewhere", channel: "agency_counter" }],
+      });
       expect(world.sandbox.linePayTransactions.size).toBe(requestsBefore);
       const [bill] = await db().select().from(schema.bills).where(eq(schema.bills.id, power.id));
       expect(bill).toMatchObject({ status: "paid", paidChannel: "agency_counter" });
@@ -218,7 +228,12 @@ describeEachDatabase(
 
     it("records a payment that came in for a bill settled meanwhile at its source as a duplicate to refund, tells no agency, and says so to the payer", async () => {
       const { member, ctx, water } = await memberWithSourceBills("race", residents[3]!);
-      const created = await createPaymentOrder(world.ctx, { billIds: [water.id], tool: "line_pay", idempotencyKey: newKey(), memberId: member.id });
+      const created = await createPaymentOrder(world.ctx, {
+        billIds: [water.id],
+        tool: "line_pay",
+        idempotencyKey: newKey(),
+        memberId: member.id,
+      });
       if (created.kind !== "created") throw new Error(created.kind);
       const paymentUrl = await startLinePay(created.order);
       // Paid at the water company's counter while the payer is at LINE Pay; the portal learns it.
@@ -230,7 +245,10 @@ describeEachDatabase(
       expect(order.state).toBe("paid");
       const cases = await db().select().from(schema.refundCases).where(eq(schema.refundCases.orderId, order.id));
       expect(cases).toMatchObject([{ billId: water.id, amount: water.amount, reason: "bill_settled_elsewhere", state: "open" }]);
-      const notices = await db().select().from(schema.writeOffNotices).where(and(eq(schema.writeOffNotices.orderId, order.id), eq(schema.writeOffNotices.billId, water.id)));
+      const notices = await db()
+        .select()
+        .from(schema.writeOffNotices)
+        .where(and(eq(schema.writeOffNotices.orderId, order.id), eq(schema.writeOffNotices.billId, water.id)));
       expect(notices).toEqual([]);
       const [bill] = await db().select().from(schema.bills).where(eq(schema.bills.id, water.id));
       expect(bill).toMatchObject({ status: "paid", paidChannel: "agency_counter" });
@@ -243,7 +261,12 @@ describeEachDatabase(
 
     it("records a bill its source reports paid at the counter after it was paid here as a duplicate to refund, once", async () => {
       const { member, ctx, power } = await memberWithSourceBills("after", residents[4]!);
-      const created = await createPaymentOrder(world.ctx, { billIds: [power.id], tool: "line_pay", idempotencyKey: newKey(), memberId: member.id });
+      const created = await createPaymentOrder(world.ctx, {
+        billIds: [power.id],
+        tool: "line_pay",
+        idempotencyKey: newKey(),
+        memberId: member.id,
+      });
       if (created.kind !== "created") throw new Error(created.kind);
       await backFromLinePay(await startLinePay(created.order), "approve");
       expect((await orderRow(created.order.id)).state).toBe("paid");
@@ -252,7 +275,9 @@ describeEachDatabase(
       await memberPendingBills(fresh, member);
       await memberPendingBills(fresh, member);
       const cases = await db().select().from(schema.refundCases).where(eq(schema.refundCases.billId, power.id));
-      expect(cases).toMatchObject([{ orderId: created.order.id, amount: power.amount, reason: "source_reports_other_payment", state: "open" }]);
+      expect(cases).toMatchObject([
+        { orderId: created.order.id, amount: power.amount, reason: "source_reports_other_payment", state: "open" },
+      ]);
       expect((await orderView(db(), created.order.reference))?.refunds).toHaveLength(1);
     });
 
@@ -262,7 +287,11 @@ describeEachDatabase(
       const start = new Date();
       // A crash during the request: the order is written, nothing was sent to LINE Pay.
       const { order, bill } = await newOrder("health-fine", "line_pay", start);
-      const meanwhile = await createPaymentOrder(world.ctx, { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() }, new Date(start.getTime() + 5_000));
+      const meanwhile = await createPaymentOrder(
+        world.ctx,
+        { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() },
+        new Date(start.getTime() + 5_000),
+      );
       expect(meanwhile).toMatchObject({ kind: "bills_unavailable", bills: [{ id: bill.id, reason: "in_progress" }] });
       const heldUntil = meanwhile.kind === "bills_unavailable" ? meanwhile.bills[0]!.heldUntil : undefined;
       expect(heldUntil).toBeInstanceOf(Date);
@@ -271,7 +300,11 @@ describeEachDatabase(
       // The recovery job, a minute later, asks LINE Pay (which never heard of it) and frees the bill.
       await recoverPayments(world.ctx, new Date(start.getTime() + 61_000));
       expect((await orderRow(order.id)).state).toBe("failed");
-      const again = await createPaymentOrder(world.ctx, { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() }, new Date(start.getTime() + 62_000));
+      const again = await createPaymentOrder(
+        world.ctx,
+        { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() },
+        new Date(start.getTime() + 62_000),
+      );
       expect(again.kind).toBe("created");
     });
 
@@ -279,7 +312,11 @@ describeEachDatabase(
       const start = new Date();
       const { order, bill } = await newOrder("animal-protection-fine", "line_pay", start);
       const firstPaymentUrl = await startLinePay(order, start);
-      const blocked = await createPaymentOrder(world.ctx, { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() }, new Date(start.getTime() + 30_000));
+      const blocked = await createPaymentOrder(
+        world.ctx,
+        { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() },
+        new Date(start.getTime() + 30_000),
+      );
       expect(blocked).toMatchObject({ kind: "bills_unavailable", bills: [{ reason: "in_progress" }] });
       const heldUntil = blocked.kind === "bills_unavailable" ? blocked.bills[0]!.heldUntil! : new Date(0);
       // Well short of the 20-minute payment window.
@@ -301,7 +338,11 @@ describeEachDatabase(
       const start = new Date();
       const { order, bill } = await newOrder("market-usage-fee", "credit_card", start);
       await startPayment(world.ctx, order, start);
-      const blocked = await createPaymentOrder(world.ctx, { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() }, new Date(start.getTime() + 6 * 60_000));
+      const blocked = await createPaymentOrder(
+        world.ctx,
+        { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() },
+        new Date(start.getTime() + 6 * 60_000),
+      );
       expect(blocked).toMatchObject({ kind: "bills_unavailable", bills: [{ reason: "in_progress" }] });
       const heldUntil = blocked.kind === "bills_unavailable" ? blocked.bills[0]!.heldUntil! : new Date(0);
       expect(heldUntil.getTime()).toBe(order.expiresAt.getTime());
@@ -345,7 +386,8 @@ describeEachDatabase(
      * Returns how long after the receiver's recovery the last notice reached it.
      */
     async function outage(startAt: number, outageMs: number, payments: number) {
-      const agencyNotices = async (ids: string[]) => db().select().from(schema.writeOffNotices).where(inArray(schema.writeOffNotices.orderId, ids));
+      const agencyNotices = async (ids: string[]) =>
+        db().select().from(schema.writeOffNotices).where(inArray(schema.writeOffNotices.orderId, ids));
       const orders: string[] = [];
       world.simulator.down = true;
       let recoveredAt = 0;
@@ -373,7 +415,15 @@ describeEachDatabase(
       const notices = await agencyNotices(orders);
       expect(notices).toHaveLength(payments);
       expect(notices.every((notice) => notice.state === "delivered")).toBe(true);
-      const attempts = await db().select().from(schema.webhookDeliveries).where(inArray(schema.webhookDeliveries.noticeId, notices.map((notice) => notice.id)));
+      const attempts = await db()
+        .select()
+        .from(schema.webhookDeliveries)
+        .where(
+          inArray(
+            schema.webhookDeliveries.noticeId,
+            notices.map((notice) => notice.id),
+          ),
+        );
       expect(attempts.filter((attempt) => attempt.statusCode === 200)).toHaveLength(payments);
       expect(attempts.filter((attempt) => attempt.statusCode === 503).length).toBeGreaterThanOrEqual(payments);
       for (const notice of notices) expect(attempts.filter((attempt) => attempt.noticeId === notice.id)).toHaveLength(notice.attempts);

@@ -13,7 +13,15 @@ import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { schema, type DatabaseHandle } from "~/base/db.server";
 import { SANDBOX_CREDENTIALS } from "~/demo/keys";
 import { describeEachDatabase } from "../support/databases";
-import { followBack, payerAtEcpay, payerAtLinePay, postEcpayResult, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";
+import {
+  followBack,
+  payerAtEcpay,
+  payerAtLinePay,
+  postEcpayResult,
+  startPaymentWorld,
+  unpaidBills,
+  type PaymentWorld,
+} from "../support/payments";
 
 let keyCounter = 0;
 const newKey = () => `00000000-0000-4000-8000-${String(++keyCounter).padStart(12, "0")}`;
@@ -24,7 +32,11 @@ async function countOf(handle: DatabaseHandle, table: typeof schema.receipts | t
 }
 
 async function transitions(handle: DatabaseHandle, orderId: string) {
-  const events = await handle.db.select().from(schema.paymentEvents).where(eq(schema.paymentEvents.orderId, orderId)).orderBy(schema.paymentEvents.id);
+  const events = await handle.db
+    .select()
+    .from(schema.paymentEvents)
+    .where(eq(schema.paymentEvents.orderId, orderId))
+    .orderBy(schema.paymentEvents.id);
   return events.filter((event) => event.kind === "transition").map((event) => `${event.fromState ?? "∅"}→${event.toState}:${event.source}`);
 }
 
@@ -59,11 +71,27 @@ describeEachDatabase(
       const paid = await payWithLinePay(order);
       expect(paid?.state).toBe("paid");
       expect(paid?.providerTransactionId).toMatch(/^\d{19}$/);
-      expect(await transitions(database(), order.id)).toEqual(["∅→created:payer", "created→pending:system", "pending→paid:provider_return"]);
-      const billRows = await database().db.select().from(schema.bills).where(inArray(schema.bills.id, bills.map((b) => b.id)));
+      expect(await transitions(database(), order.id)).toEqual([
+        "∅→created:payer",
+        "created→pending:system",
+        "pending→paid:provider_return",
+      ]);
+      const billRows = await database()
+        .db.select()
+        .from(schema.bills)
+        .where(
+          inArray(
+            schema.bills.id,
+            bills.map((b) => b.id),
+          ),
+        );
       expect(billRows.map((bill) => [bill.status, bill.paidChannel])).toEqual(bills.map(() => ["paid", "portal"]));
       const receipt = await receiptOfOrder(database().db, order.id);
-      expect(receipt).toMatchObject({ totalAmount: order.totalAmount, paymentTool: "line_pay", providerTransactionId: paid!.providerTransactionId });
+      expect(receipt).toMatchObject({
+        totalAmount: order.totalAmount,
+        paymentTool: "line_pay",
+        providerTransactionId: paid!.providerTransactionId,
+      });
       expect(receipt!.bills).toHaveLength(3);
       expect(await countOf(database(), schema.writeOffNotices, order.id)).toBe(3);
     });
@@ -80,7 +108,11 @@ describeEachDatabase(
       // The payer's return (OrderResultURL) repeats it: nothing changes.
       const returned = await postEcpayResult(world, result, "return");
       expect(returned.headers.get("location")).toBe(`/payments/${order.reference}`);
-      expect(await transitions(database(), order.id)).toEqual(["∅→created:payer", "created→pending:system", "pending→paid:provider_notification"]);
+      expect(await transitions(database(), order.id)).toEqual([
+        "∅→created:payer",
+        "created→pending:system",
+        "pending→paid:provider_notification",
+      ]);
       expect(await countOf(database(), schema.receipts, order.id)).toBe(1);
     });
 
@@ -107,11 +139,17 @@ describeEachDatabase(
     it("lets 50 concurrent checkouts of the same bill create exactly one order, and that one be paid", async () => {
       const [bill] = await unpaidBills(database().db, "animal-protection-fine", 1);
       const results = await Promise.all(
-        Array.from({ length: 50 }, () => createPaymentOrder(world.ctx, { billIds: [bill!.id], tool: "line_pay", idempotencyKey: newKey() })),
+        Array.from({ length: 50 }, () =>
+          createPaymentOrder(world.ctx, { billIds: [bill!.id], tool: "line_pay", idempotencyKey: newKey() }),
+        ),
       );
       const created = results.filter((result) => result.kind === "created");
       expect(created).toHaveLength(1);
-      expect(results.filter((r) => r.kind === "bills_unavailable").every((r) => r.kind === "bills_unavailable" && r.bills[0]?.reason === "in_progress")).toBe(true);
+      expect(
+        results
+          .filter((r) => r.kind === "bills_unavailable")
+          .every((r) => r.kind === "bills_unavailable" && r.bills[0]?.reason === "in_progress"),
+      ).toBe(true);
       const paid = await payWithLinePay((created[0] as { order: PaymentOrder }).order);
       expect(paid?.state).toBe("paid");
       const afterwards = await createPaymentOrder(world.ctx, { billIds: [bill!.id], tool: "line_pay", idempotencyKey: newKey() });
@@ -141,11 +179,21 @@ describeEachDatabase(
       const { order } = await newOrder("building-permit-fee", 1, "credit_card");
       await startPayment(world.ctx, order);
       const forged = withCheckMacValue(
-        { MerchantID: SANDBOX_CREDENTIALS.ecpayMerchantId, MerchantTradeNo: order.reference, RtnCode: "1", TradeAmt: String(order.totalAmount), TradeNo: "X1", PaymentDate: "2026/11/21 10:00:00" },
+        {
+          MerchantID: SANDBOX_CREDENTIALS.ecpayMerchantId,
+          MerchantTradeNo: order.reference,
+          RtnCode: "1",
+          TradeAmt: String(order.totalAmount),
+          TradeNo: "X1",
+          PaymentDate: "2026/11/21 10:00:00",
+        },
         "not-the-hash-key!",
         "not-the-hash-iv!!",
       );
-      const response = await fetch(`${world.portalUrl}/payments/callbacks/ecpay/notify`, { method: "POST", body: new URLSearchParams(forged) });
+      const response = await fetch(`${world.portalUrl}/payments/callbacks/ecpay/notify`, {
+        method: "POST",
+        body: new URLSearchParams(forged),
+      });
       expect(await response.text()).toBe("0|CheckMacValue error");
       const [after] = await database().db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, order.id));
       expect(after!.state).toBe("pending");
@@ -158,7 +206,14 @@ describeEachDatabase(
       const { order } = await newOrder("school-fee", 1, "credit_card");
       await startPayment(world.ctx, order);
       const wrongAmount = withCheckMacValue(
-        { MerchantID: SANDBOX_CREDENTIALS.ecpayMerchantId, MerchantTradeNo: order.reference, RtnCode: "1", TradeAmt: String(order.totalAmount - 1), TradeNo: "X2", PaymentDate: "2026/11/21 10:00:00" },
+        {
+          MerchantID: SANDBOX_CREDENTIALS.ecpayMerchantId,
+          MerchantTradeNo: order.reference,
+          RtnCode: "1",
+          TradeAmt: String(order.totalAmount - 1),
+          TradeNo: "X2",
+          PaymentDate: "2026/11/21 10:00:00",
+        },
         SANDBOX_CREDENTIALS.ecpayHashKey,
         SANDBOX_CREDENTIALS.ecpayHashIv,
       );
@@ -221,7 +276,10 @@ describeEachDatabase(
       const first = await deliverWriteOffNotices(world.ctx, new Date(now + 1_000));
       expect(first.delivered).toBe(0);
       const notices = await database().db.select().from(schema.writeOffNotices).where(eq(schema.writeOffNotices.orderId, order.id));
-      expect(notices.map((n) => [n.state, n.attempts, n.lastError])).toEqual([["pending", 1, "HTTP 503"], ["pending", 1, "HTTP 503"]]);
+      expect(notices.map((n) => [n.state, n.attempts, n.lastError])).toEqual([
+        ["pending", 1, "HTTP 503"],
+        ["pending", 1, "HTTP 503"],
+      ]);
       // Not before its back-off...
       world.simulator.down = false;
       expect((await deliverWriteOffNotices(world.ctx, new Date(now + 30_000))).attempted).toBe(0);
@@ -233,7 +291,15 @@ describeEachDatabase(
       expect(received).toHaveLength(2);
       expect(received[0]!.body).toMatchObject({ type: "bill.paid", billType: "electricity-bill", currency: "TWD", provider: "line_pay" });
       expect(world.simulator.rejected).toBe(0);
-      const log = await database().db.select().from(schema.webhookDeliveries).where(inArray(schema.webhookDeliveries.noticeId, notices.map((n) => n.id)));
+      const log = await database()
+        .db.select()
+        .from(schema.webhookDeliveries)
+        .where(
+          inArray(
+            schema.webhookDeliveries.noticeId,
+            notices.map((n) => n.id),
+          ),
+        );
       expect(log.map((entry) => entry.statusCode).sort()).toEqual([200, 200, 503, 503]);
     });
 
@@ -281,11 +347,15 @@ describeEachDatabase(
         const refunded = await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount, operator: "clerk-1" });
         expect(refunded.kind === "refunded" && refunded.order.state).toBe("refunded");
         // Twice is refused before anything reaches the provider.
-        expect(await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount, operator: "clerk-1" })).toEqual({ kind: "not_refundable", state: "refunded" });
+        expect(await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount, operator: "clerk-1" })).toEqual({
+          kind: "not_refundable",
+          state: "refunded",
+        });
         expect((await transitions(database(), order.id)).at(-1)).toBe("paid→refunded:operator");
       }
       const refundedAtProviders =
-        [...world.sandbox.linePayTransactions.values()].filter((t) => t.refunded > 0).length + [...world.sandbox.ecpayTrades.values()].filter((t) => t.refunded > 0).length;
+        [...world.sandbox.linePayTransactions.values()].filter((t) => t.refunded > 0).length +
+        [...world.sandbox.ecpayTrades.values()].filter((t) => t.refunded > 0).length;
       expect(refundedAtProviders).toBe(2);
     });
 
@@ -296,7 +366,10 @@ describeEachDatabase(
       // One bill was also paid at a store meanwhile: that payment stands after the refund.
       const [reopened, alsoPaidElsewhere] = bills as [(typeof bills)[number], (typeof bills)[number]];
       const storePaidAt = new Date("2026-11-20T03:00:00Z");
-      await database().db.update(schema.bills).set({ paidChannel: "convenience_store", paidAt: storePaidAt }).where(eq(schema.bills.id, alsoPaidElsewhere.id));
+      await database()
+        .db.update(schema.bills)
+        .set({ paidChannel: "convenience_store", paidAt: storePaidAt })
+        .where(eq(schema.bills.id, alsoPaidElsewhere.id));
 
       const now = Date.now();
       world.simulator.down = true;
@@ -305,11 +378,23 @@ describeEachDatabase(
       const refunded = await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount, operator: "clerk-2" });
       expect(refunded.kind).toBe("refunded");
 
-      const rows = await database().db.select().from(schema.bills).where(inArray(schema.bills.id, [reopened.id, alsoPaidElsewhere.id]));
+      const rows = await database()
+        .db.select()
+        .from(schema.bills)
+        .where(inArray(schema.bills.id, [reopened.id, alsoPaidElsewhere.id]));
       expect(rows.find((row) => row.id === reopened.id)).toMatchObject({ status: "unpaid", paidChannel: null, paidAt: null });
-      expect(rows.find((row) => row.id === alsoPaidElsewhere.id)).toMatchObject({ status: "paid", paidChannel: "convenience_store", paidAt: storePaidAt });
+      expect(rows.find((row) => row.id === alsoPaidElsewhere.id)).toMatchObject({
+        status: "paid",
+        paidChannel: "convenience_store",
+        paidAt: storePaidAt,
+      });
       const notices = await database().db.select().from(schema.writeOffNotices).where(eq(schema.writeOffNotices.orderId, order.id));
-      expect(notices.map((notice) => notice.kind).sort()).toEqual(["bill.paid", "bill.paid", "bill.payment_refunded", "bill.payment_refunded"]);
+      expect(notices.map((notice) => notice.kind).sort()).toEqual([
+        "bill.paid",
+        "bill.paid",
+        "bill.payment_refunded",
+        "bill.payment_refunded",
+      ]);
 
       // The paid notices are still waiting for their back-off: the reversals wait for them.
       const received = () => [...world.simulator.notices.values()].filter((notice) => notice.body.orderReference === order.reference);
@@ -317,11 +402,23 @@ describeEachDatabase(
       expect(received()).toEqual([]);
       // Once the paid notices are through, the reversals follow them, in that order.
       await deliverWriteOffNotices(world.ctx, new Date(now + 62_000));
-      expect(received().map((notice) => notice.body.type)).toEqual(["bill.paid", "bill.paid", "bill.payment_refunded", "bill.payment_refunded"]);
+      expect(received().map((notice) => notice.body.type)).toEqual([
+        "bill.paid",
+        "bill.paid",
+        "bill.payment_refunded",
+        "bill.payment_refunded",
+      ]);
       const [firstReversal] = received().filter((notice) => notice.body.type === "bill.payment_refunded");
-      expect(received().filter((notice) => notice.body.type === "bill.paid").every((paid) => paid.receivedAt <= firstReversal!.receivedAt)).toBe(true);
+      expect(
+        received()
+          .filter((notice) => notice.body.type === "bill.paid")
+          .every((paid) => paid.receivedAt <= firstReversal!.receivedAt),
+      ).toBe(true);
       const receipt = await receiptOfOrder(database().db, order.id);
-      expect(received().find((notice) => notice.body.type === "bill.payment_refunded" && notice.body.writeOffNumber === reopened.writeOffNumber)!.body).toMatchObject({
+      expect(
+        received().find((notice) => notice.body.type === "bill.payment_refunded" && notice.body.writeOffNumber === reopened.writeOffNumber)!
+          .body,
+      ).toMatchObject({
         billType: "building-permit-fee",
         amount: reopened.amount,
         currency: "TWD",
@@ -342,16 +439,25 @@ describeEachDatabase(
       expect(late.changed).toBe(false);
       expect(await transitions(database(), order.id)).toEqual(["∅→created:payer", "created→cancelled:payer"]);
       const ignored = await database().db.select().from(schema.paymentEvents).where(eq(schema.paymentEvents.orderId, order.id));
-      expect(ignored.some((event) => event.kind === "provider_answer" && JSON.stringify(event.payload).includes("cancelled cannot become expired"))).toBe(true);
+      expect(
+        ignored.some(
+          (event) => event.kind === "provider_answer" && JSON.stringify(event.payload).includes("cancelled cannot become expired"),
+        ),
+      ).toBe(true);
 
       const refunded = await newOrder("parking-fee");
       await payWithLinePay(refunded.order);
       await refundPayment(world.ctx, refunded.order.reference, { refundableAsSeen: refunded.order.totalAmount, operator: "clerk-3" });
-      expect((await applyTransition(world.ctx, refunded.order.id, "paid", { source: "provider_notification", payload: { late: true } })).changed).toBe(false);
+      expect(
+        (await applyTransition(world.ctx, refunded.order.id, "paid", { source: "provider_notification", payload: { late: true } })).changed,
+      ).toBe(false);
       expect(world.logs.some((log) => log.alert === "payment_after_order_ended" && log.order === refunded.order.reference)).toBe(true);
     });
   },
   async (handle) => {
-    await seedDemoDataIfEmpty(handle.db, { piiHmacKey: "payments-test-pii-key-payments-test", today: new Date().toISOString().slice(0, 10) });
+    await seedDemoDataIfEmpty(handle.db, {
+      piiHmacKey: "payments-test-pii-key-payments-test",
+      today: new Date().toISOString().slice(0, 10),
+    });
   },
 );

@@ -49,8 +49,24 @@ describeEachDatabase(
 
     beforeAll(async () => {
       world = await startPaymentWorld(database().db);
-      memberA = await upsertMember(db(), world.ctx.env, { issuer: "t", subject: "a", name: "林美芯", nationalId: null, verified: false, idToken: null, returnTo: "/" });
-      memberB = await upsertMember(db(), world.ctx.env, { issuer: "t", subject: "b", name: "王小明", nationalId: null, verified: false, idToken: null, returnTo: "/" });
+      memberA = await upsertMember(db(), world.ctx.env, {
+        issuer: "t",
+        subject: "a",
+        name: "林美芯",
+        nationalId: null,
+        verified: false,
+        idToken: null,
+        returnTo: "/",
+      });
+      memberB = await upsertMember(db(), world.ctx.env, {
+        issuer: "t",
+        subject: "b",
+        name: "王小明",
+        nationalId: null,
+        verified: false,
+        idToken: null,
+        returnTo: "/",
+      });
     });
     afterAll(async () => {
       await world.close();
@@ -59,7 +75,11 @@ describeEachDatabase(
     /** Pays bills with LINE Pay through the sandbox, as the member (or nobody). */
     async function pay(billType: string, count: number, memberId: string | null, now?: Date) {
       const bills = await unpaidBills(db(), billType, count);
-      const created = await createPaymentOrder(world.ctx, { billIds: bills.map((b) => b.id), tool: "line_pay", idempotencyKey: newKey(), memberId }, now);
+      const created = await createPaymentOrder(
+        world.ctx,
+        { billIds: bills.map((b) => b.id), tool: "line_pay", idempotencyKey: newKey(), memberId },
+        now,
+      );
       if (created.kind !== "created") throw new Error(created.kind);
       const started = await startPayment(world.ctx, created.order);
       if (started.kind !== "redirect") throw new Error(started.kind);
@@ -75,10 +95,18 @@ describeEachDatabase(
       it("lists the bill's payment with its receipt, and a refund once refunded", async () => {
         const paid = await pay("traffic-fine", 1, null);
         const [record] = await billPaymentRecords(db(), paid.bills[0]!.id);
-        expect(record).toMatchObject({ status: "paid", receiptNumber: paid.receiptNumber, paymentTool: "line_pay", amount: paid.bills[0]!.amount, writeOffNumber: paid.bills[0]!.writeOffNumber });
+        expect(record).toMatchObject({
+          status: "paid",
+          receiptNumber: paid.receiptNumber,
+          paymentTool: "line_pay",
+          amount: paid.bills[0]!.amount,
+          writeOffNumber: paid.bills[0]!.writeOffNumber,
+        });
         expect(record!.payerNameMasked).toContain("○");
 
-        expect((await refundPayment(world.ctx, paid.order.reference, { refundableAsSeen: paid.order.totalAmount, operator: "test" })).kind).toBe("refunded");
+        expect(
+          (await refundPayment(world.ctx, paid.order.reference, { refundableAsSeen: paid.order.totalAmount, operator: "test" })).kind,
+        ).toBe("refunded");
         const [refunded] = await billPaymentRecords(db(), paid.bills[0]!.id);
         expect(refunded).toMatchObject({ status: "refunded", receiptNumber: paid.receiptNumber });
         expect(refunded!.refundedAt).not.toBeNull();
@@ -97,7 +125,14 @@ describeEachDatabase(
       beforeAll(async () => {
         payments = [];
         for (const [i, day] of days.entries()) {
-          payments.push(await pay(i % 2 === 0 ? "environmental-fine" : "market-usage-fee", i === 3 ? 2 : 1, memberA.id, new Date(`${day}T10:00:00+08:00`)));
+          payments.push(
+            await pay(
+              i % 2 === 0 ? "environmental-fine" : "market-usage-fee",
+              i === 3 ? 2 : 1,
+              memberA.id,
+              new Date(`${day}T10:00:00+08:00`),
+            ),
+          );
         }
         // Someone else's payment, on a day inside every range below.
         await pay("environmental-fine", 1, memberB.id, new Date("2026-11-01T12:00:00+08:00"));
@@ -106,7 +141,11 @@ describeEachDatabase(
       it("lists only the member's own payments, one row per bill, newest first", async () => {
         const page = await memberHistoryPage(db(), memberA.id, NO_FILTERS, 1);
         expect(page.total).toBe(5);
-        expect(page.records.map((r) => r.at.slice(0, 10))).toEqual(["2026-11-20", "2026-11-20", "2026-11-01", "2026-10-15", "2026-10-03"].map((d) => new Date(`${d}T02:00:00Z`).toISOString().slice(0, 10)));
+        expect(page.records.map((r) => r.at.slice(0, 10))).toEqual(
+          ["2026-11-20", "2026-11-20", "2026-11-01", "2026-10-15", "2026-10-03"].map((d) =>
+            new Date(`${d}T02:00:00Z`).toISOString().slice(0, 10),
+          ),
+        );
         expect(page.paidAmount).toBe(payments.flatMap((p) => p.bills).reduce((sum, b) => sum + b.amount, 0));
         const bWriteOffs = new Set((await memberHistoryPage(db(), memberB.id, NO_FILTERS, 1)).records.map((r) => r.writeOffNumber));
         expect(page.records.some((r) => bWriteOffs.has(r.writeOffNumber))).toBe(false);
@@ -118,14 +157,29 @@ describeEachDatabase(
         const numbersOf = (...i: number[]) => i.flatMap((n) => payments[n]!.bills.map((b) => b.writeOffNumber));
         expect((await filtered({ from: "2026-10-15", to: "2026-11-01" })).sort()).toEqual(numbersOf(1, 2).sort());
         expect((await filtered({ billType: "market-usage-fee" })).sort()).toEqual(numbersOf(1, 3).sort());
-        expect((await refundPayment(world.ctx, payments[0]!.order.reference, { refundableAsSeen: payments[0]!.order.totalAmount, operator: "test" })).kind).toBe("refunded");
+        expect(
+          (
+            await refundPayment(world.ctx, payments[0]!.order.reference, {
+              refundableAsSeen: payments[0]!.order.totalAmount,
+              operator: "test",
+            })
+          ).kind,
+        ).toBe("refunded");
         expect(await filtered({ status: "refunded" })).toEqual(numbersOf(0));
         expect((await filtered({ status: "paid" })).length).toBe(4);
         expect(await filtered({ status: "in_progress" })).toEqual([]);
       });
 
       it("pages through a long history without losing or repeating a row", async () => {
-        const member = await upsertMember(db(), world.ctx.env, { issuer: "t", subject: "long", name: "陳大文", nationalId: null, verified: false, idToken: null, returnTo: "/" });
+        const member = await upsertMember(db(), world.ctx.env, {
+          issuer: "t",
+          subject: "long",
+          name: "陳大文",
+          nationalId: null,
+          verified: false,
+          idToken: null,
+          returnTo: "/",
+        });
         await insertHistory(database(), member.id, HISTORY_PAGE_SIZE * 2 + 5);
         const seen: string[] = [];
         for (let page = 1; page <= 3; page++) {
@@ -149,7 +203,7 @@ describeEachDatabase(
         const lines = csv.slice(1).trimEnd().split("\r\n");
         expect(lines).toHaveLength(6);
         expect(lines.filter((line) => line.includes(",已退款,"))).toHaveLength(1);
-        expect(neutralizeFormula("=HYPERLINK(\"http://x\")")).toBe("'=HYPERLINK(\"http://x\")");
+        expect(neutralizeFormula('=HYPERLINK("http://x")')).toBe('\'=HYPERLINK("http://x")');
         expect(neutralizeFormula("-1")).toBe("'-1");
         expect(neutralizeFormula("林美芯")).toBe("林美芯");
       });
@@ -162,7 +216,8 @@ describeEachDatabase(
 
         const stream = receiptsPdfStream(
           (async function* () {
-            for (const number of own) yield { receipt: (await receiptByNumber(db(), number))!, verifyUrl: `https://portal.example/receipts/verify?n=${number}` };
+            for (const number of own)
+              yield { receipt: (await receiptByNumber(db(), number))!, verifyUrl: `https://portal.example/receipts/verify?n=${number}` };
           })(),
           "test",
         );
@@ -184,7 +239,10 @@ describeEachDatabase(
         expect(slip?.kind).toBe("slip");
         if (slip?.kind !== "slip") return;
         const parsed = parseConvenienceBill(slip.slip.barcodes, today);
-        expect(parsed).toMatchObject({ ok: true, bill: { writeOffNumber: row!.writeOffNumber, amount: row!.amount, deadline: row!.dueDate } });
+        expect(parsed).toMatchObject({
+          ok: true,
+          bill: { writeOffNumber: row!.writeOffNumber, amount: row!.amount, deadline: row!.dueDate },
+        });
 
         const [paidBill] = await db().select().from(schema.bills).where(eq(schema.bills.status, "paid")).limit(1);
         expect(await paymentSlip(db(), paidBill!.id)).toMatchObject({ kind: "not_payable", reason: "paid" });
@@ -204,7 +262,11 @@ describeEachDatabase(
 
 /** A long history, written straight to the tables (orders paid, one bill each, receipts). */
 async function insertHistory(handle: DatabaseHandle, memberId: string, count: number) {
-  const bills = await handle.db.select({ id: schema.bills.id, amount: schema.bills.amount }).from(schema.bills).where(eq(schema.bills.billTypeCode, "gas-bill")).limit(count);
+  const bills = await handle.db
+    .select({ id: schema.bills.id, amount: schema.bills.amount })
+    .from(schema.bills)
+    .where(eq(schema.bills.billTypeCode, "gas-bill"))
+    .limit(count);
   const at = new Date("2026-09-01T08:00:00+08:00");
   const orders = await handle.db
     .insert(schema.paymentOrders)
@@ -224,6 +286,10 @@ async function insertHistory(handle: DatabaseHandle, memberId: string, count: nu
       })),
     )
     .returning({ id: schema.paymentOrders.id });
-  await handle.db.insert(schema.paymentOrderItems).values(orders.map((order, i) => ({ orderId: order.id, billId: bills[i]!.id, amount: bills[i]!.amount })));
-  await handle.db.insert(schema.receipts).values(orders.map((order, i) => ({ orderId: order.id, number: `R20260901-H${String(i).padStart(5, "0")}` })));
+  await handle.db
+    .insert(schema.paymentOrderItems)
+    .values(orders.map((order, i) => ({ orderId: order.id, billId: bills[i]!.id, amount: bills[i]!.amount })));
+  await handle.db
+    .insert(schema.receipts)
+    .values(orders.map((order, i) => ({ orderId: order.id, number: `R20260901-H${String(i).padStart(5, "0")}` })));
 }

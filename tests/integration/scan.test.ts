@@ -32,12 +32,19 @@ describeEachDatabase(
   (database) => {
     it("opens the bill the barcodes describe", async () => {
       const outcome = await openScannedBill(database().db, context(), barcodesOf(), NOW);
-      expect(outcome.kind === "found" && outcome.bill).toMatchObject({ writeOffNumber: "GF11500019", amount: fine.amount, billTypeCode: "traffic-fine" });
+      expect(outcome.kind === "found" && outcome.bill).toMatchObject({
+        writeOffNumber: "GF11500019",
+        amount: fine.amount,
+        billTypeCode: "traffic-fine",
+      });
     });
 
     it("reads another biller's bill and says the portal cannot collect it", async () => {
       const outcome = await openScannedBill(database().db, context(), ["50123163E", "7106000000084700", "543796000000300"], NOW);
-      expect(outcome).toMatchObject({ kind: "other_biller", read: { amount: 300, writeOffNumber: "7106000000084700", collectionItemCode: "63E" } });
+      expect(outcome).toMatchObject({
+        kind: "other_biller",
+        read: { amount: 300, writeOffNumber: "7106000000084700", collectionItemCode: "63E" },
+      });
     });
 
     it("does not open a bill whose amount differs from the agency's record", async () => {
@@ -48,7 +55,9 @@ describeEachDatabase(
     it("names an expired deadline, a misread number, and a bill the agency does not have", async () => {
       expect((await openScannedBill(database().db, context(), barcodesOf({ deadline: "2026-11-20" }), NOW)).kind).toBe("expired");
       // GF11500018 fails the traffic fine's check digit, though the barcode check code holds.
-      expect((await openScannedBill(database().db, context(), barcodesOf({ writeOffNumber: "GF11500018" }), NOW)).kind).toBe("misread_number");
+      expect((await openScannedBill(database().db, context(), barcodesOf({ writeOffNumber: "GF11500018" }), NOW)).kind).toBe(
+        "misread_number",
+      );
       const unissued = withCheckDigit("GF1159999", { prefix: "GF", length: 10, charset: "digits", check: "mod10-137" });
       expect((await openScannedBill(database().db, context(), barcodesOf({ writeOffNumber: unissued }), NOW)).kind).toBe("not_found");
     });
@@ -65,7 +74,13 @@ describeEachDatabase(
         openScannedBill(
           database().db,
           context(),
-          composeConvenienceBarcodes({ deadline: "2026-12-31", collectionItemCode: "HB8", writeOffNumber: health.writeOffNumber, period: health.period, amount }),
+          composeConvenienceBarcodes({
+            deadline: "2026-12-31",
+            collectionItemCode: "HB8",
+            writeOffNumber: health.writeOffNumber,
+            period: health.period,
+            amount,
+          }),
           NOW,
         );
       expect((await guess(health.amount + 1)).kind).toBe("amount_mismatch");

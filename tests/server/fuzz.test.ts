@@ -15,7 +15,10 @@ describeEachPortal("fuzzed requests", FUZZ_SERVER_ENV, (portal) => {
   it(`answers ${INPUTS} mutated requests with no 5xx and no dropped connection`, async () => {
     const summary = await runFuzz({ baseUrl: portal().url, seed: SEED, count: INPUTS });
     expect(summary.sent).toBe(INPUTS);
-    expect({ serverErrors: summary.serverErrors.length, dropped: summary.dropped.length }, formatSummary(summary)).toEqual({ serverErrors: 0, dropped: 0 });
+    expect({ serverErrors: summary.serverErrors.length, dropped: summary.dropped.length }, formatSummary(summary)).toEqual({
+      serverErrors: 0,
+      dropped: 0,
+    });
 
     // Client mistakes are info or warn. The payments' alerts (a forged signature, an unknown
     // order) stay errors on purpose: someone is sending the portal false payment news.

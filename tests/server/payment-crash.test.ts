@@ -31,7 +31,10 @@ it("recovers a payment confirmed at the provider while the portal was being kill
   const simulator = createAgencySimulator(demoWebhookSecret);
   const sandboxServer = await listen(sandbox.app);
   const simulatorServer = await listen(simulator.app);
-  cleanups.push(async () => sandboxServer.close(), async () => simulatorServer.close());
+  cleanups.push(
+    async () => sandboxServer.close(),
+    async () => simulatorServer.close(),
+  );
   const sandboxUrl = `http://127.0.0.1:${(sandboxServer.address() as { port: number }).port}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), "portal-crash-"));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
@@ -63,7 +66,11 @@ it("recovers a payment confirmed at the provider while the portal was being kill
   // A resident looks up GF11500019 and pays it with LINE Pay (a browser's requests, by hand).
   let cookie = "";
   const browse = async (url: string, init: RequestInit = {}) => {
-    const response = await fetch(url.startsWith("http") ? url : base + url, { ...init, redirect: "manual", headers: { cookie, ...(init.headers ?? {}) } });
+    const response = await fetch(url.startsWith("http") ? url : base + url, {
+      ...init,
+      redirect: "manual",
+      headers: { cookie, ...(init.headers ?? {}) },
+    });
     const set = response.headers.getSetCookie().find((c) => c.startsWith("portal_session="));
     if (set) cookie = set.split(";")[0]!;
     return response;
@@ -74,7 +81,12 @@ it("recovers a payment confirmed at the provider while the portal was being kill
   const found = await browse("/lookup/traffic-fine", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
-    body: new URLSearchParams({ intent: "lookup", writeOffNumber: "GF11500019", captchaToken: token, captchaAnswer: captchaAnswer(secret, token.split(".")[1]!) }),
+    body: new URLSearchParams({
+      intent: "lookup",
+      writeOffNumber: "GF11500019",
+      captchaToken: token,
+      captchaAnswer: captchaAnswer(secret, token.split(".")[1]!),
+    }),
   });
   expect(found.headers.get("location")).toBe("/bills");
   const billsPage = await (await browse("/bills")).text();
@@ -111,7 +123,13 @@ it("recovers a payment confirmed at the provider while the portal was being kill
     if (result.includes("付款成功")) break;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
-  expect(result, output().split("\n").filter((line) => /recovery|transition|error/i.test(line)).join("\n")).toContain("付款成功");
+  expect(
+    result,
+    output()
+      .split("\n")
+      .filter((line) => /recovery|transition|error/i.test(line))
+      .join("\n"),
+  ).toContain("付款成功");
   expect(result).toMatch(/繳費證明編號：R\d{8}-[0-9A-Z]{6}/);
   expect(output()).toContain('"to":"paid","source":"recovery_job"');
 

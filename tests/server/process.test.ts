@@ -2,7 +2,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { PRODUCTION_SECRETS, createPostgresDatabase, demoPorts, freePort, spawnPortal as start, waitForListening } from "../support/portal-process.mjs";
+import {
+  PRODUCTION_SECRETS,
+  createPostgresDatabase,
+  demoPorts,
+  freePort,
+  spawnPortal as start,
+  waitForListening,
+} from "../support/portal-process.mjs";
 
 /** The built server as a deployment runs it: `node server.js`. */
 
@@ -23,7 +30,11 @@ describe("the server process", () => {
     const bare = start({ DEMO_MODE: "false" });
     expect(await bare.exited).toBe(1);
     expect(bare.output()).toContain("PII_HMAC_KEY is required");
-    const withDemoKey = start({ DEMO_MODE: "false", ...PRODUCTION_SECRETS, SESSION_SECRET: "demo-only-session-secret-do-not-use-in-production-01" });
+    const withDemoKey = start({
+      DEMO_MODE: "false",
+      ...PRODUCTION_SECRETS,
+      SESSION_SECRET: "demo-only-session-secret-do-not-use-in-production-01",
+    });
     expect(await withDemoKey.exited).toBe(1);
     expect(withDemoKey.output()).toContain("SESSION_SECRET must not be a public demo key outside demo mode");
   });
@@ -41,7 +52,9 @@ describe("the server process", () => {
       [{ ECPAY_CHECKOUT_URL: "https://payment.ecpay.com.tw/Cashier/AioCheckOut/V5" }, "ECPAY_CHECKOUT_URL must be a sandbox in demo mode"],
       [{ ECPAY_API_URL: "https://payment.ecpay.com.tw" }, "ECPAY_API_URL must be a sandbox in demo mode"],
       [
-        { AGENCY_WEBHOOKS: JSON.stringify([{ agency: "police", url: "https://police.example.gov.tw/write-offs", secret: "x".repeat(32) }]) },
+        {
+          AGENCY_WEBHOOKS: JSON.stringify([{ agency: "police", url: "https://police.example.gov.tw/write-offs", secret: "x".repeat(32) }]),
+        },
         "AGENCY_WEBHOOKS must point at receivers on this machine in demo mode",
       ],
     ] as const) {

@@ -143,7 +143,12 @@ export function y4m(frames: RgbaImage[], fps = 30): Buffer {
       for (let x = 0; x < width; x += 2) {
         let cb = 0;
         let cr = 0;
-        for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+        for (const [dx, dy] of [
+          [0, 0],
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ] as const) {
           const [r, g, b] = px(x + dx, row + dy);
           cb += -0.168736 * r - 0.331264 * g + 0.5 * b + 128;
           cr += 0.5 * r - 0.418688 * g - 0.081312 * b + 128;

@@ -61,7 +61,10 @@ export async function startPaymentWorld(db: Database, overrides: Record<string, 
     (req as unknown as { log: typeof logger }).log = logger;
     next();
   });
-  portal.use("/payments/callbacks", paymentCallbacks(() => ctx));
+  portal.use(
+    "/payments/callbacks",
+    paymentCallbacks(() => ctx),
+  );
   const portalServer = await listen(portal);
   const env = demoEnv({
     PUBLIC_URL: portalServer.url,
@@ -101,8 +104,16 @@ export async function followBack(world: Pick<PaymentWorld, "ctx">, back: URL): P
 }
 
 /** ECPay posts a signed result to the portal: with the payer (`return`) or server to server (`notify`). */
-export async function postEcpayResult(world: Pick<PaymentWorld, "portalUrl">, fields: Record<string, string>, to: "return" | "notify"): Promise<Response> {
-  return fetch(`${world.portalUrl}/payments/callbacks/ecpay/${to}`, { method: "POST", body: new URLSearchParams(fields), redirect: "manual" });
+export async function postEcpayResult(
+  world: Pick<PaymentWorld, "portalUrl">,
+  fields: Record<string, string>,
+  to: "return" | "notify",
+): Promise<Response> {
+  return fetch(`${world.portalUrl}/payments/callbacks/ecpay/${to}`, {
+    method: "POST",
+    body: new URLSearchParams(fields),
+    redirect: "manual",
+  });
 }
 
 /** The payer decides on the sandbox's LINE Pay page; returns where LINE Pay sends them back. */
@@ -112,13 +123,21 @@ export async function payerAtLinePay(paymentUrl: string, decision: "approve" | "
 }
 
 /** The payer's browser posts ECPay's checkout form and decides; returns the result ECPay posts back. */
-export async function payerAtEcpay(form: { action: string; fields: Record<string, string> }, decision: "approve" | "decline"): Promise<Record<string, string>> {
+export async function payerAtEcpay(
+  form: { action: string; fields: Record<string, string> },
+  decision: "approve" | "decline",
+): Promise<Record<string, string>> {
   const checkout = await fetch(form.action, { method: "POST", body: new URLSearchParams(form.fields) });
   if (!checkout.ok) throw new Error(`ECPay sandbox refused the checkout: ${await checkout.text()}`);
   const base = new URL(form.action).origin;
-  const paid = await fetch(`${base}/Cashier/pay/${form.fields.MerchantTradeNo}`, { method: "POST", body: new URLSearchParams({ decision }) });
+  const paid = await fetch(`${base}/Cashier/pay/${form.fields.MerchantTradeNo}`, {
+    method: "POST",
+    body: new URLSearchParams({ decision }),
+  });
   const html = await paid.text();
-  return Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replaceAll("&amp;", "&")]));
+  return Object.fromEntries(
+    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replaceAll("&amp;", "&")]),
+  );
 }
 
 /** Unpaid bills of a bill type that are in no active order. */

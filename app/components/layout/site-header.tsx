@@ -25,8 +25,7 @@ export function SiteHeader({ locale, officialHost, serviceNotice, member, member
       <div className="official-banner">
         <div className="container">
           <p>
-            {t("site.officialBanner", { host: officialHost })}{" "}
-            <a href="/anti-fraud">{t("site.officialBannerLink")}</a>
+            {t("site.officialBanner", { host: officialHost })} <a href="/anti-fraud">{t("site.officialBannerLink")}</a>
           </p>
         </div>
       </div>

@@ -50,7 +50,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 type Random = () => number;
-const pick = <T,>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const int = (random: Random, min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 const digits = (random: Random, count: number) => Array.from({ length: count }, () => int(random, 0, 9)).join("");
 

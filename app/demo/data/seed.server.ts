@@ -19,10 +19,7 @@ export interface SeedResult {
  * transaction: a crash half-way leaves the database empty, and the next start
  * seeds again. A database that already has agencies is left alone.
  */
-export async function seedDemoDataIfEmpty(
-  db: Database,
-  options: { piiHmacKey: string } & Partial<DemoDataOptions>,
-): Promise<SeedResult> {
+export async function seedDemoDataIfEmpty(db: Database, options: { piiHmacKey: string } & Partial<DemoDataOptions>): Promise<SeedResult> {
   const existing = await db.select({ code: schema.agencies.code }).from(schema.agencies).limit(1);
   if (existing.length > 0) return { seeded: false, agencies: 0, billTypes: 0, bills: 0 };
 

@@ -1,4 +1,11 @@
-import { FINAL_CHECK_AFTER_SECONDS, ORDER_STATE_AFTER, holdEndsAt, isSettled, type PaymentEventSource, type PaymentOrderState } from "~/domain/payment-order";
+import {
+  FINAL_CHECK_AFTER_SECONDS,
+  ORDER_STATE_AFTER,
+  holdEndsAt,
+  isSettled,
+  type PaymentEventSource,
+  type PaymentOrderState,
+} from "~/domain/payment-order";
 import { schema } from "~/base/db.server";
 import {
   ProviderUnreachable,
@@ -20,7 +27,11 @@ import { applyTransition } from "./transitions.server";
  */
 
 /** Where a provider sends the payer, and its notices, back to: one set of addresses per adapter. */
-export function callbacksFor(ctx: Pick<PaymentContext, "env">, adapter: PaymentProviderAdapter, order: Pick<PaymentOrder, "reference">): ProviderCallbacks {
+export function callbacksFor(
+  ctx: Pick<PaymentContext, "env">,
+  adapter: PaymentProviderAdapter,
+  order: Pick<PaymentOrder, "reference">,
+): ProviderCallbacks {
   const base = `${ctx.env.PUBLIC_URL}/payments/callbacks/${adapter.slug}`;
   return {
     returnUrl: `${base}/return`,
@@ -67,7 +78,13 @@ export async function startPayment(ctx: PaymentContext, order: PaymentOrder, now
       ctx,
       order.id,
       "pending",
-      { source: "system", payload: outcome.payload, providerTransactionId: outcome.transactionId, providerPaymentUrl: outcome.url, ...atProvider },
+      {
+        source: "system",
+        payload: outcome.payload,
+        providerTransactionId: outcome.transactionId,
+        providerPaymentUrl: outcome.url,
+        ...atProvider,
+      },
       now,
     );
     return { kind: "redirect", url: outcome.url };
@@ -102,7 +119,9 @@ export async function applyProviderAnswer(
   }
   if (answer.outcome === "simulated") {
     // Someone pressed "simulate payment" at the provider: no money. Acknowledged so it is not resent, and alerted.
-    await ctx.db.insert(schema.paymentEvents).values({ orderId: order.id, kind: "simulated_payment", source, payload: { answer: answer.payload }, createdAt: now });
+    await ctx.db
+      .insert(schema.paymentEvents)
+      .values({ orderId: order.id, kind: "simulated_payment", source, payload: { answer: answer.payload }, createdAt: now });
     ctx.logger.error(
       { alert: "simulated_payment_notification", order: order.reference, provider: order.provider, source },
       "a provider sent a simulated (test) payment notice: recorded, nothing changed",
@@ -111,11 +130,25 @@ export async function applyProviderAnswer(
   }
   const to = ORDER_STATE_AFTER[answer.outcome];
   if (to === null) {
-    await ctx.db.insert(schema.paymentEvents).values({ orderId: order.id, kind: "provider_answer", source, payload: { outcome: answer.outcome, answer: answer.payload }, createdAt: now });
+    await ctx.db
+      .insert(schema.paymentEvents)
+      .values({
+        orderId: order.id,
+        kind: "provider_answer",
+        source,
+        payload: { outcome: answer.outcome, answer: answer.payload },
+        createdAt: now,
+      });
     return { accepted: true, order };
   }
   const paid = answer.outcome === "paid" ? { providerTransactionId: answer.transactionId, paidAt: answer.paidAt } : {};
-  const moved = await applyTransition(ctx, order.id, to, { source, payload: { outcome: answer.outcome, answer: answer.payload }, ...paid }, now);
+  const moved = await applyTransition(
+    ctx,
+    order.id,
+    to,
+    { source, payload: { outcome: answer.outcome, answer: answer.payload }, ...paid },
+    now,
+  );
   return { accepted: true, order: moved.order };
 }
 
@@ -126,7 +159,12 @@ export async function applyProviderAnswer(
  * is applied. An order the portal has ended is never confirmed (where the
  * portal confirms, the payer's authorization then lapses: nothing is charged).
  */
-export async function handlePayerReturn(ctx: PaymentContext, adapter: PaymentProviderAdapter, reading: PayerReturn, now = new Date()): Promise<PaymentOrder | null> {
+export async function handlePayerReturn(
+  ctx: PaymentContext,
+  adapter: PaymentProviderAdapter,
+  reading: PayerReturn,
+  now = new Date(),
+): Promise<PaymentOrder | null> {
   const order = reading.reference ? await findOrderByReference(ctx.db, reading.reference) : null;
   if (!order || order.provider !== adapter.provider) return null;
   if (reading.kind === "rejected") {
@@ -147,32 +185,59 @@ export async function handlePayerReturn(ctx: PaymentContext, adapter: PaymentPro
 }
 
 /** A provider's server-to-server notice: verified, applied, and how the provider expects to hear it was taken. */
-export async function handleProviderNotice(ctx: PaymentContext, adapter: PaymentProviderAdapter, notice: ProviderNotice, now = new Date()): Promise<NoticeOutcome> {
+export async function handleProviderNotice(
+  ctx: PaymentContext,
+  adapter: PaymentProviderAdapter,
+  notice: ProviderNotice,
+  now = new Date(),
+): Promise<NoticeOutcome> {
   const order = notice.reference ? await findOrderByReference(ctx.db, notice.reference) : null;
   if (notice.kind === "rejected") {
     // Forged for one of our orders: an alert. Noise naming no order of ours: a warning, as any bad request.
     if (order) {
       await rejectedNotice(ctx, order, notice.reason, "provider_notification", now);
-      ctx.logger.error({ alert: "forged_payment_notification", order: order.reference, provider: adapter.provider }, "payment notification with a bad signature: refused");
+      ctx.logger.error(
+        { alert: "forged_payment_notification", order: order.reference, provider: adapter.provider },
+        "payment notification with a bad signature: refused",
+      );
     } else {
-      ctx.logger.warn({ order: notice.reference, provider: adapter.provider }, "payment notification with a bad signature, for no order of ours: refused");
+      ctx.logger.warn(
+        { order: notice.reference, provider: adapter.provider },
+        "payment notification with a bad signature, for no order of ours: refused",
+      );
     }
     return "rejected_signature";
   }
   if (!order || order.provider !== adapter.provider) {
-    ctx.logger.error({ alert: "notification_for_unknown_order", order: notice.reference, provider: adapter.provider }, "signed notification for an order we do not have");
+    ctx.logger.error(
+      { alert: "notification_for_unknown_order", order: notice.reference, provider: adapter.provider },
+      "signed notification for an order we do not have",
+    );
     return "unknown_order";
   }
   const applied = await applyProviderAnswer(ctx, order, notice.answer, "provider_notification", now);
   return applied.accepted ? "accepted" : "amount_mismatch";
 }
 
-async function rejectedNotice(ctx: PaymentContext, order: PaymentOrder, reason: string, source: PaymentEventSource, now: Date): Promise<void> {
-  await ctx.db.insert(schema.paymentEvents).values({ orderId: order.id, kind: "notification_rejected", source, payload: { reason }, createdAt: now });
+async function rejectedNotice(
+  ctx: PaymentContext,
+  order: PaymentOrder,
+  reason: string,
+  source: PaymentEventSource,
+  now: Date,
+): Promise<void> {
+  await ctx.db
+    .insert(schema.paymentEvents)
+    .values({ orderId: order.id, kind: "notification_rejected", source, payload: { reason }, createdAt: now });
 }
 
 /** Asks the provider about an unsettled order and applies the answer (the payer's "cancel" too). */
-export async function refreshFromProvider(ctx: PaymentContext, order: PaymentOrder, source: PaymentEventSource, now = new Date()): Promise<PaymentOrder> {
+export async function refreshFromProvider(
+  ctx: PaymentContext,
+  order: PaymentOrder,
+  source: PaymentEventSource,
+  now = new Date(),
+): Promise<PaymentOrder> {
   if (isSettled(order.state)) return order;
   try {
     const answer = await adapterOf(ctx, order).query(await orderForProvider(ctx.db, order));
@@ -191,12 +256,19 @@ export async function refreshFromProvider(ctx: PaymentContext, order: PaymentOrd
  * itself the order is asked about once more after its window, and a payment
  * made after all is recorded, never lost.
  */
-export async function abandonPayment(ctx: PaymentContext, order: PaymentOrder, reason: "gave_up" | "came_back_unpaid", now = new Date()): Promise<PaymentOrder> {
+export async function abandonPayment(
+  ctx: PaymentContext,
+  order: PaymentOrder,
+  reason: "gave_up" | "came_back_unpaid",
+  now = new Date(),
+): Promise<PaymentOrder> {
   const after = await refreshFromProvider(ctx, order, "payer", now);
   // "unknown": the provider may be taking the money right now; only its answer can end the order.
   if (after.state !== "created" && after.state !== "pending") return after;
   const adapter = adapterOf(ctx, after);
-  return (await applyTransition(ctx, after.id, "cancelled", { source: "payer", payload: { reason }, ...finalCheck(adapter, after, now) }, now)).order;
+  return (
+    await applyTransition(ctx, after.id, "cancelled", { source: "payer", payload: { reason }, ...finalCheck(adapter, after, now) }, now)
+  ).order;
 }
 
 /**
@@ -225,7 +297,11 @@ export async function releaseEndedHold(ctx: PaymentContext, order: PaymentOrder,
       ctx,
       order.id,
       to,
-      { source: "system", payload: { reason: "hold ended: another payer took the bills over", answer: answer.payload }, ...finalCheck(adapter, order, now) },
+      {
+        source: "system",
+        payload: { reason: "hold ended: another payer took the bills over", answer: answer.payload },
+        ...finalCheck(adapter, order, now),
+      },
       now,
     )
   ).order;
@@ -236,4 +312,3 @@ export function finalCheck(adapter: PaymentProviderAdapter, order: PaymentOrder,
   if (!adapter.chargesByItself) return {};
   return { nextCheckAt: new Date(Math.max(now.getTime(), order.expiresAt.getTime()) + FINAL_CHECK_AFTER_SECONDS * 1000) };
 }
-

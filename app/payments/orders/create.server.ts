@@ -1,7 +1,14 @@
 import { eq, inArray } from "drizzle-orm";
 import { isPaid } from "~/domain/bill-lifecycle";
 import type { BillSourceId } from "~/domain/member";
-import { MAX_BILLS_PER_ORDER, UNSTARTED_HOLD_SECONDS, holdEndsAt, isSettled, releasesBills, type PaymentOrderState } from "~/domain/payment-order";
+import {
+  MAX_BILLS_PER_ORDER,
+  UNSTARTED_HOLD_SECONDS,
+  holdEndsAt,
+  isSettled,
+  releasesBills,
+  type PaymentOrderState,
+} from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
 import { checkBillsAtSources, type SourcedBill } from "~/bills/sources.server";
 import { openRefundCasesForBillsPaidTwice } from "../refund-cases.server";
@@ -52,7 +59,10 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.l
 async function orderByKey(db: Database, key: string) {
   const [order] = await db.select().from(schema.paymentOrders).where(eq(schema.paymentOrders.idempotencyKey, key));
   if (!order) return null;
-  const items = await db.select({ billId: schema.paymentOrderItems.billId }).from(schema.paymentOrderItems).where(eq(schema.paymentOrderItems.orderId, order.id));
+  const items = await db
+    .select({ billId: schema.paymentOrderItems.billId })
+    .from(schema.paymentOrderItems)
+    .where(eq(schema.paymentOrderItems.orderId, order.id));
   return { order, billIds: items.map((item) => item.billId) };
 }
 
@@ -102,7 +112,10 @@ async function holdsInForce(ctx: PaymentContext, billIds: readonly string[], now
 }
 
 /** Bills that come from an outside source are confirmed there, fresh, before any money is taken for them. */
-async function unconfirmedAtSources(ctx: PaymentContext, bills: Array<SourcedBill | { id: string; source: null }>): Promise<UnavailableBill[]> {
+async function unconfirmedAtSources(
+  ctx: PaymentContext,
+  bills: Array<SourcedBill | { id: string; source: null }>,
+): Promise<UnavailableBill[]> {
   const sourced = bills.filter((bill): bill is SourcedBill => bill.source !== null);
   if (sourced.length === 0) return [];
   const { verdicts, paidTwice } = await checkBillsAtSources(ctx, sourced);
@@ -197,7 +210,9 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
           updatedAt: now,
         })
         .returning();
-      await tx.insert(schema.paymentOrderItems).values(rows.map((bill) => ({ orderId: created!.id, billId: bill.id, amount: bill.amount })));
+      await tx
+        .insert(schema.paymentOrderItems)
+        .values(rows.map((bill) => ({ orderId: created!.id, billId: bill.id, amount: bill.amount })));
       await tx.insert(schema.paymentEvents).values({
         orderId: created!.id,
         kind: "transition",
@@ -215,7 +230,10 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
     if (code === "23505" && constraint === "payment_order_items_one_active_order_per_bill") {
       // Another order (another window, another payer) began paying one of these bills a moment ago.
       const busy = await holdsOn(ctx.db, billIds);
-      return { kind: "bills_unavailable", bills: busy.map((row) => ({ id: row.billId, reason: "in_progress", heldUntil: row.order.heldUntil, heldBy: row.order.reference })) };
+      return {
+        kind: "bills_unavailable",
+        bills: busy.map((row) => ({ id: row.billId, reason: "in_progress", heldUntil: row.order.heldUntil, heldBy: row.order.reference })),
+      };
     }
     if (code === "23505" && constraint === "payment_orders_idempotency_key_unique") {
       // The same submission arrived twice at once: the other one won.
@@ -228,8 +246,12 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
 
 /** The driver's error code and constraint, whichever driver raised it. */
 function databaseError(error: unknown): { code?: string; constraint?: string } {
-  const e = error as { code?: string; constraint?: string; constraint_name?: string; cause?: { code?: string; constraint?: string; constraint_name?: string } };
+  const e = error as {
+    code?: string;
+    constraint?: string;
+    constraint_name?: string;
+    cause?: { code?: string; constraint?: string; constraint_name?: string };
+  };
   const source = e.cause?.code ? e.cause : e;
   return { code: source.code, constraint: source.constraint ?? source.constraint_name };
 }
-

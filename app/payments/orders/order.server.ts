@@ -81,7 +81,13 @@ export function holdsOn(db: Database, billIds: readonly string[]) {
     .select({ billId: schema.paymentOrderItems.billId, order: schema.paymentOrders })
     .from(schema.paymentOrderItems)
     .innerJoin(schema.paymentOrders, eq(schema.paymentOrderItems.orderId, schema.paymentOrders.id))
-    .where(and(inArray(schema.paymentOrderItems.billId, billIds), isNull(schema.paymentOrderItems.releasedAt), ne(schema.paymentOrders.state, "paid")));
+    .where(
+      and(
+        inArray(schema.paymentOrderItems.billId, billIds),
+        isNull(schema.paymentOrderItems.releasedAt),
+        ne(schema.paymentOrders.state, "paid"),
+      ),
+    );
 }
 
 export async function orderForProvider(db: Database, order: PaymentOrder): Promise<OrderForProvider> {
@@ -94,4 +100,3 @@ export async function orderForProvider(db: Database, order: PaymentOrder): Promi
     items: items.map((item) => ({ name: `${item.billTypeNameZh} ${item.writeOffNumber}`, amount: item.amount })),
   };
 }
-

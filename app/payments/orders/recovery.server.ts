@@ -38,14 +38,26 @@ export async function recoverPayments(ctx: PaymentContext, now = new Date(), lim
       const adapter = adapterOf(ctx, order);
       const answer = await adapter.query(await orderForProvider(ctx.db, order));
       if (ended && answer.outcome !== "paid") {
-        await ctx.db.insert(schema.paymentEvents).values({ orderId: order.id, kind: "provider_answer", source: "recovery_job", payload: { finalCheck: answer.outcome, answer: answer.payload }, createdAt: now });
+        await ctx.db
+          .insert(schema.paymentEvents)
+          .values({
+            orderId: order.id,
+            kind: "provider_answer",
+            source: "recovery_job",
+            payload: { finalCheck: answer.outcome, answer: answer.payload },
+            createdAt: now,
+          });
       } else if (answer.outcome === "waiting" && now.getTime() > order.expiresAt.getTime() + EXPIRY_GRACE_SECONDS * 1000) {
         after = (
           await applyTransition(
             ctx,
             order.id,
             "expired",
-            { source: "recovery_job", payload: { status: "waiting past expiry", answer: answer.payload }, ...finalCheck(adapter, order, now) },
+            {
+              source: "recovery_job",
+              payload: { status: "waiting past expiry", answer: answer.payload },
+              ...finalCheck(adapter, order, now),
+            },
             now,
           )
         ).order;
@@ -57,12 +69,16 @@ export async function recoverPayments(ctx: PaymentContext, now = new Date(), lim
       ctx.logger.warn({ order: order.reference, error: error.message }, "recovery: provider unreachable");
       if (ended) {
         // The final question is asked again later.
-        await ctx.db.update(schema.paymentOrders).set({ nextCheckAt: new Date(now.getTime() + 3600_000) }).where(eq(schema.paymentOrders.id, order.id));
+        await ctx.db
+          .update(schema.paymentOrders)
+          .set({ nextCheckAt: new Date(now.getTime() + 3600_000) })
+          .where(eq(schema.paymentOrders.id, order.id));
         continue;
       }
     }
     if (ended) {
-      if (after.state === order.state) await ctx.db.update(schema.paymentOrders).set({ nextCheckAt: null }).where(eq(schema.paymentOrders.id, order.id));
+      if (after.state === order.state)
+        await ctx.db.update(schema.paymentOrders).set({ nextCheckAt: null }).where(eq(schema.paymentOrders.id, order.id));
     } else if (isSettled(after.state)) {
       settled += 1;
     } else {
@@ -72,4 +88,3 @@ export async function recoverPayments(ctx: PaymentContext, now = new Date(), lim
   }
   return { checked: ids.length, settled };
 }
-

@@ -1,5 +1,13 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
-import { canTransition, isSettled, releasesBills, type PaymentEventSource, type PaymentOrderState, type RefundCaseReason, type WriteOffNoticeKind } from "~/domain/payment-order";
+import {
+  canTransition,
+  isSettled,
+  releasesBills,
+  type PaymentEventSource,
+  type PaymentOrderState,
+  type RefundCaseReason,
+  type WriteOffNoticeKind,
+} from "~/domain/payment-order";
 import { schema, type Database } from "~/base/db.server";
 import { changeBills } from "~/bills/lifecycle.server";
 import { openRefundCase } from "../refund-cases.server";
@@ -148,10 +156,28 @@ async function queueAgencyNotices(
 async function recordPayment(tx: Database, order: PaymentOrder, from: PaymentOrderState, now: Date): Promise<number> {
   const items = await orderBills(tx, order.id);
   // The bills, locked: a source's settlement or another order's payment waits for this one.
-  await tx.select({ id: schema.bills.id }).from(schema.bills).where(inArray(schema.bills.id, items.map((item) => item.billId))).for("update");
+  await tx
+    .select({ id: schema.bills.id })
+    .from(schema.bills)
+    .where(
+      inArray(
+        schema.bills.id,
+        items.map((item) => item.billId),
+      ),
+    )
+    .for("update");
   const late = releasesBills(from);
   const heldElsewhere = late
-    ? new Set((await holdsOn(tx, items.map((item) => item.billId))).filter((hold) => hold.order.id !== order.id).map((hold) => hold.billId))
+    ? new Set(
+        (
+          await holdsOn(
+            tx,
+            items.map((item) => item.billId),
+          )
+        )
+          .filter((hold) => hold.order.id !== order.id)
+          .map((hold) => hold.billId),
+      )
     : new Set<string>();
   const refund = (item: (typeof items)[number]): RefundCaseReason | null => {
     if (item.status === "unpaid" && !heldElsewhere.has(item.billId)) return null;
@@ -160,24 +186,54 @@ async function recordPayment(tx: Database, order: PaymentOrder, from: PaymentOrd
   const paying = items.filter((item) => refund(item) === null);
   const paidAt = order.paidAt ?? now;
   if (paying.length > 0) {
-    await changeBills(tx, paying.map((item) => item.billId), { event: "paid_here", paidAt }, { actorType: "system", actorId: null, details: { order: order.reference } }, now);
+    await changeBills(
+      tx,
+      paying.map((item) => item.billId),
+      { event: "paid_here", paidAt },
+      { actorType: "system", actorId: null, details: { order: order.reference } },
+      now,
+    );
     // A late payment holds its bills again, as any paid order does.
     if (late) {
       await tx
         .update(schema.paymentOrderItems)
         .set({ releasedAt: null })
-        .where(and(eq(schema.paymentOrderItems.orderId, order.id), inArray(schema.paymentOrderItems.billId, paying.map((item) => item.billId))));
+        .where(
+          and(
+            eq(schema.paymentOrderItems.orderId, order.id),
+            inArray(
+              schema.paymentOrderItems.billId,
+              paying.map((item) => item.billId),
+            ),
+          ),
+        );
     }
   }
   let opened = 0;
   for (const item of items) {
     const reason = refund(item);
     if (!reason) continue;
-    const details = { billStatus: item.status, paidChannel: item.paidChannel, paidAt: item.paidAt?.toISOString() ?? null, lateForOrder: late ? from : null };
+    const details = {
+      billStatus: item.status,
+      paidChannel: item.paidChannel,
+      paidAt: item.paidAt?.toISOString() ?? null,
+      lateForOrder: late ? from : null,
+    };
     if (await openRefundCase(tx, { orderId: order.id, billId: item.billId, amount: item.amount, reason, details }, now)) opened += 1;
   }
-  const [receipt] = await tx.insert(schema.receipts).values({ number: newReceiptNumber(now), orderId: order.id, issuedAt: now }).returning();
-  await queueAgencyNotices(tx, order, paying, "bill.paid", receipt!.number, { paidAt: paidAt.toISOString(), paymentTool: order.paymentTool }, now);
+  const [receipt] = await tx
+    .insert(schema.receipts)
+    .values({ number: newReceiptNumber(now), orderId: order.id, issuedAt: now })
+    .returning();
+  await queueAgencyNotices(
+    tx,
+    order,
+    paying,
+    "bill.paid",
+    receipt!.number,
+    { paidAt: paidAt.toISOString(), paymentTool: order.paymentTool },
+    now,
+  );
   return opened;
 }
 
@@ -189,11 +245,20 @@ async function recordPayment(tx: Database, order: PaymentOrder, from: PaymentOrd
  */
 async function recordRefund(tx: Database, order: PaymentOrder, now: Date): Promise<void> {
   // Only the bills this order paid: one it took money for while the bill was settled otherwise is a refund case, not a write-off.
-  const cases = new Set((await tx.select({ billId: schema.refundCases.billId }).from(schema.refundCases).where(eq(schema.refundCases.orderId, order.id))).map((row) => row.billId));
+  const cases = new Set(
+    (await tx.select({ billId: schema.refundCases.billId }).from(schema.refundCases).where(eq(schema.refundCases.orderId, order.id))).map(
+      (row) => row.billId,
+    ),
+  );
   const items = (await orderBills(tx, order.id)).filter((item) => !cases.has(item.billId));
   if (items.length === 0) return;
-  await changeBills(tx, items.map((item) => item.billId), { event: "reopened_after_refund" }, { actorType: "system", actorId: null, details: { order: order.reference } }, now);
+  await changeBills(
+    tx,
+    items.map((item) => item.billId),
+    { event: "reopened_after_refund" },
+    { actorType: "system", actorId: null, details: { order: order.reference } },
+    now,
+  );
   const [receipt] = await tx.select({ number: schema.receipts.number }).from(schema.receipts).where(eq(schema.receipts.orderId, order.id));
   await queueAgencyNotices(tx, order, items, "bill.payment_refunded", receipt?.number ?? null, { refundedAt: now.toISOString() }, now);
 }
-

@@ -59,7 +59,8 @@ export type PayerReturn =
   | { kind: "rejected"; reference: string | null; reason: string };
 
 /** A server-to-server notice: verified, or refused (a forged or malformed one). */
-export type ProviderNotice = { kind: "answer"; reference: string; answer: ProviderAnswer } | { kind: "rejected"; reference: string | null; reason: string };
+export type ProviderNotice =
+  { kind: "answer"; reference: string; answer: ProviderAnswer } | { kind: "rejected"; reference: string | null; reason: string };
 
 /** How the notice was taken, for the provider's expected reply. */
 export type NoticeOutcome = "accepted" | "rejected_signature" | "unknown_order" | "amount_mismatch" | "bad_request";

@@ -1,7 +1,14 @@
 import type { ProviderOutcome } from "~/domain/payment-order";
 import type { Env } from "~/base/env.server";
 import { ProviderUnreachable, callProvider, type NoticeOutcome, type PaymentProviderAdapter, type ProviderAnswer } from "./adapter.server";
-import { ecpayDate, parseEcpayDate, parseFormBody, verifyCheckMacValue, withCheckMacValue, type EcpayParams } from "./ecpay-protocol.server";
+import {
+  ecpayDate,
+  parseEcpayDate,
+  parseFormBody,
+  verifyCheckMacValue,
+  withCheckMacValue,
+  type EcpayParams,
+} from "./ecpay-protocol.server";
 
 /**
  * ECPay AIO (綠界全方位金流), credit cards. The payer's browser posts a signed
@@ -103,11 +110,14 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
       const text = await callProvider("ecpay", timeoutMs, `${config.apiUrl}/Cashier/QueryTradeInfo/V5`, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams(sign({ MerchantID: config.merchantId, MerchantTradeNo: order.reference, TimeStamp: String(Math.floor(Date.now() / 1000)) })),
+        body: new URLSearchParams(
+          sign({ MerchantID: config.merchantId, MerchantTradeNo: order.reference, TimeStamp: String(Math.floor(Date.now() / 1000)) }),
+        ),
       });
       const params = parseFormBody(text);
       // An answer that is not signed by ECPay tells us nothing.
-      if (!verifyCheckMacValue(params, config.hashKey, config.hashIv)) throw new ProviderUnreachable("ecpay", "query answer without a valid CheckMacValue");
+      if (!verifyCheckMacValue(params, config.hashKey, config.hashIv))
+        throw new ProviderUnreachable("ecpay", "query answer without a valid CheckMacValue");
       return answerOf(params, TRADE_STATUS_OUTCOMES[params.TradeStatus ?? ""] ?? "declined");
     },
 
@@ -116,7 +126,13 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams(
-          sign({ MerchantID: config.merchantId, MerchantTradeNo: order.reference, TradeNo: order.providerTransactionId ?? "", Action: "R", TotalAmount: String(amount) }),
+          sign({
+            MerchantID: config.merchantId,
+            MerchantTradeNo: order.reference,
+            TradeNo: order.providerTransactionId ?? "",
+            Action: "R",
+            TotalAmount: String(amount),
+          }),
         ),
       });
       const params = parseFormBody(text);

@@ -9,7 +9,9 @@ import { safeEqual } from "~/base/signatures.server";
 
 /** Base64(HMAC-SHA256(channelSecret, channelSecret + path + payload + nonce)). */
 export function linePaySignature(channelSecret: string, path: string, payload: string, nonce: string): string {
-  return createHmac("sha256", channelSecret).update(channelSecret + path + payload + nonce).digest("base64");
+  return createHmac("sha256", channelSecret)
+    .update(channelSecret + path + payload + nonce)
+    .digest("base64");
 }
 
 export function verifyLinePaySignature(channelSecret: string, path: string, payload: string, nonce: string, given: string): boolean {

@@ -43,7 +43,9 @@ const WEB_ORIGINS: Record<string, string> = {
 /** The amount LINE Pay reports taken, or NaN when it reports none (which no order's total equals). */
 function amountPaid(info: LinePayPaid | undefined): number {
   const parts = info?.payInfo ?? [];
-  return parts.length > 0 && parts.every((part) => Number.isInteger(part.amount)) ? parts.reduce((sum, part) => sum + part.amount, 0) : Number.NaN;
+  return parts.length > 0 && parts.every((part) => Number.isInteger(part.amount))
+    ? parts.reduce((sum, part) => sum + part.amount, 0)
+    : Number.NaN;
 }
 
 export function linePayAdapter(config: LinePayConfig, timeoutMs: number): PaymentProviderAdapter {
@@ -65,15 +67,24 @@ export function linePayAdapter(config: LinePayConfig, timeoutMs: number): Paymen
 
   /** A completed payment's own figures, from the payment details call. */
   async function completed(order: OrderForProvider, transactionId: string): Promise<ProviderAnswer> {
-    const details = await linePay<LinePayPaid[]>("GET", "/v3/payments", undefined, new URLSearchParams({ transactionId, orderId: order.reference }));
+    const details = await linePay<LinePayPaid[]>(
+      "GET",
+      "/v3/payments",
+      undefined,
+      new URLSearchParams({ transactionId, orderId: order.reference }),
+    );
     const info = details.info?.find((entry) => entry.transactionId === transactionId);
     return { outcome: "paid", transactionId, amount: amountPaid(info), paidAt: new Date(), payload: details };
   }
 
   /** Captures a payment the payer authorized. Only ever called when the check call says "authorized". */
   async function confirm(order: OrderForProvider, transactionId: string): Promise<ProviderAnswer> {
-    const answer = await linePay<LinePayPaid>("POST", `/v3/payments/${transactionId}/confirm`, { amount: order.totalAmount, currency: "TWD" });
-    if (answer.returnCode === "0000") return { outcome: "paid", transactionId, amount: amountPaid(answer.info), paidAt: new Date(), payload: answer };
+    const answer = await linePay<LinePayPaid>("POST", `/v3/payments/${transactionId}/confirm`, {
+      amount: order.totalAmount,
+      currency: "TWD",
+    });
+    if (answer.returnCode === "0000")
+      return { outcome: "paid", transactionId, amount: amountPaid(answer.info), paidAt: new Date(), payload: answer };
     // 1172: already confirmed; read what was paid.
     if (answer.returnCode === "1172") return completed(order, transactionId);
     return { outcome: "declined", payload: answer };
@@ -101,7 +112,8 @@ export function linePayAdapter(config: LinePayConfig, timeoutMs: number): Paymen
         ],
         redirectUrls: { confirmUrl: callbacks.returnUrl, cancelUrl: callbacks.cancelUrl },
       });
-      if (answer.returnCode !== "0000" || !answer.info) return { kind: "refused", reason: `${answer.returnCode} ${answer.returnMessage}`, payload: answer };
+      if (answer.returnCode !== "0000" || !answer.info)
+        return { kind: "refused", reason: `${answer.returnCode} ${answer.returnMessage}`, payload: answer };
       return { kind: "redirect", url: answer.info.paymentUrl.web, transactionId: answer.info.transactionId, payload: answer };
     },
 
@@ -115,7 +127,12 @@ export function linePayAdapter(config: LinePayConfig, timeoutMs: number): Paymen
       let transactionId = order.providerTransactionId;
       if (!transactionId) {
         // The request may have reached LINE Pay without us learning its id: look it up by our order id.
-        const found = await linePay<Array<{ transactionId: string }>>("GET", "/v3/payments", undefined, new URLSearchParams({ orderId: order.reference }));
+        const found = await linePay<Array<{ transactionId: string }>>(
+          "GET",
+          "/v3/payments",
+          undefined,
+          new URLSearchParams({ orderId: order.reference }),
+        );
         transactionId = found.info?.[0]?.transactionId ?? null;
         if (!transactionId) return { outcome: "unknown_order", payload: found };
       }
