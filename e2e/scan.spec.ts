@@ -1,3 +1,4 @@
+import type { Page } from "@playwright/test";
 import { composeConvenienceBarcodes } from "../app/domain/convenience-barcode";
 import { expectNoAxeViolations } from "./support/axe";
 import { CAMERA_FILES, SCANNED_BILL, demoBillBarcodes } from "./support/camera-fixtures";
@@ -16,7 +17,7 @@ function barcodesWith(change: { deadline?: string; amount?: number }) {
   });
 }
 
-async function typeBarcodes(page: import("@playwright/test").Page, barcodes: readonly string[]) {
+async function typeBarcodes(page: Page, barcodes: readonly string[]) {
   await page.goto("/scan");
   for (const [i, value] of barcodes.entries()) await page.getByLabel(new RegExp(`^第${"一二三"[i]}段條碼`)).fill(value);
   await page.getByRole("button", { name: "開啟帳單" }).click();

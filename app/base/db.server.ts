@@ -41,7 +41,7 @@ export interface DatabaseOptions {
 
 // Resolved from the working directory: `npm` scripts, vitest and the built
 // server all run from the project root.
-export const MIGRATIONS_FOLDER = path.resolve("db/migrations");
+const MIGRATIONS_FOLDER = path.resolve("db/migrations");
 
 // Arbitrary constant shared by every instance of the portal.
 const STARTUP_LOCK_KEY = 727_150_001;

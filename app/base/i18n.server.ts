@@ -7,10 +7,10 @@ import en from "~/locales/en.json";
 import zhTW from "~/locales/zh-TW.json";
 import { getEnv } from "./env.server";
 
-export const resources = { "zh-TW": { common: zhTW }, en: { common: en } } as const;
+const resources = { "zh-TW": { common: zhTW }, en: { common: en } } as const;
 
 /** Remembers the language a visitor chose; a preference, so no personal data. */
-export const localeCookie = createCookie("lng", {
+const localeCookie = createCookie("lng", {
   path: "/",
   sameSite: "lax",
   httpOnly: true,

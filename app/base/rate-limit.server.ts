@@ -98,6 +98,6 @@ export async function hitRateLimit(db: Database, rule: RateLimitRule, key: strin
 }
 
 /** Drops windows that no longer count; called now and then by hitRateLimit. */
-export async function sweepRateLimits(db: Database, now = new Date()): Promise<void> {
+async function sweepRateLimits(db: Database, now = new Date()): Promise<void> {
   await db.delete(schema.rateLimitCounters).where(lt(schema.rateLimitCounters.expiresAt, now));
 }

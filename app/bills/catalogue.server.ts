@@ -2,7 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { BillCategory, SubjectKind } from "~/domain/catalogue";
 import { isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
-import type { WriteOffCharset, WriteOffCheck, WriteOffRule } from "~/domain/write-off-number";
+import type { WriteOffRule } from "~/domain/write-off-number";
 import { schema, type Database } from "~/base/db.server";
 
 export interface CatalogueBillType {
@@ -28,7 +28,7 @@ export interface CatalogueAgency {
 }
 
 /** The active bill catalogue grouped by issuing agency, in the agencies' display order. */
-export async function listCatalogueByAgency(db: Database): Promise<CatalogueAgency[]> {
+async function listCatalogueByAgency(db: Database): Promise<CatalogueAgency[]> {
   const rows = await db
     .select({
       agencyCode: schema.agencies.code,

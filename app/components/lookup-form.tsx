@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { localized } from "~/i18n";
 import { IdentifierField, TextField } from "./forms";
 
-export interface LookupFormBillType {
+interface LookupFormBillType {
   code: string;
   nameZh: string;
   nameEn: string;

@@ -22,7 +22,8 @@ export const readBodyBeforeAnswering: express.RequestHandler = (req, res, next) 
   const end = res.end;
   res.end = function (this: express.Response, ...args: unknown[]) {
     if (req.complete || req.destroyed) return end.apply(this, args as Parameters<typeof end>);
-    drainBody(req).then(() => end.apply(this, args as Parameters<typeof end>));
+    // drainBody never rejects: it resolves once the body is read, dropped or given up on.
+    void drainBody(req).then(() => end.apply(this, args as Parameters<typeof end>));
     return this;
   } as typeof res.end;
   next();

@@ -15,6 +15,7 @@ import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "~/base/db.server";
+import { asyncRoute } from "~/base/async-route.server";
 import { requestScope } from "~/base/request-scope.server";
 import { rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server";
 import type { Env } from "~/base/env.server";
@@ -67,7 +68,7 @@ function listen(app: express.Express, port: number, host: string): Promise<Serve
 function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
   if (env.JOBS_INTERVAL_MS === 0) return { stop() {} };
   let running = false;
-  const timer = setInterval(async () => {
+  const run = async () => {
     if (running) return;
     running = true;
     try {
@@ -80,7 +81,9 @@ function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
     } finally {
       running = false;
     }
-  }, env.JOBS_INTERVAL_MS);
+  };
+  // run() catches every failure itself.
+  const timer = setInterval(() => void run(), env.JOBS_INTERVAL_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
@@ -106,7 +109,7 @@ interface AppDeps {
   state: { shuttingDown: boolean };
 }
 
-export function createApp({ build, env, logger, database, state }: AppDeps): express.Express {
+function createApp({ build, env, logger, database, state }: AppDeps): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", env.TRUST_PROXY);
@@ -187,40 +190,39 @@ export function createApp({ build, env, logger, database, state }: AppDeps): exp
   app.use("/payments/callbacks", paymentCallbacks(getPaymentContext));
   app.use(rejectCrossSiteWrites(env.TRUST_PROXY));
 
-  app.get("/healthz", async (req, res) => {
-    res.setHeader("Cache-Control", "no-store");
-    if (state.shuttingDown) {
-      res.status(503).json({ status: "shutting_down" });
-      return;
-    }
-    try {
-      await withTimeout(database.ping(), 2_000);
-      res.json({ status: "ok", database: "ok" });
-    } catch (error) {
-      req.log.error({ err: error }, "health check: database unreachable");
-      res.status(503).json({ status: "error", database: "unreachable" });
-    }
-  });
+  app.get(
+    "/healthz",
+    asyncRoute(async (req, res) => {
+      res.setHeader("Cache-Control", "no-store");
+      if (state.shuttingDown) {
+        res.status(503).json({ status: "shutting_down" });
+        return;
+      }
+      try {
+        await withTimeout(database.ping(), 2_000);
+        res.json({ status: "ok", database: "ok" });
+      } catch (error) {
+        req.log.error({ err: error }, "health check: database unreachable");
+        res.status(503).json({ status: "error", database: "unreachable" });
+      }
+    }),
+  );
 
   // Fingerprinted build output never changes under the same name.
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", index: false }));
   app.use(express.static("public", { maxAge: "1h", index: false }));
 
-  app.all(
-    "*",
-    rejectUnusableHost(env.TRUST_PROXY),
-    requestScope,
-    createRequestHandler({
-      build,
-      mode: build.mode,
-      getLoadContext: (req: Request, res: Response) => ({
-        requestId: String(req.id),
-        cspNonce: res.locals.cspNonce as string,
-        logger: req.log,
-        clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
-      }),
+  const remix = createRequestHandler({
+    build,
+    mode: build.mode,
+    getLoadContext: (req: Request, res: Response) => ({
+      requestId: String(req.id),
+      cspNonce: res.locals.cspNonce as string,
+      logger: req.log,
+      clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
     }),
-  );
+  });
+  app.all("*", rejectUnusableHost(env.TRUST_PROXY), requestScope, asyncRoute(remix));
 
   app.use(finalErrorHandler);
   return app;
@@ -295,7 +297,7 @@ function installGracefulShutdown(options: {
       server.closeAllConnections();
     }, timeoutMs);
     force.unref();
-    server.close(async (error) => {
+    const stop = async (error: Error | undefined) => {
       clearTimeout(force);
       try {
         await database.close();
@@ -306,7 +308,8 @@ function installGracefulShutdown(options: {
       logger.info("stopped");
       logger.flush();
       process.exit(error ? 1 : 0);
-    });
+    };
+    server.close((error) => void stop(error));
     server.closeIdleConnections();
   };
   process.once("SIGTERM", shutdown);

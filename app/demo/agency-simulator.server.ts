@@ -7,7 +7,7 @@ import { verifyWebhook } from "~/base/signatures.server";
  * system should and recording each notice once (deliveries repeat).
  */
 
-export interface ReceivedNotice {
+interface ReceivedNotice {
   agency: string;
   noticeId: string;
   body: Record<string, unknown>;

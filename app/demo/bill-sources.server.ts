@@ -7,6 +7,7 @@ import { withCheckDigit, type WriteOffRule } from "~/domain/write-off-number";
 import { DEMO_BILL_TYPES } from "~/demo/data/catalogue";
 import { generateDemoData, type DemoResident } from "~/demo/data/generate";
 import { verifyRequest } from "~/base/signatures.server";
+import { asyncRoute } from "~/base/async-route.server";
 
 /**
  * Simulators of the outside systems members' pending bills come from: the
@@ -17,7 +18,7 @@ import { verifyRequest } from "~/base/signatures.server";
  * (paid at its counter, or cancelled); faults make one slow or down.
  */
 
-export type SourceMode = "normal" | "slow" | "down";
+type SourceMode = "normal" | "slow" | "down";
 
 export interface BillSourceSimulator {
   app: express.Express;
@@ -40,7 +41,7 @@ function digitsOf(seed: string, count: number): string {
 }
 
 /** This month's bills of the demo residents, by subject (account number or plate). */
-export function sourceBillsBySubject(source: BillSourceId, residents: DemoResident[], today: string): Map<string, SourceBill[]> {
+function sourceBillsBySubject(source: BillSourceId, residents: DemoResident[], today: string): Map<string, SourceBill[]> {
   const billType = BILL_SOURCES[source].billTypes[0];
   const batch = SOURCE_BATCHES[source];
   const rule = DEMO_BILL_TYPES.find((type) => type.code === billType)!.writeOff as WriteOffRule;
@@ -121,32 +122,36 @@ export function createBillSourceSimulator(
   const { app } = simulator;
   app.disable("x-powered-by");
 
-  app.post("/:source/pending-bills", express.text({ type: "application/json", limit: "20kb" }), async (req, res) => {
-    const source = req.params.source as BillSourceId;
-    if (!(source in data)) return void res.status(404).json({ error: "no such source" });
-    simulator.requests[source] += 1;
-    const secret = secretFor(source);
-    const body = typeof req.body === "string" ? req.body : "";
-    const signed =
-      secret &&
-      verifyRequest(secret, {
-        method: "POST",
-        path: req.path,
-        body,
-        timestamp: req.header("X-Portal-Timestamp") ?? "",
-        signature: req.header("X-Portal-Signature") ?? "",
+  app.post(
+    "/:source/pending-bills",
+    express.text({ type: "application/json", limit: "20kb" }),
+    asyncRoute(async (req, res) => {
+      const source = req.params.source as BillSourceId;
+      if (!(source in data)) return void res.status(404).json({ error: "no such source" });
+      simulator.requests[source] += 1;
+      const secret = secretFor(source);
+      const body = typeof req.body === "string" ? req.body : "";
+      const signed =
+        secret &&
+        verifyRequest(secret, {
+          method: "POST",
+          path: req.path,
+          body,
+          timestamp: req.header("X-Portal-Timestamp") ?? "",
+          signature: req.header("X-Portal-Signature") ?? "",
+        });
+      if (!signed) return void res.status(401).json({ error: "bad signature" });
+      const { mode, latencyMs } = simulator.behaviour[source];
+      if (mode === "down") return void res.status(503).json({ error: "maintenance" });
+      await new Promise((resolve) => setTimeout(resolve, mode === "slow" ? latencyMs * 20 : latencyMs));
+      const subjects = (JSON.parse(body) as { subjects?: unknown }).subjects;
+      const asked = Array.isArray(subjects) ? subjects.filter((s): s is string => typeof s === "string").slice(0, 50) : [];
+      res.json({
+        bills: asked.flatMap((subject) => data[source].get(subject) ?? []),
+        settled: asked.flatMap((subject) => settled[source].get(subject) ?? []),
       });
-    if (!signed) return void res.status(401).json({ error: "bad signature" });
-    const { mode, latencyMs } = simulator.behaviour[source];
-    if (mode === "down") return void res.status(503).json({ error: "maintenance" });
-    await new Promise((resolve) => setTimeout(resolve, mode === "slow" ? latencyMs * 20 : latencyMs));
-    const subjects = (JSON.parse(body) as { subjects?: unknown }).subjects;
-    const asked = Array.isArray(subjects) ? subjects.filter((s): s is string => typeof s === "string").slice(0, 50) : [];
-    res.json({
-      bills: asked.flatMap((subject) => data[source].get(subject) ?? []),
-      settled: asked.flatMap((subject) => settled[source].get(subject) ?? []),
-    });
-  });
+    }),
+  );
 
   // Demo and tests: "the resident paid this one at the water company's counter".
   app.post("/_simulator/settle", express.json(), (req, res) => {

@@ -3,6 +3,7 @@ import express, { type Request, type Response } from "express";
 import { ecpayDate, verifyCheckMacValue, withCheckMacValue, type EcpayParams } from "~/payments/providers/ecpay-protocol.server";
 import { LINE_PAY_CHECK, stringifyLinePayJson, verifyLinePaySignature } from "~/payments/providers/line-pay-protocol.server";
 import { escapeHtml } from "./html";
+import { asyncRoute } from "~/base/async-route.server";
 
 /**
  * The sandbox payment gateway: the provider side of LINE Pay Online API v3
@@ -23,7 +24,7 @@ export interface SandboxCredentials {
   ecpayHashIv: string;
 }
 
-export interface SandboxFaults {
+interface SandboxFaults {
   /**
    * Answer these calls only after this delay, having done their work first: the
    * provider has acted, its answer is late (the portal times out first).
@@ -180,49 +181,53 @@ export function createSandboxGateway(
     return true;
   }
 
-  app.post("/v3/payments/request", express.text({ type: "application/json" }), async (req, res) => {
-    if (!linePayAuthorized(req, res, req.body)) return;
-    const body = JSON.parse(req.body) as {
-      amount: number;
-      currency: string;
-      orderId: string;
-      packages: Array<{ amount: number; products: Array<{ name: string; quantity: number; price: number }> }>;
-      redirectUrls: { confirmUrl: string; cancelUrl: string };
-    };
-    const packagesTotal = body.packages.reduce((sum, p) => sum + p.amount, 0);
-    const productsTotal = body.packages.flatMap((p) => p.products).reduce((sum, p) => sum + p.price * p.quantity, 0);
-    if (!Number.isInteger(body.amount) || body.amount <= 0 || packagesTotal !== body.amount || productsTotal !== body.amount) {
-      linePayJson(res, { returnCode: "1106", returnMessage: "Amounts do not add up." });
-      return;
-    }
-    if ([...linePayTransactions.values()].some((t) => t.orderId === body.orderId)) {
-      linePayJson(res, { returnCode: "1172", returnMessage: "Existing same orderId." });
-      return;
-    }
-    const transactionId = `2026${String(randomInt(10 ** 9)).padStart(9, "0")}${String(randomInt(10 ** 6)).padStart(6, "0")}`;
-    linePayTransactions.set(transactionId, {
-      transactionId,
-      orderId: body.orderId,
-      amount: body.amount,
-      currency: body.currency,
-      productName: body.packages[0]?.products[0]?.name ?? "",
-      confirmUrl: body.redirectUrls.confirmUrl,
-      cancelUrl: body.redirectUrls.cancelUrl,
-      status: "waiting",
-      createdAt: new Date(),
-      refunded: 0,
-    });
-    const paymentUrl = `${options.publicUrl ?? `${req.protocol}://${req.get("host")}`}/line-pay/approve/${transactionId}`;
-    await delay("request", req.body);
-    linePayJson(res, {
-      returnCode: "0000",
-      returnMessage: "Success.",
-      info: { transactionId, paymentAccessToken: randomUUID().slice(0, 12), paymentUrl: { web: paymentUrl, app: paymentUrl } },
-    });
-  });
+  app.post(
+    "/v3/payments/request",
+    express.text({ type: "application/json" }),
+    asyncRoute(async (req, res) => {
+      if (!linePayAuthorized(req, res, req.body)) return;
+      const body = JSON.parse(req.body) as {
+        amount: number;
+        currency: string;
+        orderId: string;
+        packages: Array<{ amount: number; products: Array<{ name: string; quantity: number; price: number }> }>;
+        redirectUrls: { confirmUrl: string; cancelUrl: string };
+      };
+      const packagesTotal = body.packages.reduce((sum, p) => sum + p.amount, 0);
+      const productsTotal = body.packages.flatMap((p) => p.products).reduce((sum, p) => sum + p.price * p.quantity, 0);
+      if (!Number.isInteger(body.amount) || body.amount <= 0 || packagesTotal !== body.amount || productsTotal !== body.amount) {
+        linePayJson(res, { returnCode: "1106", returnMessage: "Amounts do not add up." });
+        return;
+      }
+      if ([...linePayTransactions.values()].some((t) => t.orderId === body.orderId)) {
+        linePayJson(res, { returnCode: "1172", returnMessage: "Existing same orderId." });
+        return;
+      }
+      const transactionId = `2026${String(randomInt(10 ** 9)).padStart(9, "0")}${String(randomInt(10 ** 6)).padStart(6, "0")}`;
+      linePayTransactions.set(transactionId, {
+        transactionId,
+        orderId: body.orderId,
+        amount: body.amount,
+        currency: body.currency,
+        productName: body.packages[0]?.products[0]?.name ?? "",
+        confirmUrl: body.redirectUrls.confirmUrl,
+        cancelUrl: body.redirectUrls.cancelUrl,
+        status: "waiting",
+        createdAt: new Date(),
+        refunded: 0,
+      });
+      const paymentUrl = `${options.publicUrl ?? `${req.protocol}://${req.get("host")}`}/line-pay/approve/${transactionId}`;
+      await delay("request", req.body);
+      linePayJson(res, {
+        returnCode: "0000",
+        returnMessage: "Success.",
+        info: { transactionId, paymentAccessToken: randomUUID().slice(0, 12), paymentUrl: { web: paymentUrl, app: paymentUrl } },
+      });
+    }),
+  );
 
   app.get("/line-pay/approve/:transactionId", (req, res) => {
-    const transaction = linePayTransactions.get(req.params.transactionId);
+    const transaction = linePayTransactions.get(req.params.transactionId ?? "");
     if (!transaction || transaction.status !== "waiting") {
       res.status(404).send(payerPage("找不到交易", '<h1>找不到這筆交易 <span lang="en">Transaction not found</span></h1>'));
       return;
@@ -240,7 +245,7 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
   });
 
   app.post("/line-pay/approve/:transactionId", express.urlencoded({ extended: false }), (req, res) => {
-    const transaction = linePayTransactions.get(req.params.transactionId);
+    const transaction = linePayTransactions.get(req.params.transactionId ?? "");
     if (!transaction || transaction.status !== "waiting") {
       res.status(404).send(payerPage("找不到交易", "<h1>找不到這筆交易</h1>"));
       return;
@@ -257,71 +262,81 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     res.redirect(303, `${transaction.confirmUrl}${transaction.confirmUrl.includes("?") ? "&" : "?"}${query}`);
   });
 
-  app.post("/v3/payments/:transactionId/confirm", express.text({ type: "application/json" }), async (req, res) => {
-    if (!linePayAuthorized(req, res, req.body)) return;
-    const transaction = linePayTransactions.get(req.params.transactionId);
-    const body = JSON.parse(req.body) as { amount: number; currency: string };
-    if (!transaction) return void linePayJson(res, { returnCode: "1150", returnMessage: "Transaction record not found." });
-    if (body.amount !== transaction.amount || body.currency !== transaction.currency) {
-      return void linePayJson(res, { returnCode: "1106", returnMessage: "Amount or currency differs from the request." });
-    }
-    if (transaction.status === "completed") {
-      return void linePayJson(res, { returnCode: "1172", returnMessage: "Existing same orderId." });
-    }
-    if (transaction.status === "failed") return void linePayJson(res, { returnCode: "1141", returnMessage: "Payment declined." });
-    if (transaction.status !== "authorized") {
-      return void linePayJson(res, { returnCode: "1133", returnMessage: "Not an authorized transaction." });
-    }
-    transaction.status = "completed";
-    transaction.paidAt = new Date();
-    await gateway.hooks.afterConfirm?.({ transactionId: transaction.transactionId, orderId: transaction.orderId });
-    await delay("confirm", transaction.productName);
-    linePayJson(res, {
-      returnCode: "0000",
-      returnMessage: "Success.",
-      info: { orderId: transaction.orderId, transactionId: transaction.transactionId, payInfo: payInfoOf(transaction) },
-    });
-  });
+  app.post(
+    "/v3/payments/:transactionId/confirm",
+    express.text({ type: "application/json" }),
+    asyncRoute(async (req, res) => {
+      if (!linePayAuthorized(req, res, req.body)) return;
+      const transaction = linePayTransactions.get(req.params.transactionId ?? "");
+      const body = JSON.parse(req.body) as { amount: number; currency: string };
+      if (!transaction) return void linePayJson(res, { returnCode: "1150", returnMessage: "Transaction record not found." });
+      if (body.amount !== transaction.amount || body.currency !== transaction.currency) {
+        return void linePayJson(res, { returnCode: "1106", returnMessage: "Amount or currency differs from the request." });
+      }
+      if (transaction.status === "completed") {
+        return void linePayJson(res, { returnCode: "1172", returnMessage: "Existing same orderId." });
+      }
+      if (transaction.status === "failed") return void linePayJson(res, { returnCode: "1141", returnMessage: "Payment declined." });
+      if (transaction.status !== "authorized") {
+        return void linePayJson(res, { returnCode: "1133", returnMessage: "Not an authorized transaction." });
+      }
+      transaction.status = "completed";
+      transaction.paidAt = new Date();
+      await gateway.hooks.afterConfirm?.({ transactionId: transaction.transactionId, orderId: transaction.orderId });
+      await delay("confirm", transaction.productName);
+      linePayJson(res, {
+        returnCode: "0000",
+        returnMessage: "Success.",
+        info: { orderId: transaction.orderId, transactionId: transaction.transactionId, payInfo: payInfoOf(transaction) },
+      });
+    }),
+  );
 
-  app.get("/v3/payments/requests/:transactionId/check", async (req, res) => {
-    if (!linePayAuthorized(req, res, "")) return;
-    const transaction = linePayTransactions.get(req.params.transactionId);
-    await delay("check", transaction?.productName ?? "");
-    if (!transaction) return void linePayJson(res, { returnCode: "1150", returnMessage: "Transaction record not found." });
-    const code = {
-      waiting: LINE_PAY_CHECK.waiting,
-      authorized: LINE_PAY_CHECK.authorized,
-      completed: LINE_PAY_CHECK.completed,
-      cancelled: LINE_PAY_CHECK.cancelledOrExpired,
-      failed: LINE_PAY_CHECK.failed,
-    }[transaction.status];
-    linePayJson(res, { returnCode: code, returnMessage: transaction.status });
-  });
+  app.get(
+    "/v3/payments/requests/:transactionId/check",
+    asyncRoute(async (req, res) => {
+      if (!linePayAuthorized(req, res, "")) return;
+      const transaction = linePayTransactions.get(req.params.transactionId ?? "");
+      await delay("check", transaction?.productName ?? "");
+      if (!transaction) return void linePayJson(res, { returnCode: "1150", returnMessage: "Transaction record not found." });
+      const code = {
+        waiting: LINE_PAY_CHECK.waiting,
+        authorized: LINE_PAY_CHECK.authorized,
+        completed: LINE_PAY_CHECK.completed,
+        cancelled: LINE_PAY_CHECK.cancelledOrExpired,
+        failed: LINE_PAY_CHECK.failed,
+      }[transaction.status];
+      linePayJson(res, { returnCode: code, returnMessage: transaction.status });
+    }),
+  );
 
-  app.get("/v3/payments", async (req, res) => {
-    const query = new URLSearchParams(req.url.split("?")[1] ?? "").toString();
-    if (!linePayAuthorized(req, res, query)) return;
-    await delay("check", "");
-    const orderId = req.query.orderId;
-    const found = [...linePayTransactions.values()].filter(
-      (t) => t.transactionId === req.query.transactionId || (typeof orderId === "string" && t.orderId === orderId),
-    );
-    linePayJson(res, {
-      returnCode: "0000",
-      returnMessage: "Success.",
-      info: found.map((t) => ({
-        transactionId: t.transactionId,
-        orderId: t.orderId,
-        payStatus: t.status === "completed" ? "CAPTURE" : t.status === "authorized" ? "AUTHORIZATION" : t.status.toUpperCase(),
-        payInfo: payInfoOf(t),
-        refundList: t.refunded ? [{ refundAmount: -t.refunded }] : [],
-      })),
-    });
-  });
+  app.get(
+    "/v3/payments",
+    asyncRoute(async (req, res) => {
+      const query = new URLSearchParams(req.url.split("?")[1] ?? "").toString();
+      if (!linePayAuthorized(req, res, query)) return;
+      await delay("check", "");
+      const orderId = req.query.orderId;
+      const found = [...linePayTransactions.values()].filter(
+        (t) => t.transactionId === req.query.transactionId || (typeof orderId === "string" && t.orderId === orderId),
+      );
+      linePayJson(res, {
+        returnCode: "0000",
+        returnMessage: "Success.",
+        info: found.map((t) => ({
+          transactionId: t.transactionId,
+          orderId: t.orderId,
+          payStatus: t.status === "completed" ? "CAPTURE" : t.status === "authorized" ? "AUTHORIZATION" : t.status.toUpperCase(),
+          payInfo: payInfoOf(t),
+          refundList: t.refunded ? [{ refundAmount: -t.refunded }] : [],
+        })),
+      });
+    }),
+  );
 
   app.post("/v3/payments/:transactionId/refund", express.text({ type: "application/json" }), (req, res) => {
     if (!linePayAuthorized(req, res, req.body)) return;
-    const transaction = linePayTransactions.get(req.params.transactionId);
+    const transaction = linePayTransactions.get(req.params.transactionId ?? "");
     if (!transaction || transaction.status !== "completed") {
       return void linePayJson(res, { returnCode: "1165", returnMessage: "Transaction already refunded or not paid." });
     }
@@ -415,56 +430,69 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     }
   }
 
-  app.post("/Cashier/pay/:merchantTradeNo", express.urlencoded({ extended: false }), async (req, res) => {
-    const trade = ecpayTrades.get(req.params.merchantTradeNo);
-    if (!trade || trade.status !== "unpaid") {
-      res.status(404).send(payerPage("找不到交易", '<h1>找不到這筆交易 <span lang="en">Trade not found</span></h1>'));
-      return;
-    }
-    const decision = req.body.decision;
-    if (decision === "cancel") {
-      // As ECPay: the payer just goes back to the shop; the trade stays unpaid.
-      res.redirect(303, trade.params.ClientBackURL || trade.params.OrderResultURL || "/");
-      return;
-    }
-    trade.status = decision === "approve" ? "paid" : "failed";
-    if (trade.status === "paid") trade.paidAt = new Date();
-    const result = tradeResult(req.params.merchantTradeNo, trade);
-    const sending = notify(trade.params.ReturnURL!, result, trade.params.ItemName ?? "");
-    if (gateway.faults.notificationDelayMs === 0 || !applies(trade.params.ItemName ?? "")) await sending;
-    if (trade.params.OrderResultURL) res.send(postBackPage(trade.params.OrderResultURL, result));
-    else res.redirect(303, trade.params.ClientBackURL || "/");
-  });
+  app.post(
+    "/Cashier/pay/:merchantTradeNo",
+    express.urlencoded({ extended: false }),
+    asyncRoute(async (req, res) => {
+      const trade = ecpayTrades.get(req.params.merchantTradeNo ?? "");
+      if (!trade || trade.status !== "unpaid") {
+        res.status(404).send(payerPage("找不到交易", '<h1>找不到這筆交易 <span lang="en">Trade not found</span></h1>'));
+        return;
+      }
+      const decision = req.body.decision;
+      if (decision === "cancel") {
+        // As ECPay: the payer just goes back to the shop; the trade stays unpaid.
+        res.redirect(303, trade.params.ClientBackURL || trade.params.OrderResultURL || "/");
+        return;
+      }
+      trade.status = decision === "approve" ? "paid" : "failed";
+      if (trade.status === "paid") trade.paidAt = new Date();
+      const result = tradeResult(req.params.merchantTradeNo ?? "", trade);
+      const sending = notify(trade.params.ReturnURL!, result, trade.params.ItemName ?? "");
+      if (gateway.faults.notificationDelayMs === 0 || !applies(trade.params.ItemName ?? "")) await sending;
+      if (trade.params.OrderResultURL) res.send(postBackPage(trade.params.OrderResultURL, result));
+      else res.redirect(303, trade.params.ClientBackURL || "/");
+    }),
+  );
 
-  app.post("/Cashier/QueryTradeInfo/V5", express.urlencoded({ extended: false }), async (req, res) => {
-    const params = req.body as EcpayParams;
-    if (
-      params.MerchantID !== credentials.ecpayMerchantId ||
-      !verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv)
-    ) {
-      res.type("text/plain").send("CheckMacValueError");
-      return;
-    }
-    const trade = ecpayTrades.get(params.MerchantTradeNo ?? "");
-    await delay("query", trade?.params.ItemName ?? "");
-    const answer: EcpayParams = trade
-      ? {
-          MerchantID: credentials.ecpayMerchantId,
-          MerchantTradeNo: params.MerchantTradeNo!,
-          StoreID: "",
-          TradeNo: trade.tradeNo,
-          TradeAmt: trade.params.TotalAmount!,
-          PaymentDate: trade.paidAt ? ecpayDate(trade.paidAt) : "",
-          PaymentType: "Credit_CreditCard",
-          HandlingCharge: "0",
-          PaymentTypeChargeFee: "0",
-          TradeDate: ecpayDate(new Date()),
-          TradeStatus: trade.status === "paid" ? "1" : trade.status === "unpaid" ? "0" : "10200095",
-          ItemName: trade.params.ItemName ?? "",
-        }
-      : { MerchantID: credentials.ecpayMerchantId, MerchantTradeNo: params.MerchantTradeNo ?? "", TradeStatus: "10200047", TradeAmt: "0" };
-    res.type("text/plain").send(new URLSearchParams(ecpaySigned(answer)).toString());
-  });
+  app.post(
+    "/Cashier/QueryTradeInfo/V5",
+    express.urlencoded({ extended: false }),
+    asyncRoute(async (req, res) => {
+      const params = req.body as EcpayParams;
+      if (
+        params.MerchantID !== credentials.ecpayMerchantId ||
+        !verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv)
+      ) {
+        res.type("text/plain").send("CheckMacValueError");
+        return;
+      }
+      const trade = ecpayTrades.get(params.MerchantTradeNo ?? "");
+      await delay("query", trade?.params.ItemName ?? "");
+      const answer: EcpayParams = trade
+        ? {
+            MerchantID: credentials.ecpayMerchantId,
+            MerchantTradeNo: params.MerchantTradeNo!,
+            StoreID: "",
+            TradeNo: trade.tradeNo,
+            TradeAmt: trade.params.TotalAmount!,
+            PaymentDate: trade.paidAt ? ecpayDate(trade.paidAt) : "",
+            PaymentType: "Credit_CreditCard",
+            HandlingCharge: "0",
+            PaymentTypeChargeFee: "0",
+            TradeDate: ecpayDate(new Date()),
+            TradeStatus: trade.status === "paid" ? "1" : trade.status === "unpaid" ? "0" : "10200095",
+            ItemName: trade.params.ItemName ?? "",
+          }
+        : {
+            MerchantID: credentials.ecpayMerchantId,
+            MerchantTradeNo: params.MerchantTradeNo ?? "",
+            TradeStatus: "10200047",
+            TradeAmt: "0",
+          };
+      res.type("text/plain").send(new URLSearchParams(ecpaySigned(answer)).toString());
+    }),
+  );
 
   app.post("/CreditDetail/DoAction", express.urlencoded({ extended: false }), (req, res) => {
     const params = req.body as EcpayParams;
@@ -515,24 +543,28 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
    * correctly signed paid notice with SimulatePaid=1 to the trade's
    * ReturnURL. No money moves; the trade stays unpaid.
    */
-  app.post("/_sandbox/ecpay/simulate-paid", express.json(), async (req, res) => {
-    const merchantTradeNo = String((req.body as { merchantTradeNo?: unknown }).merchantTradeNo ?? "");
-    const trade = ecpayTrades.get(merchantTradeNo);
-    if (!trade) return void res.status(404).json({ error: "no such trade" });
-    const notice = ecpaySigned({
-      ...tradeResult(merchantTradeNo, { ...trade, status: "paid", paidAt: new Date() }),
-      SimulatePaid: "1",
-      CheckMacValue: "",
-    });
-    const answer = await fetch(trade.params.ReturnURL!, {
-      method: "POST",
-      body: new URLSearchParams(notice),
-      signal: AbortSignal.timeout(10_000),
-    })
-      .then((response) => response.text())
-      .catch((error: unknown) => `no answer: ${String(error)}`);
-    res.json({ sent: true, answer });
-  });
+  app.post(
+    "/_sandbox/ecpay/simulate-paid",
+    express.json(),
+    asyncRoute(async (req, res) => {
+      const merchantTradeNo = String((req.body as { merchantTradeNo?: unknown }).merchantTradeNo ?? "");
+      const trade = ecpayTrades.get(merchantTradeNo);
+      if (!trade) return void res.status(404).json({ error: "no such trade" });
+      const notice = ecpaySigned({
+        ...tradeResult(merchantTradeNo, { ...trade, status: "paid", paidAt: new Date() }),
+        SimulatePaid: "1",
+        CheckMacValue: "",
+      });
+      const answer = await fetch(trade.params.ReturnURL!, {
+        method: "POST",
+        body: new URLSearchParams(notice),
+        signal: AbortSignal.timeout(10_000),
+      })
+        .then((response) => response.text())
+        .catch((error: unknown) => `no answer: ${String(error)}`);
+      res.json({ sent: true, answer });
+    }),
+  );
 
   app.post("/_sandbox/faults", express.json(), (req, res) => {
     Object.assign(gateway.faults, NO_FAULTS, req.body as Partial<SandboxFaults>);

@@ -5,6 +5,7 @@ import { taipeiDate } from "~/domain/dates";
 import { generateDemoData } from "~/demo/data/generate";
 import { safeEqual } from "~/base/signatures.server";
 import { escapeHtml } from "./html";
+import { asyncRoute } from "~/base/async-route.server";
 
 /**
  * The local identity provider (demo mode and tests), standing in for the city
@@ -181,8 +182,10 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">ç™»å
     next();
   };
 
-  app.get("/interaction/:uid", noStore, async (req, res, next) => {
-    try {
+  app.get(
+    "/interaction/:uid",
+    noStore,
+    asyncRoute(async (req, res) => {
       const { uid, prompt } = await provider.interactionDetails(req, res);
       if (prompt.name !== "login") {
         // Consent is granted by loadExistingGrant; nothing else to ask.
@@ -190,13 +193,14 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">ç™»å
         return;
       }
       res.type("html").send(loginPage(uid, { members }));
-    } catch (error) {
-      next(error);
-    }
-  });
+    }),
+  );
 
-  app.post("/interaction/:uid/login", noStore, form, async (req, res, next) => {
-    try {
+  app.post(
+    "/interaction/:uid/login",
+    noStore,
+    form,
+    asyncRoute(async (req, res) => {
       const { uid } = await provider.interactionDetails(req, res);
       const username = typeof req.body.username === "string" ? req.body.username.trim().slice(0, 60) : "";
       const password = typeof req.body.password === "string" ? req.body.password.slice(0, 200) : "";
@@ -209,24 +213,24 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">ç™»å
         return;
       }
       await provider.interactionFinished(req, res, { login: { accountId: member.sub } }, { mergeWithLastSubmission: false });
-    } catch (error) {
-      next(error);
-    }
-  });
+    }),
+  );
 
-  app.get("/interaction/:uid/abort", noStore, async (req, res, next) => {
-    try {
+  app.get(
+    "/interaction/:uid/abort",
+    noStore,
+    asyncRoute(async (req, res) => {
       await provider.interactionFinished(
         req,
         res,
         { error: "access_denied", error_description: "The member cancelled the sign-in." },
         { mergeWithLastSubmission: false },
       );
-    } catch (error) {
-      next(error);
-    }
-  });
+    }),
+  );
 
-  app.use(provider.callback());
+  // oidc-provider answers and handles its own errors: its promise is not Express's to wait for.
+  const callback = provider.callback();
+  app.use((req, res) => void callback(req, res));
   return { app, provider };
 }

@@ -12,7 +12,7 @@ import { alphanumericValue } from "./text";
  */
 
 export type SegmentRole = 1 | 2 | 3;
-export type BarcodeVariant = "standard" | "tax";
+type BarcodeVariant = "standard" | "tax";
 
 export interface ConvenienceBill {
   variant: BarcodeVariant;
@@ -51,7 +51,7 @@ export function normalizeBarcode(raw: string): string {
   return raw
     .normalize("NFKC")
     .toUpperCase()
-    .replace(/[\s*\-]/g, "");
+    .replace(/[\s*-]/g, "");
 }
 
 /** Which barcodes of a bill a scanned string could be, by its shape alone. */

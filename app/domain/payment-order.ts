@@ -14,8 +14,7 @@ export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
  * declares how its own codes map onto these). Not order states: the order
  * service decides what each means for the order (`ORDER_STATE_AFTER`).
  */
-export const PROVIDER_OUTCOMES = ["paid", "waiting", "simulated", "declined", "cancelled", "expired", "unknown_order"] as const;
-export type ProviderOutcome = (typeof PROVIDER_OUTCOMES)[number];
+export type ProviderOutcome = "paid" | "waiting" | "simulated" | "declined" | "cancelled" | "expired" | "unknown_order";
 
 /**
  * The order state a provider's definite answer leads to; null: no change
@@ -104,7 +103,7 @@ export function releasesBills(state: PaymentOrderState): boolean {
  *   whole payment window, or until the payer comes back without paying.
  */
 export const UNSTARTED_HOLD_SECONDS = 45;
-export const APPROVAL_HOLD_SECONDS = 5 * 60;
+const APPROVAL_HOLD_SECONDS = 5 * 60;
 
 export function holdEndsAt(
   order: { createdAt: Date; expiresAt: Date },

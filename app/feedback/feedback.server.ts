@@ -7,7 +7,7 @@ import { schema, type Database } from "~/base/db.server";
 import { hitRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
 
 /** Error codes are keys under `pages.contact.errors` in the locale files. */
-export type FeedbackErrorCode =
+type FeedbackErrorCode =
   | "topicRequired"
   | "nameRequired"
   | "nameTooLong"

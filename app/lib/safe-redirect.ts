@@ -7,6 +7,6 @@
 export function safeRedirect(to: unknown, fallback = "/"): string {
   if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
   // Control characters and backslashes have no place in our own paths.
-  if (/[\u0000-\u001f\u007f\\]/.test(to)) return fallback;
+  if ([...to].some((character) => character.charCodeAt(0) < 0x20 || character === "\u007f" || character === "\\")) return fallback;
   return to.toWellFormed().replace(/[^\u0021-\u007e]+/gu, (characters) => encodeURIComponent(characters));
 }

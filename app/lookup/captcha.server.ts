@@ -21,8 +21,8 @@ import { safeEqual, shortSignature } from "~/base/signatures.server";
 // svg-captcha's main export renders a given text; its typings only describe the helpers.
 const renderCaptcha = svgCaptcha as unknown as (text: string, options: svgCaptcha.ConfigObject) => string;
 
-export const CAPTCHA_DIGITS = 5;
-export const CAPTCHA_TTL_SECONDS = 5 * 60;
+const CAPTCHA_DIGITS = 5;
+const CAPTCHA_TTL_SECONDS = 5 * 60;
 const VERSION = "c1";
 
 export interface CaptchaChallenge {

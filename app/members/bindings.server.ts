@@ -40,7 +40,7 @@ export interface OpenedBinding extends BindingView {
 // A version prefix leaves room for a key rotation: "v1." marks the first key.
 const CIPHER_VERSION = "v1";
 
-export function encryptBindingValue(env: BindingEnv, memberId: string, kind: BindingKind, value: string): string {
+function encryptBindingValue(env: BindingEnv, memberId: string, kind: BindingKind, value: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", Buffer.from(env.BINDING_ENCRYPTION_KEY, "base64"), iv);
   cipher.setAAD(Buffer.from(`${memberId}|${kind}`));
@@ -48,7 +48,7 @@ export function encryptBindingValue(env: BindingEnv, memberId: string, kind: Bin
   return `${CIPHER_VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), data]).toString("base64")}`;
 }
 
-export function decryptBindingValue(env: BindingEnv, memberId: string, kind: BindingKind, stored: string): string {
+function decryptBindingValue(env: BindingEnv, memberId: string, kind: BindingKind, stored: string): string {
   const [version, payload] = stored.split(".", 2);
   if (version !== CIPHER_VERSION || !payload) throw new Error("unknown binding ciphertext version");
   const raw = Buffer.from(payload, "base64");
@@ -59,7 +59,7 @@ export function decryptBindingValue(env: BindingEnv, memberId: string, kind: Bin
 }
 
 /** Keyed, so the small space of plates and account numbers cannot be enumerated from a copy of the table. */
-export function bindingValueHash(env: BindingEnv, kind: BindingKind, value: string): string {
+function bindingValueHash(env: BindingEnv, kind: BindingKind, value: string): string {
   return createHmac("sha256", env.PII_HMAC_KEY).update(`binding|${kind}|${value}`).digest("hex");
 }
 

@@ -18,7 +18,7 @@ export class LoginFailed extends Error {}
 let discovered: { issuer: string; configuration: Promise<oidc.Configuration> } | undefined;
 
 /** The provider's configuration, discovered once; a failed discovery is retried next time. */
-export function oidcConfiguration(env: OidcEnv): Promise<oidc.Configuration> {
+function oidcConfiguration(env: OidcEnv): Promise<oidc.Configuration> {
   const settings = env.oidc;
   if (!settings) return Promise.reject(new LoginUnavailable("no identity provider is configured"));
   if (discovered?.issuer !== settings.issuer) {

@@ -40,9 +40,9 @@ export interface PendingBillsContext {
 }
 
 /** Categories a verified member sees by national ID: the city's fines and fees (not others' utilities). */
-export const IDENTITY_CATEGORIES: readonly BillCategory[] = ["fine", "government_fee"];
+const IDENTITY_CATEGORIES: readonly BillCategory[] = ["fine", "government_fee"];
 
-export interface PendingBillsGroup {
+interface PendingBillsGroup {
   /** The binding the bills are for; null for bills issued to the member's national ID. */
   binding: BindingView | null;
   bills: BillView[];

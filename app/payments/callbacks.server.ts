@@ -4,6 +4,7 @@ import { isStorableText } from "~/domain/text";
 import type { CallbackRequest, PaymentProviderAdapter } from "./providers/adapter.server";
 import { handlePayerReturn, handleProviderNotice, refreshFromProvider } from "./orders/answers.server";
 import { findOrderByReference, type PaymentContext } from "./orders/order.server";
+import { asyncRoute } from "~/base/async-route.server";
 
 /**
  * Where providers come back to, the same three addresses for every provider
@@ -48,8 +49,10 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
   const adapterOf = (res: express.Response) => res.locals.adapter as PaymentProviderAdapter;
 
   // Some providers send the payer back by GET, others post a signed result.
-  router.all("/:slug/return", form, async (req, res, next) => {
-    try {
+  router.all(
+    "/:slug/return",
+    form,
+    asyncRoute(async (req, res) => {
       if (req.method !== "GET" && req.method !== "POST") return void res.status(405).set("Allow", "GET, POST").end();
       const adapter = adapterOf(res);
       const request = read(req);
@@ -62,15 +65,14 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
           .send("無法確認這筆付款結果。We could not confirm this payment result.\n");
       }
       res.redirect(303, resultPage(order.reference));
-    } catch (error) {
-      next(error);
-    }
-  });
+    }),
+  );
 
   // Anyone can open this address: the provider is asked how the payment stands, and the result
   // page, in the payer's own browser, gives the payment up if it is still unpaid.
-  router.get("/:slug/cancel", async (req, res, next) => {
-    try {
+  router.get(
+    "/:slug/cancel",
+    asyncRoute(async (req, res) => {
       const reference = read(req)?.query.order;
       if (reference === undefined) return badRequest(res);
       const ctx = context(req.log);
@@ -78,23 +80,21 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
       if (!order || order.provider !== adapterOf(res).provider) return void notFound(res);
       const updated = await refreshFromProvider(ctx, order, "payer");
       res.redirect(303, resultPage(updated.reference, "?back=1"));
-    } catch (error) {
-      next(error);
-    }
-  });
+    }),
+  );
 
-  router.post("/:slug/notify", form, async (req, res, next) => {
-    try {
+  router.post(
+    "/:slug/notify",
+    form,
+    asyncRoute(async (req, res) => {
       const adapter = adapterOf(res);
       if (!adapter.notices) return void notFound(res);
       const request = read(req);
       const outcome = request ? await handleProviderNotice(context(req.log), adapter, adapter.notices.read(request)) : "bad_request";
       const reply = adapter.notices.reply(outcome);
       res.status(reply.status).type("text/plain").send(reply.body);
-    } catch (error) {
-      next(error);
-    }
-  });
+    }),
+  );
 
   return router;
 }

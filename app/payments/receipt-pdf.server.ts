@@ -3,6 +3,9 @@ import { formatDateTime, formatMoney } from "~/domain/format";
 import { collectPdf, newPdfDocument } from "./pdf.server";
 import type { ReceiptView } from "./receipts.server";
 
+/** A full-width space (U+3000), as Chinese typesetting spaces a label from its figure. */
+const IDEOGRAPHIC_SPACE = "\u3000";
+
 /**
  * The receipt as a PDF: Traditional Chinese with English labels, set in Noto
  * Sans TC (pdfkit embeds only the glyphs used), with a QR code to the
@@ -37,7 +40,7 @@ async function writeReceipt(doc: PDFKit.PDFDocument, receipt: ReceiptView, verif
     doc
       .font("bold")
       .fontSize(12)
-      .text(`${bill.billTypeNameZh}　${formatMoney(bill.amount, "zh-TW")}`);
+      .text(`${bill.billTypeNameZh}${IDEOGRAPHIC_SPACE}${formatMoney(bill.amount, "zh-TW")}`);
     doc
       .font("regular")
       .fontSize(10)
@@ -50,7 +53,7 @@ async function writeReceipt(doc: PDFKit.PDFDocument, receipt: ReceiptView, verif
   doc
     .font("bold")
     .fontSize(14)
-    .text(`合計 Total　${formatMoney(receipt.totalAmount, "zh-TW")}`)
+    .text(`合計 Total${IDEOGRAPHIC_SPACE}${formatMoney(receipt.totalAmount, "zh-TW")}`)
     .moveDown(1);
 
   doc.font("regular").fontSize(10).fillColor("#4a4a4a");

@@ -13,7 +13,7 @@ import { signWebhook } from "~/base/signatures.server";
  * log of every attempt. At least once: agencies recognise repeats by `noticeId`.
  */
 
-export interface AgencyWebhook {
+interface AgencyWebhook {
   agency: string;
   url: string;
   secret: string;

@@ -97,7 +97,6 @@ export default function Bindings() {
     <>
       <ErrorSummary errors={errors} />
       {done && !echo ? (
-        // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex -- focused once so the result is announced
         <div ref={doneRef} className="confirmation" role="status" tabIndex={-1}>
           <p>{t(`member.bindings.done.${done}`)}</p>
         </div>

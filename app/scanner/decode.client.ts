@@ -27,7 +27,7 @@ export interface DecodeOptions {
 }
 
 /** Luminance of each pixel, 0–255 (BT.601 weights, integer arithmetic). */
-export function toLuminance(image: RgbaImage): Uint8ClampedArray {
+function toLuminance(image: RgbaImage): Uint8ClampedArray {
   const { width, height, data } = image;
   const out = new Uint8ClampedArray(width * height);
   for (let i = 0, p = 0; i < out.length; i++, p += 4) {

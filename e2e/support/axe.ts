@@ -2,7 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 
 /** The tags of Taiwan's accessibility rules as we apply them: WCAG 2.2 AA. */
-export const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
 /** Fails with the rule ids and the elements concerned, so a failure says what to fix. */
 export async function expectNoAxeViolations(page: Page, context = ""): Promise<void> {

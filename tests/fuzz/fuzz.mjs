@@ -9,7 +9,7 @@ import net from "node:net";
 import { ROOT } from "../support/portal-process.mjs";
 
 /** xorshift32: the same inputs for the same seed, on any machine. */
-export function seeded(seed) {
+function seeded(seed) {
   let x = (Number(seed) >>> 0) ^ 0x9e3779b9 || 1;
   const next = () => {
     x ^= x << 13;
@@ -467,7 +467,7 @@ export function rawRequest({ method, path, headers, body = Buffer.alloc(0), chun
  * @param {{ host: string, cookie: string, captchaToken: string, billId: string, orderReference: string }} fixtures
  * @returns {Generator<FuzzCase>}
  */
-export function* fuzzCases(seed, count, fixtures) {
+function* fuzzCases(seed, count, fixtures) {
   const r = seeded(seed);
   let key = 0;
   const f = { ...fixtures, idempotencyKey: () => `00000000-0000-4000-8000-${String(++key).padStart(12, "0")}` };
@@ -710,7 +710,7 @@ export const FUZZ_SERVER_ENV = {
  * bill's signed link, made by the CLI), and a payment order's reference.
  * @param {string} baseUrl
  */
-export async function prepareFixtures(baseUrl) {
+async function prepareFixtures(baseUrl) {
   const host = new URL(baseUrl).host;
   let cookie = "";
   /** A browser's request: the session cookie kept, as it changes. */

@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
+import type { Express } from "express";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -16,7 +17,7 @@ import { freePort, spawnPortal, waitForListening } from "../support/portal-proce
  * paid, one receipt, the agency notified. Nothing lost, nothing doubled.
  */
 
-const listen = (app: import("express").Express) =>
+const listen = (app: Express) =>
   new Promise<Server>((resolve) => {
     const server = app.listen(0, "127.0.0.1", () => resolve(server));
   });

@@ -15,7 +15,7 @@ export interface RgbaImage {
   data: Uint8ClampedArray | Uint8Array;
 }
 
-export function readPng(buffer: Buffer): RgbaImage {
+function readPng(buffer: Buffer): RgbaImage {
   const image = PNG.sync.read(buffer);
   return { width: image.width, height: image.height, data: image.data };
 }

@@ -42,7 +42,7 @@ export function capturedLogger(level: "debug" | "info") {
   return { logs, logger };
 }
 
-export interface LogEntry {
+interface LogEntry {
   level: number;
   msg: string;
   alert?: string;
@@ -56,7 +56,6 @@ export async function startPaymentWorld(db: Database, overrides: Record<string, 
   const simulatorServer = await listen(simulator.app);
   const portal = express();
   const { logs, logger } = capturedLogger("info");
-  let ctx: PaymentContext;
   portal.use((req, _res, next) => {
     (req as unknown as { log: typeof logger }).log = logger;
     next();
@@ -75,7 +74,7 @@ export async function startPaymentWorld(db: Database, overrides: Record<string, 
     RECOVERY_AFTER_SECONDS: "60",
     ...overrides,
   });
-  ctx = { db, env, providers: paymentProvidersFromEnv(env), logger };
+  const ctx: PaymentContext = { db, env, providers: paymentProvidersFromEnv(env), logger };
 
   return {
     ctx,

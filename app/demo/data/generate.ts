@@ -72,7 +72,7 @@ function electricityAccount(random: Random): string {
   return `${firstTen}${electricityCheckDigit(firstTen)}`;
 }
 
-export function generateResidents(count: number, random: Random): DemoResident[] {
+function generateResidents(count: number, random: Random): DemoResident[] {
   const residents: DemoResident[] = [];
   for (let i = 0; i < count; i++) {
     const female = random() < 0.5;
@@ -125,7 +125,7 @@ function subjectFor(type: DemoBillType, resident: DemoResident, serial: number, 
 }
 
 /** Write-off number of the n-th demo bill of a type: prefix, batch, serial, check digit. */
-export function demoWriteOffNumber(type: DemoBillType, serial: number): string {
+function demoWriteOffNumber(type: DemoBillType, serial: number): string {
   const { prefix, length, check } = type.writeOff;
   const batch = type.batch ?? "115";
   const bodyLength = length - prefix.length - (check === "none" ? 0 : 1);

@@ -1,11 +1,4 @@
-import {
-  FINAL_CHECK_AFTER_SECONDS,
-  ORDER_STATE_AFTER,
-  holdEndsAt,
-  isSettled,
-  type PaymentEventSource,
-  type PaymentOrderState,
-} from "~/domain/payment-order";
+import { FINAL_CHECK_AFTER_SECONDS, ORDER_STATE_AFTER, holdEndsAt, isSettled, type PaymentEventSource } from "~/domain/payment-order";
 import { schema } from "~/base/db.server";
 import {
   ProviderUnreachable,
@@ -27,7 +20,7 @@ import { applyTransition } from "./transitions.server";
  */
 
 /** Where a provider sends the payer, and its notices, back to: one set of addresses per adapter. */
-export function callbacksFor(
+function callbacksFor(
   ctx: Pick<PaymentContext, "env">,
   adapter: PaymentProviderAdapter,
   order: Pick<PaymentOrder, "reference">,
@@ -130,15 +123,13 @@ export async function applyProviderAnswer(
   }
   const to = ORDER_STATE_AFTER[answer.outcome];
   if (to === null) {
-    await ctx.db
-      .insert(schema.paymentEvents)
-      .values({
-        orderId: order.id,
-        kind: "provider_answer",
-        source,
-        payload: { outcome: answer.outcome, answer: answer.payload },
-        createdAt: now,
-      });
+    await ctx.db.insert(schema.paymentEvents).values({
+      orderId: order.id,
+      kind: "provider_answer",
+      source,
+      payload: { outcome: answer.outcome, answer: answer.payload },
+      createdAt: now,
+    });
     return { accepted: true, order };
   }
   const paid = answer.outcome === "paid" ? { providerTransactionId: answer.transactionId, paidAt: answer.paidAt } : {};

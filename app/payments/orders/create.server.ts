@@ -1,14 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
 import { isPaid } from "~/domain/bill-lifecycle";
-import type { BillSourceId } from "~/domain/member";
-import {
-  MAX_BILLS_PER_ORDER,
-  UNSTARTED_HOLD_SECONDS,
-  holdEndsAt,
-  isSettled,
-  releasesBills,
-  type PaymentOrderState,
-} from "~/domain/payment-order";
+import { MAX_BILLS_PER_ORDER, UNSTARTED_HOLD_SECONDS, holdEndsAt, isSettled, releasesBills } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
 import { checkBillsAtSources, type SourcedBill } from "~/bills/sources.server";
 import { openRefundCasesForBillsPaidTwice } from "../refund-cases.server";
@@ -16,7 +8,7 @@ import { schema, type Database } from "~/base/db.server";
 import { releaseEndedHold } from "./answers.server";
 import { holdsOn, newOrderReference, type PaymentContext, type PaymentOrder } from "./order.server";
 
-export type BillUnavailableReason =
+type BillUnavailableReason =
   | "paid"
   | "cancelled"
   | "in_progress"

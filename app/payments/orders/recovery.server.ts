@@ -1,5 +1,5 @@
 import { eq, inArray, sql } from "drizzle-orm";
-import { EXPIRY_GRACE_SECONDS, isSettled, recoveryBackoffMinutes, type PaymentOrderState } from "~/domain/payment-order";
+import { EXPIRY_GRACE_SECONDS, isSettled, recoveryBackoffMinutes } from "~/domain/payment-order";
 import { claimIds, schema } from "~/base/db.server";
 import { ProviderUnreachable } from "../providers/adapter.server";
 import { applyProviderAnswer, finalCheck } from "./answers.server";
@@ -38,15 +38,13 @@ export async function recoverPayments(ctx: PaymentContext, now = new Date(), lim
       const adapter = adapterOf(ctx, order);
       const answer = await adapter.query(await orderForProvider(ctx.db, order));
       if (ended && answer.outcome !== "paid") {
-        await ctx.db
-          .insert(schema.paymentEvents)
-          .values({
-            orderId: order.id,
-            kind: "provider_answer",
-            source: "recovery_job",
-            payload: { finalCheck: answer.outcome, answer: answer.payload },
-            createdAt: now,
-          });
+        await ctx.db.insert(schema.paymentEvents).values({
+          orderId: order.id,
+          kind: "provider_answer",
+          source: "recovery_job",
+          payload: { finalCheck: answer.outcome, answer: answer.payload },
+          createdAt: now,
+        });
       } else if (answer.outcome === "waiting" && now.getTime() > order.expiresAt.getTime() + EXPIRY_GRACE_SECONDS * 1000) {
         after = (
           await applyTransition(

@@ -32,15 +32,13 @@ export async function refundPayment(
     throw error;
   }
   if (!answer.ok) {
-    await ctx.db
-      .insert(schema.paymentEvents)
-      .values({
-        orderId: order.id,
-        kind: "provider_answer",
-        source: "operator",
-        payload: { refundRefused: answer.payload, operator: input.operator },
-        createdAt: now,
-      });
+    await ctx.db.insert(schema.paymentEvents).values({
+      orderId: order.id,
+      kind: "provider_answer",
+      source: "operator",
+      payload: { refundRefused: answer.payload, operator: input.operator },
+      createdAt: now,
+    });
     return { kind: "provider_refused", payload: answer.payload };
   }
   const moved = await applyTransition(

@@ -29,7 +29,7 @@ export interface ProviderCallbacks {
   notifyUrl: string;
 }
 
-export type StartOutcome =
+type StartOutcome =
   | { kind: "redirect"; url: string; transactionId: string; payload: unknown }
   | { kind: "form"; action: string; fields: Record<string, string>; payload: unknown }
   | { kind: "refused"; reason: string; payload: unknown };
