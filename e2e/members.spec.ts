@@ -1,4 +1,4 @@
-import type { Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import { taipeiDate } from "../app/domain/dates";
 import { generateDemoData } from "../app/demo/data/generate";
 import { E2E_IDP_URL, E2E_SOURCES_URL } from "../playwright.config";
@@ -22,6 +22,17 @@ const [residentA, residentB] = generateDemoData({ today: taipeiDate(), billsPerT
 async function setSource(page: Page, source: "water" | "power" | "parking", mode: "normal" | "slow" | "down") {
   const response = await page.request.post(`${E2E_SOURCES_URL}/_simulator/behaviour`, { data: { source, mode } });
   expect(response.ok()).toBe(true);
+}
+
+/** The write-off number of the one bill from a source (its batch prefix) listed in a binding's region. */
+async function sourceBillNumber(region: Locator, batch: string): Promise<string> {
+  const pattern = new RegExp(`${batch}\\d{11}`);
+  return pattern.exec(
+    await region
+      .locator("li")
+      .filter({ has: region.page().getByRole("checkbox", { name: pattern }) })
+      .innerText(),
+  )![0];
 }
 
 async function bind(page: Page, kind: RegExp, value: string, label = "") {
@@ -92,18 +103,8 @@ test("a member logs in, binds a plate, a water and an electricity account, pays 
       .getByText("交通違規罰鍰")
       .first(),
   ).toBeVisible();
-  const waterNumber = /(11514\d{11})/.exec(
-    await water
-      .locator("li")
-      .filter({ has: page.getByRole("checkbox", { name: /11514\d{11}/ }) })
-      .innerText(),
-  )![1]!;
-  const powerNumber = /(11517\d{11})/.exec(
-    await power
-      .locator("li")
-      .filter({ has: page.getByRole("checkbox", { name: /11517\d{11}/ }) })
-      .innerText(),
-  )![1]!;
+  const waterNumber = await sourceBillNumber(water, "11514");
+  const powerNumber = await sourceBillNumber(power, "11517");
 
   await waterFromSource.check();
   await powerFromSource.check();
@@ -181,18 +182,8 @@ test("a bill paid at its source's counter a moment ago is not taken again, nor o
   await expect(page.locator("h1")).toHaveText("會員待繳帳單");
   const power = page.getByRole("region", { name: /^電號/ });
   const water = page.getByRole("region", { name: /^水號/ });
-  const powerNumber = /(11517\d{11})/.exec(
-    await power
-      .locator("li")
-      .filter({ has: page.getByRole("checkbox", { name: /11517\d{11}/ }) })
-      .innerText(),
-  )![1]!;
-  const waterNumber = /(11514\d{11})/.exec(
-    await water
-      .locator("li")
-      .filter({ has: page.getByRole("checkbox", { name: /11514\d{11}/ }) })
-      .innerText(),
-  )![1]!;
+  const powerNumber = await sourceBillNumber(power, "11517");
+  const waterNumber = await sourceBillNumber(water, "11514");
 
   // Paid at the power company's counter; the dashboard, a few seconds old, still lists it.
   const settled = await page.request.post(`${E2E_SOURCES_URL}/_simulator/settle`, {
