@@ -218,6 +218,22 @@ test("a bill paid at its source's counter a moment ago is not taken again, nor o
   await expect(page.locator("h1")).toHaveText("付款成功");
 });
 
+test("after a binding is added, the form starts empty: the next number does not take the last one's name", async ({ page }) => {
+  await page.goto("/login?returnTo=%2Faccount%2Fbindings");
+  await loginAtProvider(page, "member-c");
+  await bind(page, /^水號/, residentB!.waterAccount, "家裡水費");
+  await expect(page.locator(".confirmation")).toHaveText("已新增綁定。");
+  await expect(page.getByLabel(/^號碼/)).toHaveValue("");
+  await expect(page.getByLabel(/^名稱/)).toHaveValue("");
+  // The next one, typed without a name.
+  await page.getByRole("radio", { name: /^電號/ }).check();
+  await page.getByLabel(/^號碼/).fill(residentB!.electricityAccount);
+  await page.getByRole("button", { name: "新增綁定" }).click();
+  await expect(page.locator(".confirmation")).toHaveText("已新增綁定。");
+  await expect(page.getByRole("heading", { name: /^07/ })).not.toContainText("家裡水費");
+  await expect(page.getByRole("heading", { name: /家裡水費/ })).toHaveCount(1);
+});
+
 test("keyboard only: log in, bind a plate, choose a bill and reach checkout, in English too", async ({ page }) => {
   await page.goto("/account/bindings");
   // Logged out: the login comes back to the page asked for.

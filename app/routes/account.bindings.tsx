@@ -1,5 +1,5 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { ErrorSummary, IdentifierField, TextField, type FieldError } from "~/components/forms";
@@ -73,6 +73,8 @@ export default function Bindings() {
   const navigation = useNavigation();
   const { t } = useTranslation();
   const doneRef = useRef<HTMLDivElement>(null);
+  // After a change succeeds the page is a new location: the add form starts empty again, not with the last number and name.
+  const { key: locationKey } = useLocation();
   useEffect(() => {
     if (done && !actionData) doneRef.current?.focus();
   }, [done, actionData]);
@@ -171,7 +173,7 @@ export default function Bindings() {
 
       <section aria-labelledby="add-heading">
         <h2 id="add-heading">{t("member.bindings.addHeading")}</h2>
-        <Form method="post" noValidate>
+        <Form method="post" noValidate key={done ? locationKey : "add"}>
           <input type="hidden" name="intent" value="add" />
           <fieldset className={fieldError(`kind-${BINDING_KINDS[0]}`) ? "form-group form-group-error" : "form-group"}>
             <legend>{t("member.bindings.kindLegend")}</legend>
