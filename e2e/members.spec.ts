@@ -103,6 +103,13 @@ test("a member logs in, binds a plate, a water and an electricity account, pays 
       .getByText("交通違規罰鍰")
       .first(),
   ).toBeVisible();
+  // And from the parking system (11512…), as the README promises for the showcase plate.
+  await expect(
+    page
+      .getByRole("region", { name: /^車牌 BK\*-\*\*46/ })
+      .getByRole("checkbox", { name: /11512\d{11}/ })
+      .first(),
+  ).toBeVisible();
   const waterNumber = await sourceBillNumber(water, "11514");
   const powerNumber = await sourceBillNumber(power, "11517");
 

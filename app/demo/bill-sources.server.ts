@@ -62,12 +62,14 @@ function sourceBillsBySubject(source: BillSourceId, residents: DemoResident[], t
       period: rocPeriod(issuedOn),
     };
   };
-  for (const resident of residents) {
+  for (const [index, resident] of residents.entries()) {
     if (source === "water") bills.set(resident.waterAccount, [bill(resident.waterAccount, resident.name, 0, [180, 2400])]);
     if (source === "power") bills.set(resident.electricityAccount, [bill(resident.electricityAccount, resident.name, 0, [300, 6800])]);
     if (source === "parking") {
       for (const plate of resident.plates) {
-        const count = Number(digitsOf(`parking|${plate}|count`, 1)) % 3;
+        // The showcase payer (the README's 林美芯) has parking bills on every plate; others 0 to 2.
+        const count =
+          index === 0 ? 1 + (Number(digitsOf(`parking|${plate}|count`, 1)) % 2) : Number(digitsOf(`parking|${plate}|count`, 1)) % 3;
         bills.set(
           plate,
           Array.from({ length: count }, (_, n) => bill(plate, resident.name, n, [20, 200])),
