@@ -306,7 +306,8 @@ test("a forged login answer or a tampered session cookie opens no session", asyn
   expect(response.headers().location).toBe("/login?returnTo=%2Faccount");
 });
 
-test("the idle warning offers to stay logged in before the session ends", async ({ page }) => {
+/** Logs in with the page's clock under the test's control and lets 13½ of the 15 idle minutes pass: the warning is open. */
+async function openIdleWarning(page: Page) {
   await page.clock.install();
   await page.goto("/login");
   await loginAtProvider(page, "xiaoming");
@@ -322,6 +323,11 @@ test("the idle warning offers to stay logged in before the session ends", async 
   await expect(dialog).toBeHidden();
   await page.clock.fastForward(60_000);
   await expect(dialog).toBeVisible();
+  return { dialog, deadline };
+}
+
+test("the idle warning offers to stay logged in before the session ends", async ({ page }) => {
+  const { dialog, deadline } = await openIdleWarning(page);
   await expect(page).toHaveURL(/\/account$/);
   await expect(dialog.getByRole("button", { name: "繼續使用" })).toBeFocused();
   await expectNoAxeViolations(page, "with the idle warning open");
@@ -333,4 +339,18 @@ test("the idle warning offers to stay logged in before the session ends", async 
   await expect(dialog).toBeHidden();
   // The server started the idle time again: the page now ends the session later.
   await expect.poll(async () => Number(await page.locator("dialog").getAttribute("data-deadline"))).toBeGreaterThan(deadline + 60_000);
+});
+
+test("Escape on the idle warning means stay signed in, not a silent end of the session", async ({ page }) => {
+  const { dialog, deadline } = await openIdleWarning(page);
+  const [keptAlive] = await Promise.all([
+    page.waitForResponse((response) => response.url().includes("/account/keep-alive")),
+    page.keyboard.press("Escape"),
+  ]);
+  expect(keptAlive.status()).toBe(200);
+  await expect(dialog).toBeHidden();
+  await expect.poll(async () => Number(await page.locator("dialog").getAttribute("data-deadline"))).toBeGreaterThan(deadline + 60_000);
+  // Where the old deadline was, the member is still signed in.
+  await page.clock.fastForward(3 * 60_000);
+  await expect(page).toHaveURL(/\/account$/);
 });

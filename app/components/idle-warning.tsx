@@ -47,6 +47,8 @@ export function IdleWarning({ idleSeconds, warnSeconds, checkedAt }: { idleSecon
       aria-describedby="idle-warning-text"
       // When the session ends (epoch ms), once this page knows it: for the tests' clock.
       data-deadline={deadline ?? undefined}
+      // Escape closes a dialog: here it means "stay signed in", or the session would end unannounced.
+      onCancel={() => fetcher.submit({}, { method: "post", action: "/account/keep-alive" })}
     >
       <h2 id="idle-warning-heading">{t("member.idle.heading")}</h2>
       <p id="idle-warning-text">{deadline ? t("member.idle.text", { time: formatTime(new Date(deadline)) }) : null}</p>
