@@ -116,6 +116,8 @@ export default defineConfig({
       // Short, so that a payment left unknown resolves within a test.
       PROVIDER_TIMEOUT_MS: "3000",
       RECOVERY_AFTER_SECONDS: "8",
+      // Sources answer in 150 ms (a "slow" one in 9 s): room for a loaded machine, and a slow source still misses it.
+      BILL_SOURCE_TIMEOUT_MS: "2500",
     },
   },
 });

@@ -39,7 +39,11 @@ async function bind(page: Page, kind: RegExp, value: string, label = "") {
   await page.getByRole("radio", { name: kind }).check();
   await page.getByLabel(/^號碼/).fill(value);
   await page.getByLabel(/^名稱/).fill(label);
+  // Until the page has the answer and its new data: the next binding is typed into the form that follows it.
+  const answered = page.waitForResponse((r) => r.request().method() === "GET" && r.url().includes("_data=routes%2Faccount.bindings"));
   await page.getByRole("button", { name: "新增綁定" }).click();
+  await answered;
+  await expect(page.getByRole("button", { name: "新增綁定" })).toBeEnabled();
 }
 
 test("a member logs in, binds a plate, a water and an electricity account, pays two pending bills together and logs out", async ({
@@ -112,6 +116,21 @@ test("a member logs in, binds a plate, a water and an electricity account, pays 
   ).toBeVisible();
   const waterNumber = await sourceBillNumber(water, "11514");
   const powerNumber = await sourceBillNumber(power, "11517");
+  // Each slip link's accessible name begins with the words it shows (WCAG 2.5.3, for voice control).
+  const slipLinks = page.locator("a.pending-bill-slip");
+  expect(await slipLinks.count()).toBeGreaterThan(0);
+  for (const link of await slipLinks.all()) {
+    const shown = (
+      await link.evaluate((element) =>
+        [...element.childNodes]
+          .filter((node) => node.nodeType === 3)
+          .map((node) => node.textContent)
+          .join(""),
+      )
+    ).trim();
+    expect(shown).toBe("補印超商繳費單");
+    await expect(link).toHaveAccessibleName(new RegExp(`^${shown}\\s?（銷帳編號 [0-9A-Z]+）$`));
+  }
 
   await waterFromSource.check();
   await powerFromSource.check();

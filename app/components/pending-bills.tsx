@@ -33,12 +33,10 @@ export function PendingBillList({ bills, groupId }: { bills: BillView[]; groupId
               </span>
             </label>
             {bill.status === "unpaid" ? (
-              <a
-                href={`/bills/${bill.id}/slip`}
-                className="pending-bill-slip"
-                aria-label={t("member.dashboard.slipFor", { number: bill.writeOffNumber })}
-              >
+              // The name begins with what the link shows (WCAG 2.5.3), then says which bill.
+              <a href={`/bills/${bill.id}/slip`} className="pending-bill-slip">
                 {t("bill.slipLink")}
+                <span className="visually-hidden">{t("member.dashboard.slipFor", { number: bill.writeOffNumber })}</span>
               </a>
             ) : null}
           </li>

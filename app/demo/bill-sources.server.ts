@@ -145,7 +145,7 @@ export function createBillSourceSimulator(
       if (!signed) return void res.status(401).json({ error: "bad signature" });
       const { mode, latencyMs } = simulator.behaviour[source];
       if (mode === "down") return void res.status(503).json({ error: "maintenance" });
-      await new Promise((resolve) => setTimeout(resolve, mode === "slow" ? latencyMs * 20 : latencyMs));
+      await new Promise((resolve) => setTimeout(resolve, mode === "slow" ? latencyMs * 60 : latencyMs));
       const subjects = (JSON.parse(body) as { subjects?: unknown }).subjects;
       const asked = Array.isArray(subjects) ? subjects.filter((s): s is string => typeof s === "string").slice(0, 50) : [];
       res.json({

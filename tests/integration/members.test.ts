@@ -220,7 +220,7 @@ describeEachDatabase(
 
       it("shows the other sources when one is down or too slow, and names the ones missing", async () => {
         world.sources.behaviour.water = { mode: "down", latencyMs: 20 };
-        world.sources.behaviour.power = { mode: "slow", latencyMs: 100 }; // 2 s, over the 400 ms timeout
+        world.sources.behaviour.power = { mode: "slow", latencyMs: 100 }; // 6 s, far over the 400 ms timeout
         try {
           const fresh = await upsertMember(db(), world.env, identity("fresh", meihsin.name, null));
           await addBinding(db(), world.env, audit(fresh), { kind: "water_account", value: meihsin.waterAccount, label: "" });
