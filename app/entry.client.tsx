@@ -18,11 +18,12 @@ async function hydrate() {
   const { default: common } = await loaders[locale]();
   await i18next.use(initReactI18next).init({ ...i18nOptions, lng: locale, resources: { [locale]: { common } } });
   const requestId = document.querySelector<HTMLMetaElement>('meta[name="request-id"]')?.content ?? "";
+  const formRefused = document.querySelector('meta[name="form-refused"]') !== null;
 
   startTransition(() => {
     hydrateRoot(
       document,
-      <RequestInfoProvider value={{ nonce: "", requestId }}>
+      <RequestInfoProvider value={{ nonce: "", requestId, formRefused }}>
         <I18nextProvider i18n={i18next}>
           <StrictMode>
             <RemixBrowser />

@@ -36,7 +36,10 @@ export default async function handleRequest(
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
-      <RequestInfoProvider value={{ nonce, requestId }}>
+      // A form posted without JavaScript and refused: the page shows its errors (a 4xx answer to a POST).
+      <RequestInfoProvider
+        value={{ nonce, requestId, formRefused: request.method === "POST" && responseStatusCode >= 400 && responseStatusCode < 500 }}
+      >
         <I18nextProvider i18n={i18n}>
           <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
         </I18nextProvider>

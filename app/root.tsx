@@ -12,9 +12,10 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { TFunction } from "i18next";
-import type { ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { ErrorPage } from "./components/error-page";
+import { ErrorSummaryShownContext } from "./components/forms";
 import { IdleWarning } from "./components/idle-warning";
 import { AccessKeyAnchor } from "./components/layout/access-key-anchor";
 import { SiteFooter } from "./components/layout/site-footer";
@@ -55,12 +56,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   const { t, i18n } = useTranslation();
-  const { nonce, requestId } = useRequestInfo();
+  const { nonce, requestId, formRefused } = useRequestInfo();
+  // Until the browser takes over, only the server knows a form was refused;
+  // afterwards the error summary itself says whether it is on the page.
+  const [hydrated, setHydrated] = useState(false);
+  const [summaryShown, setSummaryShown] = useState(false);
+  useEffect(() => setHydrated(true), []);
   const matches = useMatches();
   const error = useRouteError();
   const locale = data?.locale ?? (isLocale(i18n.language) ? i18n.language : DEFAULT_LOCALE);
   const pageTitle = error ? errorTitle(error, t) : findPageTitle(matches, t, locale);
-  const title = pageTitle ? `${pageTitle} | ${t("site.fullName")}` : t("site.fullName");
+  const refused = !error && (hydrated ? summaryShown : formRefused);
+  const title = `${refused ? t("form.titleErrorPrefix") : ""}${pageTitle ? `${pageTitle} | ${t("site.fullName")}` : t("site.fullName")}`;
 
   return (
     <html lang={HTML_LANG[locale]} data-locale={locale} dir="ltr">
@@ -69,6 +76,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="description" content={t("site.tagline")} />
         <meta name="request-id" content={requestId} />
+        {formRefused ? <meta name="form-refused" content="true" /> : null}
         <title>{title}</title>
         <Meta />
         <Links />
@@ -86,7 +94,7 @@ export function Layout({ children }: { children: ReactNode }) {
         />
         <main id="main-content" className="container site-main">
           <AccessKeyAnchor accessKey="C" title={t("a11y.accessKeyMain")} />
-          {children}
+          <ErrorSummaryShownContext.Provider value={setSummaryShown}>{children}</ErrorSummaryShownContext.Provider>
         </main>
         <SiteFooter />
         {data?.member ? (

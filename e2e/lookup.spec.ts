@@ -72,6 +72,8 @@ test.describe("looking up a bill by write-off number", () => {
     const summary = page.locator(".error-summary");
     await expect(summary).toBeFocused();
     await expect(summary.getByRole("link")).toHaveText(["驗證碼不正確，請輸入新的驗證碼"]);
+    // The title says so first, for those who hear the title before anything else.
+    await expect(page).toHaveTitle(/^錯誤：查詢交通違規罰鍰/);
     await expect(page.getByLabel(NUMBER_LABEL)).toHaveValue("GF11500019");
     await expect(page.getByLabel(CAPTCHA_LABEL)).toHaveValue("");
     // A new challenge replaces the one used up.
@@ -152,6 +154,7 @@ test.describe("looking up a bill in English", () => {
     await page.getByLabel(NUMBER_LABEL).fill("GF115");
     await page.getByRole("button", { name: "Look up", exact: true }).click();
     await expect(page.locator(".error-summary")).toContainText("The write-off number has 10 characters; you typed 5");
+    await expect(page).toHaveTitle(/^Error: Look up a bill/);
     await expectNoAxeViolations(page, "with errors shown in English");
     await page.getByLabel(NUMBER_LABEL).fill("GF11500022");
     await page.getByLabel(CAPTCHA_LABEL).fill(await captchaDigits(page));
@@ -168,8 +171,13 @@ test.describe("without JavaScript", () => {
 
   test("the look-up, a new captcha and the result all work", async ({ page }) => {
     await page.goto("/lookup/market-usage-fee");
+    // A refused look-up: the page's title says so.
+    await page.getByLabel(NUMBER_LABEL).fill("MK115");
+    await page.getByRole("button", { name: "查詢", exact: true }).click();
+    await expect(page).toHaveTitle(/^錯誤：/);
     await page.getByLabel(NUMBER_LABEL).fill("MK1150000012");
     await page.getByRole("button", { name: "換一張驗證碼" }).click();
+    await expect(page).not.toHaveTitle(/^錯誤：/);
     await expect(page.getByLabel(NUMBER_LABEL)).toHaveValue("MK1150000012");
     await page.getByLabel(CAPTCHA_LABEL).fill(await captchaDigits(page));
     await page.getByRole("button", { name: "查詢", exact: true }).click();

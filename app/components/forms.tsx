@@ -1,4 +1,4 @@
-import { useEffect, useRef, type MouseEvent, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useRef, type MouseEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 
 export interface FieldError {
@@ -6,6 +6,9 @@ export interface FieldError {
   fieldId?: string;
   message: string;
 }
+
+/** Tells the layout that an error summary is on the page, so the page's title begins with "Error:". */
+export const ErrorSummaryShownContext = createContext<(shown: boolean) => void>(() => {});
 
 /**
  * The list of problems at the top of a form, each linking to its field. It
@@ -21,6 +24,12 @@ export function ErrorSummary({ errors }: { errors: FieldError[] }) {
   useEffect(() => {
     if (signature) ref.current?.focus();
   }, [signature]);
+  const setShown = useContext(ErrorSummaryShownContext);
+  useEffect(() => {
+    if (!signature) return;
+    setShown(true);
+    return () => setShown(false);
+  }, [signature, setShown]);
   if (errors.length === 0) return null;
   return (
     // eslint-disable-next-line jsx-a11y/no-autofocus -- moving focus to the summary is the point
