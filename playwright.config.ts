@@ -67,7 +67,9 @@ export default defineConfig({
   workers: process.env.E2E_WORKERS ? Number(process.env.E2E_WORKERS) : 2,
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
   outputDir: "test-results",
-  timeout: 30_000,
+  // Journeys cross three services and check pages with axe: on a shared 2-core CI machine the
+  // longest take over 30 s. A limit on hanging, not a speed check (speed is measured in bench/).
+  timeout: 60_000,
   expect: { timeout: 7_000 },
   use: {
     baseURL: BASE_URL,

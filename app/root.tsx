@@ -17,6 +17,7 @@ import { useTranslation } from "react-i18next";
 import { ErrorPage } from "./components/error-page";
 import { ErrorSummaryShownContext } from "./components/forms";
 import { IdleWarning } from "./components/idle-warning";
+import { useFocusOnNavigation } from "./components/navigation-focus";
 import { AccessKeyAnchor } from "./components/layout/access-key-anchor";
 import { SiteFooter } from "./components/layout/site-footer";
 import { SiteHeader } from "./components/layout/site-header";
@@ -62,6 +63,7 @@ export function Layout({ children }: { children: ReactNode }) {
   const [hydrated, setHydrated] = useState(false);
   const [summaryShown, setSummaryShown] = useState(false);
   useEffect(() => setHydrated(true), []);
+  useFocusOnNavigation("main-content");
   const matches = useMatches();
   const error = useRouteError();
   const locale = data?.locale ?? (isLocale(i18n.language) ? i18n.language : DEFAULT_LOCALE);
