@@ -255,3 +255,57 @@ test.describe("paper-bill QR links", () => {
     });
   });
 });
+
+for (const { locale, group, scan, login, hotline, faqQuestion, quote, digits } of [
+  {
+    locale: "zh-TW",
+    group: "圖形驗證碼",
+    scan: "掃描帳單",
+    login: "登入會員",
+    hotline: "撥打市民專線 1999",
+    faqQuestion: "看不清楚圖形驗證碼怎麼辦？",
+    quote: /「([^」]+)」/g,
+    digits: "5 個數字",
+  },
+  {
+    locale: "en",
+    group: "Image check (captcha)",
+    scan: "Scan a bill",
+    login: "Log in",
+    hotline: "Call the citizen hotline 1999",
+    faqQuestion: "I cannot read the image check (captcha). What can I do?",
+    quote: /"([^"]+)"/g,
+    digits: "5 digits",
+  },
+] as const) {
+  test.describe(`ways around the captcha (${locale})`, () => {
+    test.use({ locale });
+
+    test("the captcha names every way to a bill that needs no captcha, for those who can use neither image nor audio", async ({ page }) => {
+      await page.goto("/lookup/traffic-fine");
+      const captcha = page.getByRole("group", { name: group });
+      await expect(captcha.getByRole("link", { name: scan, exact: true })).toHaveAttribute("href", "/scan");
+      await expect(captcha.getByRole("link", { name: login, exact: true })).toHaveAttribute("href", /^\/login/);
+      await expect(captcha.getByRole("link", { name: hotline, exact: true })).toHaveAttribute("href", "tel:1999");
+      await expectNoAxeViolations(page, `with the ways around the captcha (${locale})`);
+      await captcha.getByRole("link", { name: scan, exact: true }).click();
+      await expect(page).toHaveURL(/\/scan$/);
+    });
+
+    test("the FAQ and the guide name the captcha's controls as the page shows them", async ({ page }) => {
+      await page.goto("/faq");
+      const answer = await page
+        .locator("dt, summary, h2, h3", { hasText: faqQuestion })
+        .locator("xpath=following-sibling::*[1]")
+        .textContent();
+      const named = [...(answer ?? "").matchAll(quote)].map((match) => match[1]!);
+      expect(named.length).toBeGreaterThanOrEqual(3);
+      await page.goto("/lookup/traffic-fine");
+      for (const name of named) await expect(page.locator("main").getByText(name, { exact: false }).first(), name).toBeVisible();
+
+      // The captcha is digits, and the guide says so.
+      await page.goto("/guide");
+      await expect(page.locator("main")).toContainText(digits);
+    });
+  });
+}

@@ -1,4 +1,4 @@
-import { Form, useNavigation } from "@remix-run/react";
+import { Form, Link, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { localized } from "~/i18n";
 import { IdentifierField, TextField } from "./forms";
@@ -19,6 +19,8 @@ export interface LookupFormProps {
   errors?: { writeOffNumber?: string; captchaAnswer?: string };
   /** What the bill is looked up for: paying it (the default) or its payment records. */
   purpose?: LookupPurpose;
+  /** Whether members can log in here (one of the ways without a captcha). */
+  memberLogin: boolean;
 }
 
 export type LookupPurpose = "pay" | "records";
@@ -30,7 +32,7 @@ export const LOOKUP_FIELD_IDS = { writeOffNumber: "writeOffNumber", captchaAnswe
  * "New image" is a submit button of the same form, so the number typed so far
  * comes along and is kept.
  */
-export function LookupForm({ billType, captchaToken, values, errors, purpose = "pay" }: LookupFormProps) {
+export function LookupForm({ billType, captchaToken, values, errors, purpose = "pay", memberLogin }: LookupFormProps) {
   const { t, i18n } = useTranslation();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -62,6 +64,7 @@ export function LookupForm({ billType, captchaToken, values, errors, purpose = "
         <p id="captcha-purpose" className="hint">
           {t("lookup.captcha.purpose")}
         </p>
+        <WaysWithoutCaptcha memberLogin={memberLogin} />
         <div className="captcha-challenge">
           <img
             src={`/captcha/image?${captchaQuery}`}
@@ -100,5 +103,31 @@ export function LookupForm({ billType, captchaToken, values, errors, purpose = "
         {t("lookup.submit", { billType: localized(billType, locale) })}
       </button>
     </Form>
+  );
+}
+
+/** For those who can use neither the image nor the audio: every way to a bill that asks no captcha. */
+function WaysWithoutCaptcha({ memberLogin }: { memberLogin: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <div className="captcha-alternatives">
+      <p>{t("lookup.captcha.withoutCaptcha.intro")}</p>
+      <ul>
+        <li>
+          <Link to="/scan">{t("lookup.captcha.withoutCaptcha.scanLink")}</Link>
+          {t("lookup.captcha.withoutCaptcha.scan")}
+        </li>
+        {memberLogin ? (
+          <li>
+            <a href="/login?returnTo=%2Faccount">{t("lookup.captcha.withoutCaptcha.memberLink")}</a>
+            {t("lookup.captcha.withoutCaptcha.member")}
+          </li>
+        ) : null}
+        <li>
+          <a href="tel:1999">{t("lookup.captcha.withoutCaptcha.hotlineLink")}</a>
+          {t("lookup.captcha.withoutCaptcha.hotline")}
+        </li>
+      </ul>
+    </div>
   );
 }

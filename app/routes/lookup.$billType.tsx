@@ -55,7 +55,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const session = await getVisitorSession(request);
   const captcha = issueCaptcha(getEnv().CAPTCHA_SECRET, visitorId(session));
   return json(
-    { billType: formBillType(found), captchaToken: captcha.token, purpose: purposeOf(request) },
+    { billType: formBillType(found), captchaToken: captcha.token, purpose: purposeOf(request), memberLogin: getEnv().oidc !== null },
     // Captcha tokens are per visitor and single use: never cache this page.
     { headers: { "Set-Cookie": await commitVisitorSession(session), "Cache-Control": "no-store" } },
   );
@@ -150,7 +150,7 @@ function numberMessage(t: TFunction, error: NumberError, billType: string): stri
 }
 
 export default function LookupBill() {
-  const { billType, captchaToken, purpose } = useLoaderData<typeof loader>();
+  const { billType, captchaToken, purpose, memberLogin } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t, i18n } = useTranslation();
   const name = localized(billType, i18n.language);
@@ -189,6 +189,7 @@ export default function LookupBill() {
         values={actionData?.values}
         errors={{ writeOffNumber: messages.writeOffNumber, captchaAnswer: messages.captchaAnswer }}
         purpose={purpose}
+        memberLogin={memberLogin}
       />
     </>
   );

@@ -40,13 +40,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         writeOffHintEn: billType.writeOffHintEn,
       },
       captchaToken: billType ? issueCaptcha(env.CAPTCHA_SECRET, visitorId(session)).token : null,
+      memberLogin: env.oidc !== null,
     },
     { status: 400, headers: { "Set-Cookie": await commitVisitorSession(session), "Cache-Control": "no-store" } },
   );
 }
 
 export default function BillLink() {
-  const { reason, writeOffNumber, billType, captchaToken } = useLoaderData<typeof loader>();
+  const { reason, writeOffNumber, billType, captchaToken, memberLogin } = useLoaderData<typeof loader>();
   const { t, i18n } = useTranslation();
   return (
     <>
@@ -58,7 +59,12 @@ export default function BillLink() {
       {billType && captchaToken ? (
         <>
           <h2>{t("lookup.pageHeading", { billType: localized(billType, i18n.language) })}</h2>
-          <LookupForm billType={billType} captchaToken={captchaToken} values={{ writeOffNumber: writeOffNumber ?? "" }} />
+          <LookupForm
+            billType={billType}
+            captchaToken={captchaToken}
+            values={{ writeOffNumber: writeOffNumber ?? "" }}
+            memberLogin={memberLogin}
+          />
         </>
       ) : (
         <p>
