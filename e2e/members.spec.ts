@@ -264,6 +264,10 @@ test("keyboard only: log in, bind a plate, choose a bill and reach checkout, in 
   await page.goto("/account/bindings");
   // Logged out: the login comes back to the page asked for.
   await expect(page).toHaveURL(new RegExp(`^${E2E_IDP_URL}/interaction/`));
+  // The provider's page starts with its skip link, as the portal's pages do.
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "跳到主要內容區塊" })).toBeFocused();
+  await page.keyboard.press("Enter");
   await page.keyboard.press("Tab");
   await expect(page.getByLabel(/帳號/)).toBeFocused();
   await page.keyboard.type("xiaoming");

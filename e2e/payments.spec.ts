@@ -6,8 +6,6 @@ import { checkout, pdfText } from "./support/payments";
 
 test.describe("paying bills through the sandbox gateway", () => {
   test("one bill with LINE Pay: paid, receipt, PDF that verifies, agency notified", async ({ page }) => {
-    // The whole journey (five pages checked with axe, a PDF, a second browser, the notice) is long on a loaded 2-core CI machine.
-    test.slow();
     const [number] = unpaidDemoBills("traffic-fine", 0, 1);
     await checkout(page, "traffic-fine", [number!]);
     await expectNoAxeViolations(page, "at checkout");

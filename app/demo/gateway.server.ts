@@ -2,7 +2,8 @@ import { randomInt, randomUUID } from "node:crypto";
 import express, { type Request, type Response } from "express";
 import { ecpayDate, verifyCheckMacValue, withCheckMacValue, type EcpayParams } from "~/payments/providers/ecpay-protocol.server";
 import { LINE_PAY_CHECK, stringifyLinePayJson, verifyLinePaySignature } from "~/payments/providers/line-pay-protocol.server";
-import { escapeHtml } from "./html";
+import type { Locale } from "~/i18n";
+import { escapeHtml, sandboxLocale, sandboxPage, sandboxT } from "./html";
 import { asyncRoute } from "~/base/async-route.server";
 
 /**
@@ -68,6 +69,8 @@ interface LinePayTransaction {
   createdAt: Date;
   paidAt?: Date;
   refunded: number;
+  /** The payer's language, as the shop asked (options.display.locale). */
+  locale: Locale;
 }
 
 type EcpayStatus = "unpaid" | "paid" | "failed";
@@ -90,44 +93,47 @@ export interface SandboxGateway {
   ecpayTrades: Map<string, EcpayTrade>;
 }
 
-/** The payer's page at the provider: accessible, bilingual, works without JavaScript. */
-function payerPage(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-body{font-family:system-ui,"Noto Sans TC",sans-serif;max-width:36rem;margin:0 auto;padding:1rem;line-height:1.6;color:#1b1b1b}
-.banner{background:#fff4d6;color:#3d2e00;padding:.5rem 1rem;font-weight:700}
+const PAYER_STYLE = `header .service{margin:0;font-weight:700;font-size:1.25rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{color:#4a4a4a}dd{margin:0}
 button{font:inherit;font-weight:700;min-height:44px;padding:.5rem 1.25rem;margin:.25rem .5rem .25rem 0;border:2px solid #0b5563;border-radius:4px;background:#0b5563;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#083d47}
-:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px;box-shadow:0 0 0 6px #ffbf47}
-label{display:block;font-weight:700}input{font:inherit;min-height:44px;padding:.25rem .5rem;border:2px solid #1b1b1b;width:100%;max-width:20rem}
-</style></head><body>
-<p class="banner">沙盒付款服務（示範用，不會扣款）<span lang="en"> · Sandbox payment service (demo, no money is taken)</span></p>
-<main>${body}</main></body></html>`;
+label{display:block;font-weight:700}input{font:inherit;min-height:44px;padding:.25rem .5rem;border:2px solid #1b1b1b;width:100%;max-width:20rem}`;
+
+/** The payer's page at the provider: accessible, in the payer's language, works without JavaScript. */
+function payerPage(locale: Locale, title: string, body: string): string {
+  const t = sandboxT(locale);
+  return sandboxPage({ locale, title, service: t("gateway.service"), banner: t("gateway.banner"), style: PAYER_STYLE, body });
 }
 
-function decisionButtons(action: string): string {
-  return `<form method="post" action="${escapeHtml(action)}">
-<button type="submit" name="decision" value="approve">核准付款 <span lang="en">Approve</span></button>
-<button type="submit" name="decision" value="decline" class="secondary">拒絕付款 <span lang="en">Decline</span></button>
-<button type="submit" name="decision" value="cancel" class="secondary">取消 <span lang="en">Cancel</span></button>
-</form>`;
+function notFoundPage(locale: Locale): string {
+  const text = sandboxT(locale)("gateway.notFound");
+  return payerPage(locale, text, `<h1>${escapeHtml(text)}</h1>`);
+}
+
+function decisionButtons(locale: Locale): string {
+  const t = sandboxT(locale);
+  return `<button type="submit" name="decision" value="approve">${escapeHtml(t("gateway.approve"))}</button>
+<button type="submit" name="decision" value="decline" class="secondary">${escapeHtml(t("gateway.decline"))}</button>
+<button type="submit" name="decision" value="cancel" class="secondary">${escapeHtml(t("gateway.cancel"))}</button>`;
 }
 
 /** A page that posts a signed form back to the shop (auto-submitted when scripts run). */
-function postBackPage(action: string, fields: EcpayParams): string {
+function postBackPage(locale: Locale, action: string, fields: EcpayParams): string {
+  const t = sandboxT(locale);
   const inputs = Object.entries(fields)
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
     .join("");
   return payerPage(
-    "返回商店 Back to the shop",
-    `<h1>付款已處理 <span lang="en">Payment processed</span></h1>
-<form method="post" action="${escapeHtml(action)}" id="back">${inputs}<button type="submit">返回商店 <span lang="en">Back to the shop</span></button></form>
+    locale,
+    t("gateway.backTitle"),
+    `<h1>${escapeHtml(t("gateway.processed"))}</h1>
+<form method="post" action="${escapeHtml(action)}" id="back">${inputs}<button type="submit">${escapeHtml(t("gateway.backToShop"))}</button></form>
 <script>document.getElementById("back").submit()</script>`,
   );
 }
+
+/** ECPay's Language: ENG for English; without it ECPay's pages are in Traditional Chinese, whatever the browser says. */
+const ecpayLocale = (params: EcpayParams): Locale => (params.Language === "ENG" ? "en" : "zh-TW");
 
 export function createSandboxGateway(
   credentials: SandboxCredentials,
@@ -192,6 +198,7 @@ export function createSandboxGateway(
         orderId: string;
         packages: Array<{ amount: number; products: Array<{ name: string; quantity: number; price: number }> }>;
         redirectUrls: { confirmUrl: string; cancelUrl: string };
+        options?: { display?: { locale?: string } };
       };
       const packagesTotal = body.packages.reduce((sum, p) => sum + p.amount, 0);
       const productsTotal = body.packages.flatMap((p) => p.products).reduce((sum, p) => sum + p.price * p.quantity, 0);
@@ -215,6 +222,7 @@ export function createSandboxGateway(
         status: "waiting",
         createdAt: new Date(),
         refunded: 0,
+        locale: sandboxLocale(body.options?.display?.locale, (...languages) => req.acceptsLanguages(...languages)),
       });
       const paymentUrl = `${options.publicUrl ?? `${req.protocol}://${req.get("host")}`}/line-pay/approve/${transactionId}`;
       await delay("request", req.body);
@@ -229,17 +237,19 @@ export function createSandboxGateway(
   app.get("/line-pay/approve/:transactionId", (req, res) => {
     const transaction = linePayTransactions.get(req.params.transactionId ?? "");
     if (!transaction || transaction.status !== "waiting") {
-      res.status(404).send(payerPage("找不到交易", '<h1>找不到這筆交易 <span lang="en">Transaction not found</span></h1>'));
+      res.status(404).send(notFoundPage(sandboxLocale(undefined, (...languages) => req.acceptsLanguages(...languages))));
       return;
     }
+    const t = sandboxT(transaction.locale);
     res.send(
       payerPage(
-        "LINE Pay 付款 (沙盒)",
-        `<h1>LINE Pay 付款 <span lang="en">LINE Pay payment</span></h1>
-<dl><dt>商品 <span lang="en">Item</span></dt><dd>${escapeHtml(transaction.productName)}</dd>
-<dt>金額 <span lang="en">Amount</span></dt><dd>${transaction.amount} ${escapeHtml(transaction.currency)}</dd>
-<dt>訂單 <span lang="en">Order</span></dt><dd>${escapeHtml(transaction.orderId)}</dd></dl>
-${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
+        transaction.locale,
+        t("gateway.linePayTitle"),
+        `<h1>${escapeHtml(t("gateway.linePayHeading"))}</h1>
+<dl><dt>${escapeHtml(t("gateway.item"))}</dt><dd>${escapeHtml(transaction.productName)}</dd>
+<dt>${escapeHtml(t("gateway.amount"))}</dt><dd>${transaction.amount} ${escapeHtml(transaction.currency)}</dd>
+<dt>${escapeHtml(t("gateway.order"))}</dt><dd>${escapeHtml(transaction.orderId)}</dd></dl>
+<form method="post" action="/line-pay/approve/${escapeHtml(transaction.transactionId)}">${decisionButtons(transaction.locale)}</form>`,
       ),
     );
   });
@@ -247,7 +257,7 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
   app.post("/line-pay/approve/:transactionId", express.urlencoded({ extended: false }), (req, res) => {
     const transaction = linePayTransactions.get(req.params.transactionId ?? "");
     if (!transaction || transaction.status !== "waiting") {
-      res.status(404).send(payerPage("找不到交易", "<h1>找不到這筆交易</h1>"));
+      res.status(404).send(notFoundPage(sandboxLocale(undefined, (...languages) => req.acceptsLanguages(...languages))));
       return;
     }
     const query = `transactionId=${transaction.transactionId}&orderId=${encodeURIComponent(transaction.orderId)}`;
@@ -374,27 +384,30 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
               : !/^[1-9]\d*$/.test(params.TotalAmount ?? "")
                 ? "TotalAmount Error"
                 : null;
+    const locale = ecpayLocale(params);
+    const t = sandboxT(locale);
     if (problem) {
       res
         .status(400)
-        .send(payerPage("錯誤", `<h1>無法建立交易 <span lang="en">Cannot create the trade</span></h1><p>${escapeHtml(problem)}</p>`));
+        .send(
+          payerPage(locale, t("gateway.cannotCreate"), `<h1>${escapeHtml(t("gateway.cannotCreate"))}</h1><p>${escapeHtml(problem)}</p>`),
+        );
       return;
     }
     const tradeNo = `${new Date().toISOString().slice(2, 10).replaceAll("-", "")}${String(randomInt(10 ** 8)).padStart(8, "0")}`;
     ecpayTrades.set(params.MerchantTradeNo!, { params, tradeNo, status: "unpaid", refunded: 0 });
     res.send(
       payerPage(
-        "綠界科技 信用卡付款 (沙盒)",
-        `<h1>信用卡付款 <span lang="en">Credit card payment</span></h1>
-<dl><dt>商店訂單 <span lang="en">Order</span></dt><dd>${escapeHtml(params.MerchantTradeNo!)}</dd>
-<dt>商品 <span lang="en">Items</span></dt><dd>${escapeHtml(params.ItemName ?? "")}</dd>
-<dt>金額 <span lang="en">Amount</span></dt><dd>NT$ ${escapeHtml(params.TotalAmount!)}</dd></dl>
+        locale,
+        t("gateway.ecpayTitle"),
+        `<h1>${escapeHtml(t("gateway.ecpayHeading"))}</h1>
+<dl><dt>${escapeHtml(t("gateway.order"))}</dt><dd>${escapeHtml(params.MerchantTradeNo!)}</dd>
+<dt>${escapeHtml(t("gateway.items"))}</dt><dd>${escapeHtml(params.ItemName ?? "")}</dd>
+<dt>${escapeHtml(t("gateway.amount"))}</dt><dd>NT$ ${escapeHtml(params.TotalAmount!)}</dd></dl>
 <form method="post" action="/Cashier/pay/${escapeHtml(params.MerchantTradeNo!)}">
-<label for="card">測試卡號 <span lang="en">Test card number</span></label>
+<label for="card">${escapeHtml(t("gateway.testCard"))}</label>
 <input id="card" name="card" value="4311-9522-2222-2222" inputmode="numeric" autocomplete="off">
-<p><button type="submit" name="decision" value="approve">核准付款 <span lang="en">Approve</span></button>
-<button type="submit" name="decision" value="decline" class="secondary">拒絕付款 <span lang="en">Decline</span></button>
-<button type="submit" name="decision" value="cancel" class="secondary">取消 <span lang="en">Cancel</span></button></p>
+<p>${decisionButtons(locale)}</p>
 </form>`,
       ),
     );
@@ -436,7 +449,7 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
     asyncRoute(async (req, res) => {
       const trade = ecpayTrades.get(req.params.merchantTradeNo ?? "");
       if (!trade || trade.status !== "unpaid") {
-        res.status(404).send(payerPage("找不到交易", '<h1>找不到這筆交易 <span lang="en">Trade not found</span></h1>'));
+        res.status(404).send(notFoundPage(sandboxLocale(undefined, (...languages) => req.acceptsLanguages(...languages))));
         return;
       }
       const decision = req.body.decision;
@@ -450,7 +463,7 @@ ${decisionButtons(`/line-pay/approve/${transaction.transactionId}`)}`,
       const result = tradeResult(req.params.merchantTradeNo ?? "", trade);
       const sending = notify(trade.params.ReturnURL!, result, trade.params.ItemName ?? "");
       if (gateway.faults.notificationDelayMs === 0 || !applies(trade.params.ItemName ?? "")) await sending;
-      if (trade.params.OrderResultURL) res.send(postBackPage(trade.params.OrderResultURL, result));
+      if (trade.params.OrderResultURL) res.send(postBackPage(ecpayLocale(trade.params), trade.params.OrderResultURL, result));
       else res.redirect(303, trade.params.ClientBackURL || "/");
     }),
   );

@@ -4,7 +4,8 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-prov
 import { taipeiDate } from "~/domain/dates";
 import { generateDemoData } from "~/demo/data/generate";
 import { safeEqual } from "~/base/signatures.server";
-import { escapeHtml } from "./html";
+import type { Locale } from "~/i18n";
+import { escapeHtml, sandboxLocale, sandboxPage, sandboxT, type SandboxKey } from "./html";
 import { asyncRoute } from "~/base/async-route.server";
 
 /**
@@ -44,52 +45,53 @@ export interface IdentityProviderOptions {
   members?: DemoMember[];
 }
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-body{font-family:system-ui,"Noto Sans TC",sans-serif;max-width:34rem;margin:0 auto;padding:1rem;line-height:1.6;color:#1b1b1b}
-header{background:#5b2a86;color:#fff;padding:.75rem 1rem;margin:-1rem -1rem 1rem}header p{margin:0;font-weight:700;font-size:1.25rem}
-.banner{background:#fff4d6;color:#3d2e00;padding:.5rem 1rem;font-weight:700}
+const IDP_STYLE = `header{background:#5b2a86;color:#fff;padding:.75rem 1rem;margin:-1rem -1rem 1rem}header .access-key{color:#fff}
+header .service{margin:0;font-weight:700;font-size:1.25rem}header .banner{margin:.5rem -1rem -.75rem}
 label{display:block;font-weight:700;margin-top:1rem}
 input{font:inherit;min-height:44px;padding:.25rem .5rem;border:2px solid #1b1b1b;width:100%;max-width:20rem;box-sizing:border-box}
-button{font:inherit;font-weight:700;min-height:44px;padding:.5rem 1.25rem;margin-top:1rem;border:2px solid #5b2a86;border-radius:4px;background:#5b2a86;color:#fff;cursor:pointer}
-a{color:#0b4fa3}:focus-visible{outline:3px solid #1b1b1b;outline-offset:2px;box-shadow:0 0 0 6px #ffbf47}
+button{font:inherit;font-weight:700;min-height:44px;padding:.5rem 1.25rem;margin:1rem .5rem 0 0;border:2px solid #5b2a86;border-radius:4px;background:#5b2a86;color:#fff;cursor:pointer}
 .error-summary{border:5px solid #b3261e;padding:1rem;margin-bottom:1rem}.error-summary a{color:#b3261e;font-weight:700}
-table{border-collapse:collapse}td,th{border-bottom:1px solid #6f6f6f;padding:.25rem .75rem .25rem 0;text-align:left}
-</style></head><body>
-<header><p>臺中通 <span lang="en">Taichung app</span></p></header>
-<p class="banner">示範身分驗證服務，帳號皆為虛構 <span lang="en">· Demo sign-in service, all accounts are fictional</span></p>
-<main>${body}</main></body></html>`;
+table{border-collapse:collapse}td,th{border-bottom:1px solid #6f6f6f;padding:.25rem .75rem .25rem 0;text-align:left}`;
+
+function page(locale: Locale, title: string, body: string): string {
+  const t = sandboxT(locale);
+  return sandboxPage({ locale, title, service: t("idp.service"), banner: t("idp.banner"), style: IDP_STYLE, body });
 }
 
-function loginPage(uid: string, options: { username?: string; error?: boolean; members: DemoMember[] }): string {
+function loginPage(uid: string, options: { locale: Locale; username?: string; error?: boolean; members: DemoMember[] }): string {
+  const t = sandboxT(options.locale);
+  const text = (key: SandboxKey) => escapeHtml(t(key));
   const error = options.error
-    ? `<div class="error-summary" role="alert" tabindex="-1" autofocus><h2>登入失敗 <span lang="en">Sign-in failed</span></h2>
-<ul><li><a href="#username">帳號或密碼不正確，請再試一次 <span lang="en">Username or password is wrong: try again</span></a></li></ul></div>`
+    ? `<div class="error-summary" role="alert" tabindex="-1" autofocus><h2>${text("idp.failed")}</h2>
+<ul><li><a href="#username">${text("idp.wrongPassword")}</a></li></ul></div>`
     : "";
   const rows = options.members
     .map(
       (m) =>
-        `<tr><td>${escapeHtml(m.username)}</td><td>${escapeHtml(m.password)}</td><td>${escapeHtml(m.name)}</td><td>${m.nationalId ? '已驗證 <span lang="en">verified</span>' : '未驗證 <span lang="en">not verified</span>'}</td></tr>`,
+        `<tr><td>${escapeHtml(m.username)}</td><td>${escapeHtml(m.password)}</td><td>${escapeHtml(m.name)}</td><td>${text(m.nationalId ? "idp.verified" : "idp.notVerified")}</td></tr>`,
     )
     .join("");
   return page(
-    "登入臺中通 Sign in",
-    `${error}<h1>登入臺中通 <span lang="en">Sign in</span></h1>
-<p>登入後返回支付繳費通。<span lang="en">You will return to the Pay Portal after signing in.</span></p>
+    options.locale,
+    `${options.error ? `${t("idp.failed")}: ` : ""}${t("idp.signInTitle")}`,
+    `${error}<h1>${text("idp.signInTitle")}</h1>
+<p>${text("idp.intro")}</p>
 <form method="post" action="/interaction/${escapeHtml(uid)}/login" novalidate>
-<label for="username">帳號 <span lang="en">Username</span></label>
+<label for="username">${text("idp.username")}</label>
 <input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" value="${escapeHtml(options.username ?? "")}"${options.error ? ' aria-invalid="true"' : ""}>
-<label for="password">密碼 <span lang="en">Password</span></label>
+<label for="password">${text("idp.password")}</label>
 <input id="password" name="password" type="password" autocomplete="current-password">
-<button type="submit">登入 <span lang="en">Sign in</span></button>
+<button type="submit">${text("idp.signIn")}</button>
 </form>
-<p><a href="/interaction/${escapeHtml(uid)}/abort">取消登入，回到支付繳費通 <span lang="en">Cancel and go back</span></a></p>
-<h2>示範帳號 <span lang="en">Demo accounts</span></h2>
-<table><thead><tr><th scope="col">帳號</th><th scope="col">密碼</th><th scope="col">姓名</th><th scope="col">身分驗證</th></tr></thead><tbody>${rows}</tbody></table>`,
+<p><a href="/interaction/${escapeHtml(uid)}/abort">${text("idp.cancel")}</a></p>
+<h2>${text("idp.demoAccounts")}</h2>
+<table><thead><tr><th scope="col">${text("idp.username")}</th><th scope="col">${text("idp.password")}</th><th scope="col">${text("idp.name")}</th><th scope="col">${text("idp.verification")}</th></tr></thead><tbody>${rows}</tbody></table>`,
   );
+}
+
+/** The language the portal asked for (ui_locales), else the browser's. */
+function localeOf(uiLocales: unknown, acceptsLanguages: (...languages: string[]) => string | false): Locale {
+  return sandboxLocale(typeof uiLocales === "string" ? uiLocales : undefined, acceptsLanguages);
 }
 
 export function createIdentityProvider(options: IdentityProviderOptions): { app: express.Express; provider: Provider } {
@@ -152,24 +154,27 @@ export function createIdentityProvider(options: IdentityProviderOptions): { app:
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
+          const locale = localeOf(ctx.oidc.params?.ui_locales, (...languages) => ctx.acceptsLanguages(...languages));
+          const t = sandboxT(locale);
           ctx.body = page(
-            "登出臺中通 Sign out",
-            `<h1>登出 <span lang="en">Sign out</span></h1><p>是否也要登出臺中通？<span lang="en">Sign out of the Taichung app as well?</span></p>
-${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">登出 <span lang="en">Sign out</span></button>
-<button type="submit" form="op.logoutForm">保持臺中通登入 <span lang="en">Stay signed in to the app</span></button>`,
+            locale,
+            t("idp.signOutTitle"),
+            `<h1>${escapeHtml(t("idp.signOutTitle"))}</h1><p>${escapeHtml(t("idp.signOutQuestion"))}</p>
+${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">${escapeHtml(t("idp.signOut"))}</button>
+<button type="submit" form="op.logoutForm">${escapeHtml(t("idp.staySignedIn"))}</button>`,
           );
         },
         async postLogoutSuccessSource(ctx) {
-          ctx.body = page("已登出 Signed out", `<h1>已登出 <span lang="en">Signed out</span></h1>`);
+          const locale = localeOf(undefined, (...languages) => ctx.acceptsLanguages(...languages));
+          ctx.body = page(locale, sandboxT(locale)("idp.signedOut"), `<h1>${escapeHtml(sandboxT(locale)("idp.signedOut"))}</h1>`);
         },
       },
     },
     async renderError(ctx, out) {
       ctx.type = "html";
-      ctx.body = page(
-        "登入發生問題 Sign-in problem",
-        `<h1>登入發生問題 <span lang="en">Sign-in problem</span></h1><p>${escapeHtml(String(out.error_description ?? out.error))}</p>`,
-      );
+      const locale = localeOf(ctx.oidc?.params?.ui_locales, (...languages) => ctx.acceptsLanguages(...languages));
+      const problem = sandboxT(locale)("idp.problem");
+      ctx.body = page(locale, problem, `<h1>${escapeHtml(problem)}</h1><p>${escapeHtml(String(out.error_description ?? out.error))}</p>`);
     },
   };
 
@@ -186,13 +191,15 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">登�
     "/interaction/:uid",
     noStore,
     asyncRoute(async (req, res) => {
-      const { uid, prompt } = await provider.interactionDetails(req, res);
+      const { uid, prompt, params } = await provider.interactionDetails(req, res);
       if (prompt.name !== "login") {
         // Consent is granted by loadExistingGrant; nothing else to ask.
         await provider.interactionFinished(req, res, {}, { mergeWithLastSubmission: true });
         return;
       }
-      res.type("html").send(loginPage(uid, { members }));
+      res
+        .type("html")
+        .send(loginPage(uid, { locale: localeOf(params.ui_locales, (...languages) => req.acceptsLanguages(...languages)), members }));
     }),
   );
 
@@ -201,7 +208,7 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">登�
     noStore,
     form,
     asyncRoute(async (req, res) => {
-      const { uid } = await provider.interactionDetails(req, res);
+      const { uid, params } = await provider.interactionDetails(req, res);
       const username = typeof req.body.username === "string" ? req.body.username.trim().slice(0, 60) : "";
       const password = typeof req.body.password === "string" ? req.body.password.slice(0, 200) : "";
       const member = members.find((m) => m.username === username && safeEqual(m.password, password));
@@ -209,7 +216,14 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">登�
         res
           .status(400)
           .type("html")
-          .send(loginPage(uid, { username, error: true, members }));
+          .send(
+            loginPage(uid, {
+              locale: localeOf(params.ui_locales, (...languages) => req.acceptsLanguages(...languages)),
+              username,
+              error: true,
+              members,
+            }),
+          );
         return;
       }
       await provider.interactionFinished(req, res, { login: { accountId: member.sub } }, { mergeWithLastSubmission: false });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import sandboxEn from "~/demo/locales/en.json";
+import sandboxZhTW from "~/demo/locales/zh-TW.json";
 import en from "./en.json";
 import zhTW from "./zh-TW.json";
 
@@ -19,9 +21,13 @@ function leaves(value: Json, prefix = ""): Map<string, Json> {
 
 const interpolations = (text: Json) => (typeof text === "string" ? [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort() : []);
 
-describe("locale files", () => {
-  const zh = leaves(zhTW as Json);
-  const english = leaves(en as Json);
+// The portal's words, and the demo wing's sandbox pages (standing in for other services).
+describe.each([
+  { files: "the portal's locale files", zhFile: zhTW, enFile: en },
+  { files: "the sandboxes' locale files", zhFile: sandboxZhTW, enFile: sandboxEn },
+])("$files", ({ zhFile, enFile }) => {
+  const zh = leaves(zhFile as Json);
+  const english = leaves(enFile as Json);
 
   it("have exactly the same keys in zh-TW and en", () => {
     const onlyZh = [...zh.keys()].filter((key) => !english.has(key));

@@ -2,6 +2,7 @@ import { createCookie } from "@remix-run/node";
 import * as oidc from "openid-client";
 import { safeRedirect } from "~/lib/safe-redirect";
 import type { Env } from "~/base/env.server";
+import type { Locale } from "~/i18n";
 
 /**
  * Logging in through the city app's OpenID Connect provider (openid-client
@@ -66,7 +67,7 @@ function transactionCookie(env: OidcEnv) {
   });
 }
 
-export async function beginLogin(env: OidcEnv, returnTo: unknown): Promise<{ url: string; setCookie: string }> {
+export async function beginLogin(env: OidcEnv, returnTo: unknown, locale: Locale): Promise<{ url: string; setCookie: string }> {
   const configuration = await oidcConfiguration(env);
   const transaction: LoginTransaction = {
     state: oidc.randomState(),
@@ -82,6 +83,8 @@ export async function beginLogin(env: OidcEnv, returnTo: unknown): Promise<{ url
     code_challenge_method: "S256",
     state: transaction.state,
     nonce: transaction.nonce,
+    // OIDC's way to ask for the login page in the visitor's language.
+    ui_locales: locale,
   });
   return { url: url.href, setCookie: await transactionCookie(env).serialize(transaction) };
 }

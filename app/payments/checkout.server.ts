@@ -1,4 +1,5 @@
 import { isPayable } from "~/domain/catalogue";
+import type { Locale } from "~/i18n";
 import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
 import { PAYMENT_TOOLS, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
 import type { BillView } from "~/bills/bills.server";
@@ -80,6 +81,7 @@ export interface CheckoutInput {
   memberId: string | null;
   /** Payments this browser started (its own holds it may resume). */
   ownReferences: ReadonlySet<string>;
+  locale: Locale;
 }
 
 export type CheckoutResult =
@@ -135,5 +137,5 @@ export async function submitCheckout(ctx: PaymentContext, input: CheckoutInput):
         409,
       );
   }
-  return { kind: "started", order: created.order, start: await startPayment(ctx, created.order) };
+  return { kind: "started", order: created.order, start: await startPayment(ctx, created.order, { locale: input.locale }) };
 }

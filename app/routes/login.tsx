@@ -7,6 +7,7 @@ import { LoginUnavailable, beginLogin } from "~/members/oidc.server";
 import type { RouteHandle } from "~/route-handle";
 import { getEnv } from "~/base/env.server";
 import { routeHeaders } from "~/route-headers";
+import { getLocale } from "~/base/i18n.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.login.title") };
 export const headers = routeHeaders;
@@ -19,7 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const returnTo = safeRedirect(new URL(request.url).searchParams.get("returnTo"), "/account");
   if (await getMemberSession(request)) return redirect(returnTo, { headers: { "Cache-Control": "no-store" } });
   try {
-    const { url, setCookie } = await beginLogin(getEnv(), returnTo);
+    const { url, setCookie } = await beginLogin(getEnv(), returnTo, await getLocale(request));
     return redirect(url, { headers: { "Set-Cookie": setCookie, "Cache-Control": "no-store" } });
   } catch (error) {
     if (!(error instanceof LoginUnavailable)) throw error;

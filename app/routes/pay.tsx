@@ -17,6 +17,7 @@ import { checkoutView, submitCheckout, type CheckoutProblem } from "~/payments/c
 import { getPaymentContext, newIdempotencyKey } from "~/payments/context.server";
 import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
+import { getLocale } from "~/base/i18n.server";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("pay.title") };
 export const headers = routeHeaders;
@@ -66,6 +67,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     idempotencyKey: String(form.get("idempotencyKey") ?? "").slice(0, 64),
     memberId: member?.member.id ?? null,
     ownReferences: await ownReferences(request),
+    locale: await getLocale(request),
   });
   if (result.kind === "refused") return json({ errors: result.problems, form: null }, { status: result.status });
 

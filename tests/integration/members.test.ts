@@ -466,7 +466,7 @@ describeEachDatabase(
       const [verifiedMember, unverifiedMember] = demoMembers();
 
       async function loginAs(username: string, returnTo: unknown = "/account") {
-        const begun = await beginLogin(world.env, returnTo);
+        const begun = await beginLogin(world.env, returnTo, "zh-TW");
         const callback = await loginAtProvider(begun.url, username, "demo-1234");
         return { begun, callback, request: new Request(callback, { headers: { cookie: begun.setCookie.split(";")[0]! } }) };
       }
@@ -509,7 +509,7 @@ describeEachDatabase(
       });
 
       it("rejects an answer when the browser started a different login (login CSRF)", async () => {
-        const victim = await beginLogin(world.env, "/account");
+        const victim = await beginLogin(world.env, "/account", "zh-TW");
         const { callback } = await loginAs(verifiedMember!.username);
         await expect(
           completeLogin(world.env, new Request(callback, { headers: { cookie: victim.setCookie.split(";")[0]! } })),

@@ -62,7 +62,7 @@ describeEachDatabase(
     }
 
     async function startLinePay(order: PaymentOrder, now = new Date()) {
-      const started = await startPayment(world.ctx, order, now);
+      const started = await startPayment(world.ctx, order, { now });
       if (started.kind !== "redirect") throw new Error(`expected a redirect, got ${started.kind}`);
       return started.url;
     }
@@ -337,7 +337,7 @@ describeEachDatabase(
     it("keeps an ECPay payment's bill held for the payment window, and says until when", async () => {
       const start = new Date();
       const { order, bill } = await newOrder("market-usage-fee", "credit_card", start);
-      await startPayment(world.ctx, order, start);
+      await startPayment(world.ctx, order, { now: start });
       const blocked = await createPaymentOrder(
         world.ctx,
         { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() },

@@ -432,6 +432,30 @@ describeEachDatabase(
       expect(again.kind).toBe("created");
     });
 
+    it("asks each provider for its pages in the payer's language: LINE Pay's display.locale, ECPay's Language", async () => {
+      const pageOf = async (url: string, init?: RequestInit) => {
+        const html = await (await fetch(url, init)).text();
+        return { lang: /<html lang="([^"]+)"/.exec(html)?.[1], h1: /<h1>([^<]+)<\/h1>/.exec(html)?.[1] };
+      };
+      for (const [locale, lang, linePayHeading, ecpayHeading] of [
+        ["en", "en", "LINE Pay payment", "Credit card payment"],
+        ["zh-TW", "zh-Hant-TW", "LINE Pay 付款", "信用卡付款"],
+      ] as const) {
+        const linePay = await startPayment(world.ctx, (await newOrder("traffic-fine")).order, { locale });
+        if (linePay.kind !== "redirect") throw new Error(`expected a redirect, got ${linePay.kind}`);
+        // The browser's own language says otherwise: the shop's word counts.
+        const headers = { "Accept-Language": locale === "en" ? "zh-TW" : "en" };
+        expect(await pageOf(linePay.url, { headers })).toEqual({ lang, h1: linePayHeading });
+
+        const ecpay = await startPayment(world.ctx, (await newOrder("environmental-fine", 1, "credit_card")).order, { locale });
+        if (ecpay.kind !== "form") throw new Error(`expected a form, got ${ecpay.kind}`);
+        // Signed with the rest: ECPay checks CheckMacValue over every field.
+        expect(ecpay.fields.Language).toBe(locale === "en" ? "ENG" : undefined);
+        const checkout = await pageOf(ecpay.action, { method: "POST", body: new URLSearchParams(ecpay.fields), headers });
+        expect(checkout).toEqual({ lang, h1: ecpayHeading });
+      }
+    });
+
     it("records every transition once: a late answer that cannot change an ended order is kept and ignored, late money for a refunded one alerted", async () => {
       const { order } = await newOrder("parking-fee");
       await applyTransition(world.ctx, order.id, "cancelled", { source: "payer" });

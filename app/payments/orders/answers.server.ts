@@ -1,5 +1,6 @@
 import { FINAL_CHECK_AFTER_SECONDS, ORDER_STATE_AFTER, holdEndsAt, isSettled, type PaymentEventSource } from "~/domain/payment-order";
 import { schema } from "~/base/db.server";
+import { DEFAULT_LOCALE, type Locale } from "~/i18n";
 import {
   ProviderUnreachable,
   type NoticeOutcome,
@@ -44,7 +45,11 @@ export type StartResult =
  * a provider with a payment page sends them back there; a form post cannot
  * be repeated (providers refuse the same order number twice).
  */
-export async function startPayment(ctx: PaymentContext, order: PaymentOrder, now = new Date()): Promise<StartResult> {
+export async function startPayment(
+  ctx: PaymentContext,
+  order: PaymentOrder,
+  { locale = DEFAULT_LOCALE, now = new Date() }: { locale?: Locale; now?: Date } = {},
+): Promise<StartResult> {
   const adapter = adapterOf(ctx, order);
   if (order.state === "pending" && order.providerPaymentUrl) return { kind: "redirect", url: order.providerPaymentUrl };
   if (order.state !== "created") return { kind: "settled", order };
@@ -55,7 +60,7 @@ export async function startPayment(ctx: PaymentContext, order: PaymentOrder, now
 
   let outcome;
   try {
-    outcome = await adapter.start(await orderForProvider(ctx.db, order), callbacksFor(ctx, adapter, order));
+    outcome = await adapter.start(await orderForProvider(ctx.db, order), callbacksFor(ctx, adapter, order), { locale });
   } catch (error) {
     if (!(error instanceof ProviderUnreachable)) throw error;
     // The request may or may not have reached the provider: only a status query can tell.

@@ -1,5 +1,6 @@
 import type { PaymentProvider, ProviderOutcome } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
+import type { Locale } from "~/i18n";
 
 /**
  * The one interface every payment provider's adapter implements: the whole
@@ -80,7 +81,8 @@ export interface PaymentProviderAdapter {
   readonly chargesByItself: boolean;
   /** Origins the payer's browser is sent to when paying (the CSP's form-action). */
   readonly payerOrigins: readonly string[];
-  start(order: OrderForProvider, callbacks: ProviderCallbacks): Promise<StartOutcome>;
+  /** The payer's language goes with them, so the provider's pages speak it. */
+  start(order: OrderForProvider, callbacks: ProviderCallbacks, payer: { locale: Locale }): Promise<StartOutcome>;
   readPayerReturn(request: CallbackRequest): PayerReturn;
   /** Protocols with server-to-server notices read them here, and say how to answer. */
   notices?: {

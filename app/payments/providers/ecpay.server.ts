@@ -69,7 +69,7 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
     chargesByItself: true,
     payerOrigins: [new URL(config.checkoutUrl).origin],
 
-    async start(order, callbacks) {
+    async start(order, callbacks, payer) {
       const fields = sign({
         MerchantID: config.merchantId,
         MerchantTradeNo: order.reference,
@@ -88,6 +88,8 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
         ChoosePayment: "Credit",
         EncryptType: "1",
         NeedExtraPaidInfo: "N",
+        // ECPay's pages are in Traditional Chinese unless asked otherwise.
+        ...(payer.locale === "en" ? { Language: "ENG" } : {}),
       });
       return { kind: "form", action: config.checkoutUrl, fields, payload: { ...fields } };
     },

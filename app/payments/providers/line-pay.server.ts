@@ -98,7 +98,7 @@ export function linePayAdapter(config: LinePayConfig, timeoutMs: number): Paymen
     chargesByItself: false,
     payerOrigins: [config.webOrigin ?? WEB_ORIGINS[apiHost] ?? new URL(config.apiUrl).origin],
 
-    async start(order, callbacks) {
+    async start(order, callbacks, payer) {
       const answer = await linePay<{ transactionId: string; paymentUrl: { web: string } }>("POST", "/v3/payments/request", {
         amount: order.totalAmount,
         currency: "TWD",
@@ -111,6 +111,7 @@ export function linePayAdapter(config: LinePayConfig, timeoutMs: number): Paymen
           },
         ],
         redirectUrls: { confirmUrl: callbacks.returnUrl, cancelUrl: callbacks.cancelUrl },
+        options: { display: { locale: payer.locale === "en" ? "en" : "zh_TW" } },
       });
       if (answer.returnCode !== "0000" || !answer.info)
         return { kind: "refused", reason: `${answer.returnCode} ${answer.returnMessage}`, payload: answer };
