@@ -2,6 +2,7 @@ import { useTranslation } from "react-i18next";
 import { formatDateTime, formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
 import type { PaymentRecord } from "~/payments/records.server";
+import { StackedCell } from "./stacked-cell";
 
 /**
  * A member's payment records as a table, one row per bill. On the history
@@ -13,7 +14,7 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
   const locale = i18n.language;
   const seenReceipts = new Set<string>();
   return (
-    <table className="receipt-bills history-table">
+    <table className="receipt-bills stacked-table history-table">
       <caption id="history-caption">{caption}</caption>
       <thead>
         <tr>
@@ -36,36 +37,45 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
           return (
             <tr key={`${record.orderReference}-${record.writeOffNumber}`}>
               {interactive ? (
-                <td>
-                  {firstOfReceipt ? (
+                firstOfReceipt ? (
+                  <StackedCell label={t("history.select")} className="select-cell">
                     <input
                       type="checkbox"
                       name="receipt"
                       value={record.receiptNumber!}
                       aria-label={t("history.selectReceipt", { number: record.receiptNumber })}
                     />
-                  ) : null}
-                </td>
+                  </StackedCell>
+                ) : (
+                  // Nothing to choose here (the receipt's first row has its box): no label either.
+                  <td className="select-cell" />
+                )
               ) : null}
-              <td>{formatDateTime(record.at, locale)}</td>
-              <td>{localized({ nameZh: record.billTypeNameZh, nameEn: record.billTypeNameEn }, locale)}</td>
-              <td className="identifier">{record.writeOffNumber}</td>
-              <td className="numeric">{formatMoney(record.amount, locale)}</td>
-              <td>{t(`paymentTools.${record.paymentTool}`)}</td>
-              <td>
+              <StackedCell label={t("records.columns.at")}>{formatDateTime(record.at, locale)}</StackedCell>
+              <StackedCell label={t("records.columns.billType")}>
+                {localized({ nameZh: record.billTypeNameZh, nameEn: record.billTypeNameEn }, locale)}
+              </StackedCell>
+              <StackedCell label={t("records.columns.writeOffNumber")} className="identifier">
+                {record.writeOffNumber}
+              </StackedCell>
+              <StackedCell label={t("records.columns.amount")} className="numeric">
+                {formatMoney(record.amount, locale)}
+              </StackedCell>
+              <StackedCell label={t("records.columns.tool")}>{t(`paymentTools.${record.paymentTool}`)}</StackedCell>
+              <StackedCell label={t("records.columns.status")}>
                 {record.refundPending ? (
                   <span className="status-tag record-status-refund_pending">{t("records.status.refund_pending")}</span>
                 ) : (
                   <span className={`status-tag record-status-${record.status}`}>{t(`records.status.${record.status}`)}</span>
                 )}
-              </td>
-              <td className="identifier">
+              </StackedCell>
+              <StackedCell label={t("records.columns.receipt")} className="identifier">
                 {record.receiptNumber && interactive ? (
                   <a href={`/receipts/${record.receiptNumber}`}>{record.receiptNumber}</a>
                 ) : (
                   (record.receiptNumber ?? "—")
                 )}
-              </td>
+              </StackedCell>
             </tr>
           );
         })}

@@ -3,6 +3,7 @@ import { formatDateTime, formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
 import type { ReceiptView } from "~/payments/receipts.server";
 import { DetailRow } from "./detail-row";
+import { StackedCell } from "./stacked-cell";
 
 /** What a receipt says: on the receipt page and on the verification page. */
 export function ReceiptDetails({ receipt }: { receipt: ReceiptView }) {
@@ -26,7 +27,7 @@ export function ReceiptDetails({ receipt }: { receipt: ReceiptView }) {
           {formatMoney(receipt.totalAmount, locale)}
         </DetailRow>
       </dl>
-      <table className="receipt-bills">
+      <table className="receipt-bills stacked-table">
         <caption>{t("receipt.billsCaption")}</caption>
         <thead>
           <tr>
@@ -42,11 +43,19 @@ export function ReceiptDetails({ receipt }: { receipt: ReceiptView }) {
         <tbody>
           {receipt.bills.map((bill) => (
             <tr key={bill.writeOffNumber}>
-              <td>{localized({ nameZh: bill.billTypeNameZh, nameEn: bill.billTypeNameEn }, locale)}</td>
-              <td>{localized({ nameZh: bill.agencyNameZh, nameEn: bill.agencyNameEn }, locale)}</td>
-              <td className="identifier">{bill.writeOffNumber}</td>
-              <td>{bill.payerNameMasked}</td>
-              <td className="numeric">{formatMoney(bill.amount, locale)}</td>
+              <StackedCell label={t("receipt.billType")}>
+                {localized({ nameZh: bill.billTypeNameZh, nameEn: bill.billTypeNameEn }, locale)}
+              </StackedCell>
+              <StackedCell label={t("bill.agency")}>
+                {localized({ nameZh: bill.agencyNameZh, nameEn: bill.agencyNameEn }, locale)}
+              </StackedCell>
+              <StackedCell label={t("bill.writeOffNumber")} className="identifier">
+                {bill.writeOffNumber}
+              </StackedCell>
+              <StackedCell label={t("bill.payer")}>{bill.payerNameMasked}</StackedCell>
+              <StackedCell label={t("bill.amount")} className="numeric">
+                {formatMoney(bill.amount, locale)}
+              </StackedCell>
             </tr>
           ))}
         </tbody>

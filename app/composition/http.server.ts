@@ -6,6 +6,7 @@ import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type ErrorRequestHandler, type Request, type Response } from "express";
 import helmet from "helmet";
+import onHeaders from "on-headers";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { paymentCallbacks } from "~/payments/callbacks.server";
@@ -180,7 +181,13 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
   );
   app.use((req, res, next) => {
     // Pages for a logged-in member carry their name and bills: never kept by shared caches.
-    if (req.headers.cookie?.includes("portal_member=")) res.setHeader("Cache-Control", "private, no-store");
+    // Set as the headers go out, and only if the answer has none of its own: set now, Remix
+    // would append its route's Cache-Control to it and the header would be sent twice.
+    if (req.headers.cookie?.includes("portal_member=")) {
+      onHeaders(res, function () {
+        if (!this.hasHeader("Cache-Control")) this.setHeader("Cache-Control", "private, no-store");
+      });
+    }
     // The camera is used by the bill scanner on this origin only.
     res.setHeader("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=(), usb=()");
     next();

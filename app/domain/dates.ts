@@ -10,6 +10,17 @@ export function taipeiDate(now: Date = new Date()): string {
   return new Date(now.getTime() + TAIPEI_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/**
+ * A moment in Taiwan time as ISO 8601 with its offset, to the second:
+ * "2026-12-01T17:07:05+08:00". Fixed width and one offset, so as text these
+ * sort in the order of time (a spreadsheet's sort, a script's comparison).
+ */
+export function taipeiDateTimeIso(moment: Date | string): string {
+  const at = new Date(moment);
+  if (Number.isNaN(at.getTime())) throw new RangeError(`not a moment: ${String(moment)}`);
+  return `${new Date(at.getTime() + TAIPEI_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+}
+
 export function addDays(isoDate: string, days: number): string {
   const date = new Date(`${isoDate}T00:00:00Z`);
   date.setUTCDate(date.getUTCDate() + days);

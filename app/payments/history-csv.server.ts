@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { stringify } from "csv-stringify";
 import type { TFunction } from "i18next";
+import { taipeiDateTimeIso } from "~/domain/dates";
 import { formatDateTime } from "~/domain/format";
 import type { PaymentRecord } from "./records.server";
 
@@ -10,6 +11,8 @@ import type { PaymentRecord } from "./records.server";
  * (without it Excel reads Chinese as Big5 garble), CRLF line ends, RFC 4180
  * quoting by csv-stringify. Rows are written as the database hands them over,
  * a batch at a time, so a long history never sits in memory whole.
+ * Identifiers are written as text formulas and every moment also as ISO 8601
+ * (docs/decisions/015-history-csv-for-spreadsheets.md).
  */
 
 /** A cell Excel would read as a formula (=, +, -, @, tab, CR) is written as text. */
@@ -17,40 +20,61 @@ export function neutralizeFormula(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-export function historyCsvColumns(t: TFunction): string[] {
-  return [
-    t("records.columns.at"),
-    t("records.columns.status"),
-    t("records.columns.billType"),
-    t("records.columns.agency"),
-    t("records.columns.writeOffNumber"),
-    t("records.columns.payer"),
-    t("records.columns.subject"),
-    t("records.columns.amount"),
-    t("records.columns.tool"),
-    t("records.columns.receipt"),
-    t("records.columns.order"),
-    t("records.columns.refundedAt"),
-  ];
+/**
+ * An identifier as a formula whose value is the identifier as text: ="1150200000000018".
+ * Bare, Excel turns 16 digits into 1.15020E+15 (rounded to 15 digits) and drops
+ * leading zeros. Only letters, digits and dashes go inside the quotes (numbers
+ * can come from outside bill systems): anything else is written as plain,
+ * neutralized text, never as part of a formula.
+ */
+export function spreadsheetText(value: string): string {
+  return /^[0-9A-Za-z-]+$/.test(value) ? `="${value}"` : neutralizeFormula(value);
 }
 
-export function historyCsvRow(record: PaymentRecord, t: TFunction, locale: string): string[] {
+const COLUMNS = [
+  "at",
+  "atIso",
+  "status",
+  "billType",
+  "agency",
+  "writeOffNumber",
+  "payer",
+  "subject",
+  "amount",
+  "tool",
+  "receipt",
+  "order",
+  "refundedAt",
+  "refundedAtIso",
+] as const;
+type Column = (typeof COLUMNS)[number];
+
+/** Written by `spreadsheetText`, not neutralized again. */
+const IDENTIFIER_COLUMNS: ReadonlySet<string> = new Set<Column>(["writeOffNumber", "receipt", "order"]);
+
+export function historyCsvColumns(t: TFunction): Array<{ key: Column; header: string }> {
+  return COLUMNS.map((key) => ({ key, header: t(`records.columns.${key}`) }));
+}
+
+export function historyCsvRow(record: PaymentRecord, t: TFunction, locale: string): Record<Column, string> {
   const english = locale === "en";
-  return [
-    formatDateTime(record.at, locale),
-    record.refundPending ? t("records.status.refund_pending") : t(`records.status.${record.status}`),
-    english ? record.billTypeNameEn : record.billTypeNameZh,
-    english ? record.agencyNameEn : record.agencyNameZh,
-    record.writeOffNumber,
-    record.payerNameMasked,
-    record.subjectMasked,
+  return {
+    at: formatDateTime(record.at, locale),
+    atIso: taipeiDateTimeIso(record.at),
+    status: record.refundPending ? t("records.status.refund_pending") : t(`records.status.${record.status}`),
+    billType: english ? record.billTypeNameEn : record.billTypeNameZh,
+    agency: english ? record.agencyNameEn : record.agencyNameZh,
+    writeOffNumber: spreadsheetText(record.writeOffNumber),
+    payer: record.payerNameMasked,
+    subject: record.subjectMasked,
     // A plain integer: Excel sums it; the currency is in the column's name.
-    String(record.amount),
-    t(`paymentTools.${record.paymentTool}`),
-    record.receiptNumber ?? "",
-    record.orderReference,
-    record.refundedAt ? formatDateTime(record.refundedAt, locale) : "",
-  ];
+    amount: String(record.amount),
+    tool: t(`paymentTools.${record.paymentTool}`),
+    receipt: record.receiptNumber ? spreadsheetText(record.receiptNumber) : "",
+    order: spreadsheetText(record.orderReference),
+    refundedAt: record.refundedAt ? formatDateTime(record.refundedAt, locale) : "",
+    refundedAtIso: record.refundedAt ? taipeiDateTimeIso(record.refundedAt) : "",
+  };
 }
 
 export function historyCsvStream(batches: AsyncIterable<PaymentRecord[]>, t: TFunction, locale: string): ReadableStream<Uint8Array> {
@@ -62,7 +86,7 @@ export function historyCsvStream(batches: AsyncIterable<PaymentRecord[]>, t: TFu
     record_delimiter: "windows",
     header: true,
     columns: historyCsvColumns(t),
-    cast: { string: neutralizeFormula },
+    cast: { string: (value, { column }) => (IDENTIFIER_COLUMNS.has(String(column)) ? value : neutralizeFormula(value)) },
   });
   const source = Readable.from(rows());
   source.on("error", (error) => csv.destroy(error));

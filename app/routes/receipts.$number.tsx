@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { BreakableUrl } from "~/components/breakable-url";
 import { ReceiptDetails } from "~/components/receipt-details";
 import { ownReceipt } from "~/members/receipt-access.server";
 import type { RouteHandle } from "~/route-handle";
@@ -23,7 +24,10 @@ export default function Receipt() {
       {receipt.state === "refunded" ? <p className="notice">{t("receipt.refundedNotice")}</p> : null}
       <ReceiptDetails receipt={receipt} />
       <p className="verify-note">
-        {t("receipt.verifyNote")} <a href={verifyUrl}>{verifyUrl}</a>
+        {t("receipt.verifyNote")}{" "}
+        <a href={verifyUrl}>
+          <BreakableUrl url={verifyUrl} />
+        </a>
       </p>
       <p className="actions no-print">
         <a href={`/receipts/${receipt.number}/pdf?s=${signature}`} className="button" download>

@@ -23,3 +23,12 @@ export async function pdfText(body: Buffer, pageNumber = 1): Promise<{ text: str
   const links = (await page.getAnnotations()).flatMap((annotation: { url?: string }) => (annotation.url ? [annotation.url] : []));
   return { text, links, pages: doc.numPages };
 }
+
+/** Pays the checkout on the page with LINE Pay, approving at the sandbox; returns the payment's reference. */
+export async function payWithLinePay(page: Page): Promise<string> {
+  await page.getByLabel("LINE Pay").check();
+  await page.getByRole("button", { name: /^確認付款/ }).click();
+  await page.getByRole("button", { name: /核准付款/ }).click();
+  await expect(page.locator("h1")).toHaveText("付款成功");
+  return (await page.locator(".reference").textContent())!.split("：")[1]!;
+}

@@ -199,7 +199,7 @@ describeEachDatabase(
       it("writes the CSV for Excel: BOM, CRLF, header in the page's language, formulas neutralized", async () => {
         const t = await getFixedT("zh-TW");
         const csv = (await readAll(historyCsvStream(memberHistoryBatches(db(), memberA.id, NO_FILTERS, 2), t, "zh-TW"))).toString("utf8");
-        expect(csv.startsWith("\uFEFF繳費時間,狀態,繳費項目")).toBe(true);
+        expect(csv.startsWith("\uFEFF繳費時間,繳費時間（ISO 8601，臺灣時間）,狀態,繳費項目")).toBe(true);
         const lines = csv.slice(1).trimEnd().split("\r\n");
         expect(lines).toHaveLength(6);
         expect(lines.filter((line) => line.includes(",已退款,"))).toHaveLength(1);
