@@ -134,7 +134,7 @@ export async function paymentSlipPdf(slip: PaymentSlip, locale: Locale): Promise
   const done = collectPdf(pdf.doc);
   const section = newPage(pdf, t("slip.pdf.title", { number: bill.writeOffNumber }));
   heading(pdf, section, 1, t("slip.pdf.heading"));
-  paragraph(pdf, section, t("site.fullName"), { color: "#4a4a4a" });
+  paragraph(pdf, section, t("site.fullName"), { muted: true });
   separator(pdf);
   paragraph(pdf, section, t("slip.payBy", { date: formatDate(bill.dueDate, locale), amount: formatMoney(bill.amount, locale) }), {
     bold: true,
@@ -152,6 +152,7 @@ export async function paymentSlipPdf(slip: PaymentSlip, locale: Locale): Promise
   heading(pdf, section, 2, t("slip.barcodesHeading"));
   for (const [i, text] of barcodes.entries()) writeBarcode(pdf, section, t, i, text);
   paragraph(pdf, section, t("slip.stores"), { size: 10 });
+  section.end();
   endPdf(pdf);
   return done;
 }

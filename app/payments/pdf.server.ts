@@ -120,7 +120,7 @@ export function paragraph(
   pdf: TaggedPdf,
   parent: PDFKit.PDFStructureElement,
   text: string,
-  style: { size?: number; color?: string; bold?: boolean; width?: number } = {},
+  style: { size?: number; muted?: boolean; bold?: boolean; width?: number } = {},
 ): void {
   const { doc } = pdf;
   parent.add(
@@ -128,7 +128,7 @@ export function paragraph(
       doc
         .font(style.bold ? "bold" : "regular")
         .fontSize(style.size ?? 11)
-        .fillColor(style.color ?? INK)
+        .fillColor(style.muted ? MUTED : INK)
         .text(text, { width: style.width });
     }),
   );

@@ -35,7 +35,7 @@ async function writeReceipt(pdf: TaggedPdf, t: TFunction, locale: Locale, receip
   const { doc } = pdf;
   const section = newPage(pdf, t("receipt.pdf.title", { number: receipt.number }));
   heading(pdf, section, 1, t("receipt.title"));
-  paragraph(pdf, section, t("site.fullName"), { color: "#4a4a4a" });
+  paragraph(pdf, section, t("site.fullName"), { muted: true });
   separator(pdf);
   if (receipt.state === "refunded") paragraph(pdf, section, t("receipt.refundedNotice"), { bold: true });
   detailsTable(pdf, section, [
@@ -67,12 +67,13 @@ async function writeReceipt(pdf: TaggedPdf, t: TFunction, locale: Locale, receip
   heading(pdf, section, 2, t("receipt.pdf.verifyHeading"));
   const box = { x: doc.x + contentWidth(doc) - QR_SIZE, y: doc.y, width: QR_SIZE, height: QR_SIZE };
   paragraph(pdf, section, t("receipt.pdf.verifyText"), { size: 10, width: contentWidth(doc) - QR_SIZE - 24 });
-  paragraph(pdf, section, t("receipt.pdf.issued"), { size: 10, color: "#4a4a4a", width: contentWidth(doc) - QR_SIZE - 24 });
+  paragraph(pdf, section, t("receipt.pdf.issued"), { size: 10, muted: true, width: contentWidth(doc) - QR_SIZE - 24 });
   figure(pdf, section, t("receipt.pdf.qrAlt", { url: verifyUrl }), box, () => {
     doc.image(qr, box.x, box.y, { width: box.width });
   });
   doc.moveDown(0.4);
   linkParagraph(pdf, section, verifyUrl, t("receipt.pdf.linkDescription"));
+  section.end();
 }
 
 async function receiptDocument(locale: Locale, title: (t: TFunction) => string): Promise<{ t: TFunction; pdf: TaggedPdf }> {

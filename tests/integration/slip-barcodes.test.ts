@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { paymentSlipPdf } from "~/payments/payment-slip.server";
 import { demoSlips } from "../support/documents";
-import { findBarcodes, renderPdfPage } from "../support/pdf";
+import { findBarcodes } from "../support/barcodes";
+import { renderPdfPage } from "../support/pdf";
 
 /**
  * The reprinted slip's three Code 39 barcodes as a store's scanner meets
