@@ -187,7 +187,7 @@ for (const kind of TEST_DATABASES)
       started = performance.now();
       for (const number of sample) {
         const receipt = (await receiptByNumber(db, number))!;
-        await receiptPdf(receipt, receiptVerificationUrl(env.PUBLIC_URL, env.RECEIPT_SECRET, number));
+        await receiptPdf(receipt, receiptVerificationUrl(env.PUBLIC_URL, env.RECEIPT_SECRET, number), "zh-TW");
       }
       const singleMs = performance.now() - started;
       started = performance.now();
@@ -200,7 +200,8 @@ for (const kind of TEST_DATABASES)
                 verifyUrl: receiptVerificationUrl(env.PUBLIC_URL, env.RECEIPT_SECRET, number),
               };
           })(),
-          "bench",
+          sample.length,
+          "zh-TW",
         ),
       );
       const batchMs = performance.now() - started;

@@ -7,6 +7,7 @@ import { MAX_RECEIPTS_PER_PDF } from "~/domain/payment-records";
 import { memberOwnsReceipts, memberReceiptNumbers } from "~/payments/records.server";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
+import { getLocale } from "~/base/i18n.server";
 
 /**
  * Several of the member's receipts in one PDF: those ticked (?receipt=…), or
@@ -31,7 +32,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       if (receipt) yield { receipt, verifyUrl: receiptVerificationUrl(env.PUBLIC_URL, env.RECEIPT_SECRET, number) };
     }
   }
-  return new Response(receiptsPdfStream(receipts(), `繳費證明 Payment receipts (${numbers.length})`), {
+  return new Response(receiptsPdfStream(receipts(), numbers.length, await getLocale(request)), {
     headers: {
       "Content-Type": "application/pdf",
       "Content-Disposition": `attachment; filename="receipts-${new Date().toISOString().slice(0, 10)}.pdf"`,

@@ -219,7 +219,8 @@ describeEachDatabase(
             for (const number of own)
               yield { receipt: (await receiptByNumber(db(), number))!, verifyUrl: `https://portal.example/receipts/verify?n=${number}` };
           })(),
-          "test",
+          own.length,
+          "zh-TW",
         );
         const pdf = await readAll(stream);
         expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
