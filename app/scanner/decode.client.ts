@@ -201,8 +201,10 @@ export function decodeImage(image: RgbaImage, options: DecodeOptions = {}): Fram
     const text = read(code39, smoothed.crop(0, top, width, bandHeight));
     if (text) code39Reads.add(text);
   }
-  // A frame with barcodes in it is a bill being scanned by its barcodes: the harder QR passes can wait.
+  // A frame with barcodes in it is a bill being scanned by its barcodes: the harder QR passes
+  // wait, and the camera looks for a QR code in every other such frame only.
   const effort = code39Reads.size > 0 ? null : (options.qrEffort ?? 0);
-  const qr = options.qr === false ? null : readQr({ luminance, width, height }, effort);
+  const skipQr = options.qr === false || (code39Reads.size > 0 && typeof options.qrEffort === "number" && options.qrEffort % 2 === 1);
+  const qr = skipQr ? null : readQr({ luminance, width, height }, effort);
   return { code39: [...code39Reads], qr: qr ? [qr] : [] };
 }
