@@ -90,6 +90,8 @@ export default defineConfig({
     // One project per camera video: the video is a launch argument.
     { name: "camera-bill", testMatch: /camera-bill\.spec\.ts/, use: fakeCamera(CAMERA_FILES.billVideo, true) },
     { name: "camera-qr", testMatch: /camera-qr\.spec\.ts/, use: fakeCamera(CAMERA_FILES.qrVideo, true) },
+    { name: "camera-unreadable", testMatch: /camera-unreadable\.spec\.ts/, use: fakeCamera(CAMERA_FILES.unreadableVideo, true) },
+    { name: "camera-other-biller", testMatch: /camera-other-biller\.spec\.ts/, use: fakeCamera(CAMERA_FILES.otherBillerVideo, true) },
     { name: "camera-refused", testMatch: /camera-refused\.spec\.ts/, use: fakeCamera(null, false) },
   ],
   webServer: {

@@ -160,21 +160,26 @@ for (const scenario of scenarios) {
   );
 }
 // Payments and the members' dashboard: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
-if (!only || only.startsWith("payment") || only.startsWith("member") || only.startsWith("record")) {
-  console.log("\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records:");
-  const inProcess = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts"], {
+if (!only || only.startsWith("payment") || only.startsWith("member") || only.startsWith("record") || only.startsWith("scan")) {
+  console.log(
+    "\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records, scan decoding (distorted bills):",
+  );
+  // `npm run bench scan…` runs only the decoder's part in process.
+  const files = only?.startsWith("scan") ? ["bench/scan-decode.bench.ts"] : [];
+  const inProcess = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts", ...files], {
     cwd: root,
     env: process.env,
     encoding: "utf8",
   });
-  const lines = `${inProcess.stdout}`.split("\n").filter((line) => /PAYBENCH|MEMBERBENCH|RECORDSBENCH/.test(line));
+  const lines = `${inProcess.stdout}`.split("\n").filter((line) => /PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH/.test(line));
   console.log(
-    lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH|RECORDSBENCH) /, "")}`).join("\n") ||
+    lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH) /, "")}`).join("\n") ||
       `  failed:\n${inProcess.stdout}${inProcess.stderr}`,
   );
   summary.payments = {};
   summary.members = {};
   summary.records = {};
+  summary.scanDecoding = JSON.parse(await readFile(path.join(resultsDir, "scan-decode.json"), "utf8").catch(() => "null"));
   for (const database of ["pglite", "postgres"]) {
     const payments = await readFile(path.join(resultsDir, `payments-${database}.json`), "utf8").catch(() => null);
     if (payments) summary.payments[database] = JSON.parse(payments);
@@ -196,7 +201,7 @@ if (!only || only.startsWith("scan")) {
       env: { ...process.env, BENCH_PORTAL_URL: portalUrl },
       encoding: "utf8",
     });
-    const lines = `${scan.stdout}`.split("\n").filter((line) => /^(camera start →|decoding \d)/.test(line.trim()));
+    const lines = `${scan.stdout}`.split("\n").filter((line) => /^(camera start →|decoding \d|distorted )/.test(line.trim()));
     console.log(lines.map((line) => `  ${line.trim()}`).join("\n") || `  failed:\n${scan.stdout}${scan.stderr}`);
     summary.scanning = JSON.parse(await readFile(path.join(resultsDir, "scan-camera.json"), "utf8").catch(() => "null"));
   } else {

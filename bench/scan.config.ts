@@ -1,6 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { CHROMIUM_ARGS } from "../playwright.config";
-import { BENCH_CAMERA_FILES } from "./scan.setup";
+import { BENCH_CAMERA_FILES, BENCH_DISTORTED_VIDEOS } from "./scan.setup";
 
 /**
  * The scanning benchmark (run by `npm run bench`, against the bench server
@@ -31,5 +31,7 @@ export default defineConfig({
   projects: [
     { name: "video-of-bill", grep: /stacked:/, use: camera(BENCH_CAMERA_FILES.billVideo) },
     { name: "video-of-two-barcodes", grep: /partial:/, use: camera(BENCH_CAMERA_FILES.partialVideo) },
+    // The distorted bill set, one video (and one Chromium) each.
+    ...BENCH_DISTORTED_VIDEOS.map((video, i) => ({ name: `distorted-${i}`, grep: /distorted:/, use: camera(video) })),
   ],
 });

@@ -108,7 +108,7 @@ test("an unpaid bill's records offer a reprinted slip whose barcodes read back t
   // What a scanner reads off the printed slip: a picture of it, read by the portal's own scanner.
   const picture = await page.locator(".slip-barcodes").screenshot();
   await page.goto("/scan");
-  await page.getByLabel("選擇或拍攝帳單照片").setInputFiles({ name: "slip.png", mimeType: "image/png", buffer: picture });
+  await page.getByLabel("選擇已存的帳單照片或電子帳單截圖").setInputFiles({ name: "slip.png", mimeType: "image/png", buffer: picture });
   await expect(page).toHaveURL(/\/bills$/);
   await expect(page.locator("article.bill-card").first()).toContainText(number!);
 

@@ -1,7 +1,8 @@
 import type { Page } from "@playwright/test";
 import { composeConvenienceBarcodes } from "../app/domain/convenience-barcode";
 import { expectNoAxeViolations } from "./support/axe";
-import { CAMERA_FILES, SCANNED_BILL, demoBillBarcodes } from "./support/camera-fixtures";
+import { addDays, taipeiDate } from "../app/domain/dates";
+import { CAMERA_FILES, OTHER_BILLER_BILL, SCANNED_BILL, demoBillBarcodes, otherBillerBarcodes } from "./support/camera-fixtures";
 import { expect, test } from "./support/fixtures";
 
 const [B1, B2, B3] = demoBillBarcodes(SCANNED_BILL.billType, SCANNED_BILL.writeOffNumber);
@@ -17,10 +18,79 @@ function barcodesWith(change: { deadline?: string; amount?: number }) {
   });
 }
 
-async function typeBarcodes(page: Page, barcodes: readonly string[]) {
+async function typeBarcodes(page: Page, barcodes: readonly string[], locale: "zh-TW" | "en" = "zh-TW") {
   await page.goto("/scan");
-  for (const [i, value] of barcodes.entries()) await page.getByLabel(new RegExp(`^第${"一二三"[i]}段條碼`)).fill(value);
-  await page.getByRole("button", { name: "開啟帳單" }).click();
+  const labels = locale === "en" ? ["First", "Second", "Third"].map((n) => `${n} barcode`) : ["一", "二", "三"].map((n) => `第${n}段條碼`);
+  for (const [i, value] of barcodes.entries()) await page.getByLabel(new RegExp(`^${labels[i]}`)).fill(value);
+  await page.getByRole("button", { name: locale === "en" ? "Open the bill" : "開啟帳單" }).click();
+}
+
+const PHOTO_FIELDS = {
+  "zh-TW": { choose: "選擇已存的帳單照片或電子帳單截圖", take: "用相機拍攝帳單照片" },
+  en: { choose: "Choose a saved photo of the bill or an e-bill screenshot", take: "Take a photo of the bill with the camera" },
+} as const;
+
+const EXPIRED_OTHER_BILLER = {
+  "zh-TW": {
+    heading: "這張帳單已過超商代收期限",
+    says: [
+      "三段條碼都已正確讀取",
+      `代收項目代碼 ${OTHER_BILLER_BILL.collectionItemCode}`,
+      "便利商店也不會再代收",
+      "請洽詢帳單上的開單單位",
+    ],
+    not: "持帳單到便利商店繳納",
+  },
+  en: {
+    heading: "This bill is past its convenience-store deadline",
+    says: [
+      "All three barcodes were read correctly",
+      `collection code ${OTHER_BILLER_BILL.collectionItemCode}`,
+      "convenience stores will refuse it too",
+      "Ask the biller named on the bill",
+    ],
+    not: "Pay it at a convenience store",
+  },
+} as const;
+
+for (const locale of ["zh-TW", "en"] as const) {
+  test.describe(`in ${locale}`, () => {
+    test.use({ locale });
+
+    test("a photo can be taken or chosen from saved ones: two labelled fields", async ({ page }) => {
+      await page.goto("/scan");
+      const choose = page.getByLabel(PHOTO_FIELDS[locale].choose, { exact: true });
+      const take = page.getByLabel(PHOTO_FIELDS[locale].take, { exact: true });
+      // Without `capture` a phone offers its saved photos and files; with it, the camera.
+      await expect(choose).toHaveAttribute("type", "file");
+      await expect(choose).toHaveAttribute("accept", "image/*");
+      await expect(choose).not.toHaveAttribute("capture");
+      await expect(take).toHaveAttribute("type", "file");
+      await expect(take).toHaveAttribute("accept", "image/*");
+      await expect(take).toHaveAttribute("capture", "environment");
+      await expectNoAxeViolations(page, "with the two photo fields");
+      // A saved photo (here, a screenshot-like PNG of the bill) opens the bill.
+      await choose.setInputFiles(CAMERA_FILES.billPhoto);
+      await expect(page).toHaveURL(/\/bills$/);
+      await expect(page.locator("article.bill-card").first()).toContainText(SCANNED_BILL.writeOffNumber);
+    });
+
+    test("a photo taken with the camera field opens the bill too", async ({ page }) => {
+      await page.goto("/scan");
+      await page.getByLabel(PHOTO_FIELDS[locale].take, { exact: true }).setInputFiles(CAMERA_FILES.billPhoto);
+      await expect(page).toHaveURL(/\/bills$/);
+    });
+
+    test("another biller's expired bill is past its store deadline: ask the issuer, not the store", async ({ page }) => {
+      await typeBarcodes(page, otherBillerBarcodes(addDays(taipeiDate(), -30)), locale);
+      const text = EXPIRED_OTHER_BILLER[locale];
+      const notice = page.getByRole("region", { name: text.heading });
+      await expect(notice).toBeVisible();
+      for (const part of text.says) await expect(notice).toContainText(part);
+      await expect(notice).not.toContainText(text.not);
+      await expectNoAxeViolations(page, "for another biller's expired bill");
+    });
+  });
 }
 
 test("a photo of the bill opens the same bill, read in the browser", async ({ page }) => {
@@ -29,7 +99,7 @@ test("a photo of the bill opens the same bill, read in the browser", async ({ pa
   page.on("request", (request) => {
     if (request.method() === "POST" && (request.postData() ?? "").includes("PNG")) uploads.push(request.url());
   });
-  await page.getByLabel("選擇或拍攝帳單照片").setInputFiles(CAMERA_FILES.billPhoto);
+  await page.getByLabel("選擇已存的帳單照片或電子帳單截圖").setInputFiles(CAMERA_FILES.billPhoto);
   await expect(page).toHaveURL(/\/bills$/);
   await expect(page.locator("article.bill-card").first()).toContainText(SCANNED_BILL.writeOffNumber);
   expect(uploads).toEqual([]);

@@ -3,6 +3,8 @@ import { seededRandom } from "~/demo/data/generate";
 import {
   assembleConvenienceBill,
   composeConvenienceBarcodes,
+  DEADLINE_NEAR_WINDOW,
+  DEADLINE_ROC_WINDOW,
   deadlineOf,
   likelyRole,
   parseConvenienceBill,
@@ -46,11 +48,49 @@ describe("the real bills of the reference", () => {
 });
 
 describe("deadlines", () => {
-  it("reads the ROC year or the Western year, whichever is nearer today", () => {
+  it("reads the ROC year or the Western year, whichever falls in the near window", () => {
     expect(deadlineOf("151231ABC", TODAY)).toBe("2026-12-31"); // ROC 115
     expect(deadlineOf("261231ABC", TODAY)).toBe("2026-12-31"); // Western 2026
     expect(deadlineOf("140229ABC", TODAY)).toBe(null); // neither 2025 nor 2014 had 29 February
     expect(deadlineOf("151301ABC", TODAY)).toBe(null);
+  });
+
+  it("recognises a Western year only in the near window, [today − 3 years, today + 2 years)", () => {
+    // Narrower than the 11 years between the two readings: one reading at most is in it.
+    expect(DEADLINE_NEAR_WINDOW.yearsBack + DEADLINE_NEAR_WINDOW.yearsAhead).toBeLessThan(11);
+    // Its first day: a Western-year bill three years old to the day is read as Western …
+    expect(deadlineOf("231121ABC", TODAY)).toBe("2023-11-21");
+    // … a day older, it is outside, and the digits are a ROC year (ROC 123).
+    expect(deadlineOf("231120ABC", TODAY)).toBe("2034-11-20");
+    // Its last day is inside; its end is open.
+    expect(deadlineOf("281120ABC", TODAY)).toBe("2028-11-20");
+    expect(deadlineOf("281121ABC", TODAY)).toBe("2039-11-21");
+    // The window moves with today.
+    expect(deadlineOf("231121ABC", "2026-11-22")).toBe("2034-11-21");
+  });
+
+  it("reads ROC years from 122 on as themselves, not 11 years early", () => {
+    expect(deadlineOf("220630ABC", "2026-12-01")).toBe("2033-06-30"); // ROC 122, not Western 2022
+    for (const deadline of ["2033-12-31", "2040-01-01", "2061-12-31", "2099-12-31", "2105-12-31"]) {
+      const [b1] = composeConvenienceBarcodes({ deadline, collectionItemCode: "PT1", writeOffNumber: "GF1", period: "1511", amount: 1 });
+      expect(deadlineOf(b1, TODAY), deadline).toBe(deadline);
+    }
+  });
+
+  it("reads a far-off placeholder deadline as a ROC year: 50/12/31 is ROC 150, not Western 2050 (ROC 139)", () => {
+    expect(deadlineOf("501231ABC", TODAY)).toBe("2061-12-31");
+    expect(parseConvenienceBill(SAMPLE, TODAY).bill?.deadline).toBe("2061-12-31");
+  });
+
+  it("places two ROC digits in the 100 ROC years [ROC today − 20, ROC today + 79]", () => {
+    expect(DEADLINE_ROC_WINDOW.yearsBack + DEADLINE_ROC_WINDOW.yearsAhead + 1).toBe(100);
+    // Today is ROC 115: the window is ROC 95 … ROC 194.
+    expect(deadlineOf("950101ABC", TODAY)).toBe("2006-01-01"); // ROC 95, its first year (a 2-digit ROC year)
+    expect(deadlineOf("991231ABC", TODAY)).toBe("2010-12-31"); // ROC 99, not ROC 199
+    expect(deadlineOf("941231ABC", TODAY)).toBe("2105-12-31"); // ROC 194, its last year (a 3-digit ROC year)
+    expect(deadlineOf("000101ABC", TODAY)).toBe("2011-01-01"); // ROC 100
+    // The window moves with today: in ROC 116 "95" is ROC 195.
+    expect(deadlineOf("950101ABC", "2027-01-01")).toBe("2106-01-01");
   });
 
   it("says a bill is expired, with its deadline, and still gives what was read", () => {

@@ -112,19 +112,47 @@ function validDate(year: number, month: number, day: number): string | null {
 }
 
 /**
- * The deadline of barcode 1. Most issuers print the last two digits of the ROC
- * year, some the Western year: of the two readings, keep the one nearer today.
+ * Where real deadlines lie: the near window, [today − 3 years, today + 2 years).
+ * Bills fall due weeks or months after they are printed, and one found in a
+ * drawer is a few years old at most. It is narrower than the 11 years between a
+ * ROC reading and a Western reading of the same two digits (ROC 115 → "15",
+ * Western 2026 → "26"), so at most one reading falls in it: that is how a
+ * Western-year bill is recognised. The price: a ROC deadline 8 to 13 years
+ * ahead (whose Western reading is in the window) reads as Western, 11 years
+ * early; no real bill is due that far ahead. ADR 015.
+ */
+export const DEADLINE_NEAR_WINDOW = { yearsBack: 3, yearsAhead: 2 } as const;
+/**
+ * Outside the near window the digits are the last two of a ROC year (the usual
+ * convention; far-off dates such as 50/12/31 or 2099-12-31 are issuers' "no
+ * real deadline"), taken in the 100 ROC years [ROC today − 20, ROC today + 79]:
+ * two digits say nothing about the century, so "99" is ROC 99 (2010) and "50" is
+ * ROC 150 (2061) while today is ROC 115.
+ */
+export const DEADLINE_ROC_WINDOW = { yearsBack: 20, yearsAhead: 79 } as const;
+
+/** The same month and day, `years` later (as a string: 29 February compares just as well). */
+const shiftYears = (isoDate: string, years: number) => `${Number(isoDate.slice(0, 4)) + years}${isoDate.slice(4)}`;
+
+/**
+ * The deadline of barcode 1 (YYMMDD): the reading that falls in the near
+ * window, else the ROC reading (see DEADLINE_NEAR_WINDOW, DEADLINE_ROC_WINDOW).
+ * Null when that day does not exist (a misread).
  */
 export function deadlineOf(barcode1: string, today = taipeiDate()): string | null {
   const yy = Number(barcode1.slice(0, 2));
   const month = Number(barcode1.slice(2, 4));
   const day = Number(barcode1.slice(4, 6));
-  const candidates = [2011 + yy /* ROC 1YY */, 2000 + yy /* Western 20YY */]
-    .map((year) => validDate(year, month, day))
-    .filter((date): date is string => date !== null);
-  if (candidates.length === 0) return null;
-  const distance = (date: string) => Math.abs(new Date(date).getTime() - new Date(today).getTime());
-  return candidates.reduce((best, date) => (distance(date) < distance(best) ? date : best));
+  const centuries = [1900, 2000, 2100];
+  const readings = [...centuries.map((c) => c + yy /* Western */), ...centuries.map((c) => c + 11 + yy /* ROC (c − 1900 + yy) */)];
+  const from = shiftYears(today, -DEADLINE_NEAR_WINDOW.yearsBack);
+  const until = shiftYears(today, DEADLINE_NEAR_WINDOW.yearsAhead);
+  const near = readings.map((year) => validDate(year, month, day)).find((date) => date !== null && date >= from && date < until);
+  if (near) return near;
+  const rocToday = rocYear(Number(today.slice(0, 4)));
+  const lowest = rocToday - DEADLINE_ROC_WINDOW.yearsBack;
+  const roc = lowest + ((((yy - lowest) % 100) + 100) % 100);
+  return validDate(roc + 1911, month, day);
 }
 
 /**

@@ -19,7 +19,8 @@ export type ScanOutcome =
   | { kind: "found"; bill: BillView }
   | { kind: "unreadable"; problems: BarcodeProblem[] }
   | { kind: "expired"; read: ConvenienceBill }
-  | { kind: "other_biller"; read: ConvenienceBill }
+  /** `expired`: its convenience-store deadline has passed, so a store will refuse it too. */
+  | { kind: "other_biller"; read: ConvenienceBill; expired: boolean }
   | { kind: "misread_number"; read: ConvenienceBill; problem: WriteOffProblem }
   | { kind: "not_found"; read: ConvenienceBill }
   | { kind: "amount_mismatch"; read: ConvenienceBill }
@@ -55,7 +56,7 @@ async function decide(
   const read = parsed.bill;
 
   const found = await findBillTypeByCollectionCode(db, read.collectionItemCode);
-  if (!found) return { kind: "other_biller", read };
+  if (!found) return { kind: "other_biller", read, expired: !parsed.ok };
   if (!parsed.ok) return { kind: "expired", read };
 
   const { billType } = found;

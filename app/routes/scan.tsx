@@ -36,6 +36,8 @@ type ScanActionData = {
   problems?: BarcodeProblem[];
   read?: ReadSummary;
   retryAfterMinutes?: number;
+  /** Another biller's bill past its convenience-store deadline. */
+  expired?: boolean;
   values: [string, string, string];
 };
 
@@ -54,6 +56,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const { collectionItemCode, writeOffNumber, amount, deadline } = outcome.read;
     data.read = { collectionItemCode, writeOffNumber, amount, deadline };
   }
+  if (outcome.kind === "other_biller") data.expired = outcome.expired;
   if (outcome.kind === "rate_limited") {
     data.retryAfterMinutes = Math.ceil(outcome.retryAfterSeconds / 60);
     return json(data, { status: 429, headers: { "Retry-After": String(outcome.retryAfterSeconds) } });
@@ -133,7 +136,9 @@ export default function Scan() {
       <ErrorSummary errors={summary} />
       <h1>{t("scan.title")}</h1>
       <p className="lead">{t("scan.intro")}</p>
-      {actionData?.outcome === "other_biller" && actionData.read ? <OtherBiller read={actionData.read} /> : null}
+      {actionData?.outcome === "other_biller" && actionData.read ? (
+        <OtherBiller read={actionData.read} expired={actionData.expired === true} answer={actionData} />
+      ) : null}
       {actionData?.outcome === "expired" || actionData?.outcome === "not_found" || actionData?.outcome === "amount_mismatch" ? (
         <p>
           <Link to="/lookup">{t("scan.lookUpInstead")}</Link>
@@ -143,7 +148,7 @@ export default function Scan() {
       <section aria-labelledby="camera-heading" className="scan-section">
         <h2 id="camera-heading">{t("scan.camera.heading")}</h2>
         {enhanced ? (
-          <CameraPanel today={today} onBill={submitBarcodes} onQr={openQr} busy={navigation.state !== "idle"} />
+          <CameraPanel today={today} onBill={submitBarcodes} onQr={openQr} busy={navigation.state !== "idle"} answer={actionData} />
         ) : (
           <p>{t("scan.needsJavaScript")}</p>
         )}
@@ -151,7 +156,11 @@ export default function Scan() {
 
       <section aria-labelledby="photo-heading" className="scan-section">
         <h2 id="photo-heading">{t("scan.photo.heading")}</h2>
-        {enhanced ? <PhotoPanel today={today} onBill={submitBarcodes} onQr={openQr} /> : <p>{t("scan.needsJavaScript")}</p>}
+        {enhanced ? (
+          <PhotoPanel today={today} onBill={submitBarcodes} onQr={openQr} answer={actionData} />
+        ) : (
+          <p>{t("scan.needsJavaScript")}</p>
+        )}
       </section>
 
       <section aria-labelledby="manual-heading" className="scan-section" id="manual">
@@ -180,12 +189,32 @@ export default function Scan() {
   );
 }
 
-function OtherBiller({ read }: { read: ReadSummary }) {
+/**
+ * Another biller's bill, read correctly: what it is, why the portal cannot
+ * collect it and what to do instead. Scanned on a phone, the notice appears
+ * above the camera, out of sight: focus moves to it and brings it into view
+ * (a new answer, even for the same bill, moves it again).
+ */
+function OtherBiller({ read, expired, answer }: { read: ReadSummary; expired: boolean; answer: object }) {
   const { t, i18n } = useTranslation();
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    ref.current?.focus({ preventScroll: true });
+    ref.current?.scrollIntoView({ block: "start" });
+  }, [answer]);
+  const values = { code: read.collectionItemCode, date: formatDate(read.deadline, i18n.language) };
   return (
-    <div className="notice" role="status">
-      <h2>{t("scan.otherBiller.heading")}</h2>
-      <p>{t("scan.otherBiller.text")}</p>
+    <section
+      ref={ref}
+      className={expired ? "notice notice-warning" : "notice"}
+      tabIndex={-1}
+      aria-labelledby="other-biller-heading"
+      id="other-biller"
+    >
+      <h2 id="other-biller-heading">{expired ? t("scan.otherBiller.expiredHeading") : t("scan.otherBiller.heading")}</h2>
+      <p>{t("scan.otherBiller.read", values)}</p>
+      <p>{expired ? t("scan.otherBiller.expiredWhatToDo", values) : t("scan.otherBiller.whatToDo", values)}</p>
+      <p>{t("scan.otherBiller.barcodesSay")}</p>
       <dl className="bill-details">
         <DetailRow label={t("bill.writeOffNumber")} className="identifier">
           {read.writeOffNumber}
@@ -193,14 +222,20 @@ function OtherBiller({ read }: { read: ReadSummary }) {
         <DetailRow label={t("bill.amount")} className="amount">
           {formatMoney(read.amount, i18n.language)}
         </DetailRow>
-        <DetailRow label={t("scan.otherBiller.deadline")}>{formatDate(read.deadline, i18n.language)}</DetailRow>
+        <DetailRow label={t("scan.otherBiller.deadline")}>
+          {formatDate(read.deadline, i18n.language)}
+          {expired ? ` ${t("scan.otherBiller.deadlinePassed")}` : null}
+        </DetailRow>
         <DetailRow label={t("scan.otherBiller.collectionCode")} className="identifier">
           {read.collectionItemCode}
         </DetailRow>
       </dl>
-    </div>
+    </section>
   );
 }
+
+/** How long the camera sees nothing readable before the resident is told to move closer. */
+const MOVE_CLOSER_AFTER_MS = 6_000;
 
 type CameraStatus = "idle" | "starting" | "scanning" | "found" | "problem";
 
@@ -209,11 +244,14 @@ function CameraPanel({
   onBill,
   onQr,
   busy,
+  answer,
 }: {
   today: string;
   onBill: (barcodes: [string, string, string], source: "camera") => void;
   onQr: (text: string) => boolean;
   busy: boolean;
+  /** The server's answer to the barcodes posted (a bill that opens navigates away instead). */
+  answer: object | undefined;
 }) {
   const { t } = useTranslation();
   const video = useRef<HTMLVideoElement>(null);
@@ -224,6 +262,10 @@ function CameraPanel({
   const [foreignQr, setForeignQr] = useState(false);
   const [torch, setTorch] = useState<{ supported: boolean; on: boolean }>({ supported: false, on: false });
   const [announcement, setAnnouncement] = useState("");
+  const [moveCloser, setMoveCloser] = useState(false);
+  const readSomething = useRef(false);
+  // "Opening the bill" lasts only until the server answers; an answer that stays on this page is shown above.
+  const answered = useAnswered(answer, status === "found");
 
   const stop = useCallback(() => {
     scanner.current?.stop();
@@ -240,12 +282,18 @@ function CameraPanel({
     const { startCameraScanner, CameraError } = await import("~/scanner/camera.client");
     let seen = { 1: false, 2: false, 3: false };
     let qrHandled = false;
+    readSomething.current = false;
+    setMoveCloser(false);
     try {
       scanner.current = await startCameraScanner(video.current, {
         today,
         onState: (state) => {
           // Announce only what changed: one message per newly read barcode, not per frame.
           const fresh = SEGMENTS.filter((segment) => state.captured[segment] && !seen[segment]);
+          if (fresh.length > 0 || state.qrText) {
+            readSomething.current = true;
+            setMoveCloser(false);
+          }
           if (fresh.length > 0) {
             seen = { ...state.captured };
             setCaptured(state.captured);
@@ -285,6 +333,18 @@ function CameraPanel({
     await scanner.current?.setTorch(!torch.on).catch(() => undefined);
     setTorch((current) => ({ ...current, on: !current.on }));
   };
+
+  // A code too small or blurred to read (a bill held at arm's length) gives no sign at all:
+  // after a while with nothing read, say what helps.
+  useEffect(() => {
+    if (status !== "scanning") return;
+    const timer = setTimeout(() => {
+      if (readSomething.current) return;
+      setMoveCloser(true);
+      setAnnouncement(t("scan.camera.moveCloser"));
+    }, MOVE_CLOSER_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [status, t]);
 
   const active = status === "starting" || status === "scanning";
   return (
@@ -328,7 +388,8 @@ function CameraPanel({
           </li>
         ))}
       </ul>
-      {status === "found" ? <p className="status-message">{announcement}</p> : null}
+      {status === "found" ? <p className="status-message">{answered ? t("scan.camera.answered") : announcement}</p> : null}
+      {moveCloser && status === "scanning" ? <p className="notice">{t("scan.camera.moveCloser")}</p> : null}
       {foreignQr ? <p className="notice notice-warning">{t("scan.camera.foreignQr")}</p> : null}
       {problem ? (
         <div className="notice notice-warning">
@@ -341,7 +402,7 @@ function CameraPanel({
         </div>
       ) : null}
       <p role="status" aria-live="polite" className="visually-hidden">
-        {announcement}
+        {answered ? "" : announcement}
       </p>
     </div>
   );
@@ -351,22 +412,28 @@ function PhotoPanel({
   today,
   onBill,
   onQr,
+  answer,
 }: {
   today: string;
   onBill: (barcodes: [string, string, string], source: "photo") => void;
   onQr: (text: string) => boolean;
+  answer: object | undefined;
 }) {
   const { t } = useTranslation();
   const [message, setMessage] = useState("");
+  const [posted, setPosted] = useState(false);
+  const answered = useAnswered(answer, posted);
   const choose = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     if (!file) return;
+    setPosted(false);
     setMessage(t("scan.photo.reading"));
     const { scanPhoto } = await import("~/scanner/camera.client");
     try {
       const state = await scanPhoto(file, today);
       if (state.bill?.bill) {
         setMessage(t("scan.camera.done"));
+        setPosted(true);
         onBill(state.bill.bill.barcodes, "photo");
       } else if (state.qrText) {
         setMessage(onQr(state.qrText) ? t("scan.camera.qrFound") : t("scan.camera.foreignQr"));
@@ -377,16 +444,43 @@ function PhotoPanel({
       setMessage(t("scan.photo.notAnImage"));
     }
   };
+  // Two fields, because `capture` makes most phones open the camera at once, with no way to
+  // a saved photo or an e-bill screenshot: one field takes a photo, the other chooses one.
   return (
-    <div className="form-group">
-      <label htmlFor="photo-input">{t("scan.photo.label")}</label>
-      <span className="hint" id="photo-hint">
+    <div className="photo-panel">
+      <p className="hint" id="photo-hint">
         {t("scan.photo.hint")}
-      </span>
-      <input id="photo-input" type="file" accept="image/*" capture="environment" aria-describedby="photo-hint" onChange={choose} />
+      </p>
+      <div className="form-group">
+        <label htmlFor="photo-input">{t("scan.photo.chooseLabel")}</label>
+        <input id="photo-input" type="file" accept="image/*" aria-describedby="photo-hint" onChange={choose} />
+      </div>
+      <div className="form-group">
+        <label htmlFor="photo-camera-input">{t("scan.photo.takeLabel")}</label>
+        <input id="photo-camera-input" type="file" accept="image/*" capture="environment" aria-describedby="photo-hint" onChange={choose} />
+      </div>
       <p role="status" aria-live="polite" className="photo-status">
-        {message}
+        {answered ? t("scan.camera.answered") : message}
       </p>
     </div>
   );
+}
+
+/**
+ * True once the server has answered barcodes posted while `waiting` (an
+ * answer that stays on this page, such as another biller's bill): the
+ * "opening the bill" message must not outlive it.
+ */
+function useAnswered(answer: object | undefined, waiting: boolean): boolean {
+  const [atPost, setAtPost] = useState<object | undefined>(undefined);
+  const [answered, setAnswered] = useState(false);
+  useEffect(() => {
+    if (!waiting) {
+      setAnswered(false);
+      setAtPost(answer);
+    } else if (answer !== atPost) {
+      setAnswered(true);
+    }
+  }, [answer, waiting, atPost]);
+  return waiting && answered;
 }

@@ -66,6 +66,7 @@ export async function startCameraScanner(video: HTMLVideoElement, options: Camer
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let started = false;
+  let frames = 0;
 
   const tick = () => {
     if (stopped) return;
@@ -80,7 +81,8 @@ export async function startCameraScanner(video: HTMLVideoElement, options: Camer
       context.drawImage(video, 0, 0, canvas.width, canvas.height);
       const frame = context.getImageData(0, 0, canvas.width, canvas.height);
       const begin = performance.now();
-      const reads = decodeImage(frame);
+      // The same decoder as a photo's; the harder QR passes take turns, one a frame.
+      const reads = decodeImage(frame, { qrEffort: frames++ });
       performance.measure("scan:decode-frame", { start: begin, end: performance.now() });
       options.onState(accumulator.add(reads));
     }
@@ -114,7 +116,7 @@ export async function scanPhoto(file: Blob, today: string): Promise<ScanState> {
     canvas.width = Math.round(bitmap.width * scale);
     canvas.height = Math.round(bitmap.height * scale);
     context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    state = accumulator.add(decodeImage(context.getImageData(0, 0, canvas.width, canvas.height), { bands: 12 }));
+    state = accumulator.add(decodeImage(context.getImageData(0, 0, canvas.width, canvas.height), { qrEffort: "all" }));
     if (state.bill || state.qrText) break;
   }
   bitmap.close();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { composeConvenienceBarcodes } from "~/domain/convenience-barcode";
 import { ScanAccumulator } from "~/domain/scan";
+import { distortedBills, noise, smallQrFrame } from "../../tests/support/distorted-bills";
 import { billImage, blur, code39Image, lowContrast, qrImage, rotate, stack, type RgbaImage } from "../../tests/support/images";
 import { decodeImage } from "./decode.client";
 
@@ -59,6 +60,33 @@ describe("decoding bill images", () => {
   it("reads the QR code of a paper bill", async () => {
     const link = "https://pay.example.gov.tw/q?t=traffic-fine&n=GF11500019&e=1806508799&k=police-demo&s=_iOJX30kGV3lOM_rCdzVR6";
     expect(decodeImage(stack([await qrImage(link)], 1280, 720)).qr).toEqual([link]);
+  });
+
+  it("reads every bill of the distorted set (other encoders, blur, noise, angles, dim light, JPEG) from a camera held still", async () => {
+    const bills = await distortedBills();
+    expect(bills.length).toBeGreaterThanOrEqual(10);
+    for (const bill of bills) {
+      // A camera held still: the same picture frame after frame, each value needing two identical reads.
+      const accumulator = new ScanAccumulator(TODAY, 2);
+      for (let frame = 0; frame < 2; frame++) accumulator.add(decodeImage(bill.frame, { qrEffort: frame }));
+      expect(accumulator.state().bill?.bill?.barcodes, bill.name).toEqual(bill.barcodes);
+    }
+  });
+
+  it("reads a small QR code (160 px in a 720p frame) that is noisy or out of focus, on the camera and in a photo", async () => {
+    const link = "https://pay.example.gov.tw/q?t=traffic-fine&n=GF11500019&e=1806508799&k=police-demo&s=_iOJX30kGV3lOM_rCdzVR6";
+    const frames = {
+      noisy: noise(await smallQrFrame(link, 160, 1), 20, 5),
+      "very noisy": noise(await smallQrFrame(link, 160, 1), 30, 5),
+      "out of focus": blur(await smallQrFrame(link, 160, 1), 1),
+    };
+    for (const [name, frame] of Object.entries(frames)) {
+      expect(decodeImage(frame, { qrEffort: "all" }).qr, `${name}, photo`).toEqual([link]);
+      // The camera takes the harder passes in turn: ten frames (about a second) meet each twice.
+      const accumulator = new ScanAccumulator(TODAY, 2);
+      for (let i = 0; i < 10; i++) accumulator.add(decodeImage(frame, { qrEffort: i }));
+      expect(accumulator.state().qrText, `${name}, camera`).toBe(link);
+    }
   });
 
   it("reads nothing from a blank page, and does not invent barcodes", async () => {

@@ -6,7 +6,7 @@ import { addDays, taipeiDate } from "../../app/domain/dates";
 import { DEMO_BILL_TYPES } from "../../app/demo/data/catalogue";
 import { generateDemoData } from "../../app/demo/data/generate";
 import { demoLinkKey } from "../../app/demo/keys";
-import { billImage, qrImage, stack, writePng, y4m } from "../../tests/support/images";
+import { billImage, blur, qrImage, stack, writePng, y4m } from "../../tests/support/images";
 
 /** The generated camera videos and photos, in a (git-ignored) directory of each run's own. */
 export function cameraFiles(directory: string) {
@@ -15,6 +15,10 @@ export function cameraFiles(directory: string) {
     billVideo: path.join(directory, "bill-stacked.y4m"),
     billPhoto: path.join(directory, "bill-stacked.png"),
     qrVideo: path.join(directory, "bill-qr.y4m"),
+    /** Another biller's bill (a collection code that is no bill type of the portal), due in 60 days. */
+    otherBillerVideo: path.join(directory, "bill-other-biller.y4m"),
+    /** A QR code far too small and blurred to read: the camera sees nothing it can use. */
+    unreadableVideo: path.join(directory, "bill-unreadable.y4m"),
     /** Only the first two barcodes in view: scanning goes on (for measuring decode rates). */
     partialVideo: path.join(directory, "bill-partial.y4m"),
   };
@@ -25,6 +29,13 @@ export const CAMERA_FILES = cameraFiles(path.resolve("e2e/.artifacts"));
 
 /** The bill the camera tests scan: the first demo traffic fine. */
 export const SCANNED_BILL = { billType: "traffic-fine", writeOffNumber: "GF11500019" };
+
+/** The bill of another biller that the camera reads (the iPASS slip of the reference, with a deadline to come). */
+export const OTHER_BILLER_BILL = { collectionItemCode: "63E", writeOffNumber: "7106000000084700", amount: 300, period: "5437" };
+
+export function otherBillerBarcodes(deadline = addDays(taipeiDate(), 60)): [string, string, string] {
+  return composeConvenienceBarcodes({ deadline, ...OTHER_BILLER_BILL });
+}
 
 /**
  * The three barcodes printed on a demo bill, with the amount the seeded
@@ -58,6 +69,8 @@ export async function writeCameraFixtures(baseUrl: string, files = CAMERA_FILES)
     writeFile(files.billVideo, y4m([bill])),
     writeFile(files.billPhoto, writePng(bill)),
     writeFile(files.qrVideo, y4m([qr])),
+    writeFile(files.unreadableVideo, y4m([blur(stack([await qrImage(link, 90)], 1280, 720), 3)])),
+    writeFile(files.otherBillerVideo, y4m([await billImage(otherBillerBarcodes())])),
     writeFile(files.partialVideo, y4m([await billImage(barcodes.slice(0, 2))])),
   ]);
 }

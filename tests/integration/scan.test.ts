@@ -44,7 +44,17 @@ describeEachDatabase(
       expect(outcome).toMatchObject({
         kind: "other_biller",
         read: { amount: 300, writeOffNumber: "7106000000084700", collectionItemCode: "63E" },
+        expired: false,
       });
+    });
+
+    it("says when another biller's bill is past its convenience-store deadline (a store would refuse it)", async () => {
+      const barcodes = barcodesOf({ collectionItemCode: "63E", writeOffNumber: "7106000000084700", deadline: "2026-11-20", amount: 300 });
+      const outcome = await openScannedBill(database().db, context(), barcodes, NOW);
+      expect(outcome).toMatchObject({ kind: "other_biller", expired: true, read: { deadline: "2026-11-20", collectionItemCode: "63E" } });
+      // On its last day it is still payable at a store.
+      const lastDay = barcodesOf({ collectionItemCode: "63E", writeOffNumber: "7106000000084700", deadline: "2026-11-21", amount: 300 });
+      expect(await openScannedBill(database().db, context(), lastDay, NOW)).toMatchObject({ kind: "other_biller", expired: false });
     });
 
     it("does not open a bill whose amount differs from the agency's record", async () => {
