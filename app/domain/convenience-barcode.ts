@@ -119,7 +119,7 @@ function validDate(year: number, month: number, day: number): string | null {
  * Western 2026 → "26"), so at most one reading falls in it: that is how a
  * Western-year bill is recognised. The price: a ROC deadline 8 to 13 years
  * ahead (whose Western reading is in the window) reads as Western, 11 years
- * early; no real bill is due that far ahead. ADR 015.
+ * early; no real bill is due that far ahead. ADR 016.
  */
 export const DEADLINE_NEAR_WINDOW = { yearsBack: 3, yearsAhead: 2 } as const;
 /**
