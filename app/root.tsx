@@ -62,7 +62,11 @@ export function Layout({ children }: { children: ReactNode }) {
   // afterwards the error summary itself says whether it is on the page.
   const [hydrated, setHydrated] = useState(false);
   const [summaryShown, setSummaryShown] = useState(false);
-  useEffect(() => setHydrated(true), []);
+  useEffect(() => {
+    setHydrated(true);
+    // Outside React's markup, so nothing to reconcile: lets tests (and support staff) tell a page the browser has taken over.
+    document.documentElement.dataset.hydrated = "true";
+  }, []);
   useFocusOnNavigation("main-content");
   const matches = useMatches();
   const error = useRouteError();

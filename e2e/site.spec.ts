@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { gotoHydrated } from "./support/fixtures";
 import { expectNoAxeViolations } from "./support/axe";
 import { PAGE_PATHS, PUBLIC_PAGE_PATHS } from "./support/pages";
 
@@ -107,7 +108,7 @@ test.describe("security headers and the content security policy", () => {
 });
 
 test("an error met while navigating in the browser quotes the failing request's reference, never the page's own", async ({ page }) => {
-  await page.goto("/");
+  await gotoHydrated(page, "/");
   const documentId = await page.locator('meta[name="request-id"]').getAttribute("content");
   expect(documentId).toBeTruthy();
   // The server's part (the id added to a failed data request) is tested against a real
@@ -128,7 +129,7 @@ test("an error met while navigating in the browser quotes the failing request's 
 
   // Without a reference of its own, the error page quotes none rather than the document's.
   tagged = false;
-  await page.goto("/");
+  await gotoHydrated(page, "/");
   await page.locator('a[href="/lookup"]').first().click();
   await expect(page.locator("h1")).toHaveText("系統暫時無法處理您的要求");
   await expect(page.getByText(/錯誤代碼：/)).toHaveCount(0);

@@ -39,6 +39,12 @@ export async function submitLookup(page: Page) {
   return response;
 }
 
+/** Opens a page and waits until the browser has taken it over, so links and forms navigate in the page. */
+export async function gotoHydrated(page: Page, path: string) {
+  await page.goto(path);
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}
+
 /** Looks a bill up through the form, as a resident does. */
 export async function lookUp(page: Page, billType: string, writeOffNumber: string): Promise<void> {
   await page.goto(`/lookup/${billType}`);
