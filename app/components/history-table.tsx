@@ -1,14 +1,14 @@
 import { useTranslation } from "react-i18next";
 import { formatDateTime, formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
-import type { PaymentRecord } from "~/payments/records.server";
+import type { HistoryRecord } from "~/payments/records.server";
 
 /**
  * A member's payment records as a table, one row per bill. On the history
  * page a checkbox (on the first row of each receipt) picks receipts to
  * download and receipt numbers link to them; the printable list has neither.
  */
-export function HistoryTable({ records, caption, interactive }: { records: PaymentRecord[]; caption: string; interactive: boolean }) {
+export function HistoryTable({ records, caption, interactive }: { records: HistoryRecord[]; caption: string; interactive: boolean }) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language;
   const seenReceipts = new Set<string>();
@@ -34,7 +34,7 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
           const firstOfReceipt = record.receiptNumber !== null && !seenReceipts.has(record.receiptNumber);
           if (record.receiptNumber) seenReceipts.add(record.receiptNumber);
           return (
-            <tr key={`${record.orderReference}-${record.writeOffNumber}`}>
+            <tr key={`${record.orderReference ?? record.origin}-${record.writeOffNumber}`}>
               {interactive ? (
                 <td>
                   {firstOfReceipt ? (
@@ -48,10 +48,17 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
                 </td>
               ) : null}
               <td>{formatDateTime(record.at, locale)}</td>
-              <td>{localized({ nameZh: record.billTypeNameZh, nameEn: record.billTypeNameEn }, locale)}</td>
+              <td>
+                {localized({ nameZh: record.billTypeNameZh, nameEn: record.billTypeNameEn }, locale)}
+                {record.origin === "identity" ? <span className="hint history-origin">{t("history.issuedToYou")}</span> : null}
+              </td>
               <td className="identifier">{record.writeOffNumber}</td>
               <td className="numeric">{formatMoney(record.amount, locale)}</td>
-              <td>{t(`paymentTools.${record.paymentTool}`)}</td>
+              <td>
+                {record.paymentTool
+                  ? t(`paymentTools.${record.paymentTool}`)
+                  : t("history.paidElsewhere", { channel: t(`bill.channel.${record.channel}`) })}
+              </td>
               <td>
                 {record.refundPending ? (
                   <span className="status-tag record-status-refund_pending">{t("records.status.refund_pending")}</span>
@@ -62,6 +69,9 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
               <td className="identifier">
                 {record.receiptNumber && interactive ? (
                   <a href={`/receipts/${record.receiptNumber}`}>{record.receiptNumber}</a>
+                ) : record.origin === "elsewhere" ? (
+                  // The portal did not take this payment, so it has no receipt of its own to give.
+                  <span className="hint">{t("history.noReceiptElsewhere")}</span>
                 ) : (
                   (record.receiptNumber ?? "—")
                 )}

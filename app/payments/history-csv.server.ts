@@ -3,7 +3,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { stringify } from "csv-stringify";
 import type { TFunction } from "i18next";
 import { formatDateTime } from "~/domain/format";
-import type { PaymentRecord } from "./records.server";
+import type { HistoryRecord } from "./records.server";
 
 /**
  * A member's payment history as CSV for Excel: UTF-8 with a byte-order mark
@@ -34,7 +34,7 @@ export function historyCsvColumns(t: TFunction): string[] {
   ];
 }
 
-export function historyCsvRow(record: PaymentRecord, t: TFunction, locale: string): string[] {
+export function historyCsvRow(record: HistoryRecord, t: TFunction, locale: string): string[] {
   const english = locale === "en";
   return [
     formatDateTime(record.at, locale),
@@ -46,14 +46,15 @@ export function historyCsvRow(record: PaymentRecord, t: TFunction, locale: strin
     record.subjectMasked,
     // A plain integer: Excel sums it; the currency is in the column's name.
     String(record.amount),
-    t(`paymentTools.${record.paymentTool}`),
+    // Paid elsewhere: where, instead of a tool of this portal's.
+    record.paymentTool ? t(`paymentTools.${record.paymentTool}`) : t(`bill.channel.${record.channel}`),
     record.receiptNumber ?? "",
-    record.orderReference,
+    record.orderReference ?? "",
     record.refundedAt ? formatDateTime(record.refundedAt, locale) : "",
   ];
 }
 
-export function historyCsvStream(batches: AsyncIterable<PaymentRecord[]>, t: TFunction, locale: string): ReadableStream<Uint8Array> {
+export function historyCsvStream(batches: AsyncIterable<HistoryRecord[]>, t: TFunction, locale: string): ReadableStream<Uint8Array> {
   async function* rows() {
     for await (const batch of batches) for (const record of batch) yield historyCsvRow(record, t, locale);
   }
