@@ -5,6 +5,7 @@ import { E2E_IDP_URL, E2E_SOURCES_URL } from "../playwright.config";
 import { expectNoAxeViolations } from "./support/axe";
 import { unpaidDemoBills } from "./support/demo-bills";
 import { expect, lookUp, test } from "./support/fixtures";
+import { checkout, payWithLinePay } from "./support/payments";
 import { loginAtProvider } from "./support/members";
 
 /**
@@ -606,4 +607,60 @@ test("the dashboard shows the portal's bills at once and streams each source's p
     await expect(noScript.locator(".total")).toContainText("共 1 張帳單");
     await expect(noScript.locator("article.bill-card")).toContainText(number);
   });
+});
+
+test("the history holds the payments made in this browser before logging in and the bound numbers' bills paid elsewhere, in both languages", async ({
+  page,
+}) => {
+  const residentC = generateDemoData({ today: taipeiDate(), billsPerType: 1, residents: 3 }).residents[2]!;
+  // Paid before logging in, in this browser.
+  const [before] = unpaidDemoBills("health-fine", 20, 1);
+  await checkout(page, "health-fine", [before!]);
+  await payWithLinePay(page);
+
+  await page.goto("/login?returnTo=%2Faccount%2Fbindings");
+  await loginAtProvider(page, "xiaoming");
+  // The water account may be bound already (the tests before).
+  await bind(page, /^水號/, residentC.waterAccount);
+  // The payment made before logging in is the member's now.
+  await page.goto("/account/payments");
+  const rows = page.locator("table.history-table tbody tr");
+  await expect(rows.filter({ hasText: before! })).toHaveCount(1);
+
+  await page.goto("/account");
+  const water = page.getByRole("region", { name: /^水號/ });
+  await expect(water.getByRole("checkbox", { name: /11514\d{11}/ })).toHaveCount(1);
+  const atCounter = await sourceBillNumber(water, "11514");
+  // Paid at the water company's counter: its system says so at the next question.
+  expect(
+    (await page.request.post(`${E2E_SOURCES_URL}/_simulator/settle`, { data: { source: "water", writeOffNumber: atCounter } })).ok(),
+  ).toBe(true);
+  // Loaded: every source's part is in the document.
+  await page.goto("/account?refresh=1");
+  await expect(page.getByText(atCounter)).toHaveCount(0);
+
+  await page.goto("/account/payments");
+  await expect(page.getByRole("heading", { name: "紀錄包含" })).toBeVisible();
+  await expect(page.getByText("您登入前用同一個瀏覽器在本網站繳納的帳單")).toBeVisible();
+  const claimed = rows.filter({ hasText: before! });
+  await expect(claimed).toHaveCount(1);
+  await expect(claimed.getByRole("link", { name: /^R\d{8}-/ })).toBeVisible();
+  const elsewhere = rows.filter({ hasText: atCounter });
+  await expect(elsewhere).toHaveCount(1);
+  await expect(elsewhere).toContainText("於本網站以外繳納：機關臨櫃");
+  await expect(elsewhere).toContainText("非本網站繳納，無繳費證明");
+  await expect(elsewhere.getByRole("link")).toHaveCount(0);
+  await expect(elsewhere.getByRole("checkbox")).toHaveCount(0);
+  await expectNoAxeViolations(page, "on the payment history with every kind of record");
+  // The claimed payment's receipt opens for the member.
+  await claimed.getByRole("link", { name: /^R\d{8}-/ }).click();
+  await expect(page.locator("h1")).toContainText("繳費證明");
+  await page.goBack();
+
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(page.getByRole("heading", { name: "What the history holds" })).toBeVisible();
+  await expect(rows.filter({ hasText: atCounter })).toContainText("Paid at: Agency counter (not on this website)");
+  await expect(rows.filter({ hasText: atCounter })).toContainText("Not paid on this website: no receipt");
+  await expectNoAxeViolations(page, "on the English payment history with every kind of record");
+  await page.getByRole("button", { name: "中文" }).click();
 });

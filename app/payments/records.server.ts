@@ -158,7 +158,7 @@ const ownerOf = (who: string | HistoryOwner): HistoryOwner =>
   typeof who === "string" ? { memberId: who, nationalIdHash: null, subjects: [] } : who;
 
 /** Where a record of the history comes from (the history page says which kinds it holds). */
-export type HistoryOrigin = "member" | "identity" | "elsewhere";
+type HistoryOrigin = "member" | "identity" | "elsewhere";
 
 /** One row of a member's history: a bill in one of their payments here, or a bill of theirs paid elsewhere. */
 export interface HistoryRecord extends Omit<PaymentRecord, "paymentTool" | "orderReference" | "orderTotal"> {
