@@ -7,7 +7,7 @@ import { upsertMember } from "~/members/sessions.server";
 import { historyCsvColumns, historyCsvRow, historyCsvStream } from "~/payments/history-csv.server";
 import { receiptPdf, receiptsPdfStream } from "~/payments/receipt-pdf.server";
 import { receiptByNumber, receiptVerificationUrl } from "~/payments/receipts.server";
-import { NO_FILTERS, memberHistoryBatches, type PaymentRecord } from "~/payments/records.server";
+import { NO_FILTERS, memberHistoryBatches, type HistoryRecord } from "~/payments/records.server";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { schema, type Database } from "~/base/db.server";
 import { demoEnv } from "../tests/support/env";
@@ -157,7 +157,7 @@ for (const kind of TEST_DATABASES)
       const buildCsv = async (memberId: string) => {
         let bytes = 0;
         const measured = await withPeakHeap(async (probe) => {
-          const records: PaymentRecord[] = [];
+          const records: HistoryRecord[] = [];
           for await (const batch of probed(memberHistoryBatches(db, memberId, NO_FILTERS, 100_000), probe)) records.push(...batch);
           const text = stringify([historyCsvColumns(t), ...records.map((record) => historyCsvRow(record, t, "zh-TW"))], {
             bom: true,

@@ -1,9 +1,11 @@
-import type { Locator, Page } from "@playwright/test";
+import type { Browser, Locator, Page } from "@playwright/test";
 import { taipeiDate } from "../app/domain/dates";
 import { generateDemoData } from "../app/demo/data/generate";
 import { E2E_IDP_URL, E2E_SOURCES_URL } from "../playwright.config";
 import { expectNoAxeViolations } from "./support/axe";
-import { expect, test } from "./support/fixtures";
+import { unpaidDemoBills } from "./support/demo-bills";
+import { expect, lookUp, test } from "./support/fixtures";
+import { checkout, payWithLinePay } from "./support/payments";
 import { loginAtProvider } from "./support/members";
 
 /**
@@ -17,9 +19,9 @@ test.describe.configure({ mode: "serial" });
 /** A binding of 林美芯's, which the next tests try to reach as someone else. */
 let bindingOfA = "";
 
-const [residentA, residentB] = generateDemoData({ today: taipeiDate(), billsPerType: 1, residents: 3 }).residents;
+const [residentA, residentB, residentC] = generateDemoData({ today: taipeiDate(), billsPerType: 1, residents: 3 }).residents;
 
-async function setSource(page: Page, source: "water" | "power" | "parking", mode: "normal" | "slow" | "down") {
+async function setSource(page: Page, source: "water" | "power" | "parking", mode: "normal" | "slow" | "down" | "held") {
   const response = await page.request.post(`${E2E_SOURCES_URL}/_simulator/behaviour`, { data: { source, mode } });
   expect(response.ok()).toBe(true);
 }
@@ -33,6 +35,17 @@ async function sourceBillNumber(region: Locator, batch: string): Promise<string>
       .filter({ has: region.page().getByRole("checkbox", { name: pattern }) })
       .innerText(),
   )![0];
+}
+
+/** Until every source asked has answered (or failed), and its part of the dashboard is in. */
+async function sourcesAnswered(page: Page) {
+  await expect(page.getByRole("status", { name: /帳單來源|bill sources/ })).not.toContainText(/正在|Asking/);
+}
+
+/** Unticks every pending bill on the dashboard (they start ticked). */
+async function untickAll(page: Page) {
+  await sourcesAnswered(page);
+  for (const box of await page.locator('input[type="checkbox"][name="bill"]').all()) await box.uncheck();
 }
 
 async function bind(page: Page, kind: RegExp, value: string, label = "") {
@@ -132,6 +145,8 @@ test("a member logs in, binds a plate, a water and an electricity account, pays 
     await expect(link).toHaveAccessibleName(new RegExp(`^${shown}\\s?（銷帳編號 [0-9A-Z]+）$`));
   }
 
+  // Every pending bill starts ticked: pay just these two.
+  await untickAll(page);
   await waterFromSource.check();
   await powerFromSource.check();
   await page.getByRole("button", { name: "繳納勾選的帳單" }).click();
@@ -216,6 +231,7 @@ test("a bill paid at its source's counter a moment ago is not taken again, nor o
     data: { source: "power", writeOffNumber: powerNumber },
   });
   expect(settled.ok()).toBe(true);
+  await untickAll(page);
   await power.getByRole("checkbox", { name: new RegExp(powerNumber) }).check();
   await page.getByRole("button", { name: "繳納勾選的帳單" }).click();
   await page.getByLabel("LINE Pay").check();
@@ -231,6 +247,7 @@ test("a bill paid at its source's counter a moment ago is not taken again, nor o
   try {
     await page.goto("/account");
     // Its bill is still listed from the portal's own record.
+    await untickAll(page);
     await page.getByRole("checkbox", { name: new RegExp(waterNumber) }).check();
     await page.getByRole("button", { name: "繳納勾選的帳單" }).click();
     await page.getByLabel("LINE Pay").check();
@@ -246,14 +263,15 @@ test("a bill paid at its source's counter a moment ago is not taken again, nor o
 
 test("after a binding is added, the form starts empty: the next number does not take the last one's name", async ({ page }) => {
   await page.goto("/login?returnTo=%2Faccount%2Fbindings");
-  await loginAtProvider(page, "member-c");
-  await bind(page, /^水號/, residentB!.waterAccount, "家裡水費");
+  // Not member-c: the records tests count that member's history, which a bound number's bill paid elsewhere would join.
+  await loginAtProvider(page, "xiaoming");
+  await bind(page, /^水號/, residentC!.waterAccount, "家裡水費");
   await expect(page.locator(".confirmation")).toHaveText("已新增綁定。");
   await expect(page.getByLabel(/^號碼/)).toHaveValue("");
   await expect(page.getByLabel(/^名稱/)).toHaveValue("");
   // The next one, typed without a name.
   await page.getByRole("radio", { name: /^電號/ }).check();
-  await page.getByLabel(/^號碼/).fill(residentB!.electricityAccount);
+  await page.getByLabel(/^號碼/).fill(residentC!.electricityAccount);
   await page.getByRole("button", { name: "新增綁定" }).click();
   await expect(page.locator(".confirmation")).toHaveText("已新增綁定。");
   await expect(page.getByRole("heading", { name: /^07/ })).not.toContainText("家裡水費");
@@ -285,10 +303,15 @@ test("keyboard only: log in, bind a plate, choose a bill and reach checkout, in 
 
   await page.goto("/account");
   await expect(page.getByText("您尚未在臺中通完成身分驗證")).toBeVisible();
-  const first = page.getByRole("checkbox").first();
-  await first.focus();
-  await page.keyboard.press("Space");
-  await expect(first).toBeChecked();
+  // All start ticked: the keyboard leaves just the first one.
+  await sourcesAnswered(page);
+  const boxes = page.getByRole("checkbox");
+  await expect(boxes.first()).toBeChecked();
+  for (const box of (await boxes.all()).slice(1)) {
+    await box.focus();
+    await page.keyboard.press("Space");
+    await expect(box).not.toBeChecked();
+  }
   await page.getByRole("button", { name: "繳納勾選的帳單" }).focus();
   await page.keyboard.press("Enter");
   await expect(page.locator("h1")).toHaveText("繳費");
@@ -376,4 +399,271 @@ test("Escape on the idle warning means stay signed in, not a silent end of the s
   // Where the old deadline was, the member is still signed in.
   await page.clock.fastForward(3 * 60_000);
   await expect(page).toHaveURL(/\/account$/);
+});
+
+/** Every pending-bill checkbox of the dashboard's form. */
+const payCheckboxes = (page: Page) => page.locator('input[type="checkbox"][name="bill"]');
+
+test("bills start ticked on the dashboard and on the look-up results; paying none says so on the same page, in both languages", async ({
+  page,
+}) => {
+  // 王小明's plate (bound in the keyboard test already, or now): the portal's and the parking system's bills for it.
+  await page.goto("/login?returnTo=%2Faccount%2Fbindings");
+  await loginAtProvider(page, "xiaoming");
+  await bind(page, /^車牌/, residentA!.plates[1]!);
+  await page.goto("/account");
+  await expect(page.locator("h1")).toHaveText("會員待繳帳單");
+  const plate = page.getByRole("region", { name: /^車牌/ });
+  await expect(plate.getByRole("checkbox", { name: /11512\d{11}/ }).first()).toBeVisible();
+  await sourcesAnswered(page);
+  const boxes = payCheckboxes(page);
+  expect(await boxes.count()).toBeGreaterThan(1);
+  for (const box of await boxes.all()) await expect(box).toBeChecked();
+
+  for (const [language, texts] of [
+    ["中文", { button: "繳納勾選的帳單", problem: "請至少勾選一張要繳納的帳單", legend: /待繳帳單/ }],
+    ["English", { button: "Pay the selected bills", problem: "Tick at least one bill to pay", legend: /Pending bills/ }],
+  ] as const) {
+    if (language === "English") await page.getByRole("button", { name: "English" }).click();
+    await expect(page.getByRole("button", { name: texts.button })).toBeVisible();
+    await sourcesAnswered(page);
+    for (const box of await boxes.all()) await box.uncheck();
+    await page.getByRole("button", { name: texts.button }).click();
+    await expect(page).toHaveURL(/\/account\?none=1$/);
+    const summary = page.locator(".error-summary");
+    await expect(summary).toBeFocused();
+    await expect(summary).toContainText(texts.problem);
+    // What was sent stays: nothing ticked.
+    await expect(boxes.first()).toBeVisible();
+    for (const box of await boxes.all()) await expect(box).not.toBeChecked();
+    await expectNoAxeViolations(page, `on the dashboard with nothing ticked (${language})`);
+    await summary.getByRole("link", { name: texts.problem }).click();
+    const fieldset = page.getByRole("group", { name: texts.legend });
+    await expect(fieldset).toBeFocused();
+    await expect(fieldset.getByRole("checkbox").first()).toBeVisible();
+  }
+  await page.getByRole("button", { name: "中文" }).click();
+
+  // The look-up results: ticked at first too, and the same summary when none is.
+  await lookUp(page, "labor-fine", unpaidDemoBills("labor-fine", 20, 1)[0]!);
+  await page.goto("/bills");
+  const found = page.locator("article.bill-card").getByRole("checkbox");
+  await expect(found).toHaveCount(1);
+  await expect(found).toBeChecked();
+  await found.uncheck();
+  await page.getByRole("button", { name: "去繳費" }).click();
+  await expect(page).toHaveURL(/\/bills\?none=1$/);
+  await expect(page.locator(".error-summary")).toBeFocused();
+  await expect(page.locator(".error-summary")).toContainText("請至少勾選一張要繳納的帳單");
+  await expect(found).not.toBeChecked();
+  await expectNoAxeViolations(page, "on the look-up results with nothing ticked");
+  await page.locator(".error-summary").getByRole("link").click();
+  await expect(page.getByRole("group", { name: /查詢到的帳單/ })).toBeFocused();
+  await page.getByRole("button", { name: "English" }).click();
+  await page.getByRole("button", { name: "Pay" }).click();
+  await expect(page.locator(".error-summary")).toContainText("Tick at least one bill to pay");
+  await expectNoAxeViolations(page, "on the English look-up results with nothing ticked");
+});
+
+/** 王小明's dashboard in a browser that runs no JavaScript. */
+async function withoutJavaScript(browser: Browser, run: (page: Page) => Promise<void>) {
+  const context = await browser.newContext({ javaScriptEnabled: false, locale: "zh-TW" });
+  try {
+    const page = await context.newPage();
+    await page.goto("/login");
+    await loginAtProvider(page, "xiaoming");
+    await expect(page.locator("h1")).toHaveText("會員待繳帳單");
+    // Without JavaScript, the streamed parts are in once the document has loaded.
+    await page.waitForLoadState("load");
+    await run(page);
+  } finally {
+    await context.close();
+  }
+}
+
+test("without JavaScript, paying none ticked shows the error summary on the dashboard", async ({ browser }) => {
+  await withoutJavaScript(browser, async (page) => {
+    const boxes = payCheckboxes(page);
+    await expect(boxes.first()).toBeChecked();
+    for (const box of await boxes.all()) await box.uncheck();
+    await page.getByRole("button", { name: "繳納勾選的帳單" }).click();
+    await expect(page).toHaveURL(/\/account\?none=1$/);
+    await expect(page.locator(".error-summary")).toBeFocused();
+    await expect(page.locator(".error-summary")).toContainText("請至少勾選一張要繳納的帳單");
+    await page.locator(".error-summary").getByRole("link").click();
+    await expect(page.getByRole("group", { name: /待繳帳單/ })).toBeFocused();
+  });
+});
+
+/** The dashboard's line for one source in the live status region. */
+const sourceStatus = (page: Page, name: RegExp) =>
+  page
+    .getByRole("status", { name: /帳單來源|bill sources/ })
+    .getByRole("listitem")
+    .filter({ hasText: name });
+
+test("the dashboard says when each source's answer is from, and names a source unavailable as soon as a fresh question fails", async ({
+  page,
+}) => {
+  await page.goto("/login?returnTo=%2Faccount%2Fbindings");
+  await loginAtProvider(page, "xiaoming");
+  await bind(page, /^水號/, residentC!.waterAccount);
+  // Asked afresh (an earlier test's answer may be cached).
+  await page.goto("/account?refresh=1");
+  const water = sourceStatus(page, /自來水公司/);
+  await expect(water).toHaveText(/^已取得自來水公司的帳單（\d{2}:\d{2} 回覆）$/);
+  const answeredAt = /\d{2}:\d{2}/.exec(await water.innerText())![0];
+  // Shown again from the cache: it says from when.
+  await page.goto("/account");
+  await expect(water).toHaveText(`自來水公司的帳單為 ${answeredAt} 查得的結果；按「重新查詢」可取得最新資料`);
+  const waterGroup = page.getByRole("region", { name: /^水號/ });
+  await expect(waterGroup.getByText(`自來水公司的帳單為 ${answeredAt} 查得的結果`, { exact: false })).toBeVisible();
+
+  await setSource(page, "water", "down");
+  try {
+    // A reload asks afresh: the failure is named at once, not hidden behind the cached answer.
+    await page.reload();
+    await expect(water).toHaveText(`自來水公司目前沒有回應；列出的是 ${answeredAt} 查得的帳單，可能已有變動`);
+    await expect(page.locator(".notice-warning")).toContainText("暫時無法取得自來水公司的帳單");
+    await expect(waterGroup.getByRole("checkbox", { name: /11514\d{11}/ })).toHaveCount(1);
+    await expectNoAxeViolations(page, "on the dashboard with a source down");
+    // And so does the next plain load: the failed question dropped the cached answer.
+    await page.goto("/account");
+    await expect(water).toContainText("目前沒有回應");
+    await page.getByRole("button", { name: "English" }).click();
+    await expect(sourceStatus(page, /water company/)).toHaveText(
+      `the water company is not answering: its bills listed are as of ${answeredAt} and may have changed`,
+    );
+    await expect(page.locator(".notice-warning")).toContainText("Bills from the water company are not available right now");
+    await expectNoAxeViolations(page, "on the English dashboard with a source down");
+  } finally {
+    await setSource(page, "water", "normal");
+  }
+  await page.getByRole("link", { name: "Check again" }).click();
+  await expect(sourceStatus(page, /water company/)).toHaveText(/^Bills from the water company received \(answered at \d{2}:\d{2}\)$/);
+  await expect(page.locator(".notice-warning")).toHaveCount(0);
+  await page.getByRole("button", { name: "中文" }).click();
+});
+
+test("the dashboard shows the portal's bills at once and streams each source's part in as it answers, with or without JavaScript", async ({
+  page,
+  browser,
+}) => {
+  const csp: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) csp.push(message.text());
+  });
+  await page.goto("/login?returnTo=%2Faccount%2Fbindings");
+  await loginAtProvider(page, "xiaoming");
+  // The water account may be bound already (the test before): then only the electricity account is new.
+  await bind(page, /^水號/, residentC!.waterAccount);
+  await bind(page, /^電號/, residentC!.electricityAccount);
+
+  // The power company holds its answer until the test lets it go.
+  await setSource(page, "power", "held");
+  try {
+    await page.goto("/account?refresh=1", { waitUntil: "commit" });
+    const power = page.getByRole("region", { name: /^電號/ });
+    await expect(sourceStatus(page, /台灣電力公司/)).toHaveText("正在向台灣電力公司查詢…");
+    await expect(power.getByText("正在向台灣電力公司查詢這個號碼的帳單…")).toBeVisible();
+    // Everything else is there meanwhile: the portal's own bills and the other sources' answers.
+    await expect(
+      page
+        .getByRole("region", { name: /^車牌/ })
+        .getByRole("checkbox", { name: /11512\d{11}/ })
+        .first(),
+    ).toBeVisible();
+    await expect(sourceStatus(page, /自來水公司/)).toContainText("已取得自來水公司的帳單");
+    await expect(power.getByRole("checkbox")).toHaveCount(0);
+  } finally {
+    await setSource(page, "power", "normal");
+  }
+  const power = page.getByRole("region", { name: /^電號/ });
+  await expect(sourceStatus(page, /台灣電力公司/)).toHaveText(/^已取得台灣電力公司的帳單（\d{2}:\d{2} 回覆）$/);
+  await expect(power.getByRole("checkbox", { name: /11517\d{11}/ })).toBeChecked();
+  await expect(power.getByText("正在向台灣電力公司查詢")).toHaveCount(0);
+  expect(csp).toEqual([]);
+  await expectNoAxeViolations(page, "on the dashboard once every source has answered");
+
+  await page.getByRole("button", { name: "English" }).click();
+  await setSource(page, "power", "held");
+  try {
+    await page.goto("/account?refresh=1", { waitUntil: "commit" });
+    await expect(sourceStatus(page, /Taipower/)).toHaveText("Asking Taipower…");
+  } finally {
+    await setSource(page, "power", "normal");
+  }
+  await expect(sourceStatus(page, /Taipower/)).toHaveText(/^Bills from Taipower received \(answered at \d{2}:\d{2}\)$/);
+  await expectNoAxeViolations(page, "on the English dashboard once every source has answered");
+  await page.getByRole("button", { name: "中文" }).click();
+
+  // Without JavaScript the streamed part still shows, and its bills are paid with the form.
+  await withoutJavaScript(browser, async (noScript) => {
+    const powerBill = noScript.getByRole("checkbox", { name: /11517\d{11}/ });
+    await expect(powerBill).toBeVisible();
+    await expect(powerBill).toBeChecked();
+    await expect(noScript.getByText(/^已取得台灣電力公司的帳單/).first()).toBeVisible();
+    const powerId = (await powerBill.getAttribute("id"))!;
+    const number = /11517\d{11}/.exec(await noScript.locator(`label[for="${powerId}"]`).innerText())![0];
+    for (const box of await payCheckboxes(noScript).all()) if ((await box.getAttribute("id")) !== powerId) await box.uncheck();
+    await noScript.getByRole("button", { name: "繳納勾選的帳單" }).click();
+    await expect(noScript.locator("h1")).toHaveText("繳費");
+    await expect(noScript.locator(".total")).toContainText("共 1 張帳單");
+    await expect(noScript.locator("article.bill-card")).toContainText(number);
+  });
+});
+
+test("the history holds the payments made in this browser before logging in and the bound numbers' bills paid elsewhere, in both languages", async ({
+  page,
+}) => {
+  // Paid before logging in, in this browser.
+  const [before] = unpaidDemoBills("health-fine", 20, 1);
+  await checkout(page, "health-fine", [before!]);
+  await payWithLinePay(page);
+
+  await page.goto("/login?returnTo=%2Faccount%2Fbindings");
+  await loginAtProvider(page, "xiaoming");
+  // The water account may be bound already (the tests before).
+  await bind(page, /^水號/, residentC!.waterAccount);
+  // The payment made before logging in is the member's now.
+  await page.goto("/account/payments");
+  const rows = page.locator("table.history-table tbody tr");
+  await expect(rows.filter({ hasText: before! })).toHaveCount(1);
+
+  await page.goto("/account");
+  const water = page.getByRole("region", { name: /^水號/ });
+  await expect(water.getByRole("checkbox", { name: /11514\d{11}/ })).toHaveCount(1);
+  const atCounter = await sourceBillNumber(water, "11514");
+  // Paid at the water company's counter: its system says so at the next question.
+  expect(
+    (await page.request.post(`${E2E_SOURCES_URL}/_simulator/settle`, { data: { source: "water", writeOffNumber: atCounter } })).ok(),
+  ).toBe(true);
+  // Loaded: every source's part is in the document.
+  await page.goto("/account?refresh=1");
+  await expect(page.getByText(atCounter)).toHaveCount(0);
+
+  await page.goto("/account/payments");
+  await expect(page.getByRole("heading", { name: "紀錄包含" })).toBeVisible();
+  await expect(page.getByText("您登入前用同一個瀏覽器在本網站繳納的帳單")).toBeVisible();
+  const claimed = rows.filter({ hasText: before! });
+  await expect(claimed).toHaveCount(1);
+  await expect(claimed.getByRole("link", { name: /^R\d{8}-/ })).toBeVisible();
+  const elsewhere = rows.filter({ hasText: atCounter });
+  await expect(elsewhere).toHaveCount(1);
+  await expect(elsewhere).toContainText("於本網站以外繳納：機關臨櫃");
+  await expect(elsewhere).toContainText("非本網站繳納，無繳費證明");
+  await expect(elsewhere.getByRole("link")).toHaveCount(0);
+  await expect(elsewhere.getByRole("checkbox")).toHaveCount(0);
+  await expectNoAxeViolations(page, "on the payment history with every kind of record");
+  // The claimed payment's receipt opens for the member.
+  await claimed.getByRole("link", { name: /^R\d{8}-/ }).click();
+  await expect(page.locator("h1")).toContainText("繳費證明");
+  await page.goBack();
+
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(page.getByRole("heading", { name: "What the history holds" })).toBeVisible();
+  await expect(rows.filter({ hasText: atCounter })).toContainText("Paid at: Agency counter (not on this website)");
+  await expect(rows.filter({ hasText: atCounter })).toContainText("Not paid on this website: no receipt");
+  await expectNoAxeViolations(page, "on the English payment history with every kind of record");
+  await page.getByRole("button", { name: "中文" }).click();
 });

@@ -6,7 +6,7 @@ import { expectNoAxeViolations } from "./support/axe";
 import { unpaidDemoBills } from "./support/demo-bills";
 import { CAPTCHA_LABEL, NUMBER_LABEL, captchaDigits, expect, submitLookup, test } from "./support/fixtures";
 import { loginAtProvider } from "./support/members";
-import { checkout, pdfText } from "./support/payments";
+import { checkout, payWithLinePay, pdfText } from "./support/payments";
 
 /**
  * Payment records: a bill's payments for anyone with its number (and the
@@ -16,14 +16,6 @@ import { checkout, pdfText } from "./support/payments";
 
 const demoBills = generateDemoData({ today: taipeiDate() }).bills;
 const billOf = (number: string) => demoBills.find((bill) => bill.writeOffNumber === number)!;
-
-async function payWithLinePay(page: Page) {
-  await page.getByLabel("LINE Pay").check();
-  await page.getByRole("button", { name: /^確認付款/ }).click();
-  await page.getByRole("button", { name: /核准付款/ }).click();
-  await expect(page.locator("h1")).toHaveText("付款成功");
-  return (await page.locator(".reference").textContent())!.split("：")[1]!;
-}
 
 async function lookUpRecords(page: Page, billType: string, number: string) {
   await page.goto("/records");

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, or, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { displayStatus, type BillCategory, type BillDisplayStatus, type PaymentChannel, type SubjectKind } from "~/domain/catalogue";
 import { taipeiDate } from "~/domain/dates";
+import type { BillSourceId } from "~/domain/member";
 import { maskPersonName, maskSubject } from "~/domain/masking";
 import { schema, type Database } from "~/base/db.server";
 
@@ -119,7 +120,7 @@ export async function unpaidBillsFor(
     payer?: { nationalIdHash: string; categories: readonly BillCategory[] };
   },
   now = new Date(),
-): Promise<Array<BillView & { subject: string; category: BillCategory }>> {
+): Promise<Array<BillView & { subject: string; category: BillCategory; source: BillSourceId | null }>> {
   const matches: SQL[] = query.subjects
     .filter((group) => group.values.length > 0)
     .map((group) => and(eq(schema.billTypes.subjectKind, group.kind), inArray(schema.bills.subject, [...group.values]))!);
@@ -132,9 +133,9 @@ export async function unpaidBillsFor(
     );
   }
   if (matches.length === 0) return [];
-  const rows = await selectBills(db, { category: schema.billTypes.category })
+  const rows = await selectBills(db, { category: schema.billTypes.category, source: schema.bills.source })
     .where(and(eq(schema.bills.status, "unpaid"), or(...matches)))
     .orderBy(asc(schema.bills.dueDate), asc(schema.bills.writeOffNumber));
   const today = taipeiDate(now);
-  return rows.map((row) => ({ ...toBillView(row, today), subject: row.subject, category: row.category }));
+  return rows.map((row) => ({ ...toBillView(row, today), subject: row.subject, category: row.category, source: row.source }));
 }

@@ -13,7 +13,8 @@ export function BillCard({
   headingLevel = 2,
 }: {
   bill: BillView;
-  selectable?: boolean;
+  /** A checkbox to pay it, ticked or not at first. */
+  selectable?: "ticked" | "unticked";
   /** Links to the bill's payment records and, unpaid, its payment slip. */
   links?: boolean;
   headingLevel?: 2 | 3;
@@ -60,7 +61,7 @@ export function BillCard({
       ) : null}
       {selectable && payable ? (
         <div className="checkbox">
-          <input type="checkbox" id={`select-${bill.id}`} name="bill" value={bill.id} defaultChecked />
+          <input type="checkbox" id={`select-${bill.id}`} name="bill" value={bill.id} defaultChecked={selectable === "ticked"} />
           <label htmlFor={`select-${bill.id}`}>{t("bill.select", { billType, amount: formatMoney(bill.amount, locale) })}</label>
         </div>
       ) : null}

@@ -1,7 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { formatDateTime, formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
-import type { PaymentRecord } from "~/payments/records.server";
+import type { HistoryRecord } from "~/payments/records.server";
 import { StackedCell } from "./stacked-cell";
 
 /**
@@ -9,7 +9,7 @@ import { StackedCell } from "./stacked-cell";
  * page a checkbox (on the first row of each receipt) picks receipts to
  * download and receipt numbers link to them; the printable list has neither.
  */
-export function HistoryTable({ records, caption, interactive }: { records: PaymentRecord[]; caption: string; interactive: boolean }) {
+export function HistoryTable({ records, caption, interactive }: { records: HistoryRecord[]; caption: string; interactive: boolean }) {
   const { t, i18n } = useTranslation();
   const locale = i18n.language;
   const seenReceipts = new Set<string>();
@@ -35,7 +35,7 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
           const firstOfReceipt = record.receiptNumber !== null && !seenReceipts.has(record.receiptNumber);
           if (record.receiptNumber) seenReceipts.add(record.receiptNumber);
           return (
-            <tr key={`${record.orderReference}-${record.writeOffNumber}`}>
+            <tr key={`${record.orderReference ?? record.origin}-${record.writeOffNumber}`}>
               {interactive ? (
                 firstOfReceipt ? (
                   <StackedCell label={t("history.select")} className="select-cell">
@@ -54,6 +54,7 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
               <StackedCell label={t("records.columns.at")}>{formatDateTime(record.at, locale)}</StackedCell>
               <StackedCell label={t("records.columns.billType")}>
                 {localized({ nameZh: record.billTypeNameZh, nameEn: record.billTypeNameEn }, locale)}
+                {record.origin === "identity" ? <span className="hint history-origin">{t("history.issuedToYou")}</span> : null}
               </StackedCell>
               <StackedCell label={t("records.columns.writeOffNumber")} className="identifier">
                 {record.writeOffNumber}
@@ -61,7 +62,11 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
               <StackedCell label={t("records.columns.amount")} className="numeric">
                 {formatMoney(record.amount, locale)}
               </StackedCell>
-              <StackedCell label={t("records.columns.tool")}>{t(`paymentTools.${record.paymentTool}`)}</StackedCell>
+              <StackedCell label={t("records.columns.tool")}>
+                {record.paymentTool
+                  ? t(`paymentTools.${record.paymentTool}`)
+                  : t("history.paidElsewhere", { channel: t(`bill.channel.${record.channel}`) })}
+              </StackedCell>
               <StackedCell label={t("records.columns.status")}>
                 {record.refundPending ? (
                   <span className="status-tag record-status-refund_pending">{t("records.status.refund_pending")}</span>
@@ -72,6 +77,9 @@ export function HistoryTable({ records, caption, interactive }: { records: Payme
               <StackedCell label={t("records.columns.receipt")} className="identifier">
                 {record.receiptNumber && interactive ? (
                   <a href={`/receipts/${record.receiptNumber}`}>{record.receiptNumber}</a>
+                ) : record.origin === "elsewhere" ? (
+                  // The portal did not take this payment, so it has no receipt of its own to give.
+                  <span className="hint">{t("history.noReceiptElsewhere")}</span>
                 ) : (
                   (record.receiptNumber ?? "—")
                 )}

@@ -15,16 +15,20 @@ import { asyncRoute } from "~/base/async-route.server";
  * `POST /<source>/pending-bills` with this month's bills for the accounts or
  * plates asked about, after checking the portal's signature, with a realistic
  * delay, and names the bills of those numbers settled at the source since
- * (paid at its counter, or cancelled); faults make one slow or down.
+ * (paid at its counter, or cancelled); faults make one slow, down, or hold
+ * its answers until its behaviour is changed again.
  */
 
-type SourceMode = "normal" | "slow" | "down";
+/** "held": answers only when told to behave otherwise (tests of what the portal shows meanwhile). */
+type SourceMode = "normal" | "slow" | "down" | "held";
 
 export interface BillSourceSimulator {
   app: express.Express;
   /** Per source: how it behaves, and how long it takes to answer (ms). */
   behaviour: Record<BillSourceId, { mode: SourceMode; latencyMs: number }>;
   requests: Record<BillSourceId, number>;
+  /** Changes how a source behaves; answers it was holding go out, as the new behaviour says. */
+  setBehaviour(source: BillSourceId, mode: SourceMode, latencyMs?: number): void;
   /** Settles a pending bill as if paid at the source's counter (or cancelled there); false if it is not pending. */
   settle(source: BillSourceId, writeOffNumber: string, outcome?: "paid" | "cancelled"): boolean;
 }
@@ -91,6 +95,7 @@ export function createBillSourceSimulator(
     power: sourceBillsBySubject("power", residents, today),
     parking: sourceBillsBySubject("parking", residents, today),
   };
+  const held: Record<BillSourceId, Array<() => void>> = { water: [], power: [], parking: [] };
   const simulator: BillSourceSimulator = {
     app: express(),
     behaviour: {
@@ -99,6 +104,10 @@ export function createBillSourceSimulator(
       parking: { mode: "normal", latencyMs: baseLatencyMs },
     },
     requests: { water: 0, power: 0, parking: 0 },
+    setBehaviour(source, mode, latencyMs = baseLatencyMs) {
+      simulator.behaviour[source] = { mode, latencyMs };
+      for (const resume of held[source].splice(0)) resume();
+    },
     settle(source, writeOffNumber, outcome = "paid") {
       for (const [subject, pending] of data[source]) {
         const bill = pending.find((candidate) => candidate.writeOffNumber === writeOffNumber);
@@ -121,6 +130,7 @@ export function createBillSourceSimulator(
     },
   };
   const settled: Record<BillSourceId, Map<string, SourceSettlement[]>> = { water: new Map(), power: new Map(), parking: new Map() };
+
   const { app } = simulator;
   app.disable("x-powered-by");
 
@@ -143,6 +153,7 @@ export function createBillSourceSimulator(
           signature: req.header("X-Portal-Signature") ?? "",
         });
       if (!signed) return void res.status(401).json({ error: "bad signature" });
+      if (simulator.behaviour[source].mode === "held") await new Promise<void>((resume) => held[source].push(resume));
       const { mode, latencyMs } = simulator.behaviour[source];
       if (mode === "down") return void res.status(503).json({ error: "maintenance" });
       await new Promise((resolve) => setTimeout(resolve, mode === "slow" ? latencyMs * 60 : latencyMs));
@@ -171,7 +182,7 @@ export function createBillSourceSimulator(
   app.post("/_simulator/behaviour", express.json(), (req, res) => {
     const { source, mode, latencyMs } = req.body as { source: BillSourceId; mode?: SourceMode; latencyMs?: number };
     if (!(source in simulator.behaviour)) return void res.status(400).json({ error: "unknown source" });
-    simulator.behaviour[source] = { mode: mode ?? "normal", latencyMs: latencyMs ?? baseLatencyMs };
+    simulator.setBehaviour(source, mode ?? "normal", latencyMs);
     res.json(simulator.behaviour);
   });
 

@@ -1,3 +1,4 @@
+import { historyOwner } from "./history-request.server";
 import { getMemberSession } from "./member-request.server";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
@@ -42,7 +43,9 @@ export async function ownReceipt(
 
 async function memberOwnsReceipt(request: Request, number: string): Promise<boolean> {
   const session = await getMemberSession(request);
-  return session !== null && (await memberOwnsReceipts(getDb(), session.member.id, [number])).length > 0;
+  if (!session) return false;
+  const db = getDb();
+  return (await memberOwnsReceipts(db, await historyOwner(db, getEnv(), session.member), [number])).length > 0;
 }
 
 /** The receipt page's address that opens without a session (signed). */

@@ -132,7 +132,7 @@ export async function recordMemberEvent(
   db: Database,
   event: {
     memberId: string;
-    action: "member.login" | "member.logout" | "member.session_extended";
+    action: "member.login" | "member.logout" | "member.session_extended" | "member.payments_claimed";
     requestId: string | null;
     details?: Record<string, unknown>;
   },

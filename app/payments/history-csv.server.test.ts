@@ -2,7 +2,7 @@ import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { getFixedT } from "~/base/i18n.server";
 import { historyCsvStream, neutralizeFormula, spreadsheetText } from "./history-csv.server";
-import type { PaymentRecord } from "./records.server";
+import type { HistoryRecord } from "./records.server";
 
 /**
  * The CSV read back as a spreadsheet reads it: split into fields by a real
@@ -30,7 +30,7 @@ async function readText(stream: ReadableStream<Uint8Array>): Promise<string> {
   return Buffer.from(await new Response(stream).arrayBuffer()).toString("utf8");
 }
 
-function record(overrides: Partial<PaymentRecord>): PaymentRecord {
+function record(overrides: Partial<HistoryRecord>): HistoryRecord {
   return {
     billTypeCode: "parking-fee",
     billTypeNameZh: "路邊停車費",
@@ -49,11 +49,13 @@ function record(overrides: Partial<PaymentRecord>): PaymentRecord {
     refundPending: false,
     amount: 1200,
     orderTotal: 1200,
+    origin: "member",
+    channel: "portal",
     ...overrides,
   };
 }
 
-const RECORDS: PaymentRecord[] = [
+const RECORDS: HistoryRecord[] = [
   // Newest first, as the history is read. 16 digits (more than a spreadsheet's 15), and leading zeros.
   record({ writeOffNumber: "1150200000000018", at: "2026-12-01T09:07:05.000Z" }),
   record({ writeOffNumber: "0012300000004567", receiptNumber: "0000000123", orderReference: "000123", at: "2026-02-10T23:30:00.000Z" }),

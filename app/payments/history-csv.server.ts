@@ -4,7 +4,7 @@ import { stringify } from "csv-stringify";
 import type { TFunction } from "i18next";
 import { taipeiDateTimeIso } from "~/domain/dates";
 import { formatDateTime } from "~/domain/format";
-import type { PaymentRecord } from "./records.server";
+import type { HistoryRecord } from "./records.server";
 
 /**
  * A member's payment history as CSV for Excel: UTF-8 with a byte-order mark
@@ -56,7 +56,7 @@ export function historyCsvColumns(t: TFunction): Array<{ key: Column; header: st
   return COLUMNS.map((key) => ({ key, header: t(`records.columns.${key}`) }));
 }
 
-export function historyCsvRow(record: PaymentRecord, t: TFunction, locale: string): Record<Column, string> {
+export function historyCsvRow(record: HistoryRecord, t: TFunction, locale: string): Record<Column, string> {
   const english = locale === "en";
   return {
     at: formatDateTime(record.at, locale),
@@ -69,15 +69,16 @@ export function historyCsvRow(record: PaymentRecord, t: TFunction, locale: strin
     subject: record.subjectMasked,
     // A plain integer: Excel sums it; the currency is in the column's name.
     amount: String(record.amount),
-    tool: t(`paymentTools.${record.paymentTool}`),
+    // Paid elsewhere: where, instead of a tool of this portal's.
+    tool: record.paymentTool ? t(`paymentTools.${record.paymentTool}`) : t(`bill.channel.${record.channel}`),
     receipt: record.receiptNumber ? spreadsheetText(record.receiptNumber) : "",
-    order: spreadsheetText(record.orderReference),
+    order: record.orderReference ? spreadsheetText(record.orderReference) : "",
     refundedAt: record.refundedAt ? formatDateTime(record.refundedAt, locale) : "",
     refundedAtIso: record.refundedAt ? taipeiDateTimeIso(record.refundedAt) : "",
   };
 }
 
-export function historyCsvStream(batches: AsyncIterable<PaymentRecord[]>, t: TFunction, locale: string): ReadableStream<Uint8Array> {
+export function historyCsvStream(batches: AsyncIterable<HistoryRecord[]>, t: TFunction, locale: string): ReadableStream<Uint8Array> {
   async function* rows() {
     for await (const batch of batches) for (const record of batch) yield historyCsvRow(record, t, locale);
   }

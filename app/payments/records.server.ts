@@ -1,9 +1,11 @@
-import { and, asc, count, desc, eq, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { addDays } from "~/domain/dates";
+import type { PaymentChannel, SubjectKind } from "~/domain/catalogue";
 import type { PaymentOrderState } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
 import { RECORD_STATUSES, type RecordStatus } from "~/domain/payment-records";
 import { billColumns, billLabels, type BillView } from "~/bills/bills.server";
+import type { PgSelect } from "drizzle-orm/pg-core";
 import { schema, type Database } from "~/base/db.server";
 
 /**
@@ -74,10 +76,9 @@ const recordColumns = {
   amount: schema.paymentOrderItems.amount,
 };
 
-function selectRecords(db: Database) {
-  return db
-    .select(recordColumns)
-    .from(schema.paymentOrderItems)
+/** Bills in payments, with their payment, type, agency, receipt and refund case: what records are read from. */
+function joinPaymentItems<Query extends PgSelect>(query: Query) {
+  return query
     .innerJoin(schema.paymentOrders, eq(schema.paymentOrderItems.orderId, schema.paymentOrders.id))
     .innerJoin(schema.bills, eq(schema.paymentOrderItems.billId, schema.bills.id))
     .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
@@ -88,6 +89,8 @@ function selectRecords(db: Database) {
       and(eq(schema.refundCases.orderId, schema.paymentOrderItems.orderId), eq(schema.refundCases.billId, schema.paymentOrderItems.billId)),
     );
 }
+
+const selectRecords = (db: Database) => joinPaymentItems(db.select(recordColumns).from(schema.paymentOrderItems).$dynamic());
 
 type RecordRow = Awaited<ReturnType<ReturnType<typeof selectRecords>["execute"]>>[number];
 
@@ -137,19 +140,178 @@ export const HISTORY_PAGE_SIZE = 20;
 
 const taipeiMidnight = (day: string) => new Date(`${day}T00:00:00+08:00`);
 
-function historyConditions(memberId: string, filters: HistoryFilters): SQL {
-  const conditions: SQL[] = [eq(schema.paymentOrders.memberId, memberId)];
-  if (filters.from) conditions.push(gte(begunAt, taipeiMidnight(filters.from)));
-  if (filters.to) conditions.push(lt(begunAt, taipeiMidnight(addDays(filters.to, 1))));
-  if (filters.billType) conditions.push(eq(schema.bills.billTypeCode, filters.billType));
-  if (filters.status) conditions.push(inArray(schema.paymentOrders.state, STATES_OF[filters.status]));
-  return and(...conditions)!;
+/**
+ * Whose history: the member's own payments (made while logged in, or in the
+ * same browser before and claimed at login), and, when given, bills issued
+ * to their verified identity that were paid here by anyone, and bills of
+ * their bound numbers paid through another channel (a store, a counter: the
+ * portal issued no receipt for those).
+ */
+export interface HistoryOwner {
+  memberId: string;
+  /** A verified member's national ID hash; null otherwise. */
+  nationalIdHash: string | null;
+  subjects: ReadonlyArray<{ kind: SubjectKind; values: readonly string[] }>;
 }
 
-const historyOrder = [desc(begunAt), desc(schema.paymentOrders.id), asc(schema.bills.id)] as const;
+const ownerOf = (who: string | HistoryOwner): HistoryOwner =>
+  typeof who === "string" ? { memberId: who, nationalIdHash: null, subjects: [] } : who;
+
+/** Where a record of the history comes from (the history page says which kinds it holds). */
+type HistoryOrigin = "member" | "identity" | "elsewhere";
+
+/** One row of a member's history: a bill in one of their payments here, or a bill of theirs paid elsewhere. */
+export interface HistoryRecord extends Omit<PaymentRecord, "paymentTool" | "orderReference" | "orderTotal"> {
+  origin: HistoryOrigin;
+  /** Null for a bill paid elsewhere: no payment of this portal's. */
+  orderReference: string | null;
+  paymentTool: PaymentTool | null;
+  /** Where it was paid: "portal" for payments here. */
+  channel: PaymentChannel;
+  orderTotal: number | null;
+}
+
+const PAID_STATES: PaymentOrderState[] = [...STATES_OF.paid, ...STATES_OF.refunded];
+
+/** The day filters, on the moment a record is ordered by. */
+function dayConditions(moment: SQL, filters: HistoryFilters): SQL[] {
+  const conditions: SQL[] = [];
+  const midnight = (day: string) => taipeiMidnight(day).toISOString();
+  if (filters.from) conditions.push(sql`${moment} >= ${midnight(filters.from)}::timestamptz`);
+  if (filters.to) conditions.push(sql`${moment} < ${midnight(addDays(filters.to, 1))}::timestamptz`);
+  if (filters.billType) conditions.push(eq(schema.bills.billTypeCode, filters.billType));
+  return conditions;
+}
+
+const billFields = {
+  billId: sql<string>`${schema.bills.id}::text`.as("bill_id"),
+  billTypeCode: sql<string>`${schema.bills.billTypeCode}`.as("bill_type_code"),
+  billTypeNameZh: sql<string>`${schema.billTypes.nameZh}`.as("bill_type_name_zh"),
+  billTypeNameEn: sql<string>`${schema.billTypes.nameEn}`.as("bill_type_name_en"),
+  agencyNameZh: sql<string>`${schema.agencies.nameZh}`.as("agency_name_zh"),
+  agencyNameEn: sql<string>`${schema.agencies.nameEn}`.as("agency_name_en"),
+  writeOffNumber: sql<string>`${schema.bills.writeOffNumber}`.as("write_off_number"),
+  payerName: sql<string>`${schema.bills.payerName}`.as("payer_name"),
+  subjectKind: sql<SubjectKind>`${schema.billTypes.subjectKind}`.as("subject_kind"),
+  subject: sql<string>`${schema.bills.subject}`.as("subject"),
+};
+
+/** Payments here: the member's own, or (identity) others' payments of bills issued to them. */
+function paymentsPart(db: Database, origin: "member" | "identity", condition: SQL, filters: HistoryFilters) {
+  const conditions = [condition, ...dayConditions(sql`${begunAt}`, filters)];
+  if (filters.status) conditions.push(inArray(schema.paymentOrders.state, STATES_OF[filters.status]));
+  const fields = {
+    origin: sql<HistoryOrigin>`${origin}::text`.as("origin"),
+    orderKey: sql<string>`${schema.paymentOrders.id}::text`.as("order_key"),
+    orderReference: sql<string | null>`${schema.paymentOrders.reference}`.as("order_reference"),
+    state: sql<PaymentOrderState>`${schema.paymentOrders.state}`.as("state"),
+    paymentTool: sql<PaymentTool | null>`${schema.paymentOrders.paymentTool}`.as("payment_tool"),
+    channel: sql<PaymentChannel>`'portal'::text`.as("channel"),
+    sortAt: sql<string>`${begunAt}`.as("sort_at"),
+    sortAtText: sql<string>`${begunAt}::text`.as("sort_at_text"),
+    atText: sql<string>`${paidOrBegun}::text`.as("at_text"),
+    refundedAtText: sql<string | null>`${schema.paymentOrders.refundedAt}::text`.as("refunded_at_text"),
+    orderTotal: sql<number | null>`${schema.paymentOrders.totalAmount}`.as("order_total"),
+    receiptNumber: sql<string | null>`${schema.receipts.number}`.as("receipt_number"),
+    refundCaseState: sql<string | null>`${schema.refundCases.state}`.as("refund_case_state"),
+    ...billFields,
+    amount: sql<number>`${schema.paymentOrderItems.amount}`.as("amount"),
+  };
+  return joinPaymentItems(db.select(fields).from(schema.paymentOrderItems).$dynamic()).where(and(...conditions));
+}
+
+/** Bills of the member's bound numbers paid through another channel, as their source or agency reported. */
+function elsewherePart(db: Database, owner: HistoryOwner, filters: HistoryFilters) {
+  const subjects = owner.subjects
+    .filter((group) => group.values.length > 0)
+    .map((group) => and(eq(schema.billTypes.subjectKind, group.kind), inArray(schema.bills.subject, [...group.values]))!);
+  const conditions: SQL[] = [
+    // Nothing to match (no bindings, or a status filter no such record has): an empty part.
+    subjects.length > 0 && (!filters.status || filters.status === "paid") ? or(...subjects)! : sql`false`,
+    inArray(schema.bills.status, ["paid", "written_off"]),
+    sql`${schema.bills.paidChannel} <> 'portal'`,
+    ...dayConditions(sql`${schema.bills.paidAt}`, filters),
+  ];
+  return db
+    .select({
+      origin: sql<HistoryOrigin>`'elsewhere'::text`.as("origin"),
+      // Sorts after every payment here begun at the same moment; the bill id breaks the tie.
+      orderKey: sql<string>`''::text`.as("order_key"),
+      orderReference: sql<string | null>`null::text`.as("order_reference"),
+      state: sql<PaymentOrderState>`'paid'::text`.as("state"),
+      paymentTool: sql<PaymentTool | null>`null::text`.as("payment_tool"),
+      channel: sql<PaymentChannel>`${schema.bills.paidChannel}`.as("channel"),
+      sortAt: sql<string>`${schema.bills.paidAt}`.as("sort_at"),
+      sortAtText: sql<string>`${schema.bills.paidAt}::text`.as("sort_at_text"),
+      atText: sql<string>`${schema.bills.paidAt}::text`.as("at_text"),
+      refundedAtText: sql<string | null>`null::text`.as("refunded_at_text"),
+      orderTotal: sql<number | null>`null::integer`.as("order_total"),
+      receiptNumber: sql<string | null>`null::text`.as("receipt_number"),
+      refundCaseState: sql<string | null>`null::text`.as("refund_case_state"),
+      ...billFields,
+      amount: sql<number>`${schema.bills.amount}`.as("amount"),
+    })
+    .from(schema.bills)
+    .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
+    .innerJoin(schema.agencies, eq(schema.billTypes.agencyCode, schema.agencies.code))
+    .where(and(...conditions));
+}
+
+/** The member's whole history as one table (a subquery), every kind of record in it. */
+function historyRows(db: Database, who: string | HistoryOwner, filters: HistoryFilters) {
+  const owner = ownerOf(who);
+  const own = paymentsPart(db, "member", eq(schema.paymentOrders.memberId, owner.memberId), filters);
+  const identity = paymentsPart(
+    db,
+    "identity",
+    owner.nationalIdHash
+      ? and(
+          eq(schema.bills.payerNationalIdHash, owner.nationalIdHash),
+          inArray(schema.paymentOrders.state, PAID_STATES),
+          // The member's own payments are in the first part already.
+          sql`${schema.paymentOrders.memberId} is distinct from ${owner.memberId}::uuid`,
+        )!
+      : sql`false`,
+    filters,
+  );
+  return own
+    .unionAll(identity)
+    .unionAll(elsewherePart(db, owner, filters))
+    .as("history");
+}
+
+type HistoryTable = ReturnType<typeof historyRows>;
+
+function historyOrder(h: HistoryTable) {
+  return [desc(h.sortAt), desc(h.orderKey), asc(h.billId)];
+}
+
+type HistoryRow = {
+  [K in keyof HistoryTable["_"]["selectedFields"]]: HistoryTable["_"]["selectedFields"][K] extends SQL.Aliased<infer T> ? T : never;
+};
+
+/** A timestamp as PostgreSQL prints it (`2026-11-20 10:00:00.123+08`), as ISO 8601. */
+const isoFromText = (text: string) => new Date(text.replace(" ", "T").replace(/([+-]\d{2})$/, "$1:00")).toISOString();
+
+function toHistoryRecord(row: HistoryRow): HistoryRecord {
+  return {
+    origin: row.origin,
+    orderReference: row.orderReference,
+    status: recordStatusOf(row.state),
+    paymentTool: row.paymentTool,
+    channel: row.channel,
+    at: isoFromText(row.atText),
+    refundedAt: row.refundedAtText ? isoFromText(row.refundedAtText) : null,
+    receiptNumber: row.receiptNumber,
+    refundPending: row.refundCaseState === "open",
+    ...billLabels(row),
+    amount: Number(row.amount),
+    orderTotal: row.orderTotal === null ? null : Number(row.orderTotal),
+  };
+}
 
 export interface HistoryPage {
-  records: PaymentRecord[];
+  records: HistoryRecord[];
   total: number;
   page: number;
   pages: number;
@@ -157,28 +319,29 @@ export interface HistoryPage {
   paidAmount: number;
 }
 
-export async function memberHistoryPage(db: Database, memberId: string, filters: HistoryFilters, page: number): Promise<HistoryPage> {
-  const where = historyConditions(memberId, filters);
+export async function memberHistoryPage(
+  db: Database,
+  who: string | HistoryOwner,
+  filters: HistoryFilters,
+  page: number,
+): Promise<HistoryPage> {
+  const h = historyRows(db, who, filters);
   const [totals] = await db
     .select({
       n: count(),
-      paid: sql<number>`coalesce(sum(${schema.paymentOrderItems.amount}) filter (where ${schema.paymentOrders.state} = 'paid'), 0)`.mapWith(
-        Number,
-      ),
+      paid: sql<number>`coalesce(sum(${h.amount}) filter (where ${h.state} = 'paid'), 0)`.mapWith(Number),
     })
-    .from(schema.paymentOrderItems)
-    .innerJoin(schema.paymentOrders, eq(schema.paymentOrderItems.orderId, schema.paymentOrders.id))
-    .innerJoin(schema.bills, eq(schema.paymentOrderItems.billId, schema.bills.id))
-    .where(where);
+    .from(h);
   const total = totals?.n ?? 0;
   const pages = Math.max(1, Math.ceil(total / HISTORY_PAGE_SIZE));
   const current = Math.min(Math.max(1, page), pages);
-  const rows = await selectRecords(db)
-    .where(where)
-    .orderBy(...historyOrder)
+  const rows = await db
+    .select()
+    .from(h)
+    .orderBy(...historyOrder(h))
     .limit(HISTORY_PAGE_SIZE)
     .offset((current - 1) * HISTORY_PAGE_SIZE);
-  return { records: rows.map(toRecord), total, page: current, pages, paidAmount: totals?.paid ?? 0 };
+  return { records: rows.map(toHistoryRecord), total, page: current, pages, paidAmount: totals?.paid ?? 0 };
 }
 
 /**
@@ -187,64 +350,80 @@ export async function memberHistoryPage(db: Database, memberId: string, filters:
  */
 export async function* memberHistoryBatches(
   db: Database,
-  memberId: string,
+  who: string | HistoryOwner,
   filters: HistoryFilters,
   batchSize = 1000,
-): AsyncGenerator<PaymentRecord[]> {
-  const where = historyConditions(memberId, filters);
-  let after: { at: string; orderId: string; billId: string } | null = null;
+): AsyncGenerator<HistoryRecord[]> {
+  const h = historyRows(db, who, filters);
+  let after: { at: string; orderKey: string; billId: string } | null = null;
   for (;;) {
-    const rows: RecordRow[] = await selectRecords(db)
+    const rows: HistoryRow[] = await db
+      .select()
+      .from(h)
       .where(
         after
-          ? and(
-              where,
-              or(
-                sql`${begunAt} < ${after.at}::timestamptz`,
-                and(sql`${begunAt} = ${after.at}::timestamptz`, lt(schema.paymentOrders.id, after.orderId)),
-                and(
-                  sql`${begunAt} = ${after.at}::timestamptz`,
-                  eq(schema.paymentOrders.id, after.orderId),
-                  sql`${schema.bills.id} > ${after.billId}`,
-                ),
-              ),
+          ? or(
+              sql`${h.sortAt} < ${after.at}::timestamptz`,
+              and(sql`${h.sortAt} = ${after.at}::timestamptz`, sql`${h.orderKey} < ${after.orderKey}`),
+              and(sql`${h.sortAt} = ${after.at}::timestamptz`, sql`${h.orderKey} = ${after.orderKey}`, sql`${h.billId} > ${after.billId}`),
             )
-          : where,
+          : undefined,
       )
-      .orderBy(...historyOrder)
+      .orderBy(...historyOrder(h))
       .limit(batchSize);
     if (rows.length === 0) return;
-    yield rows.map(toRecord);
+    yield rows.map(toHistoryRecord);
     const last = rows[rows.length - 1]!;
-    after = { at: last.begunAtText, orderId: last.orderId, billId: last.id };
+    after = { at: last.sortAtText, orderKey: last.orderKey, billId: last.billId };
     if (rows.length < batchSize) return;
   }
 }
 
 /** Receipt numbers in the member's filtered history (paid or refunded payments), newest first. */
-export async function memberReceiptNumbers(db: Database, memberId: string, filters: HistoryFilters, limit: number): Promise<string[]> {
+export async function memberReceiptNumbers(
+  db: Database,
+  who: string | HistoryOwner,
+  filters: HistoryFilters,
+  limit: number,
+): Promise<string[]> {
+  const h = historyRows(db, who, filters);
   const rows = await db
-    .selectDistinct({ number: schema.receipts.number, at: begunAt })
-    .from(schema.paymentOrderItems)
-    .innerJoin(schema.paymentOrders, eq(schema.paymentOrderItems.orderId, schema.paymentOrders.id))
-    .innerJoin(schema.bills, eq(schema.paymentOrderItems.billId, schema.bills.id))
-    .innerJoin(schema.receipts, eq(schema.receipts.orderId, schema.paymentOrders.id))
-    .where(historyConditions(memberId, filters))
-    .orderBy(desc(begunAt), desc(schema.receipts.number))
+    .selectDistinct({ number: h.receiptNumber, at: h.sortAt })
+    .from(h)
+    .where(sql`${h.receiptNumber} is not null`)
+    .orderBy(desc(h.sortAt), desc(h.receiptNumber))
     .limit(limit);
-  return rows.map((row) => row.number);
+  return rows.flatMap((row) => (row.number ? [row.number] : []));
 }
 
-/** Of these receipt numbers, those of the member's own payments. */
-export async function memberOwnsReceipts(db: Database, memberId: string, numbers: readonly string[]): Promise<string[]> {
+/**
+ * Of these receipt numbers, those in the member's history: their own
+ * payments, and payments of bills issued to their verified identity.
+ */
+export async function memberOwnsReceipts(db: Database, who: string | HistoryOwner, numbers: readonly string[]): Promise<string[]> {
   if (numbers.length === 0) return [];
+  const h = historyRows(db, who, NO_FILTERS);
   const rows = await db
-    .select({ number: schema.receipts.number })
-    .from(schema.receipts)
-    .innerJoin(schema.paymentOrders, eq(schema.receipts.orderId, schema.paymentOrders.id))
-    .where(and(eq(schema.paymentOrders.memberId, memberId), inArray(schema.receipts.number, [...numbers])));
+    .selectDistinct({ number: h.receiptNumber })
+    .from(h)
+    .where(inArray(h.receiptNumber, [...numbers]));
   const owned = new Set(rows.map((row) => row.number));
   return numbers.filter((number) => owned.has(number));
+}
+
+/**
+ * Makes the payments this browser started before logging in the member's
+ * (the references come from the browser's signed session). Only payments
+ * nobody holds are taken: never another member's. Returns those claimed.
+ */
+export async function claimOrders(db: Database, memberId: string, references: readonly string[]): Promise<string[]> {
+  if (references.length === 0) return [];
+  const rows = await db
+    .update(schema.paymentOrders)
+    .set({ memberId })
+    .where(and(inArray(schema.paymentOrders.reference, [...references]), isNull(schema.paymentOrders.memberId)))
+    .returning({ reference: schema.paymentOrders.reference });
+  return rows.map((row) => row.reference);
 }
 
 export type FilterProblem = { field: "from" | "to"; code: "date_invalid" } | { field: "to"; code: "date_order" };

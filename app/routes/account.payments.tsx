@@ -17,14 +17,15 @@ export const handle: RouteHandle = { pageTitle: (t) => t("history.title") };
 export const headers = routeHeaders;
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const { session, filters, typed, problems, page } = await historyRequest(request);
+  const { session, owner, filters, typed, problems, page } = await historyRequest(request);
   // Back from "download selected receipts" with nothing ticked.
   const noneSelected = new URL(request.url).searchParams.get("none") === "1";
-  const history = await memberHistoryPage(getDb(), session.member.id, filters, page);
+  const history = await memberHistoryPage(getDb(), owner, filters, page);
   return json(
     {
       history,
       noneSelected,
+      verified: session.member.identityVerified,
       typed,
       problems,
       query: historyQuery(filters),
@@ -35,7 +36,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function PaymentHistory() {
-  const { history, noneSelected, typed, problems, query, billTypes } = useLoaderData<typeof loader>();
+  const { history, noneSelected, verified, typed, problems, query, billTypes } = useLoaderData<typeof loader>();
   const { t, i18n } = useTranslation();
   const locale = i18n.language;
   const errors: FieldError[] = [
@@ -51,6 +52,15 @@ export default function PaymentHistory() {
       <ErrorSummary errors={errors} />
       <h1>{t("history.title")}</h1>
       <p className="lead no-print">{t("history.intro")}</p>
+      <section className="no-print" aria-labelledby="contains-heading">
+        <h2 id="contains-heading">{t("history.containsHeading")}</h2>
+        <ul>
+          <li>{t("history.containsMember")}</li>
+          <li>{t("history.containsBrowser")}</li>
+          <li>{verified ? t("history.containsIdentity") : t("history.containsIdentityUnverified")}</li>
+          <li>{t("history.containsElsewhere")}</li>
+        </ul>
+      </section>
 
       <Form method="get" className="history-filters no-print" aria-labelledby="filters-heading">
         <h2 id="filters-heading">{t("history.filtersHeading")}</h2>

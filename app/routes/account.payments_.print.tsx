@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { HistoryTable } from "~/components/history-table";
 import { formatDate, formatDateTime, formatMoney } from "~/domain/format";
 import { historyRequest } from "~/members/history-request.server";
-import { historyQuery, memberHistoryBatches, type PaymentRecord } from "~/payments/records.server";
+import { historyQuery, memberHistoryBatches, type HistoryRecord } from "~/payments/records.server";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/base/db.server";
 import { routeHeaders } from "~/route-headers";
@@ -17,10 +17,10 @@ const PRINT_LIMIT = 1000;
 
 /** The filtered history on one page, for printing (print styles drop the site's header, footer and buttons). */
 export async function loader({ request }: LoaderFunctionArgs) {
-  const { session, filters } = await historyRequest(request);
-  const records: PaymentRecord[] = [];
+  const { session, owner, filters } = await historyRequest(request);
+  const records: HistoryRecord[] = [];
   let more = false;
-  for await (const batch of memberHistoryBatches(getDb(), session.member.id, filters, 250)) {
+  for await (const batch of memberHistoryBatches(getDb(), owner, filters, 250)) {
     records.push(...batch);
     if (records.length >= PRINT_LIMIT) {
       more = records.length > PRINT_LIMIT || batch.length === 250;

@@ -15,14 +15,14 @@ import { getLocale } from "~/base/i18n.server";
  * included, whatever numbers are asked for.
  */
 export async function loader({ request }: LoaderFunctionArgs) {
-  const { session, filters } = await historyRequest(request);
+  const { owner, filters } = await historyRequest(request);
   const query = new URL(request.url).searchParams;
   const db = getDb();
   const asked = [...new Set(query.getAll("receipt").filter((number) => RECEIPT_NUMBER.test(number)))].slice(0, MAX_RECEIPTS_PER_PDF);
   const numbers =
     query.get("all") === "1"
-      ? await memberReceiptNumbers(db, session.member.id, filters, MAX_RECEIPTS_PER_PDF)
-      : await memberOwnsReceipts(db, session.member.id, asked);
+      ? await memberReceiptNumbers(db, owner, filters, MAX_RECEIPTS_PER_PDF)
+      : await memberOwnsReceipts(db, owner, asked);
   // Nothing to put in it: back to the history, which explains how to choose.
   if (numbers.length === 0) return new Response(null, { status: 303, headers: { Location: "/account/payments?none=1" } });
   const env = getEnv();

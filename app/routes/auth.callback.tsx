@@ -1,6 +1,7 @@
 import { json, redirect, type LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { claimBrowserPayments } from "~/members/browser-claims.server";
 import { getMemberSession } from "~/members/member-request.server";
 import { LoginFailed, LoginUnavailable, completeLogin } from "~/members/oidc.server";
 import { endMemberSession, recordMemberEvent, startMemberSession, upsertMember } from "~/members/sessions.server";
@@ -43,6 +44,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const previous = await getMemberSession(request);
   if (previous) await endMemberSession(db, env, previous);
   const member = await upsertMember(db, env, login.identity);
+  const claimed = await claimBrowserPayments(db, member.id, request, context.requestId);
   const headers = new Headers({ "Cache-Control": "no-store" });
   headers.append("Set-Cookie", login.clearCookie);
   headers.append("Set-Cookie", await startMemberSession(db, env, member.id, login.identity.idToken));
@@ -52,7 +54,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     requestId: context.requestId,
     details: { verified: member.identityVerified },
   });
-  context.logger.info({ memberId: member.id, verified: member.identityVerified }, "member logged in");
+  context.logger.info({ memberId: member.id, verified: member.identityVerified, claimed: claimed.length }, "member logged in");
   return redirect(login.identity.returnTo, { headers });
 }
 

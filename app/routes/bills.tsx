@@ -2,6 +2,7 @@ import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { BillCard } from "~/components/bill-card";
+import { ErrorSummary, type FieldError } from "~/components/forms";
 import { isPayable } from "~/domain/catalogue";
 import type { RouteHandle } from "~/route-handle";
 import { billsByIds } from "~/bills/bills.server";
@@ -16,13 +17,16 @@ export const headers = routeHeaders;
 export async function loader({ request }: LoaderFunctionArgs) {
   const session = await getVisitorSession(request);
   const bills = await billsByIds(getDb(), grantedBillIds(session));
-  return json({ bills }, { headers: { "Cache-Control": "no-store" } });
+  // Back from paying with nothing ticked (see /pay).
+  const noneSelected = new URL(request.url).searchParams.get("none") === "1";
+  return json({ bills, noneSelected }, { headers: { "Cache-Control": "no-store" } });
 }
 
 export default function Bills() {
-  const { bills } = useLoaderData<typeof loader>();
+  const { bills, noneSelected } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const payable = bills.some((bill) => isPayable(bill.status));
+  const errors: FieldError[] = noneSelected && payable ? [{ fieldId: "bills-to-pay", message: t("bills.noneSelected") }] : [];
 
   if (bills.length === 0) {
     return (
@@ -37,12 +41,19 @@ export default function Bills() {
   }
   return (
     <>
+      <ErrorSummary errors={errors} />
       <h1>{t("bills.title")}</h1>
       <p className="lead">{t("bills.intro")}</p>
       <form method="get" action="/pay" className="bill-list">
-        {bills.map((bill) => (
-          <BillCard key={bill.id} bill={bill} selectable links />
-        ))}
+        <input type="hidden" name="from" value="bills" />
+        {/* The error summary links here; tabIndex lets the link move focus to it. */}
+        <fieldset id="bills-to-pay" className="bill-choice" tabIndex={-1}>
+          <legend>{t("bills.legend")}</legend>
+          {bills.map((bill) => (
+            // What was sent is shown again: after "none ticked", none is ticked.
+            <BillCard key={bill.id} bill={bill} selectable={noneSelected ? "unticked" : "ticked"} links />
+          ))}
+        </fieldset>
         {payable ? (
           <button type="submit" className="button">
             {t("bills.pay")}

@@ -33,9 +33,17 @@ async function accessibleBills(request: Request, ids: string[]): Promise<BillVie
 
 const ownReferences = async (request: Request) => new Set(grantedOrderReferences(await getVisitorSession(request)));
 
+/** The pages whose forms choose bills to pay: a choice of none goes back there, to be said in its error summary. */
+const CHOOSING_PAGES = { account: "/account", bills: "/bills" } as const;
+
 export async function loader({ request }: LoaderFunctionArgs) {
+  const params = new URL(request.url).searchParams;
+  const selected = params.getAll("bill");
+  const from = params.get("from");
+  if (selected.length === 0 && (from === "account" || from === "bills")) {
+    throw redirect(`${CHOOSING_PAGES[from]}?none=1`, { headers: { "Cache-Control": "no-store" } });
+  }
   const member = await getMemberSession(request);
-  const selected = new URL(request.url).searchParams.getAll("bill");
   // More than one order can take is refused as a whole: never pay a part of what was shown.
   const tooMany = selected.length > MAX_BILLS_PER_ORDER;
   const view = await checkoutView(

@@ -15,6 +15,15 @@ export async function checkout(page: Page, billType: string, numbers: string[]) 
   await expect(page.locator("h1")).toHaveText("繳費");
 }
 
+/** Pays at checkout with LINE Pay, approving at the sandbox; returns the payment's reference. */
+export async function payWithLinePay(page: Page) {
+  await page.getByLabel("LINE Pay").check();
+  await page.getByRole("button", { name: /^確認付款/ }).click();
+  await page.getByRole("button", { name: /核准付款/ }).click();
+  await expect(page.locator("h1")).toHaveText("付款成功");
+  return (await page.locator(".reference").textContent())!.split("：")[1]!;
+}
+
 /** The text and links of a PDF's first page (or of the page asked for), and its number of pages. */
 export async function pdfText(body: Buffer, pageNumber = 1): Promise<{ text: string; links: string[]; pages: number }> {
   const doc = await getDocument({ data: new Uint8Array(body), useSystemFonts: false }).promise;
@@ -22,13 +31,4 @@ export async function pdfText(body: Buffer, pageNumber = 1): Promise<{ text: str
   const text = (await page.getTextContent()).items.map((item) => ("str" in item ? item.str : "")).join("");
   const links = (await page.getAnnotations()).flatMap((annotation: { url?: string }) => (annotation.url ? [annotation.url] : []));
   return { text, links, pages: doc.numPages };
-}
-
-/** Pays the checkout on the page with LINE Pay, approving at the sandbox; returns the payment's reference. */
-export async function payWithLinePay(page: Page): Promise<string> {
-  await page.getByLabel("LINE Pay").check();
-  await page.getByRole("button", { name: /^確認付款/ }).click();
-  await page.getByRole("button", { name: /核准付款/ }).click();
-  await expect(page.locator("h1")).toHaveText("付款成功");
-  return (await page.locator(".reference").textContent())!.split("：")[1]!;
 }

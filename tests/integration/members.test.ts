@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { electricityCheckDigit } from "~/domain/identifiers";
 import { addBinding, listBindings, openBindings, removeBinding, renameBinding } from "~/members/bindings.server";
 import { LoginFailed, beginLogin, completeLogin, type LoggedInIdentity } from "~/members/oidc.server";
-import { billsVisibleToMember, memberPendingBills } from "~/members/pending-bills.server";
+import { billsVisibleToMember, memberDashboard, memberPendingBills } from "~/members/pending-bills.server";
 import {
   currentMember,
   endMemberSession,
@@ -220,7 +220,7 @@ describeEachDatabase(
 
       it("shows the other sources when one is down or too slow, and names the ones missing", async () => {
         world.sources.behaviour.water = { mode: "down", latencyMs: 20 };
-        world.sources.behaviour.power = { mode: "slow", latencyMs: 100 }; // 6 s, far over the 400 ms timeout
+        world.sources.behaviour.power = { mode: "slow", latencyMs: 100 }; // 6 s, far over the 1.5 s timeout
         try {
           const fresh = await upsertMember(db(), world.env, identity("fresh", meihsin.name, null));
           await addBinding(db(), world.env, audit(fresh), { kind: "water_account", value: meihsin.waterAccount, label: "" });
@@ -262,6 +262,73 @@ describeEachDatabase(
         expect(world.sources.requests.parking).toBe(before + 1);
         expect(second.groups[0]!.bills.map((b) => b.id)).not.toContain(bill.id);
         expect(second.count).toBe(first.count - 1);
+      });
+
+      it("says when each source's answer is from: given now, or reused from the cache since", async () => {
+        const member = await upsertMember(db(), world.env, identity("dated", "周小青", null));
+        await addBinding(db(), world.env, audit(member), { kind: "water_account", value: meihsin.waterAccount, label: "" });
+        const before = Date.now();
+        const first = await memberPendingBills(world.ctx, member);
+        const after = Date.now();
+        expect(first.sources).toMatchObject([{ source: "water", state: "answered" }]);
+        const answeredAt = new Date(first.sources[0]!.answeredAt!).getTime();
+        expect(answeredAt).toBeGreaterThanOrEqual(before);
+        expect(answeredAt).toBeLessThanOrEqual(after);
+        const second = await memberPendingBills(world.ctx, member);
+        expect(second.sources).toEqual([{ source: "water", state: "cached", answeredAt: first.sources[0]!.answeredAt }]);
+      });
+
+      it("names a source unavailable as soon as a fresh question fails, and does not fall back on its cached answer", async () => {
+        const member = await upsertMember(db(), world.env, identity("refresh", "吳小安", null));
+        await addBinding(db(), world.env, audit(member), { kind: "water_account", value: meihsin.waterAccount, label: "" });
+        const first = await memberPendingBills(world.ctx, member);
+        const fromSource = (pending: typeof first) =>
+          pending.groups[0]!.bills.filter((bill) => bill.writeOffNumber.startsWith("11514")).map((bill) => bill.id);
+        expect(fromSource(first)).toHaveLength(1);
+        world.sources.setBehaviour("water", "down", 20);
+        try {
+          // Not asked again: the cached answer, and the page says from when.
+          expect((await memberPendingBills(world.ctx, member)).sources).toMatchObject([{ state: "cached" }]);
+          const refreshed = await memberPendingBills(world.ctx, member, { fresh: true });
+          expect(refreshed.unavailable).toEqual(["water"]);
+          // The bills it gave before are still listed, as of its last answer.
+          expect(refreshed.sources).toEqual([{ source: "water", state: "unavailable", answeredAt: first.sources[0]!.answeredAt }]);
+          expect(fromSource(refreshed)).toEqual(fromSource(first));
+          // The failed question dropped the cached answer: the next plain load asks again, and says it failed.
+          const requests = world.sources.requests.water;
+          expect((await memberPendingBills(world.ctx, member)).unavailable).toEqual(["water"]);
+          expect(world.sources.requests.water).toBe(requests + 1);
+        } finally {
+          world.sources.setBehaviour("water", "normal", 20);
+        }
+        expect((await memberPendingBills(world.ctx, member)).sources).toMatchObject([{ source: "water", state: "answered" }]);
+      });
+
+      it("gives the portal's own bills without waiting for a source, and each source's part when it answers", async () => {
+        const member = await upsertMember(db(), world.env, identity("stream", "鄭小雨", null));
+        await addBinding(db(), world.env, audit(member), { kind: "water_account", value: meihsin.waterAccount, label: "" });
+        await addBinding(db(), world.env, audit(member), { kind: "electricity_account", value: electricity, label: "" });
+        world.sources.setBehaviour("power", "held", 20);
+        const asked = world.sources.requests.power;
+        let dashboard: Awaited<ReturnType<typeof memberDashboard>>;
+        try {
+          // The power company holds its answer until told otherwise: the portal's part cannot have waited for it.
+          dashboard = await memberDashboard(world.ctx, member);
+          const water = dashboard.groups.find((group) => group.binding?.kind === "water_account")!;
+          expect(water.bills.length).toBeGreaterThan(0);
+          expect(water.bills.every((bill) => bill.writeOffNumber.startsWith("11504"))).toBe(true);
+          expect(Object.keys(dashboard.sources).sort()).toEqual(["power", "water"]);
+        } finally {
+          world.sources.setBehaviour("power", "normal", 20);
+        }
+        const power = await dashboard.sources.power!;
+        expect(power).toMatchObject({ source: "power", state: "answered" });
+        expect(world.sources.requests.power).toBe(asked + 1);
+        const powerBinding = dashboard.groups.find((group) => group.binding?.kind === "electricity_account")!.binding!;
+        expect(power.groups).toEqual([
+          { bindingId: powerBinding.id, bills: [expect.objectContaining({ billTypeCode: "electricity-bill" })] },
+        ]);
+        expect(power.groups[0]!.bills[0]!.writeOffNumber).toMatch(/^11517/);
       });
 
       it("ignores what a source may not say: other agencies' bill types, numbers it was not asked about, invalid write-off numbers", async () => {

@@ -15,7 +15,7 @@ import {
   memberHistoryPage,
   memberOwnsReceipts,
   memberReceiptNumbers,
-  type PaymentRecord,
+  type HistoryRecord,
 } from "~/payments/records.server";
 import { upsertMember, type Member } from "~/members/sessions.server";
 import { taipeiDate } from "~/domain/dates";
@@ -191,7 +191,7 @@ describeEachDatabase(
         // A page past the end shows the last page.
         expect((await memberHistoryPage(db(), member.id, NO_FILTERS, 99)).page).toBe(3);
 
-        const batches: PaymentRecord[][] = [];
+        const batches: HistoryRecord[][] = [];
         for await (const batch of memberHistoryBatches(db(), member.id, NO_FILTERS, 7)) batches.push(batch);
         expect(batches.flat().map((r) => `${r.orderReference}/${r.writeOffNumber}`)).toEqual(seen);
       });
