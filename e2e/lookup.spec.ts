@@ -19,7 +19,7 @@ test.describe("looking up a bill by write-off number", () => {
     await expectNoAxeViolations(page, "on a found bill");
 
     await page.getByRole("button", { name: "去繳費" }).click();
-    await expect(page).toHaveURL(/\/pay\?bill=/);
+    await expect(page).toHaveURL(/\/pay\?(from=bills&)?bill=/);
     await expect(page.locator("h1")).toHaveText("繳費");
     await expect(page.locator(".total")).toContainText("新臺幣 6,000 元");
     await expect(page.getByRole("group", { name: "選擇支付工具" })).toBeVisible();

@@ -32,6 +32,7 @@ export function demoMembers(): DemoMember[] {
     { sub: "tc-0002", username: "xiaoming", password: "demo-1234", name: "王小明" },
     { sub: "tc-0003", username: "member-b", password: "demo-1234", name: second!.name, nationalId: second!.nationalId },
     { sub: "tc-0004", username: "member-c", password: "demo-1234", name: third!.name, nationalId: third!.nationalId },
+    { sub: "tc-0005", username: "member-d", password: "demo-1234", name: "陳志豪" },
   ];
 }
 
