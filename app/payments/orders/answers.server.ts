@@ -1,5 +1,4 @@
 import { FINAL_CHECK_AFTER_SECONDS, ORDER_STATE_AFTER, holdEndsAt, isSettled, type PaymentEventSource } from "~/domain/payment-order";
-import { schema } from "~/base/db.server";
 import { DEFAULT_LOCALE, type Locale } from "~/i18n";
 import {
   ProviderUnreachable,
@@ -10,7 +9,14 @@ import {
   type ProviderCallbacks,
   type ProviderNotice,
 } from "../providers/adapter.server";
-import { adapterOf, findOrderByReference, orderForProvider, type PaymentContext, type PaymentOrder } from "./order.server";
+import {
+  adapterOf,
+  findOrderByReference,
+  orderForProvider,
+  recordOrderEvent,
+  type PaymentContext,
+  type PaymentOrder,
+} from "./order.server";
 import { applyTransition } from "./transitions.server";
 
 /**
@@ -102,13 +108,16 @@ export async function applyProviderAnswer(
   now = new Date(),
 ): Promise<AnswerResult> {
   if (answer.outcome === "paid" && answer.amount !== order.totalAmount) {
-    await ctx.db.insert(schema.paymentEvents).values({
-      orderId: order.id,
-      kind: "notification_rejected",
-      source,
-      payload: { reason: "amount differs from the order", expected: order.totalAmount, answer: answer.payload },
-      createdAt: now,
-    });
+    await recordOrderEvent(
+      ctx,
+      order,
+      {
+        kind: "notification_rejected",
+        source,
+        payload: { reason: "amount differs from the order", expected: order.totalAmount, answer: answer.payload },
+      },
+      now,
+    );
     ctx.logger.error(
       { alert: "payment_amount_mismatch", order: order.reference, expected: order.totalAmount, reported: answer.amount, source },
       "provider reports a different amount: refused",
@@ -117,9 +126,7 @@ export async function applyProviderAnswer(
   }
   if (answer.outcome === "simulated") {
     // Someone pressed "simulate payment" at the provider: no money. Acknowledged so it is not resent, and alerted.
-    await ctx.db
-      .insert(schema.paymentEvents)
-      .values({ orderId: order.id, kind: "simulated_payment", source, payload: { answer: answer.payload }, createdAt: now });
+    await recordOrderEvent(ctx, order, { kind: "simulated_payment", source, payload: { answer: answer.payload } }, now);
     ctx.logger.error(
       { alert: "simulated_payment_notification", order: order.reference, provider: order.provider, source },
       "a provider sent a simulated (test) payment notice: recorded, nothing changed",
@@ -128,13 +135,12 @@ export async function applyProviderAnswer(
   }
   const to = ORDER_STATE_AFTER[answer.outcome];
   if (to === null) {
-    await ctx.db.insert(schema.paymentEvents).values({
-      orderId: order.id,
-      kind: "provider_answer",
-      source,
-      payload: { outcome: answer.outcome, answer: answer.payload },
-      createdAt: now,
-    });
+    await recordOrderEvent(
+      ctx,
+      order,
+      { kind: "provider_answer", source, payload: { outcome: answer.outcome, answer: answer.payload } },
+      now,
+    );
     return { accepted: true, order };
   }
   const paid = answer.outcome === "paid" ? { providerTransactionId: answer.transactionId, paidAt: answer.paidAt } : {};
@@ -222,9 +228,7 @@ async function rejectedNotice(
   source: PaymentEventSource,
   now: Date,
 ): Promise<void> {
-  await ctx.db
-    .insert(schema.paymentEvents)
-    .values({ orderId: order.id, kind: "notification_rejected", source, payload: { reason }, createdAt: now });
+  await recordOrderEvent(ctx, order, { kind: "notification_rejected", source, payload: { reason } }, now);
 }
 
 /** Asks the provider about an unsettled order and applies the answer (the payer's "cancel" too). */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { and, eq, inArray, isNull, ne } from "drizzle-orm";
 import type { Logger } from "pino";
 import { taipeiDate } from "~/domain/dates";
+import type { PaymentEventKind, PaymentEventSource } from "~/domain/payment-order";
 import { schema, type Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
 import type { OrderForProvider, PaymentProviderAdapter } from "../providers/adapter.server";
@@ -27,6 +28,16 @@ export interface PaymentContext {
   env: Env;
   providers: PaymentProviders;
   logger: Logger;
+}
+
+/** Records what happened to an order without changing its state (transitions are recorded by applyTransition). */
+export async function recordOrderEvent(
+  ctx: PaymentContext,
+  order: { id: string },
+  event: { kind: Exclude<PaymentEventKind, "transition">; source: PaymentEventSource; payload: unknown },
+  now: Date,
+): Promise<void> {
+  await ctx.db.insert(schema.paymentEvents).values({ orderId: order.id, ...event, createdAt: now });
 }
 
 // Crockford base32: no I, L, O, U, so references read out on the phone unambiguously.

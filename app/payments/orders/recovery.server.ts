@@ -3,7 +3,7 @@ import { EXPIRY_GRACE_SECONDS, isSettled, recoveryBackoffMinutes } from "~/domai
 import { claimIds, schema } from "~/base/db.server";
 import { ProviderUnreachable } from "../providers/adapter.server";
 import { applyProviderAnswer, finalCheck } from "./answers.server";
-import { adapterOf, orderForProvider, type PaymentContext } from "./order.server";
+import { adapterOf, orderForProvider, recordOrderEvent, type PaymentContext } from "./order.server";
 import { applyTransition } from "./transitions.server";
 
 /**
@@ -38,13 +38,12 @@ export async function recoverPayments(ctx: PaymentContext, now = new Date(), lim
       const adapter = adapterOf(ctx, order);
       const answer = await adapter.query(await orderForProvider(ctx.db, order));
       if (ended && answer.outcome !== "paid") {
-        await ctx.db.insert(schema.paymentEvents).values({
-          orderId: order.id,
-          kind: "provider_answer",
-          source: "recovery_job",
-          payload: { finalCheck: answer.outcome, answer: answer.payload },
-          createdAt: now,
-        });
+        await recordOrderEvent(
+          ctx,
+          order,
+          { kind: "provider_answer", source: "recovery_job", payload: { finalCheck: answer.outcome, answer: answer.payload } },
+          now,
+        );
       } else if (answer.outcome === "waiting" && now.getTime() > order.expiresAt.getTime() + EXPIRY_GRACE_SECONDS * 1000) {
         after = (
           await applyTransition(

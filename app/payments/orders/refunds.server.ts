@@ -1,6 +1,12 @@
-import { schema } from "~/base/db.server";
 import { ProviderUnreachable } from "../providers/adapter.server";
-import { adapterOf, findOrderByReference, orderForProvider, type PaymentContext, type PaymentOrder } from "./order.server";
+import {
+  adapterOf,
+  findOrderByReference,
+  orderForProvider,
+  recordOrderEvent,
+  type PaymentContext,
+  type PaymentOrder,
+} from "./order.server";
 import { applyTransition } from "./transitions.server";
 
 export type RefundResult =
@@ -32,13 +38,12 @@ export async function refundPayment(
     throw error;
   }
   if (!answer.ok) {
-    await ctx.db.insert(schema.paymentEvents).values({
-      orderId: order.id,
-      kind: "provider_answer",
-      source: "operator",
-      payload: { refundRefused: answer.payload, operator: input.operator },
-      createdAt: now,
-    });
+    await recordOrderEvent(
+      ctx,
+      order,
+      { kind: "provider_answer", source: "operator", payload: { refundRefused: answer.payload, operator: input.operator } },
+      now,
+    );
     return { kind: "provider_refused", payload: answer.payload };
   }
   const moved = await applyTransition(
