@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   check,
@@ -33,6 +34,8 @@ import {
   PAYMENT_EVENT_SOURCES,
   PAYMENT_ORDER_STATES,
   PAYMENT_PROVIDERS,
+  ENTRY_CHANNELS,
+  type EntryChannel,
   REFUND_CASE_REASONS,
   REFUND_CASE_STATES,
   WRITE_OFF_NOTICE_KINDS,
@@ -53,7 +56,12 @@ import {
   type WriteOffCheck,
 } from "../app/domain/write-off-number";
 import { BILL_SOURCE_IDS, BINDING_KINDS, type BillSourceId, type BindingKind } from "../app/domain/member";
-import { FEEDBACK_TOPICS, type FeedbackTopic } from "../app/domain/feedback";
+import { FEEDBACK_STATUSES, FEEDBACK_TOPICS, type FeedbackStatus, type FeedbackTopic } from "../app/domain/feedback";
+import { STAFF_ROLES, AGENCY_ROLES, type AgencyRole, type StaffRole } from "../app/domain/staff";
+
+/** Who did something recorded in the audit log. */
+const AUDIT_ACTOR_TYPES = ["member", "agency", "operator", "system", "staff"] as const;
+export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
 
 /*
  * The portal's tables. Rules that protect money and personal data are
@@ -261,6 +269,8 @@ export const paymentOrders = pgTable(
     /** When the recovery job should next ask the provider about this order. */
     nextCheckAt: timestamp("next_check_at", { withTimezone: true }),
     checkAttempts: integer("check_attempts").notNull().default(0),
+    /** How the payer came to pay (look-up, QR link, scan, member dashboard); null before it was recorded. */
+    entryChannel: text("entry_channel").$type<EntryChannel>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -274,6 +284,8 @@ export const paymentOrders = pgTable(
     check("payment_orders_tool_valid", oneOf(t.paymentTool, PAYMENT_TOOLS)),
     check("payment_orders_total_positive", sql`${t.totalAmount} > 0`),
     check("payment_orders_currency_twd", sql`${t.currency} = 'TWD'`),
+    check("payment_orders_entry_channel_valid", oneOf(t.entryChannel, ENTRY_CHANNELS)),
+    index("payment_orders_created_idx").on(t.createdAt),
     check("payment_orders_paid_at_when_paid", sql`(${t.state} in ('paid', 'refunded')) = (${t.paidAt} is not null)`),
   ],
 );
@@ -390,17 +402,30 @@ export const auditLog = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
-    actorType: text("actor_type").$type<"member" | "agency" | "operator" | "system">().notNull(),
+    actorType: text("actor_type").$type<AuditActorType>().notNull(),
     actorId: text("actor_id"),
     action: text("action").notNull(),
     targetType: text("target_type").notNull(),
     targetId: text("target_id"),
     requestId: text("request_id"),
     details: jsonb("details").notNull().default({}),
+    /**
+     * The chain (docs/decisions/019): set by the database on insert, under a
+     * lock, never by the application. `hash` = SHA-256 of the previous hash
+     * and this entry's canonical text (`audit_entry_text`); updates and
+     * deletes are refused by triggers.
+     */
+    // The defaults never stay: the chain trigger overwrites them (kept so inserts need not name them).
+    seq: bigint("seq", { mode: "number" }).notNull().default(0),
+    prevHash: text("prev_hash").notNull().default(""),
+    hash: text("hash").notNull().default(""),
   },
   (t) => [
     index("audit_log_target_idx").on(t.targetType, t.targetId),
-    check("audit_log_actor_type_valid", oneOf(t.actorType, ["member", "agency", "operator", "system"])),
+    uniqueIndex("audit_log_seq_unique").on(t.seq),
+    index("audit_log_actor_idx").on(t.actorType, t.actorId, t.occurredAt),
+    index("audit_log_occurred_idx").on(t.occurredAt),
+    check("audit_log_actor_type_valid", oneOf(t.actorType, AUDIT_ACTOR_TYPES)),
   ],
 );
 
@@ -417,9 +442,15 @@ export const feedbackMessages = pgTable(
     message: text("message").notNull(),
     locale: text("locale").notNull(),
     requestId: text("request_id"),
+    /** The agency whose bill the message is about; null: the portal's own team (the city administrator). */
+    agencyCode: text("agency_code").references(() => agencies.code),
+    status: text("status").$type<FeedbackStatus>().notNull().default("new"),
+    updatedAt: updatedAt(),
     createdAt: createdAt(),
   },
   (t) => [
+    index("feedback_messages_inbox_idx").on(t.agencyCode, t.status, t.createdAt),
+    check("feedback_messages_status_valid", oneOf(t.status, FEEDBACK_STATUSES)),
     check("feedback_messages_topic_valid", oneOf(t.topic, FEEDBACK_TOPICS)),
     check("feedback_messages_message_length", sql`char_length(${t.message}) between 10 and 2000`),
     check("feedback_messages_name_length", sql`char_length(${t.name}) between 1 and 50`),
@@ -537,4 +568,192 @@ export const memberSessions = pgTable(
     idToken: text("id_token"),
   },
   (t) => [index("member_sessions_member_idx").on(t.memberId)],
+);
+
+/**
+ * Back-office staff (機關人員), provisioned by the city administrator and
+ * matched at sign-in by the staff identity provider's subject. `agencyCode`
+ * null: city staff (auditors, administrators).
+ */
+export const staff = pgTable(
+  "staff",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** The staff identity provider's `sub` (the employee number). */
+    subject: text("subject").notNull().unique(),
+    displayName: text("display_name").notNull(),
+    agencyCode: text("agency_code").references(() => agencies.code),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
+  },
+  (t) => [check("staff_display_name_length", sql`char_length(${t.displayName}) between 1 and 60`)],
+);
+
+/** Roles held (data, changed by the city administrator, every change audited). */
+export const staffRoles = pgTable(
+  "staff_roles",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    staffId: uuid("staff_id")
+      .notNull()
+      .references(() => staff.id),
+    role: text("role").$type<StaffRole>().notNull(),
+    agencyCode: text("agency_code").references(() => agencies.code),
+    grantedBy: uuid("granted_by").references((): AnyPgColumn => staff.id),
+    grantedAt: timestamp("granted_at", { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    revokedBy: uuid("revoked_by").references((): AnyPgColumn => staff.id),
+  },
+  (t) => [
+    uniqueIndex("staff_roles_one_live_grant")
+      .on(t.staffId, t.role, sql`coalesce(${t.agencyCode}, '')`)
+      .where(sql`${t.revokedAt} is null`),
+    check("staff_roles_role_valid", oneOf(t.role, STAFF_ROLES)),
+    // Agency roles name their agency; the auditor and the administrator span the city.
+    check("staff_roles_scope", sql`(${t.role} in (${sql.raw(AGENCY_ROLES.map((r) => `'${r}'`).join(", "))})) = (${t.agencyCode} is not null)`),
+  ],
+);
+
+/** Proxy periods (代理期間): the proxy may act in the principal's role meanwhile. */
+export const staffProxies = pgTable(
+  "staff_proxies",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    principalId: uuid("principal_id")
+      .notNull()
+      .references(() => staff.id),
+    proxyId: uuid("proxy_id")
+      .notNull()
+      .references(() => staff.id),
+    role: text("role").$type<AgencyRole>().notNull(),
+    agencyCode: text("agency_code")
+      .notNull()
+      .references(() => agencies.code),
+    startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true }).notNull(),
+    createdBy: uuid("created_by")
+      .notNull()
+      .references(() => staff.id),
+    createdAt: createdAt(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("staff_proxies_proxy_idx").on(t.proxyId, t.endsAt),
+    check("staff_proxies_role_valid", oneOf(t.role, AGENCY_ROLES)),
+    check("staff_proxies_not_self", sql`${t.principalId} <> ${t.proxyId}`),
+    check("staff_proxies_period", sql`${t.endsAt} > ${t.startsAt}`),
+  ],
+);
+
+/** Staff passkeys (WebAuthn credentials). */
+export const staffPasskeys = pgTable(
+  "staff_passkeys",
+  {
+    /** The credential id, base64url. */
+    id: text("id").primaryKey(),
+    staffId: uuid("staff_id")
+      .notNull()
+      .references(() => staff.id),
+    /** COSE public key, base64url. */
+    publicKey: text("public_key").notNull(),
+    counter: bigint("counter", { mode: "number" }).notNull().default(0),
+    transports: text("transports").array().$type<string[]>().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+  },
+  (t) => [index("staff_passkeys_staff_idx").on(t.staffId)],
+);
+
+/** Staff sessions: apart from members' (own cookie, own table, shorter idle time). */
+export const staffSessions = pgTable(
+  "staff_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    staffId: uuid("staff_id")
+      .notNull()
+      .references(() => staff.id),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull(),
+    idleExpiresAt: timestamp("idle_expires_at", { withTimezone: true }).notNull(),
+    absoluteExpiresAt: timestamp("absolute_expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    idToken: text("id_token"),
+    clientAddress: text("client_address"),
+  },
+  (t) => [index("staff_sessions_staff_idx").on(t.staffId)],
+);
+
+/**
+ * WebAuthn challenges handed out: a registration, or a step-up over the
+ * content of one act (docs/decisions/018). Used once, within minutes.
+ */
+export const staffChallenges = pgTable(
+  "staff_challenges",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    staffId: uuid("staff_id")
+      .notNull()
+      .references(() => staff.id),
+    purpose: text("purpose").$type<"register" | "step_up">().notNull(),
+    /** base64url; for a step-up, SHA-256 of the act's canonical content and `nonce`. */
+    challenge: text("challenge").notNull().unique(),
+    act: jsonb("act"),
+    nonce: text("nonce"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [check("staff_challenges_purpose_valid", oneOf(t.purpose, ["register", "step_up"]))],
+);
+
+/**
+ * Acts signed with a passkey, kept with everything needed to verify the
+ * signature again later: the act, the nonce, the credential, and the
+ * authenticator's data, client data and signature as received.
+ */
+export const signedActs = pgTable(
+  "signed_acts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    staffId: uuid("staff_id")
+      .notNull()
+      .references(() => staff.id),
+    actingFor: uuid("acting_for").references(() => staff.id),
+    kind: text("kind").notNull(),
+    act: jsonb("act").notNull(),
+    nonce: text("nonce").notNull(),
+    credentialId: text("credential_id")
+      .notNull()
+      .references(() => staffPasskeys.id),
+    authenticatorData: text("authenticator_data").notNull(),
+    clientDataJson: text("client_data_json").notNull(),
+    signature: text("signature").notNull(),
+    signedAt: timestamp("signed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("signed_acts_staff_idx").on(t.staffId, t.signedAt)],
+);
+
+/** Work on a contact message: internal notes, status changes and the recorded reply. */
+export const feedbackActions = pgTable(
+  "feedback_actions",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    messageId: uuid("message_id")
+      .notNull()
+      .references(() => feedbackMessages.id),
+    staffId: uuid("staff_id")
+      .notNull()
+      .references(() => staff.id),
+    actingFor: uuid("acting_for").references(() => staff.id),
+    kind: text("kind").$type<"note" | "reply" | "status">().notNull(),
+    body: text("body").notNull().default(""),
+    status: text("status").$type<FeedbackStatus>(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("feedback_actions_message_idx").on(t.messageId, t.id),
+    check("feedback_actions_kind_valid", oneOf(t.kind, ["note", "reply", "status"])),
+    check("feedback_actions_body_length", sql`char_length(${t.body}) <= 4000`),
+  ],
 );

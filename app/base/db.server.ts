@@ -132,8 +132,12 @@ export function getDb(): Database {
  * and returns the claimed ids in the order the statement returned them.
  */
 export async function claimIds(db: Database, claim: SQL): Promise<string[]> {
-  const result = await db.execute<{ id: string }>(claim);
+  return (await selectRows<{ id: string }>(db, claim)).map((row) => row.id);
+}
+
+/** The rows of a raw SQL query, whichever client runs it. */
+export async function selectRows<Row extends Record<string, unknown>>(db: Database, query: SQL): Promise<Row[]> {
+  const result = await db.execute<Row>(query);
   // postgres.js answers with the rows themselves, PGlite with { rows }.
-  const rows = Array.isArray(result) ? result : (result as unknown as { rows: Array<{ id: string }> }).rows;
-  return rows.map((row) => row.id);
+  return Array.isArray(result) ? (result as Row[]) : (result as unknown as { rows: Row[] }).rows;
 }

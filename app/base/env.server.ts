@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BILL_SOURCE_IDS, type BillSourceId } from "~/domain/member";
+import { parseNetwork } from "./networks.server";
 
 /**
  * The one configuration schema. Every environment variable the portal reads is
@@ -92,6 +93,32 @@ const agencyLinkKeys = jsonList(
   '[{"id":"police-2026","agency":"police","secret":"…"}]',
 );
 
+/** "10.0.0.0/8, 192.168.1.10, ::1/128": networks in CIDR notation (a bare address is one host). */
+const networkList = z.string().transform((value, ctx) => {
+  const networks = value
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((item) => ({ item, network: parseNetwork(item) }));
+  for (const { item, network } of networks) {
+    if (!network) ctx.addIssue({ code: "custom", message: `"${item}" is not an address or CIDR network (like 10.0.0.0/8 or 2001:db8::/32)` });
+  }
+  return networks.map(({ network }) => network!).filter(Boolean);
+});
+
+const agencyNetworks = jsonList(
+  z.object({
+    agency: z.string().min(1),
+    networks: z.array(z.string()).transform((items, ctx) =>
+      items.map((item) => {
+        const network = parseNetwork(item);
+        if (!network) ctx.addIssue({ code: "custom", message: `"${item}" is not an address or CIDR network` });
+        return network!;
+      }),
+    ),
+  }),
+  '[{"agency":"police","networks":["10.20.0.0/16"]}]',
+);
+
 const schema = z
   .object({
     NODE_ENV: z
@@ -168,6 +195,20 @@ const schema = z
       .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
     /** The identity provider may be reached over plain http (the local one of demo mode only). */
     OIDC_ALLOW_HTTP: booleanFlag.default(false),
+    STAFF_OIDC_ISSUER: httpUrl.optional(),
+    STAFF_OIDC_CLIENT_ID: z.string().min(1, "must not be empty").optional(),
+    STAFF_OIDC_CLIENT_SECRET: z.string().min(16, "must be the client secret").optional(),
+    STAFF_IDLE_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(2).max(60).default(10),
+    STAFF_SESSION_HOURS: z.coerce.number({ error: "must be a number of hours" }).int().min(1).max(12).default(8),
+    /** Networks the back office answers (CIDR list); unset: it answers nobody. */
+    BACK_OFFICE_NETWORKS: networkList.optional(),
+    /** Narrower networks for an agency's staff, where the agency registered its own. */
+    BACK_OFFICE_AGENCY_NETWORKS: agencyNetworks.optional(),
+    /** The WebAuthn relying party id: the portal's host name unless set (a parent domain, say). */
+    WEBAUTHN_RP_ID: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/, "must be a host name")
+      .optional(),
     MEMBER_IDLE_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(2).max(240).default(15),
     MEMBER_SESSION_HOURS: z.coerce.number({ error: "must be a number of hours" }).int().min(1).max(72).default(8),
     BILL_SOURCES: billSources.optional(),
@@ -215,10 +256,23 @@ const schema = z
       env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
         ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, allowHttp: env.OIDC_ALLOW_HTTP }
         : null;
+    const staffOidc =
+      env.STAFF_OIDC_ISSUER && env.STAFF_OIDC_CLIENT_ID && env.STAFF_OIDC_CLIENT_SECRET
+        ? {
+            issuer: env.STAFF_OIDC_ISSUER,
+            clientId: env.STAFF_OIDC_CLIENT_ID,
+            clientSecret: env.STAFF_OIDC_CLIENT_SECRET,
+            allowHttp: env.OIDC_ALLOW_HTTP,
+          }
+        : null;
     return {
       ...env,
       DEMO_MODE: env.DEMO_MODE ?? !env.DATABASE_URL,
       oidc,
+      staffOidc,
+      backOfficeNetworks: env.BACK_OFFICE_NETWORKS ?? [],
+      backOfficeAgencyNetworks: env.BACK_OFFICE_AGENCY_NETWORKS ?? [],
+      webauthnRpId: env.WEBAUTHN_RP_ID ?? new URL(env.PUBLIC_URL).hostname,
       billSources: env.BILL_SOURCES ?? [],
       linePay,
       ecpay,

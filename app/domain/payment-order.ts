@@ -31,6 +31,10 @@ export const ORDER_STATE_AFTER: Record<ProviderOutcome, PaymentOrderState | null
   unknown_order: "failed",
 };
 
+/** How a payer came to pay here: a look-up, a paper bill's QR link, a scan, or the member dashboard. */
+export const ENTRY_CHANNELS = ["lookup", "qr_link", "scan", "member"] as const;
+export type EntryChannel = (typeof ENTRY_CHANNELS)[number];
+
 /** What caused a recorded payment event. */
 export const PAYMENT_EVENT_SOURCES = ["payer", "provider_return", "provider_notification", "recovery_job", "system", "operator"] as const;
 export type PaymentEventSource = (typeof PAYMENT_EVENT_SOURCES)[number];
