@@ -11,12 +11,22 @@ const loaders: Record<Locale, () => Promise<{ default: object }>> = {
   "zh-TW": () => import("./locales/zh-TW.json"),
   en: () => import("./locales/en.json"),
 };
+// The back office's namespace, only on its pages (<html data-area="back-office">).
+const backOfficeLoaders: Record<Locale, () => Promise<{ default: object }>> = {
+  "zh-TW": () => import("./locales/back-office/zh-TW.json"),
+  en: () => import("./locales/back-office/en.json"),
+};
 
 async function hydrate() {
   const declared = document.documentElement.dataset.locale;
   const locale = isLocale(declared) ? declared : DEFAULT_LOCALE;
-  const { default: common } = await loaders[locale]();
-  await i18next.use(initReactI18next).init({ ...i18nOptions, lng: locale, resources: { [locale]: { common } } });
+  const backOffice = document.documentElement.dataset.area === "back-office";
+  const [{ default: common }, backOfficeWords] = await Promise.all([loaders[locale](), backOffice ? backOfficeLoaders[locale]() : null]);
+  await i18next.use(initReactI18next).init({
+    ...i18nOptions,
+    lng: locale,
+    resources: { [locale]: backOfficeWords ? { common, backOffice: backOfficeWords.default } : { common } },
+  });
   const requestId = document.querySelector<HTMLMetaElement>('meta[name="request-id"]')?.content ?? "";
   const formRefused = document.querySelector('meta[name="form-refused"]') !== null;
 

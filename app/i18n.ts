@@ -19,7 +19,7 @@ export const i18nOptions = {
   // Only exact locales exist: don't walk zh-TW → zh → fallback on every lookup.
   load: "currentOnly",
   defaultNS: "common",
-  ns: ["common"],
+  ns: ["common", "backOffice"],
   interpolation: { escapeValue: false },
   react: { useSuspense: false },
 } as const;

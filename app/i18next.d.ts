@@ -1,3 +1,4 @@
+import type backOffice from "./locales/back-office/zh-TW.json";
 import type common from "./locales/zh-TW.json";
 
 // Translation keys are checked at compile time against the zh-TW file; the
@@ -5,6 +6,6 @@ import type common from "./locales/zh-TW.json";
 declare module "i18next" {
   interface CustomTypeOptions {
     defaultNS: "common";
-    resources: { common: typeof common };
+    resources: { common: typeof common; backOffice: typeof backOffice };
   }
 }

@@ -21,6 +21,8 @@ import { useFocusOnNavigation } from "./components/navigation-focus";
 import { AccessKeyAnchor } from "./components/layout/access-key-anchor";
 import { SiteFooter } from "./components/layout/site-footer";
 import { SiteHeader } from "./components/layout/site-header";
+import { BackOfficeHeader } from "./components/layout/back-office-header";
+import type { loader as backOfficeLoader } from "./routes/back-office";
 import { useRequestInfo } from "./components/request-info";
 import { DEFAULT_LOCALE, HTML_LANG, isLocale } from "./i18n";
 import { findPageTitle } from "./route-handle";
@@ -56,7 +58,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
+  const backOfficeData = useRouteLoaderData<typeof backOfficeLoader>("routes/back-office");
   const { t, i18n } = useTranslation();
+  const { t: tb } = useTranslation("backOffice");
   const { nonce, requestId, formRefused } = useRequestInfo();
   // Until the browser takes over, only the server knows a form was refused;
   // afterwards the error summary itself says whether it is on the page.
@@ -69,14 +73,25 @@ export function Layout({ children }: { children: ReactNode }) {
   }, []);
   useFocusOnNavigation("main-content");
   const matches = useMatches();
+  // The back office is the same site with its own header, words and session (docs/decisions/017).
+  const backOffice = matches.some((match) => match.id === "routes/back-office");
   const error = useRouteError();
   const locale = data?.locale ?? (isLocale(i18n.language) ? i18n.language : DEFAULT_LOCALE);
-  const pageTitle = error ? errorTitle(error, t) : findPageTitle(matches, t, locale);
+  const pageTitle = error ? errorTitle(error, t) : findPageTitle(matches, t, locale, tb);
   const refused = !error && (hydrated ? summaryShown : formRefused);
-  const title = `${refused ? t("form.titleErrorPrefix") : ""}${pageTitle ? `${pageTitle} | ${t("site.fullName")}` : t("site.fullName")}`;
+  const siteName = backOffice ? `${tb("area.name")} | ${t("site.fullName")}` : t("site.fullName");
+  const title = `${refused ? t("form.titleErrorPrefix") : ""}${pageTitle ? `${pageTitle} | ${siteName}` : siteName}`;
+  const idle = backOffice
+    ? backOfficeData?.idle && {
+        ...backOfficeData.idle,
+        keepAlive: "/back-office/keep-alive",
+        signOut: "/back-office/logout",
+        ended: "/back-office/signed-out?reason=idle",
+      }
+    : data?.member && { ...data.member, keepAlive: "/account/keep-alive", signOut: "/logout", ended: "/logged-out?reason=idle" };
 
   return (
-    <html lang={HTML_LANG[locale]} data-locale={locale} dir="ltr">
+    <html lang={HTML_LANG[locale]} data-locale={locale} data-area={backOffice ? "back-office" : undefined} dir="ltr">
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -91,20 +106,36 @@ export function Layout({ children }: { children: ReactNode }) {
         <a href="#C" className="skip-link">
           {t("a11y.skipToContent")}
         </a>
-        <SiteHeader
-          locale={locale}
-          officialHost={data?.officialHost ?? ""}
-          serviceNotice={data?.serviceNotice ?? "none"}
-          member={data?.member ? { name: data.member.name } : null}
-          memberLogin={data?.memberLogin ?? false}
-        />
+        {backOffice ? (
+          <BackOfficeHeader
+            locale={locale}
+            serviceNotice={data?.serviceNotice ?? "none"}
+            staff={backOfficeData?.staff ?? null}
+            nav={(backOfficeData?.nav ?? []).map((item) => ({ to: item.to, label: tb(item.key as "home.title") }))}
+          />
+        ) : (
+          <SiteHeader
+            locale={locale}
+            officialHost={data?.officialHost ?? ""}
+            serviceNotice={data?.serviceNotice ?? "none"}
+            member={data?.member ? { name: data.member.name } : null}
+            memberLogin={data?.memberLogin ?? false}
+          />
+        )}
         <main id="main-content" className="container site-main">
           <AccessKeyAnchor accessKey="C" title={t("a11y.accessKeyMain")} />
           <ErrorSummaryShownContext.Provider value={setSummaryShown}>{children}</ErrorSummaryShownContext.Provider>
         </main>
         <SiteFooter />
-        {data?.member ? (
-          <IdleWarning idleSeconds={data.member.idleSeconds} warnSeconds={data.member.warnSeconds} checkedAt={data.member.checkedAt} />
+        {idle ? (
+          <IdleWarning
+            idleSeconds={idle.idleSeconds}
+            warnSeconds={idle.warnSeconds}
+            checkedAt={idle.checkedAt}
+            keepAliveAction={idle.keepAlive}
+            signOutAction={idle.signOut}
+            endedUrl={idle.ended}
+          />
         ) : null}
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />

@@ -6,16 +6,20 @@ import type { TFunction } from "i18next";
  */
 export interface RouteHandle {
   pageTitle?: (t: TFunction, data: unknown, locale: string) => string;
+  /** A back-office page's title, in the back office's own words. */
+  backOfficeTitle?: (t: TFunction<"backOffice">, data: unknown) => string;
 }
 
 export function findPageTitle(
   matches: ReadonlyArray<{ handle: unknown; data: unknown }>,
   t: TFunction,
   locale: string,
+  backOfficeT?: TFunction<"backOffice">,
 ): string | undefined {
   for (let i = matches.length - 1; i >= 0; i--) {
     const match = matches[i]!;
     const handle = match.handle as RouteHandle | undefined;
+    if (handle?.backOfficeTitle && backOfficeT) return handle.backOfficeTitle(backOfficeT, match.data);
     if (handle?.pageTitle) return handle.pageTitle(t, match.data, locale);
   }
   return undefined;

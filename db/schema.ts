@@ -611,7 +611,10 @@ export const staffRoles = pgTable(
       .where(sql`${t.revokedAt} is null`),
     check("staff_roles_role_valid", oneOf(t.role, STAFF_ROLES)),
     // Agency roles name their agency; the auditor and the administrator span the city.
-    check("staff_roles_scope", sql`(${t.role} in (${sql.raw(AGENCY_ROLES.map((r) => `'${r}'`).join(", "))})) = (${t.agencyCode} is not null)`),
+    check(
+      "staff_roles_scope",
+      sql`(${t.role} in (${sql.raw(AGENCY_ROLES.map((r) => `'${r}'`).join(", "))})) = (${t.agencyCode} is not null)`,
+    ),
   ],
 );
 
@@ -658,7 +661,11 @@ export const staffPasskeys = pgTable(
     /** COSE public key, base64url. */
     publicKey: text("public_key").notNull(),
     counter: bigint("counter", { mode: "number" }).notNull().default(0),
-    transports: text("transports").array().$type<string[]>().notNull().default(sql`'{}'::text[]`),
+    transports: text("transports")
+      .array()
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdAt: createdAt(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
   },

@@ -60,7 +60,11 @@ export async function verifyAuditChain(db: Database): Promise<ChainVerification>
       if (!broken) {
         if (seq !== expectedSeq) broken = { brokenAtSeq: expectedSeq, problem: "gap" };
         else if (row.prev_hash !== previousHash) broken = { brokenAtSeq: seq, problem: "previous_hash" };
-        else if (createHash("sha256").update(previousHash + row.text, "utf8").digest("hex") !== row.hash)
+        else if (
+          createHash("sha256")
+            .update(previousHash + row.text, "utf8")
+            .digest("hex") !== row.hash
+        )
           broken = { brokenAtSeq: seq, problem: "hash" };
         else checked += 1;
       }

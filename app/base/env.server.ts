@@ -100,7 +100,8 @@ const networkList = z.string().transform((value, ctx) => {
     .filter(Boolean)
     .map((item) => ({ item, network: parseNetwork(item) }));
   for (const { item, network } of networks) {
-    if (!network) ctx.addIssue({ code: "custom", message: `"${item}" is not an address or CIDR network (like 10.0.0.0/8 or 2001:db8::/32)` });
+    if (!network)
+      ctx.addIssue({ code: "custom", message: `"${item}" is not an address or CIDR network (like 10.0.0.0/8 or 2001:db8::/32)` });
   }
   return networks.map(({ network }) => network!).filter(Boolean);
 });
@@ -204,6 +205,12 @@ const schema = z
     BACK_OFFICE_NETWORKS: networkList.optional(),
     /** Narrower networks for an agency's staff, where the agency registered its own. */
     BACK_OFFICE_AGENCY_NETWORKS: agencyNetworks.optional(),
+    /**
+     * Where staff reach the back office (its own host, as cities usually give
+     * it; the same server): its staff sign-in callback and the origin its
+     * passkeys are bound to. The portal's PUBLIC_URL unless set.
+     */
+    BACK_OFFICE_URL: httpUrl.optional(),
     /** The WebAuthn relying party id: the portal's host name unless set (a parent domain, say). */
     WEBAUTHN_RP_ID: z
       .string()
@@ -272,7 +279,10 @@ const schema = z
       staffOidc,
       backOfficeNetworks: env.BACK_OFFICE_NETWORKS ?? [],
       backOfficeAgencyNetworks: env.BACK_OFFICE_AGENCY_NETWORKS ?? [],
-      webauthnRpId: env.WEBAUTHN_RP_ID ?? new URL(env.PUBLIC_URL).hostname,
+      backOfficeUrl: env.BACK_OFFICE_URL ?? env.PUBLIC_URL,
+      backOfficeIsHttps: (env.BACK_OFFICE_URL ?? env.PUBLIC_URL).startsWith("https://"),
+      // Browsers refuse an IP address as a passkey's relying party: serve the back office under a host name.
+      webauthnRpId: env.WEBAUTHN_RP_ID ?? new URL(env.BACK_OFFICE_URL ?? env.PUBLIC_URL).hostname,
       billSources: env.BILL_SOURCES ?? [],
       linePay,
       ecpay,

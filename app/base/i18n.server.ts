@@ -3,11 +3,14 @@ import { createInstance, type i18n as I18n } from "i18next";
 import { initReactI18next } from "react-i18next";
 import { RemixI18Next } from "remix-i18next/server";
 import { DEFAULT_LOCALE, SUPPORTED_LOCALES, i18nOptions, isLocale, type Locale } from "~/i18n";
+import backOfficeEn from "~/locales/back-office/en.json";
+import backOfficeZhTW from "~/locales/back-office/zh-TW.json";
 import en from "~/locales/en.json";
 import zhTW from "~/locales/zh-TW.json";
 import { getEnv } from "./env.server";
 
-const resources = { "zh-TW": { common: zhTW }, en: { common: en } } as const;
+// The back office's words are a namespace of their own: residents' pages never download them.
+const resources = { "zh-TW": { common: zhTW, backOffice: backOfficeZhTW }, en: { common: en, backOffice: backOfficeEn } } as const;
 
 /** Remembers the language a visitor chose; a preference, so no personal data. */
 const localeCookie = createCookie("lng", {

@@ -10,7 +10,22 @@ import { formatTime } from "~/domain/format";
  * the session alive). Without JavaScript the server still ends the session;
  * pages say so in advance.
  */
-export function IdleWarning({ idleSeconds, warnSeconds, checkedAt }: { idleSeconds: number; warnSeconds: number; checkedAt: string }) {
+export function IdleWarning({
+  idleSeconds,
+  warnSeconds,
+  checkedAt,
+  keepAliveAction,
+  signOutAction,
+  endedUrl,
+}: {
+  idleSeconds: number;
+  warnSeconds: number;
+  checkedAt: string;
+  /** Members' and staff's sessions are apart: each has its own keep-alive, sign-out and "ended" page. */
+  keepAliveAction: string;
+  signOutAction: string;
+  endedUrl: string;
+}) {
   const { t } = useTranslation();
   const dialog = useRef<HTMLDialogElement>(null);
   const fetcher = useFetcher<{ ok: boolean; idleSeconds?: number }>();
@@ -32,12 +47,12 @@ export function IdleWarning({ idleSeconds, warnSeconds, checkedAt }: { idleSecon
       },
       Math.max(0, deadline - warnSeconds * 1000 - Date.now()),
     );
-    const end = setTimeout(() => window.location.assign("/logged-out?reason=idle"), Math.max(0, deadline - Date.now()));
+    const end = setTimeout(() => window.location.assign(endedUrl), Math.max(0, deadline - Date.now()));
     return () => {
       clearTimeout(warn);
       clearTimeout(end);
     };
-  }, [deadline, warnSeconds]);
+  }, [deadline, warnSeconds, endedUrl]);
 
   return (
     <dialog
@@ -48,18 +63,18 @@ export function IdleWarning({ idleSeconds, warnSeconds, checkedAt }: { idleSecon
       // When the session ends (epoch ms), once this page knows it: for the tests' clock.
       data-deadline={deadline ?? undefined}
       // Escape closes a dialog: here it means "stay signed in", or the session would end unannounced.
-      onCancel={() => fetcher.submit({}, { method: "post", action: "/account/keep-alive" })}
+      onCancel={() => fetcher.submit({}, { method: "post", action: keepAliveAction })}
     >
       <h2 id="idle-warning-heading">{t("member.idle.heading")}</h2>
       <p id="idle-warning-text">{deadline ? t("member.idle.text", { time: formatTime(new Date(deadline)) }) : null}</p>
       <div className="actions">
-        <fetcher.Form method="post" action="/account/keep-alive">
+        <fetcher.Form method="post" action={keepAliveAction}>
           {/* eslint-disable-next-line jsx-a11y/no-autofocus -- the dialog's main action takes focus when it opens */}
           <button type="submit" className="button" autoFocus>
             {t("member.idle.stay")}
           </button>
         </fetcher.Form>
-        <form method="post" action="/logout">
+        <form method="post" action={signOutAction}>
           <button type="submit" className="button button-secondary">
             {t("member.idle.logout")}
           </button>

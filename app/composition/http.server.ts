@@ -22,6 +22,7 @@ import { rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server"
 import type { Env } from "~/base/env.server";
 import { configurationOrExit } from "./configuration.server";
 import { getLogger } from "~/base/logger.server";
+import { BACK_OFFICE_PREFIX, backOfficeAllowList } from "~/back-office/allow-list.server";
 
 declare module "@remix-run/node" {
   interface AppLoadContext {
@@ -164,6 +165,8 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
             "'self'",
             ...getPaymentContext(logger).providers.payerOrigins(),
             ...(env.oidc ? [new URL(env.oidc.issuer).origin] : []),
+            // Staff sign in (a form post) at the staff identity provider.
+            ...(env.staffOidc ? [new URL(env.staffOidc.issuer).origin] : []),
           ],
           frameAncestors: ["'none'"],
           baseUri: ["'self'"],
@@ -180,10 +183,10 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
     }),
   );
   app.use((req, res, next) => {
-    // Pages for a logged-in member carry their name and bills: never kept by shared caches.
+    // Pages for a logged-in member carry their name and bills, and back-office pages staff data: never kept by shared caches.
     // Set as the headers go out, and only if the answer has none of its own: set now, Remix
     // would append its route's Cache-Control to it and the header would be sent twice.
-    if (req.headers.cookie?.includes("portal_member=")) {
+    if (req.headers.cookie?.includes("portal_member=") || req.path.startsWith(BACK_OFFICE_PREFIX)) {
       onHeaders(res, function () {
         if (!this.hasHeader("Cache-Control")) this.setHeader("Cache-Control", "private, no-store");
       });
@@ -193,6 +196,8 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
     next();
   });
   app.use(compression());
+  // Before anything else of the back office answers: outside its networks it does not exist.
+  app.use(BACK_OFFICE_PREFIX, backOfficeAllowList(env, logger));
   // Providers post back from their own sites: these routes check the provider's signature instead.
   app.use("/payments/callbacks", paymentCallbacks(getPaymentContext));
   app.use(rejectCrossSiteWrites(env.TRUST_PROXY));

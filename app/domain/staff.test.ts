@@ -67,7 +67,10 @@ describe("approval chains", () => {
 
   it("takes steps in order, each by the role that holds it", () => {
     expect(mayTakeStep({ order, agencyCode: "police", taken: [] }, "request", roles("ana"))).toMatchObject({ ok: true });
-    expect(mayTakeStep({ order, agencyCode: "police", taken: [] }, "review", roles("bo"))).toEqual({ ok: false, reason: "step_out_of_order" });
+    expect(mayTakeStep({ order, agencyCode: "police", taken: [] }, "review", roles("bo"))).toEqual({
+      ok: false,
+      reason: "step_out_of_order",
+    });
     const taken = [{ step: "request", staffId: "ana", actingFor: null }];
     expect(mayTakeStep({ order, agencyCode: "police", taken }, "review", roles("dai"))).toEqual({ ok: false, reason: "role_not_held" });
     expect(mayTakeStep({ order, agencyCode: "water", taken }, "review", roles("bo"))).toEqual({ ok: false, reason: "role_not_held" });
@@ -100,7 +103,14 @@ describe("approval chains", () => {
 
 describe("proxy periods as asked for", () => {
   const facts = { principalAssignments: assignments.filter((a) => a.staffId === "bo"), proxyAgencyCode: "police", now };
-  const request = { principalId: "bo", proxyId: "chen", role: "reviewer" as const, agencyCode: "police", startsAt: now, endsAt: new Date(now.getTime() + 7 * day) };
+  const request = {
+    principalId: "bo",
+    proxyId: "chen",
+    role: "reviewer" as const,
+    agencyCode: "police",
+    startsAt: now,
+    endsAt: new Date(now.getTime() + 7 * day),
+  };
 
   it("accepts a period within the agency", () => expect(checkProxyPeriod(request, facts)).toBeNull());
   it("refuses oneself, a role not held, another agency's proxy, and bad periods", () => {
@@ -109,8 +119,8 @@ describe("proxy periods as asked for", () => {
     expect(checkProxyPeriod(request, { ...facts, proxyAgencyCode: "water" })).toBe("proxy_elsewhere");
     expect(checkProxyPeriod({ ...request, endsAt: now }, facts)).toBe("ends_before_start");
     expect(checkProxyPeriod({ ...request, endsAt: new Date(now.getTime() + 91 * day) }, facts)).toBe("too_long");
-    expect(checkProxyPeriod({ ...request, startsAt: new Date(now.getTime() - 9 * day), endsAt: new Date(now.getTime() - day) }, facts)).toBe(
-      "in_the_past",
-    );
+    expect(
+      checkProxyPeriod({ ...request, startsAt: new Date(now.getTime() - 9 * day), endsAt: new Date(now.getTime() - day) }, facts),
+    ).toBe("in_the_past");
   });
 });

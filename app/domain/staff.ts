@@ -78,7 +78,12 @@ export const proxyActive = (proxy: ProxyPeriod, now: Date) =>
  * while it runs, and only if the principal still holds that role: a revoked
  * role cannot live on through a proxy.
  */
-export function effectiveRoles(staffId: string, assignments: readonly RoleAssignment[], proxies: readonly ProxyPeriod[], now: Date): EffectiveRole[] {
+export function effectiveRoles(
+  staffId: string,
+  assignments: readonly RoleAssignment[],
+  proxies: readonly ProxyPeriod[],
+  now: Date,
+): EffectiveRole[] {
   const own = assignments.filter((a) => a.staffId === staffId).map((a) => ({ role: a.role, agencyCode: a.agencyCode, actingFor: null }));
   const delegated = proxies
     .filter((p) => p.proxyId === staffId && p.principalId !== staffId && proxyActive(p, now))
@@ -134,7 +139,8 @@ export function mayTakeStep(
   const acting = roleFor(actor.roles, chain.order[index]!.role, chain.agencyCode);
   if (!acting) return { ok: false, reason: "role_not_held" };
   const people = new Set(chain.taken.flatMap((s) => [s.staffId, s.actingFor].filter((id): id is string => id !== null)));
-  if (people.has(actor.staffId) || (acting.actingFor !== null && people.has(acting.actingFor))) return { ok: false, reason: "already_in_chain" };
+  if (people.has(actor.staffId) || (acting.actingFor !== null && people.has(acting.actingFor)))
+    return { ok: false, reason: "already_in_chain" };
   return { ok: true, acting };
 }
 
@@ -149,7 +155,10 @@ export function checkProxyPeriod(
   facts: { principalAssignments: readonly RoleAssignment[]; proxyAgencyCode: string | null; now: Date },
 ): ProxyRefusal | null {
   if (request.principalId === request.proxyId) return "self";
-  if (!isAgencyRole(request.role) || !facts.principalAssignments.some((a) => a.role === request.role && a.agencyCode === request.agencyCode))
+  if (
+    !isAgencyRole(request.role) ||
+    !facts.principalAssignments.some((a) => a.role === request.role && a.agencyCode === request.agencyCode)
+  )
     return "not_holder";
   if (facts.proxyAgencyCode !== request.agencyCode) return "proxy_elsewhere";
   if (request.endsAt.getTime() <= request.startsAt.getTime()) return "ends_before_start";
@@ -157,3 +166,7 @@ export function checkProxyPeriod(
   if (request.endsAt.getTime() - request.startsAt.getTime() > MAX_PROXY_DAYS * 86_400_000) return "too_long";
   return null;
 }
+
+/** Why personal data is revealed (asked every time, kept with the signed act). */
+export const REVEAL_REASONS = ["resident_enquiry", "payment_investigation", "refund", "audit", "other"] as const;
+export type RevealReason = (typeof REVEAL_REASONS)[number];

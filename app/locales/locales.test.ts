@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import sandboxEn from "~/demo/locales/en.json";
 import sandboxZhTW from "~/demo/locales/zh-TW.json";
+import backOfficeEn from "./back-office/en.json";
+import backOfficeZhTW from "./back-office/zh-TW.json";
 import en from "./en.json";
 import zhTW from "./zh-TW.json";
 
@@ -25,6 +27,7 @@ const interpolations = (text: Json) => (typeof text === "string" ? [...text.matc
 describe.each([
   { files: "the portal's locale files", zhFile: zhTW, enFile: en },
   { files: "the sandboxes' locale files", zhFile: sandboxZhTW, enFile: sandboxEn },
+  { files: "the back office's locale files", zhFile: backOfficeZhTW, enFile: backOfficeEn },
 ])("$files", ({ zhFile, enFile }) => {
   const zh = leaves(zhFile as Json);
   const english = leaves(enFile as Json);

@@ -20,7 +20,13 @@ describeEachDatabase("the audit chain", (database) => {
 
   it("chains every entry to the one before, in the order written, and verifies", async () => {
     const writes = Array.from({ length: 12 }, (_, i) =>
-      recordAudit(db(), { actorType: "staff", actorId: `s-${i}`, action: "staff.search", targetType: "payments", details: { q: `中文 ${i}`, n: i } }),
+      recordAudit(db(), {
+        actorType: "staff",
+        actorId: `s-${i}`,
+        action: "staff.search",
+        targetType: "payments",
+        details: { q: `中文 ${i}`, n: i },
+      }),
     );
     await Promise.all(writes);
     const entries = await searchAudit(db(), {}, { limit: 100 });
@@ -45,7 +51,9 @@ describeEachDatabase("the audit chain", (database) => {
       await db().execute(sql`update audit_log set details = '{"q":"changed","n":5}' where seq = 6`);
       expect(await verifyAuditChain(db())).toMatchObject({ ok: false, brokenAtSeq: 6, problem: "hash", checked: 5 });
       // Recomputing that one hash does not help: the next entry names the old one.
-      await db().execute(sql`update audit_log set hash = encode(sha256(convert_to(prev_hash || audit_entry_text(audit_log), 'UTF8')), 'hex') where seq = 6`);
+      await db().execute(
+        sql`update audit_log set hash = encode(sha256(convert_to(prev_hash || audit_entry_text(audit_log), 'UTF8')), 'hex') where seq = 6`,
+      );
       expect(await verifyAuditChain(db())).toMatchObject({ ok: false, brokenAtSeq: 7, problem: "previous_hash" });
       await db().execute(sql`delete from audit_log where seq >= 6`);
       expect((await verifyAuditChain(db())).ok).toBe(true);

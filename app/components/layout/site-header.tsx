@@ -64,7 +64,7 @@ export function SiteHeader({ locale, officialHost, serviceNotice, member, member
 }
 
 /** A plain form post: works without JavaScript and reloads the page in the new language. */
-function LanguageSwitch({ locale }: { locale: Locale }) {
+export function LanguageSwitch({ locale }: { locale: Locale }) {
   const { t } = useTranslation();
   const location = useLocation();
   const others = SUPPORTED_LOCALES.filter((other) => other !== locale);

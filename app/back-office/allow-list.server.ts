@@ -1,0 +1,45 @@
+import type { RequestHandler } from "express";
+import type { Logger } from "pino";
+import type { Env } from "~/base/env.server";
+import { networkMatcher } from "~/base/networks.server";
+
+/**
+ * The back office answers only the networks registered for it (the seeds'
+ * "registered public IP addresses"): BACK_OFFICE_NETWORKS for everyone, and
+ * an agency's own networks for its staff where it registered some. The client
+ * address is Express's `req.ip`, which believes exactly TRUST_PROXY proxies.
+ * Refusals are a plain 403, logged and counted; residents' pages never pass here.
+ */
+
+let refusals = 0;
+
+/** Refusals since this process started (shown to the city administrator; metrics later). */
+export const allowListRefusals = () => refusals;
+
+export const BACK_OFFICE_PREFIX = "/back-office";
+
+const REFUSAL_TEXT = "此網路位址不得使用後台。\nThe back office cannot be used from this network address.\n";
+
+export function refusedByAllowList(logger: Logger, address: string, reason: "network" | "agency_network", agencyCode?: string): Response {
+  refusals += 1;
+  logger.warn({ address, reason, agencyCode, refusals }, "back office refused: address outside the allow-list");
+  return new Response(REFUSAL_TEXT, { status: 403, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
+}
+
+/** Express middleware for every request under /back-office. */
+export function backOfficeAllowList(env: Pick<Env, "backOfficeNetworks">, logger: Logger): RequestHandler {
+  const allowed = networkMatcher(env.backOfficeNetworks);
+  return (req, res, next) => {
+    const address = req.ip ?? req.socket.remoteAddress ?? "";
+    if (allowed(address)) return next();
+    const refusal = refusedByAllowList(logger, address, "network");
+    res.status(refusal.status).set(Object.fromEntries(refusal.headers)).send(REFUSAL_TEXT);
+  };
+}
+
+/** An agency that registered networks of its own: its staff may use only those. */
+export function agencyNetworkAllows(env: Pick<Env, "backOfficeAgencyNetworks">, agencyCode: string | null, address: string): boolean {
+  if (!agencyCode) return true;
+  const entry = env.backOfficeAgencyNetworks.find((e) => e.agency === agencyCode);
+  return entry ? networkMatcher(entry.networks)(address) : true;
+}

@@ -1,0 +1,25 @@
+import { eq } from "drizzle-orm";
+import type { StaffPermission } from "~/domain/staff";
+import { schema, type Database } from "~/base/db.server";
+import { mayUse, type StaffContext } from "./staff-request.server";
+
+/** The back office's functions, each opened by one permission; the header lists those the staff member may use. */
+export const BACK_OFFICE_AREAS: ReadonlyArray<{ to: string; key: string; permission: StaffPermission | null }> = [
+  { to: "/back-office", key: "home.title", permission: null },
+  { to: "/back-office/payments", key: "payments.title", permission: "payments.view" },
+  { to: "/back-office/duplicates", key: "duplicates.title", permission: "duplicates.view" },
+  { to: "/back-office/inbox", key: "inbox.title", permission: "inbox.view" },
+  { to: "/back-office/audit", key: "audit.title", permission: "audit.view" },
+  { to: "/back-office/staff", key: "admin.title", permission: "staff.manage" },
+  { to: "/back-office/proxies", key: "proxies.title", permission: "proxies.set_own" },
+];
+
+export function areasFor(staff: StaffContext): Array<{ to: string; key: string }> {
+  return BACK_OFFICE_AREAS.filter((area) => area.permission === null || mayUse(staff, area.permission)).map(({ to, key }) => ({ to, key }));
+}
+
+export async function agencyName(db: Database, agencyCode: string | null, locale: string): Promise<string | null> {
+  if (!agencyCode) return null;
+  const [row] = await db.select().from(schema.agencies).where(eq(schema.agencies.code, agencyCode));
+  return row ? (locale === "en" ? row.nameEn : row.nameZh) : agencyCode;
+}
