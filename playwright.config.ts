@@ -28,6 +28,8 @@ export const E2E_PROVIDER_TIMEOUT_MS = 3_000;
 /** The local identity provider and the bill-source simulators of the e2e server. */
 export const E2E_IDP_URL = `http://127.0.0.1:${PORT + 3}`;
 export const E2E_SOURCES_URL = `http://127.0.0.1:${PORT + 4}`;
+/** The local staff identity provider (the city's staff directory) of the e2e server. */
+export const E2E_STAFF_IDP_URL = `http://127.0.0.1:${PORT + 5}`;
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -116,6 +118,7 @@ export default defineConfig({
       AGENCY_SIMULATOR_PORT: String(PORT + 2),
       IDP_PORT: String(PORT + 3),
       SOURCES_SIMULATOR_PORT: String(PORT + 4),
+      STAFF_IDP_PORT: String(PORT + 5),
       JOBS_INTERVAL_MS: "1000",
       // Short, so that a payment left unknown resolves within a test.
       PROVIDER_TIMEOUT_MS: "3000",

@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { E2E_IDP_URL } from "../playwright.config";
+import { E2E_IDP_URL, E2E_STAFF_IDP_URL } from "../playwright.config";
 import { expectNoAxeViolations } from "./support/axe";
 import { unpaidDemoBills } from "./support/demo-bills";
 import { expect, lookUp, test } from "./support/fixtures";
@@ -83,3 +83,15 @@ for (const locale of ["zh-TW", "en"] as const) {
     });
   });
 }
+
+// Its login page is reached only through the back office's sign-in; here, that it is up as an issuer of its own.
+test("the city's staff directory is an identity provider apart from the city app's", async ({ request }) => {
+  const issuerAt = async (url: string) => {
+    const discovery = await request.get(`${url}/.well-known/openid-configuration`);
+    expect(discovery.ok()).toBe(true);
+    return ((await discovery.json()) as { issuer: string }).issuer;
+  };
+  const staffIssuer = await issuerAt(E2E_STAFF_IDP_URL);
+  expect(staffIssuer).toBe(E2E_STAFF_IDP_URL);
+  expect(staffIssuer).not.toBe(await issuerAt(E2E_IDP_URL));
+});

@@ -2,17 +2,23 @@ import { generateKeyPairSync } from "node:crypto";
 import express, { type Request, type Response } from "express";
 import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { taipeiDate } from "~/domain/dates";
+import { DEMO_AGENCIES } from "~/demo/data/catalogue";
 import { generateDemoData } from "~/demo/data/generate";
+import { DEMO_STAFF, type DemoStaffMember } from "~/demo/data/staff";
 import { safeEqual } from "~/base/signatures.server";
-import type { Locale } from "~/i18n";
+import { SUPPORTED_LOCALES, type Locale } from "~/i18n";
 import { escapeHtml, sandboxLocale, sandboxPage, sandboxT, type SandboxKey } from "./html";
+import type zhTW from "./locales/zh-TW.json";
 import { asyncRoute } from "~/base/async-route.server";
 
 /**
- * The local identity provider (demo mode and tests), standing in for the city
- * app's (臺中通) OpenID Connect provider: oidc-provider with a few demo
- * members and an accessible, bilingual login page of its own. The portal
- * talks to it exactly as to the real one; switching is configuration.
+ * The local identity providers (demo mode and tests), standing in for the
+ * city's two directories: the city app's (臺中通) OpenID Connect provider for
+ * residents, and the city's staff directory for the back office. One
+ * oidc-provider setup with demo accounts and an accessible, bilingual login
+ * page of its own, told by a `Directory` which accounts, claims and words are
+ * its. The portal talks to each exactly as to the real one; switching is
+ * configuration.
  */
 
 export interface DemoMember {
@@ -36,6 +42,101 @@ export function demoMembers(): DemoMember[] {
   ];
 }
 
+/** The words of a directory's pages. */
+type PageWord =
+  | "service"
+  | "banner"
+  | "signInTitle"
+  | "intro"
+  | "username"
+  | "password"
+  | "signIn"
+  | "cancel"
+  | "failed"
+  | "wrongPassword"
+  | "demoAccounts"
+  | "name"
+  | "description"
+  | "signOutTitle"
+  | "signOutQuestion"
+  | "signOut"
+  | "staySignedIn"
+  | "signedOut"
+  | "problem";
+
+/** The sections of the demo locale files that hold every page word. */
+type DirectoryWords = { [S in keyof typeof zhTW]: (typeof zhTW)[S] extends Record<PageWord, string> ? S : never }[keyof typeof zhTW];
+
+interface DirectoryAccount {
+  sub: string;
+  username: string;
+  password: string;
+  name: string;
+  /** The user info besides `sub`. */
+  claims: Record<string, unknown>;
+  /** The demo accounts table's last column, in each language. */
+  description: Record<Locale, string>;
+}
+
+/** What makes one directory's provider its own. */
+export interface Directory {
+  accounts: DirectoryAccount[];
+  /** The section of the demo locale files with the pages' words. */
+  words: DirectoryWords;
+  /** The header's and buttons' colour (white text on it): each directory looks like its own service. */
+  colour: string;
+  /** The claims of each scope (oidc-provider's `claims`); the portal's client is granted them all. */
+  claims: Record<string, string[]>;
+  /**
+   * Before the provider's cookie names. Cookies ignore ports, so two
+   * providers on one host name would overwrite each other's `_session`.
+   */
+  cookiePrefix: string;
+}
+
+const inEachLocale = (text: (t: (key: SandboxKey) => string, locale: Locale) => string) =>
+  Object.fromEntries(SUPPORTED_LOCALES.map((locale) => [locale, text(sandboxT(locale), locale)])) as Record<Locale, string>;
+
+/** The city app's residents: the default directory. */
+function residentsDirectory(members: DemoMember[] = demoMembers()): Directory {
+  return {
+    accounts: members.map((member) => ({
+      ...member,
+      claims: member.nationalId
+        ? { name: member.name, national_id: member.nationalId, identity_verified: true }
+        : { name: member.name, identity_verified: false },
+      description: inEachLocale((t) => t(member.nationalId ? "idp.verified" : "idp.notVerified")),
+    })),
+    words: "idp",
+    colour: "#5b2a86",
+    claims: { openid: ["sub"], profile: ["name"], national_id: ["national_id", "identity_verified"] },
+    cookiePrefix: "",
+  };
+}
+
+/** The city's staff directory: employees with their agency and role, told by name only (the portal holds the roles). */
+export function staffDirectory(staff: readonly DemoStaffMember[] = DEMO_STAFF): Directory {
+  const agencies = new Map(DEMO_AGENCIES.map((agency) => [agency.code, agency]));
+  return {
+    accounts: staff.map((member) => ({
+      sub: member.sub,
+      username: member.username,
+      password: member.password,
+      name: member.name,
+      claims: { name: member.name },
+      description: inEachLocale((t, locale) => {
+        const agency = member.agencyCode ? agencies.get(member.agencyCode) : undefined;
+        const where = agency ? (locale === "en" ? agency.nameEn : agency.nameZh) : t("staffIdp.cityWide");
+        return `${where}: ${t(`staffIdp.roles.${member.role}`)}`;
+      }),
+    })),
+    words: "staffIdp",
+    colour: "#00594c",
+    claims: { openid: ["sub"], profile: ["name"] },
+    cookiePrefix: "_staff",
+  };
+}
+
 export interface IdentityProviderOptions {
   issuer: string;
   clientId: string;
@@ -43,50 +144,60 @@ export interface IdentityProviderOptions {
   redirectUris: string[];
   postLogoutRedirectUris: string[];
   cookieSecret: string;
-  members?: DemoMember[];
+  /** Residents' unless told. */
+  directory?: Directory;
 }
 
-const IDP_STYLE = `header{background:#5b2a86;color:#fff;padding:.75rem 1rem;margin:-1rem -1rem 1rem}header .access-key{color:#fff}
+const idpStyle = (
+  colour: string,
+) => `header{background:${colour};color:#fff;padding:.75rem 1rem;margin:-1rem -1rem 1rem}header .access-key{color:#fff}
 header .service{margin:0;font-weight:700;font-size:1.25rem}header .banner{margin:.5rem -1rem -.75rem}
 label{display:block;font-weight:700;margin-top:1rem}
 input{font:inherit;min-height:44px;padding:.25rem .5rem;border:2px solid #1b1b1b;width:100%;max-width:20rem;box-sizing:border-box}
-button{font:inherit;font-weight:700;min-height:44px;padding:.5rem 1.25rem;margin:1rem .5rem 0 0;border:2px solid #5b2a86;border-radius:4px;background:#5b2a86;color:#fff;cursor:pointer}
+button{font:inherit;font-weight:700;min-height:44px;padding:.5rem 1.25rem;margin:1rem .5rem 0 0;border:2px solid ${colour};border-radius:4px;background:${colour};color:#fff;cursor:pointer}
 .error-summary{border:5px solid #b3261e;padding:1rem;margin-bottom:1rem}.error-summary a{color:#b3261e;font-weight:700}
 table{border-collapse:collapse}td,th{border-bottom:1px solid #6f6f6f;padding:.25rem .75rem .25rem 0;text-align:left}`;
 
-function page(locale: Locale, title: string, body: string): string {
+/** A directory's words in one language. */
+function wordsOf(directory: Directory, locale: Locale): (word: PageWord) => string {
   const t = sandboxT(locale);
-  return sandboxPage({ locale, title, service: t("idp.service"), banner: t("idp.banner"), style: IDP_STYLE, body });
+  return (word) => t(`${directory.words}.${word}`);
 }
 
-function loginPage(uid: string, options: { locale: Locale; username?: string; error?: boolean; members: DemoMember[] }): string {
-  const t = sandboxT(options.locale);
-  const text = (key: SandboxKey) => escapeHtml(t(key));
+function page(directory: Directory, locale: Locale, title: string, body: string): string {
+  const w = wordsOf(directory, locale);
+  return sandboxPage({ locale, title, service: w("service"), banner: w("banner"), style: idpStyle(directory.colour), body });
+}
+
+function loginPage(directory: Directory, uid: string, options: { locale: Locale; username?: string; error?: boolean }): string {
+  const w = wordsOf(directory, options.locale);
+  const text = (word: PageWord) => escapeHtml(w(word));
   const error = options.error
-    ? `<div class="error-summary" role="alert" tabindex="-1" autofocus><h2>${text("idp.failed")}</h2>
-<ul><li><a href="#username">${text("idp.wrongPassword")}</a></li></ul></div>`
+    ? `<div class="error-summary" role="alert" tabindex="-1" autofocus><h2>${text("failed")}</h2>
+<ul><li><a href="#username">${text("wrongPassword")}</a></li></ul></div>`
     : "";
-  const rows = options.members
+  const rows = directory.accounts
     .map(
-      (m) =>
-        `<tr><td>${escapeHtml(m.username)}</td><td>${escapeHtml(m.password)}</td><td>${escapeHtml(m.name)}</td><td>${text(m.nationalId ? "idp.verified" : "idp.notVerified")}</td></tr>`,
+      (a) =>
+        `<tr><td>${escapeHtml(a.username)}</td><td>${escapeHtml(a.password)}</td><td>${escapeHtml(a.name)}</td><td>${escapeHtml(a.description[options.locale])}</td></tr>`,
     )
     .join("");
   return page(
+    directory,
     options.locale,
-    `${options.error ? `${t("idp.failed")}: ` : ""}${t("idp.signInTitle")}`,
-    `${error}<h1>${text("idp.signInTitle")}</h1>
-<p>${text("idp.intro")}</p>
+    `${options.error ? `${w("failed")}: ` : ""}${w("signInTitle")}`,
+    `${error}<h1>${text("signInTitle")}</h1>
+<p>${text("intro")}</p>
 <form method="post" action="/interaction/${escapeHtml(uid)}/login" novalidate>
-<label for="username">${text("idp.username")}</label>
+<label for="username">${text("username")}</label>
 <input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" value="${escapeHtml(options.username ?? "")}"${options.error ? ' aria-invalid="true"' : ""}>
-<label for="password">${text("idp.password")}</label>
+<label for="password">${text("password")}</label>
 <input id="password" name="password" type="password" autocomplete="current-password">
-<button type="submit">${text("idp.signIn")}</button>
+<button type="submit">${text("signIn")}</button>
 </form>
-<p><a href="/interaction/${escapeHtml(uid)}/abort">${text("idp.cancel")}</a></p>
-<h2>${text("idp.demoAccounts")}</h2>
-<table><thead><tr><th scope="col">${text("idp.username")}</th><th scope="col">${text("idp.password")}</th><th scope="col">${text("idp.name")}</th><th scope="col">${text("idp.verification")}</th></tr></thead><tbody>${rows}</tbody></table>`,
+<p><a href="/interaction/${escapeHtml(uid)}/abort">${text("cancel")}</a></p>
+<h2>${text("demoAccounts")}</h2>
+<table><thead><tr><th scope="col">${text("username")}</th><th scope="col">${text("password")}</th><th scope="col">${text("name")}</th><th scope="col">${text("description")}</th></tr></thead><tbody>${rows}</tbody></table>`,
   );
 }
 
@@ -96,8 +207,10 @@ function localeOf(uiLocales: unknown, acceptsLanguages: (...languages: string[])
 }
 
 export function createIdentityProvider(options: IdentityProviderOptions): { app: express.Express; provider: Provider } {
-  const members = options.members ?? demoMembers();
-  const bySub = new Map(members.map((member) => [member.sub, member]));
+  const directory = options.directory ?? residentsDirectory();
+  const bySub = new Map(directory.accounts.map((account) => [account.sub, account]));
+  const scopes = Object.keys(directory.claims).join(" ");
+  const grantedClaims = [...new Set(Object.values(directory.claims).flat())].filter((claim) => claim !== "sub");
   // A fresh signing key per start: the portal fetches the key set from the provider.
   const signingKey = {
     ...generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }),
@@ -122,19 +235,19 @@ export function createIdentityProvider(options: IdentityProviderOptions): { app:
     pkce: { required: () => true },
     // Short lives, as a city app's provider would set them (seconds).
     ttl: { Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, AuthorizationCode: 60, AccessToken: 300, IdToken: 300 },
-    cookies: { keys: [options.cookieSecret] },
-    claims: { openid: ["sub"], profile: ["name"], national_id: ["national_id", "identity_verified"] },
+    cookies: {
+      keys: [options.cookieSecret],
+      names: {
+        session: `${directory.cookiePrefix}_session`,
+        interaction: `${directory.cookiePrefix}_interaction`,
+        resume: `${directory.cookiePrefix}_interaction_resume`,
+      },
+    },
+    claims: directory.claims,
     async findAccount(_ctx, sub) {
-      const member = bySub.get(sub);
-      if (!member) return undefined;
-      return {
-        accountId: sub,
-        async claims() {
-          return member.nationalId
-            ? { sub, name: member.name, national_id: member.nationalId, identity_verified: true }
-            : { sub, name: member.name, identity_verified: false };
-        },
-      };
+      const account = bySub.get(sub);
+      if (!account) return undefined;
+      return { accountId: sub, claims: async () => ({ sub, ...account.claims }) };
     },
     // The portal is the city's own service: no consent screen.
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
@@ -143,8 +256,8 @@ export function createIdentityProvider(options: IdentityProviderOptions): { app:
       const existing = session.grantIdFor(clientId);
       if (existing) return ctx.oidc.provider.Grant.find(existing);
       const grant = new ctx.oidc.provider.Grant({ clientId, accountId: session.accountId! });
-      grant.addOIDCScope("openid profile national_id");
-      grant.addOIDCClaims(["name", "national_id", "identity_verified"]);
+      grant.addOIDCScope(scopes);
+      grant.addOIDCClaims(grantedClaims);
       await grant.save();
       session.grantIdFor(clientId, grant.jti);
       return grant;
@@ -156,26 +269,33 @@ export function createIdentityProvider(options: IdentityProviderOptions): { app:
         enabled: true,
         async logoutSource(ctx, form) {
           const locale = localeOf(ctx.oidc.params?.ui_locales, (...languages) => ctx.acceptsLanguages(...languages));
-          const t = sandboxT(locale);
+          const w = wordsOf(directory, locale);
           ctx.body = page(
+            directory,
             locale,
-            t("idp.signOutTitle"),
-            `<h1>${escapeHtml(t("idp.signOutTitle"))}</h1><p>${escapeHtml(t("idp.signOutQuestion"))}</p>
-${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">${escapeHtml(t("idp.signOut"))}</button>
-<button type="submit" form="op.logoutForm">${escapeHtml(t("idp.staySignedIn"))}</button>`,
+            w("signOutTitle"),
+            `<h1>${escapeHtml(w("signOutTitle"))}</h1><p>${escapeHtml(w("signOutQuestion"))}</p>
+${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">${escapeHtml(w("signOut"))}</button>
+<button type="submit" form="op.logoutForm">${escapeHtml(w("staySignedIn"))}</button>`,
           );
         },
         async postLogoutSuccessSource(ctx) {
           const locale = localeOf(undefined, (...languages) => ctx.acceptsLanguages(...languages));
-          ctx.body = page(locale, sandboxT(locale)("idp.signedOut"), `<h1>${escapeHtml(sandboxT(locale)("idp.signedOut"))}</h1>`);
+          const signedOut = wordsOf(directory, locale)("signedOut");
+          ctx.body = page(directory, locale, signedOut, `<h1>${escapeHtml(signedOut)}</h1>`);
         },
       },
     },
     async renderError(ctx, out) {
       ctx.type = "html";
       const locale = localeOf(ctx.oidc?.params?.ui_locales, (...languages) => ctx.acceptsLanguages(...languages));
-      const problem = sandboxT(locale)("idp.problem");
-      ctx.body = page(locale, problem, `<h1>${escapeHtml(problem)}</h1><p>${escapeHtml(String(out.error_description ?? out.error))}</p>`);
+      const problem = wordsOf(directory, locale)("problem");
+      ctx.body = page(
+        directory,
+        locale,
+        problem,
+        `<h1>${escapeHtml(problem)}</h1><p>${escapeHtml(String(out.error_description ?? out.error))}</p>`,
+      );
     },
   };
 
@@ -200,7 +320,7 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">${es
       }
       res
         .type("html")
-        .send(loginPage(uid, { locale: localeOf(params.ui_locales, (...languages) => req.acceptsLanguages(...languages)), members }));
+        .send(loginPage(directory, uid, { locale: localeOf(params.ui_locales, (...languages) => req.acceptsLanguages(...languages)) }));
     }),
   );
 
@@ -212,22 +332,21 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">${es
       const { uid, params } = await provider.interactionDetails(req, res);
       const username = typeof req.body.username === "string" ? req.body.username.trim().slice(0, 60) : "";
       const password = typeof req.body.password === "string" ? req.body.password.slice(0, 200) : "";
-      const member = members.find((m) => m.username === username && safeEqual(m.password, password));
-      if (!member) {
+      const account = directory.accounts.find((a) => a.username === username && safeEqual(a.password, password));
+      if (!account) {
         res
           .status(400)
           .type("html")
           .send(
-            loginPage(uid, {
+            loginPage(directory, uid, {
               locale: localeOf(params.ui_locales, (...languages) => req.acceptsLanguages(...languages)),
               username,
               error: true,
-              members,
             }),
           );
         return;
       }
-      await provider.interactionFinished(req, res, { login: { accountId: member.sub } }, { mergeWithLastSubmission: false });
+      await provider.interactionFinished(req, res, { login: { accountId: account.sub } }, { mergeWithLastSubmission: false });
     }),
   );
 
@@ -238,7 +357,7 @@ ${form}<button type="submit" form="op.logoutForm" name="logout" value="yes">${es
       await provider.interactionFinished(
         req,
         res,
-        { error: "access_denied", error_description: "The member cancelled the sign-in." },
+        { error: "access_denied", error_description: "The user cancelled the sign-in." },
         { mergeWithLastSubmission: false },
       );
     }),

@@ -6,9 +6,10 @@ import type { Env } from "~/base/env.server";
 import { postLogoutRedirectUri, redirectUri } from "~/members/oidc.server";
 import { createAgencySimulator } from "./agency-simulator.server";
 import { createBillSourceSimulator } from "./bill-sources.server";
-import { seedDemoDataIfEmpty } from "./data/seed.server";
+import { seedDemoDataIfEmpty, seedDemoStaff } from "./data/seed.server";
+import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from "./data/staff";
 import { createSandboxGateway } from "./gateway.server";
-import { createIdentityProvider } from "./identity-provider.server";
+import { createIdentityProvider, staffDirectory } from "./identity-provider.server";
 import { SANDBOX_CREDENTIALS, demoWebhookSecret } from "./keys";
 import { demoOverlay, type DemoServices } from "./overlay.server";
 
@@ -16,8 +17,9 @@ import { demoOverlay, type DemoServices } from "./overlay.server";
  * The demo wing's face to the composition root, the one place that loads it
  * (and only in demo mode): the configuration overlay, the demo data, and the
  * stand-ins for the outside world (the sandbox payment gateway, the agencies'
- * write-off receivers, the city app's identity provider, the water, power and
- * parking bill systems), each on a port of its own.
+ * write-off receivers, the city app's identity provider, the city's staff
+ * directory, the water, power and parking bill systems), each on a port of
+ * its own.
  */
 export { demoOverlay, type DemoServices };
 
@@ -27,10 +29,18 @@ function listen(app: express.Express | ((req: never, res: never) => void), port:
   });
 }
 
-/** Loads the demo catalogue and bills into an empty database (every instance may try: one does it). */
+/**
+ * Loads the demo catalogue and bills into an empty database, and gives the
+ * demo staff their accounts and roles where they have none (every instance
+ * may try: one does it).
+ */
 export async function seedDemoData(database: DatabaseHandle, env: Env, logger: Logger): Promise<void> {
-  const result = await database.withStartupLock((db) => seedDemoDataIfEmpty(db, { piiHmacKey: env.PII_HMAC_KEY }));
+  const { result, staff } = await database.withStartupLock(async (db) => ({
+    result: await seedDemoDataIfEmpty(db, { piiHmacKey: env.PII_HMAC_KEY }),
+    staff: await seedDemoStaff(db),
+  }));
   if (result.seeded) logger.info(result, "demo data seeded");
+  if (staff.staff > 0 || staff.grants > 0) logger.info(staff, "demo staff seeded");
 }
 
 /** Starts the stand-ins the configuration points at; the servers, for shutdown. */
@@ -58,6 +68,23 @@ export async function startDemoServices(env: Env, services: DemoServices, logger
     logger.info(
       { issuer: env.oidc.issuer },
       "local identity provider listening (demo members: meihsin, xiaoming, member-b; password demo-1234)",
+    );
+  }
+  if (services.staffIdentityProviderPort !== null && env.staffOidc) {
+    const { app } = createIdentityProvider({
+      issuer: env.staffOidc.issuer,
+      clientId: env.staffOidc.clientId,
+      clientSecret: env.staffOidc.clientSecret,
+      // The addresses the back office's relying party registers (README, STAFF_OIDC_ISSUER).
+      redirectUris: [`${env.PUBLIC_URL}/back-office/auth/callback`],
+      postLogoutRedirectUris: [`${env.PUBLIC_URL}/back-office/signed-out`],
+      cookieSecret: env.SESSION_SECRET,
+      directory: staffDirectory(),
+    });
+    servers.push(await listen(app, services.staffIdentityProviderPort, services.host));
+    logger.info(
+      { issuer: env.staffOidc.issuer },
+      `local staff identity provider listening (demo staff: ${DEMO_STAFF.map((member) => member.username).join(", ")}; password ${DEMO_STAFF_PASSWORD})`,
     );
   }
   if (services.sourcesPort !== null) {

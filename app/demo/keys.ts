@@ -19,6 +19,12 @@ export const DEMO_SECRETS = {
 /** The local identity provider's client. */
 export const DEMO_OIDC_CLIENT = { clientId: "bill-portal", clientSecret: "demo-only-oidc-client-secret-do-not-use-in-production" } as const;
 
+/** The back office's client at the local staff identity provider. */
+export const DEMO_STAFF_OIDC_CLIENT = {
+  clientId: "back-office",
+  clientSecret: "demo-only-staff-oidc-client-secret-do-not-use-in-production",
+} as const;
+
 /**
  * Credentials of the sandbox gateway. The ECPay ones are ECPay's own
  * published test merchant, so the same values work on ECPay's stage host.

@@ -14,30 +14,52 @@ const refusals = (source: Record<string, string>) => {
 };
 
 describe("the demo overlay", () => {
-  it("fills in the sandboxes, the local identity provider, the simulators and the demo keys", () => {
-    const { env, services } = overlaid({ PUBLIC_URL: "http://127.0.0.1:3100", SANDBOX_PORT: "4001", IDP_PORT: "3103" });
+  it("fills in the sandboxes, the local identity providers, the simulators and the demo keys", () => {
+    const { env, services } = overlaid({
+      PUBLIC_URL: "http://127.0.0.1:3100",
+      SANDBOX_PORT: "4001",
+      IDP_PORT: "3103",
+      STAFF_IDP_PORT: "3105",
+    });
     expect(env.DEMO_MODE).toBe(true);
     expect(env.SERVICE_NOTICE).toBe("demo");
     expect(env.linePay?.apiUrl).toBe("http://127.0.0.1:4001");
     expect(env.ecpay?.checkoutUrl).toBe("http://localhost:4001/Cashier/AioCheckOut/V5");
     // The identity provider on the portal's own host name, so the login's cookie comes back.
     expect(env.oidc).toMatchObject({ issuer: "http://127.0.0.1:3103", allowHttp: true });
+    // The staff directory is an issuer of its own, beside the residents'.
+    expect(env.staffOidc).toMatchObject({ issuer: "http://127.0.0.1:3105", clientId: "back-office", allowHttp: true });
+    // The back office answers this machine only.
+    expect(env.backOfficeNetworks).toHaveLength(2);
     expect(env.billSources.map((source) => source.source)).toEqual(["water", "power", "parking"]);
     expect(env.AGENCY_WEBHOOKS.find((hook) => hook.agency === "police")?.url).toBe("http://127.0.0.1:3002/agencies/police/write-offs");
     expect(env.AGENCY_LINK_KEYS.map((key) => key.id)).toContain("police-demo");
-    expect(services).toMatchObject({ sandboxPort: 4001, identityProviderPort: 3103, sourcesPort: 3004, embedded: true, seed: true });
+    expect(services).toMatchObject({
+      sandboxPort: 4001,
+      identityProviderPort: 3103,
+      staffIdentityProviderPort: 3105,
+      sourcesPort: 3004,
+      embedded: true,
+      seed: true,
+    });
   });
 
-  it("keeps what is configured: a real identity provider and bill sources need no stand-ins", () => {
+  it("keeps what is configured: real identity providers and bill sources need no stand-ins", () => {
     const { env, services } = overlaid({
       OIDC_ISSUER: "https://id.taichung.example",
       OIDC_CLIENT_ID: "portal",
       OIDC_CLIENT_SECRET: "x".repeat(32),
+      STAFF_OIDC_ISSUER: "https://staff-id.taichung.example",
+      STAFF_OIDC_CLIENT_ID: "back-office",
+      STAFF_OIDC_CLIENT_SECRET: "s".repeat(32),
+      BACK_OFFICE_NETWORKS: "10.20.0.0/16",
       BILL_SOURCES: JSON.stringify([{ source: "water", url: "https://water.example/api", keyId: "k1", secret: "w".repeat(32) }]),
       SEED_DEMO_DATA: "false",
     });
-    expect(env.oidc?.issuer).toBe("https://id.taichung.example");
-    expect(services).toMatchObject({ identityProviderPort: null, sourcesPort: null, seed: false });
+    expect(env.oidc).toMatchObject({ issuer: "https://id.taichung.example", allowHttp: false });
+    expect(env.staffOidc).toMatchObject({ issuer: "https://staff-id.taichung.example", allowHttp: false });
+    expect(env.backOfficeNetworks).toHaveLength(1);
+    expect(services).toMatchObject({ identityProviderPort: null, staffIdentityProviderPort: null, sourcesPort: null, seed: false });
   });
 
   it("refuses payment providers that are not sandboxes: demo mode never takes real money", () => {

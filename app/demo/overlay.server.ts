@@ -1,13 +1,21 @@
 import { z } from "zod";
 import { BILL_SOURCE_IDS } from "~/domain/member";
 import { DEMO_AGENCIES } from "./data/catalogue";
-import { DEMO_OIDC_CLIENT, DEMO_SECRETS, SANDBOX_CREDENTIALS, demoLinkKey, demoSourceSecret, demoWebhookSecret } from "./keys";
+import {
+  DEMO_OIDC_CLIENT,
+  DEMO_SECRETS,
+  DEMO_STAFF_OIDC_CLIENT,
+  SANDBOX_CREDENTIALS,
+  demoLinkKey,
+  demoSourceSecret,
+  demoWebhookSecret,
+} from "./keys";
 
 /**
  * The demo configuration, composed as an overlay on the environment: what is
  * not set is filled in with the sandbox gateway, the agencies' write-off
- * simulator, the local identity provider, the bill-source simulators and the
- * demo keys, so `npm start` runs on a fresh machine with nothing configured.
+ * simulator, the local identity providers (residents' and staff's), the
+ * bill-source simulators and the demo keys, so `npm start` runs on a fresh machine with nothing configured.
  * What is set stays, within limits: demo mode refuses providers and
  * receivers that are not sandboxes, so it can never take real money or write
  * off a real bill. The portal itself never asks whether it runs a demo.
@@ -22,6 +30,7 @@ const demoVariables = z.object({
   AGENCY_SIMULATOR_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3002),
   IDP_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3003),
   SOURCES_SIMULATOR_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3004),
+  STAFF_IDP_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3005),
   EMBEDDED_SANDBOX: z.enum(["true", "false"], { error: "must be true or false" }).default("true"),
   SEED_DEMO_DATA: z.enum(["true", "false"], { error: "must be true or false" }).default("true"),
 });
@@ -44,11 +53,13 @@ export interface DemoServices {
   agencySimulatorPort: number;
   /** Set when the portal uses the local identity provider (no OIDC_ISSUER given). */
   identityProviderPort: number | null;
+  /** Set when the back office uses the local staff identity provider (no STAFF_OIDC_ISSUER given). */
+  staffIdentityProviderPort: number | null;
   /** Set when the portal uses the bill-source simulators (no BILL_SOURCES given). */
   sourcesPort: number | null;
   /** Run the servers above in the portal's own process. */
   embedded: boolean;
-  /** Load the demo catalogue and bills into an empty database. */
+  /** Load the demo catalogue and bills into an empty database, and the demo staff where they have no role. */
   seed: boolean;
 }
 
@@ -98,6 +109,7 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
   const ecpayGiven =
     given.ECPAY_CHECKOUT_URL && given.ECPAY_API_URL && given.ECPAY_MERCHANT_ID && given.ECPAY_HASH_KEY && given.ECPAY_HASH_IV;
   const localIdentityProvider = !given.OIDC_ISSUER;
+  const localStaffIdentityProvider = !given.STAFF_OIDC_ISSUER;
   const localSources = !given.BILL_SOURCES;
   const simulatorWebhooks = DEMO_AGENCIES.filter((agency) => !webhooks.some((hook) => hook.agency === agency.code)).map((agency) => ({
     agency: agency.code,
@@ -137,6 +149,16 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
           OIDC_ALLOW_HTTP: "true",
         }
       : {}),
+    ...(localStaffIdentityProvider
+      ? {
+          STAFF_OIDC_ISSUER: `http://${publicHost}:${vars.STAFF_IDP_PORT}`,
+          STAFF_OIDC_CLIENT_ID: DEMO_STAFF_OIDC_CLIENT.clientId,
+          STAFF_OIDC_CLIENT_SECRET: DEMO_STAFF_OIDC_CLIENT.clientSecret,
+          OIDC_ALLOW_HTTP: "true",
+        }
+      : {}),
+    // A demo answers its back office on this machine only: anyone else reaching the port is no staff member.
+    BACK_OFFICE_NETWORKS: given.BACK_OFFICE_NETWORKS ?? "127.0.0.0/8,::1/128",
     ...(localSources
       ? {
           BILL_SOURCES: JSON.stringify(
@@ -161,6 +183,7 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
       sandboxPublicUrl,
       agencySimulatorPort: vars.AGENCY_SIMULATOR_PORT,
       identityProviderPort: localIdentityProvider ? vars.IDP_PORT : null,
+      staffIdentityProviderPort: localStaffIdentityProvider ? vars.STAFF_IDP_PORT : null,
       sourcesPort: localSources ? vars.SOURCES_SIMULATOR_PORT : null,
       embedded: vars.EMBEDDED_SANDBOX === "true",
       seed: vars.SEED_DEMO_DATA === "true",

@@ -18,7 +18,8 @@ import { capturedLogger, listen } from "./payments";
 
 const sourceSecret = (source: string) => createHmac("sha256", "test-bill-source-master").update(source).digest("base64url");
 
-async function listenLater(): Promise<{ server: Server; url: string; handle(app: (req: never, res: never) => void): void }> {
+/** A server whose address is known before its handler: an identity provider needs its issuer URL to be made. */
+export async function listenLater(): Promise<{ server: Server; url: string; handle(app: (req: never, res: never) => void): void }> {
   let handler: ((req: never, res: never) => void) | undefined;
   const server = createServer((req, res) => (handler ? handler(req as never, res as never) : res.writeHead(503).end()));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -55,18 +55,19 @@ export async function waitForListening(portal, ms = 120_000) {
 
 /**
  * Free ports for the demo wing's own servers (sandbox gateway, agency
- * simulator, identity provider, bill-source simulators): a demo portal never
- * binds the default ports 3001–3004, which something else may hold.
+ * simulator, identity providers, bill-source simulators): a demo portal never
+ * binds the default ports 3001–3005, which something else may hold.
  * @returns {Promise<Record<string, string>>}
  */
 export async function demoPorts() {
-  const [sandbox, simulator, idp, sources] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [sandbox, simulator, idp, sources, staffIdp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   return {
     SANDBOX_PORT: String(sandbox),
     SANDBOX_PUBLIC_URL: `http://127.0.0.1:${sandbox}`,
     AGENCY_SIMULATOR_PORT: String(simulator),
     IDP_PORT: String(idp),
     SOURCES_SIMULATOR_PORT: String(sources),
+    STAFF_IDP_PORT: String(staffIdp),
   };
 }
 

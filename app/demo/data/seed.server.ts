@@ -1,9 +1,12 @@
-import { sql } from "drizzle-orm";
+import { and, inArray, isNull, sql } from "drizzle-orm";
 import { taipeiDate } from "~/domain/dates";
+import { isAgencyRole } from "~/domain/staff";
+import { recordAudit } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
 import { hashNationalId } from "~/base/pii.server";
 import { DEMO_AGENCIES, DEMO_BILL_TYPES } from "./catalogue";
 import { generateDemoData, type DemoDataOptions } from "./generate";
+import { DEMO_STAFF, type DemoStaffMember } from "./staff";
 
 const INSERT_BATCH = 500;
 
@@ -61,4 +64,77 @@ export async function seedDemoDataIfEmpty(db: Database, options: { piiHmacKey: s
     await tx.execute(sql`analyze bills`);
   });
   return { seeded: true, agencies: DEMO_AGENCIES.length, billTypes: DEMO_BILL_TYPES.length, bills: bills.length };
+}
+
+/**
+ * Gives the demo staff their accounts and roles, on every start: staff are
+ * matched by subject and left as they are, and a staff member who holds a
+ * live role keeps exactly those, so what a demo's administrator changed in
+ * the back office survives a restart. (One whose roles were all revoked gets
+ * the demo role back: the demo account should sign in to something.) Every
+ * grant is audited as the system's, as a grant in the back office is as its
+ * administrator's.
+ */
+export async function seedDemoStaff(
+  db: Database,
+  staff: readonly DemoStaffMember[] = DEMO_STAFF,
+  now = new Date(),
+): Promise<{ staff: number; grants: number }> {
+  return db.transaction(async (tx) => {
+    // A database seeded with another catalogue may lack an agency: its staff wait rather than stop the start.
+    const agencies = await tx.select({ code: schema.agencies.code }).from(schema.agencies);
+    const known = new Set(agencies.map((agency) => agency.code));
+    const seeded = staff.filter((member) => member.agencyCode === null || known.has(member.agencyCode));
+    if (seeded.length === 0) return { staff: 0, grants: 0 };
+    const added = await tx
+      .insert(schema.staff)
+      .values(seeded.map((member) => ({ subject: member.sub, displayName: member.name, agencyCode: member.agencyCode })))
+      .onConflictDoNothing({ target: schema.staff.subject })
+      .returning({ id: schema.staff.id });
+    const rows = await tx
+      .select({ id: schema.staff.id, subject: schema.staff.subject })
+      .from(schema.staff)
+      .where(
+        inArray(
+          schema.staff.subject,
+          seeded.map((member) => member.sub),
+        ),
+      );
+    const idOf = new Map(rows.map((row) => [row.subject, row.id]));
+    const holding = await tx
+      .selectDistinct({ staffId: schema.staffRoles.staffId })
+      .from(schema.staffRoles)
+      .where(and(inArray(schema.staffRoles.staffId, [...idOf.values()]), isNull(schema.staffRoles.revokedAt)));
+    const withRole = new Set(holding.map((row) => row.staffId));
+    const grants = seeded
+      .filter((member) => !withRole.has(idOf.get(member.sub)!))
+      .map((member) => ({
+        staffId: idOf.get(member.sub)!,
+        role: member.role,
+        agencyCode: isAgencyRole(member.role) ? member.agencyCode : null,
+        grantedAt: now,
+      }));
+    if (grants.length === 0) return { staff: added.length, grants: 0 };
+    const granted = await tx.insert(schema.staffRoles).values(grants).returning({
+      id: schema.staffRoles.id,
+      staffId: schema.staffRoles.staffId,
+      role: schema.staffRoles.role,
+      agencyCode: schema.staffRoles.agencyCode,
+    });
+    for (const grant of granted) {
+      await recordAudit(
+        tx,
+        {
+          actorType: "system",
+          actorId: null,
+          action: "staff.role_granted",
+          targetType: "staff",
+          targetId: grant.staffId,
+          details: { roleId: grant.id, role: grant.role, agencyCode: grant.agencyCode, by: "demo seed" },
+        },
+        now,
+      );
+    }
+    return { staff: added.length, grants: granted.length };
+  });
 }
