@@ -29,7 +29,12 @@ export const E2E_PROVIDER_TIMEOUT_MS = 3_000;
 export const E2E_IDP_URL = `http://127.0.0.1:${PORT + 3}`;
 export const E2E_SOURCES_URL = `http://127.0.0.1:${PORT + 4}`;
 /** The local staff identity provider (the city's staff directory) of the e2e server. */
-export const E2E_STAFF_IDP_URL = `http://127.0.0.1:${PORT + 5}`;
+export const E2E_STAFF_IDP_URL = `http://localhost:${PORT + 5}`;
+/**
+ * The back office, reached by host name: browsers refuse an IP address as a
+ * passkey's relying party. Back-office tests use it as their baseURL.
+ */
+export const E2E_BACK_OFFICE_URL = `http://localhost:${PORT}`;
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -119,6 +124,7 @@ export default defineConfig({
       IDP_PORT: String(PORT + 3),
       SOURCES_SIMULATOR_PORT: String(PORT + 4),
       STAFF_IDP_PORT: String(PORT + 5),
+      BACK_OFFICE_URL: `http://localhost:${PORT}`,
       JOBS_INTERVAL_MS: "1000",
       // Short, so that a payment left unknown resolves within a test.
       PROVIDER_TIMEOUT_MS: "3000",

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { DatabaseHandle } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
 import { postLogoutRedirectUri, redirectUri } from "~/members/oidc.server";
+import { staffPostLogoutRedirectUri, staffRedirectUri } from "~/back-office/staff-oidc.server";
 import { createAgencySimulator } from "./agency-simulator.server";
 import { createBillSourceSimulator } from "./bill-sources.server";
 import { seedDemoDataIfEmpty, seedDemoStaff } from "./data/seed.server";
@@ -76,8 +77,8 @@ export async function startDemoServices(env: Env, services: DemoServices, logger
       clientId: env.staffOidc.clientId,
       clientSecret: env.staffOidc.clientSecret,
       // The addresses the back office's relying party registers (README, STAFF_OIDC_ISSUER).
-      redirectUris: [`${env.PUBLIC_URL}/back-office/auth/callback`],
-      postLogoutRedirectUris: [`${env.PUBLIC_URL}/back-office/signed-out`],
+      redirectUris: [staffRedirectUri(env)],
+      postLogoutRedirectUris: [staffPostLogoutRedirectUri(env)],
       cookieSecret: env.SESSION_SECRET,
       directory: staffDirectory(),
     });

@@ -105,6 +105,8 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
   const sandboxUrl = `http://127.0.0.1:${vars.SANDBOX_PORT}`;
   const sandboxPublicUrl = (vars.SANDBOX_PUBLIC_URL ?? `http://localhost:${vars.SANDBOX_PORT}`).replace(/\/+$/, "");
   const publicHost = hostOf(vars.PUBLIC_URL) ?? "localhost";
+  // Staff come back to the back office's own host (BACK_OFFICE_URL): the staff provider is named by it.
+  const backOfficeHost = hostOf(given.BACK_OFFICE_URL ?? vars.PUBLIC_URL) ?? publicHost;
   const linePayGiven = given.LINE_PAY_API_URL && given.LINE_PAY_CHANNEL_ID && given.LINE_PAY_CHANNEL_SECRET;
   const ecpayGiven =
     given.ECPAY_CHECKOUT_URL && given.ECPAY_API_URL && given.ECPAY_MERCHANT_ID && given.ECPAY_HASH_KEY && given.ECPAY_HASH_IV;
@@ -151,7 +153,7 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
       : {}),
     ...(localStaffIdentityProvider
       ? {
-          STAFF_OIDC_ISSUER: `http://${publicHost}:${vars.STAFF_IDP_PORT}`,
+          STAFF_OIDC_ISSUER: `http://${backOfficeHost}:${vars.STAFF_IDP_PORT}`,
           STAFF_OIDC_CLIENT_ID: DEMO_STAFF_OIDC_CLIENT.clientId,
           STAFF_OIDC_CLIENT_SECRET: DEMO_STAFF_OIDC_CLIENT.clientSecret,
           OIDC_ALLOW_HTTP: "true",
