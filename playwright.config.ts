@@ -125,6 +125,10 @@ export default defineConfig({
       SOURCES_SIMULATOR_PORT: String(PORT + 4),
       STAFF_IDP_PORT: String(PORT + 5),
       BACK_OFFICE_URL: `http://localhost:${PORT}`,
+      // The tests' own documentation network (198.18.0.0/15) and this machine; the water company registered a
+      // narrower network of its own, so its staff are refused from the rest.
+      BACK_OFFICE_NETWORKS: "127.0.0.0/8,::1/128,198.18.0.0/15",
+      BACK_OFFICE_AGENCY_NETWORKS: JSON.stringify([{ agency: "water", networks: ["198.18.200.0/24", "127.0.0.0/8"] }]),
       JOBS_INTERVAL_MS: "1000",
       // Short, so that a payment left unknown resolves within a test.
       PROVIDER_TIMEOUT_MS: "3000",

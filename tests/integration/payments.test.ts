@@ -10,6 +10,7 @@ import { applyTransition } from "~/payments/orders/transitions.server";
 import { receiptOfOrder } from "~/payments/receipts.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
+import { verifyAuditChain } from "~/base/audit.server";
 import { schema, type DatabaseHandle } from "~/base/db.server";
 import { SANDBOX_CREDENTIALS } from "~/demo/keys";
 import { describeEachDatabase } from "../support/databases";
@@ -352,7 +353,19 @@ describeEachDatabase(
           state: "refunded",
         });
         expect((await transitions(database(), order.id)).at(-1)).toBe("paid→refunded:operator");
+        // Money in and money back are in the audit chain, with the amount and the provider's transaction.
+        const audited = await database()
+          .db.select({ action: schema.auditLog.action, actorType: schema.auditLog.actorType, details: schema.auditLog.details })
+          .from(schema.auditLog)
+          .where(eq(schema.auditLog.targetId, order.id))
+          .orderBy(schema.auditLog.seq);
+        expect(audited.map((entry) => `${entry.action}:${entry.actorType}`)).toEqual([
+          "payment_order.paid:system",
+          "payment_order.refunded:operator",
+        ]);
+        expect(audited[0]!.details).toMatchObject({ reference: order.reference, amount: order.totalAmount });
       }
+      expect((await verifyAuditChain(database().db)).ok).toBe(true);
       const refundedAtProviders =
         [...world.sandbox.linePayTransactions.values()].filter((t) => t.refunded > 0).length +
         [...world.sandbox.ecpayTrades.values()].filter((t) => t.refunded > 0).length;

@@ -8,6 +8,7 @@ import {
   type RefundCaseReason,
   type WriteOffNoticeKind,
 } from "~/domain/payment-order";
+import { recordAudit } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
 import { changeBills } from "~/bills/lifecycle.server";
 import { openRefundCase } from "../refund-cases.server";
@@ -81,6 +82,27 @@ export async function applyTransition(
       payload: details.payload ?? {},
       createdAt: now,
     });
+    // Money in and money back are in the audit chain too, beside the order's own events.
+    if (to === "paid" || to === "refunded") {
+      await recordAudit(
+        tx,
+        {
+          actorType: details.source === "operator" ? "operator" : "system",
+          actorId: null,
+          action: `payment_order.${to}`,
+          targetType: "payment_order",
+          targetId: orderId,
+          details: {
+            reference: updated!.reference,
+            amount: updated!.totalAmount,
+            provider: updated!.provider,
+            providerTransactionId: updated!.providerTransactionId,
+            cause: details.source,
+          },
+        },
+        now,
+      );
+    }
     const refundCases = to === "paid" ? await recordPayment(tx, updated!, from, now) : 0;
     if (to === "refunded") await recordRefund(tx, updated!, now);
     if (releasesBills(to)) {
