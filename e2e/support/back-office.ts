@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { E2E_STAFF_IDP_URL } from "../../playwright.config";
 import { expect } from "./fixtures";
 
@@ -6,7 +6,7 @@ import { expect } from "./fixtures";
 export const OFFICE_ADDRESS = "198.18.200.10";
 /** A documentation address (TEST-NET-3) outside them. */
 export const OUTSIDE_ADDRESS = "203.0.113.9";
-export const STAFF_PASSWORD = "staff-demo-1234";
+const STAFF_PASSWORD = "staff-demo-1234";
 
 /**
  * A platform authenticator in this page's browser (Chromium's virtual
@@ -30,7 +30,7 @@ export async function addVirtualAuthenticator(page: Page): Promise<void> {
 }
 
 /** Signs in at the staff identity provider's page, where the back office has sent the browser. */
-export async function signInAtStaffProvider(page: Page, username: string): Promise<void> {
+async function signInAtStaffProvider(page: Page, username: string): Promise<void> {
   await expect(page).toHaveURL(new RegExp(`^${E2E_STAFF_IDP_URL}/interaction/`));
   await page.getByLabel(/^(帳號|Username)$/).fill(username);
   await page.getByLabel(/^(密碼|Password)$/).fill(STAFF_PASSWORD);
@@ -56,9 +56,4 @@ export async function staffSignOut(page: Page): Promise<void> {
     .getByRole("banner")
     .getByRole("button", { name: /^(登出|Sign out)$/ })
     .click();
-}
-
-/** A context whose requests come from the office network, for a serial group of back-office tests. */
-export async function officeContext(newContext: (options: object) => Promise<BrowserContext>, baseURL: string, locale = "zh-TW") {
-  return newContext({ baseURL, locale, extraHTTPHeaders: { "X-Forwarded-For": OFFICE_ADDRESS } });
 }
