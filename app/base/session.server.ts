@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createCookieSessionStorage, type Session } from "@remix-run/node";
+import { entryChannelOrNull, type EntryChannel } from "~/domain/payment-order";
 import { getEnv } from "./env.server";
 
 /**
@@ -9,7 +10,8 @@ import { getEnv } from "./env.server";
  * written to the database for anonymous visitors.
  */
 
-type Grants = Array<[string, number]>;
+/** [id, expiry in epoch seconds], and for a bill how this browser came to it. */
+type Grants = Array<[string, number] | [string, number, EntryChannel]>;
 
 interface VisitorData {
   sid: string;
@@ -68,14 +70,25 @@ function granted(session: VisitorSession, key: "grants" | "orders", now: Date): 
   return (session.get(key) ?? []).filter(([, expires]) => expires > nowSeconds(now));
 }
 
-function grant(session: VisitorSession, key: "grants" | "orders", id: string, seconds: number, now: Date): void {
-  const others = granted(session, key, now).filter(([existing]) => existing !== id);
-  session.set(key, [[id, nowSeconds(now) + seconds] as [string, number], ...others].slice(0, MAX_GRANTS));
+function grant(session: VisitorSession, key: "grants" | "orders", entry: Grants[number], now: Date): void {
+  const others = granted(session, key, now).filter(([existing]) => existing !== entry[0]);
+  session.set(key, [entry, ...others].slice(0, MAX_GRANTS));
 }
 
-/** Lets this browser show the bill for a while. */
-export function grantBill(session: VisitorSession, billId: string, now = new Date()): void {
-  grant(session, "grants", billId, GRANT_SECONDS, now);
+/** Lets this browser show the bill for a while; `channel` says how it found it (kept for the payment order). */
+export function grantBill(session: VisitorSession, billId: string, channel: Exclude<EntryChannel, "member">, now = new Date()): void {
+  grant(session, "grants", [billId, nowSeconds(now) + GRANT_SECONDS, channel], now);
+}
+
+/**
+ * How this browser found these bills: the channel of the one it found last
+ * (grants are kept newest first). Null when none of them was found here, or
+ * the grant predates the channel being kept.
+ */
+export function grantedEntryChannel(session: VisitorSession, billIds: readonly string[], now = new Date()): EntryChannel | null {
+  const wanted = new Set(billIds);
+  const latest = granted(session, "grants", now).find(([id]) => wanted.has(id));
+  return entryChannelOrNull(latest?.[2]);
 }
 
 /** Bills this browser may show, newest first. */
@@ -87,7 +100,7 @@ const ORDER_SECONDS = 24 * 60 * 60;
 
 /** Lets this browser follow a payment it started, and see its receipt, for a day. */
 export function grantOrder(session: VisitorSession, reference: string, now = new Date()): void {
-  grant(session, "orders", reference, ORDER_SECONDS, now);
+  grant(session, "orders", [reference, nowSeconds(now) + ORDER_SECONDS], now);
 }
 
 export function grantedOrderReferences(session: VisitorSession, now = new Date()): string[] {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   PAYMENT_ORDER_STATES,
   canTransition,
+  entryChannelOrNull,
   holdEndsAt,
   isSettled,
   recoveryBackoffMinutes,
@@ -57,5 +58,12 @@ describe("the payment order state machine", () => {
   it("backs off when asking providers and delivering webhooks", () => {
     expect([0, 1, 2, 3, 10].map(recoveryBackoffMinutes)).toEqual([1, 2, 5, 10, 60]);
     expect([0, 1, 2, 3, 4, 5, 6, 9].map(webhookBackoffSeconds)).toEqual([30, 60, 120, 300, 900, 3600, 86_400, 86_400]);
+  });
+});
+
+describe("the entry channel of an order", () => {
+  it("keeps the four known channels and records anything else as not recorded", () => {
+    for (const channel of ["lookup", "qr_link", "scan", "member"]) expect(entryChannelOrNull(channel)).toBe(channel);
+    for (const other of ["bills", "account", "LOOKUP", "", null, undefined, 3, ["scan"]]) expect(entryChannelOrNull(other)).toBeNull();
   });
 });

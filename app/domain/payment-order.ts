@@ -35,6 +35,11 @@ export const ORDER_STATE_AFTER: Record<ProviderOutcome, PaymentOrderState | null
 export const ENTRY_CHANNELS = ["lookup", "qr_link", "scan", "member"] as const;
 export type EntryChannel = (typeof ENTRY_CHANNELS)[number];
 
+/** The channel a browser or caller names, if it is one; anything else is "not recorded" rather than a refusal to pay. */
+export function entryChannelOrNull(value: unknown): EntryChannel | null {
+  return typeof value === "string" && (ENTRY_CHANNELS as readonly string[]).includes(value) ? (value as EntryChannel) : null;
+}
+
 /** What caused a recorded payment event. */
 export const PAYMENT_EVENT_SOURCES = ["payer", "provider_return", "provider_notification", "recovery_job", "system", "operator"] as const;
 export type PaymentEventSource = (typeof PAYMENT_EVENT_SOURCES)[number];

@@ -1,6 +1,7 @@
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
-import { getVisitorSession, grantedBillIds } from "~/base/session.server";
+import type { EntryChannel } from "~/domain/payment-order";
+import { getVisitorSession, grantedBillIds, grantedEntryChannel } from "~/base/session.server";
 import { getMemberSession } from "./member-request.server";
 import { billsVisibleToMember } from "./pending-bills.server";
 
@@ -28,4 +29,14 @@ export async function billsThisBrowserMayActOn(
 
 export async function mayShowBill(request: Request, billId: string | undefined, options: { members: boolean }): Promise<boolean> {
   return billId !== undefined && (await billsThisBrowserMayActOn(request, [billId], options)).has(billId);
+}
+
+/**
+ * How the payer came to pay these bills, for the order: the member
+ * dashboard's form says so (`from=account`), otherwise the way this browser
+ * found them (look-up, paper-bill link, scan).
+ */
+export async function entryChannelOfCheckout(request: Request, billIds: readonly string[], from: unknown): Promise<EntryChannel | null> {
+  if (from === "account") return "member";
+  return grantedEntryChannel(await getVisitorSession(request), billIds);
 }

@@ -1,6 +1,6 @@
 import { isPayable } from "~/domain/catalogue";
 import type { Locale } from "~/i18n";
-import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
+import { MAX_BILLS_PER_ORDER, entryChannelOrNull } from "~/domain/payment-order";
 import { PAYMENT_TOOLS, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
 import type { BillView } from "~/bills/bills.server";
 import { findBillType } from "~/bills/catalogue.server";
@@ -79,6 +79,8 @@ export interface CheckoutInput {
   tool: unknown;
   idempotencyKey: string;
   memberId: string | null;
+  /** How the payer came here, as the request says it (not a known channel: not recorded). */
+  entryChannel: unknown;
   /** Payments this browser started (its own holds it may resume). */
   ownReferences: ReadonlySet<string>;
   locale: Locale;
@@ -114,6 +116,7 @@ export async function submitCheckout(ctx: PaymentContext, input: CheckoutInput):
     tool: input.tool,
     idempotencyKey: input.idempotencyKey,
     memberId: input.memberId,
+    entryChannel: entryChannelOrNull(input.entryChannel),
   });
   switch (created.kind) {
     case "tool_unavailable":

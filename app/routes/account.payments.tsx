@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { ErrorSummary, SelectField, TextField, type FieldError } from "~/components/forms";
 import { HistoryTable } from "~/components/history-table";
+import { Pagination } from "~/components/pagination";
 import { formatMoney } from "~/domain/format";
 import { localized } from "~/i18n";
 import { historyRequest } from "~/members/history-request.server";
@@ -137,27 +138,16 @@ export default function PaymentHistory() {
               </p>
             ) : null}
           </form>
-          {history.pages > 1 ? (
-            <nav className="pagination no-print" aria-label={t("history.pagination")}>
-              <ul>
-                {history.page > 1 ? (
-                  <li>
-                    <Link to={pageLink(history.page - 1)} rel="prev">
-                      {t("history.previous")}
-                    </Link>
-                  </li>
-                ) : null}
-                <li aria-current="page">{t("history.pageOf", { page: history.page, pages: history.pages })}</li>
-                {history.page < history.pages ? (
-                  <li>
-                    <Link to={pageLink(history.page + 1)} rel="next">
-                      {t("history.next")}
-                    </Link>
-                  </li>
-                ) : null}
-              </ul>
-            </nav>
-          ) : null}
+          <Pagination
+            className="pagination no-print"
+            label={t("history.pagination")}
+            page={history.page}
+            pages={history.pages}
+            linkTo={pageLink}
+            previous={t("history.previous")}
+            next={t("history.next")}
+            current={t("history.pageOf", { page: history.page, pages: history.pages })}
+          />
         </>
       ) : (
         <p>{t("history.empty")}</p>

@@ -100,7 +100,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const cleared = { writeOffNumber, captchaAnswer: "" };
   switch (outcome.kind) {
     case "found":
-      grantBill(session, outcome.bill.id);
+      grantBill(session, outcome.bill.id, "lookup");
       return redirect(purposeOf(request) === "records" ? `/records/bills/${outcome.bill.id}` : "/bills", {
         status: 303,
         headers: { "Set-Cookie": await commitVisitorSession(session) },

@@ -11,7 +11,7 @@ import { ErrorSummary, type FieldError } from "~/components/forms";
 import { formatDateTime, formatMoney, formatTime } from "~/domain/format";
 import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
-import { billsThisBrowserMayActOn } from "~/members/bill-access.server";
+import { billsThisBrowserMayActOn, entryChannelOfCheckout } from "~/members/bill-access.server";
 import { getMemberSession } from "~/members/member-request.server";
 import { checkoutView, submitCheckout, type CheckoutProblem } from "~/payments/checkout.server";
 import { getPaymentContext, newIdempotencyKey } from "~/payments/context.server";
@@ -57,6 +57,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
       // One key per checkout page: a double click or a resubmission finds the same order.
       idempotencyKey: newIdempotencyKey(),
       backTo: member ? "/account" : "/bills",
+      // Carried to the order: whether the payer came from the member dashboard.
+      from: from === "account" ? "account" : "bills",
       tooMany: tooMany ? selected.length : 0,
     },
     { headers: { "Cache-Control": "no-store" } },
@@ -74,6 +76,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     tool: form.get("tool"),
     idempotencyKey: String(form.get("idempotencyKey") ?? "").slice(0, 64),
     memberId: member?.member.id ?? null,
+    entryChannel: await entryChannelOfCheckout(request, billIds, form.get("from")),
     ownReferences: await ownReferences(request),
     locale: await getLocale(request),
   });
@@ -111,7 +114,7 @@ function ProviderForm({ action, fields }: { action: string; fields: Record<strin
 }
 
 export default function Pay() {
-  const { bills, total, tools, idempotencyKey, backTo, tooMany, ownPayments } = useLoaderData<typeof loader>();
+  const { bills, total, tools, idempotencyKey, backTo, from, tooMany, ownPayments } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const { t, i18n } = useTranslation();
@@ -187,6 +190,7 @@ export default function Pay() {
           <input key={bill.id} type="hidden" name="bill" value={bill.id} />
         ))}
         <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
+        <input type="hidden" name="from" value={from} />
         {tools.live.length > 0 ? (
           <fieldset className="form-group tool-choice">
             <legend>{t("pay.chooseTool")}</legend>

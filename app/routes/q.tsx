@@ -24,7 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const outcome = await openBillLink(getDb(), { env, logger: context.logger }, new URL(request.url).searchParams);
   const session = await getVisitorSession(request);
   if (outcome.kind === "found") {
-    grantBill(session, outcome.bill.id);
+    grantBill(session, outcome.bill.id, "qr_link");
     return redirect("/bills", { status: 303, headers: { "Set-Cookie": await commitVisitorSession(session) } });
   }
   const billType = outcome.billType;

@@ -47,7 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const outcome = await openScannedBill(getDb(), { env: getEnv(), clientAddress: context.clientAddress, logger: context.logger }, values);
   if (outcome.kind === "found") {
     const session = await getVisitorSession(request);
-    grantBill(session, outcome.bill.id);
+    grantBill(session, outcome.bill.id, "scan");
     return redirect("/bills", { status: 303, headers: { "Set-Cookie": await commitVisitorSession(session) } });
   }
   const data: ScanActionData = { outcome: outcome.kind, values };

@@ -1,6 +1,14 @@
 import { eq, inArray } from "drizzle-orm";
 import { isPaid } from "~/domain/bill-lifecycle";
-import { MAX_BILLS_PER_ORDER, UNSTARTED_HOLD_SECONDS, holdEndsAt, isSettled, releasesBills } from "~/domain/payment-order";
+import {
+  MAX_BILLS_PER_ORDER,
+  UNSTARTED_HOLD_SECONDS,
+  entryChannelOrNull,
+  holdEndsAt,
+  isSettled,
+  releasesBills,
+  type EntryChannel,
+} from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
 import { checkBillsAtSources, type SourcedBill } from "~/bills/sources.server";
 import { openRefundCasesForBillsPaidTwice } from "../refund-cases.server";
@@ -44,6 +52,8 @@ export interface CreateOrderInput {
   /** The same key twice returns the first order: double clicks and reloads create nothing new. */
   idempotencyKey: string;
   memberId?: string | null;
+  /** How the payer came to pay (look-up, paper-bill link, scan, member dashboard); anything else is kept as not recorded. */
+  entryChannel?: EntryChannel | null;
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
@@ -191,6 +201,7 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
           reference: newOrderReference(now),
           idempotencyKey: input.idempotencyKey,
           memberId: input.memberId ?? null,
+          entryChannel: entryChannelOrNull(input.entryChannel),
           paymentTool: input.tool,
           provider: route.adapter.provider,
           totalAmount,
