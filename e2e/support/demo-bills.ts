@@ -20,3 +20,10 @@ export function unpaidDemoBills(billTypeCode: string, from: number, count: numbe
   if (picked.length < count) throw new Error(`not enough unpaid ${billTypeCode} demo bills`);
   return picked;
 }
+
+/** The name printed on a demo bill (personal data: the back office shows it masked until revealed). */
+export function demoPayerName(writeOffNumber: string): string {
+  const bill = bills.find((b) => b.writeOffNumber === writeOffNumber);
+  if (!bill) throw new Error(`no demo bill ${writeOffNumber}`);
+  return bill.payerName;
+}
