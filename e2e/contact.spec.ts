@@ -2,8 +2,12 @@ import { expect, test, type Page } from "@playwright/test";
 import { expectNoAxeViolations } from "./support/axe";
 import { test as clientTest } from "./support/fixtures";
 
-async function fill(page: Page, values: { topic?: string; name?: string; email?: string; phone?: string; message?: string }) {
+async function fill(
+  page: Page,
+  values: { topic?: string; agency?: string; name?: string; email?: string; phone?: string; message?: string },
+) {
   if (values.topic !== undefined) await page.getByLabel(/問題類型|Topic/).selectOption(values.topic);
+  if (values.agency !== undefined) await page.getByLabel(/開單機關|Agency that issued/).selectOption(values.agency);
   if (values.name !== undefined) await page.getByLabel(/^(姓名|Name)/).fill(values.name);
   if (values.email !== undefined) await page.getByLabel(/電子郵件|E-mail/).fill(values.email);
   if (values.phone !== undefined) await page.getByLabel(/聯絡電話|Phone/).fill(values.phone);
@@ -41,8 +45,11 @@ for (const javaScriptEnabled of [true, false]) {
       if (javaScriptEnabled) await expectNoAxeViolations(page, "with errors shown");
     });
 
-    test("stores a valid message and shows a reference number", async ({ page }) => {
+    test("stores a valid message and shows a reference number, promising no e-mail reply", async ({ page }) => {
       await page.goto("/contact");
+      // The agency is offered for every topic, and left empty goes to the portal's own team.
+      await expect(page.getByLabel(/開單機關/)).toHaveValue("");
+      await expect(page.getByLabel(/開單機關/).locator("option", { hasText: "臺中市政府警察局" })).toHaveCount(1);
       await fill(page, {
         topic: "accessibility",
         name: "Lin Mei-hsin",
@@ -55,6 +62,8 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(page.locator("h1")).toHaveText("謝謝您，我們已收到您的訊息");
       const reference = new URL(page.url()).searchParams.get("ref")!;
       await expect(page.getByText(reference)).toBeVisible();
+      await expect(page.locator("main")).toContainText("市民專線 1999");
+      await expect(page.locator("main")).not.toContainText("以電子郵件回覆");
       if (javaScriptEnabled) await expectNoAxeViolations(page, "on the thank-you page");
     });
   });
@@ -121,3 +130,35 @@ clientTest(
     await expectNoAxeViolations(page, "with the contact form refused");
   },
 );
+
+clientTest.describe("contact form routing in English", () => {
+  clientTest.use({ locale: "en" });
+
+  clientTest(
+    "routes a message about a bill to the agency chosen, and refuses an agency not in the list as a field to fix",
+    async ({ page, request, baseURL }) => {
+      await page.goto("/contact");
+      await fill(page, {
+        topic: "bill_question",
+        agency: "water",
+        name: "Alex",
+        email: "alex@example.com",
+        message: "My water bill looks too high.",
+      });
+      await page.getByRole("button", { name: "Send" }).click();
+      await expect(page).toHaveURL(/\/contact\/thanks\?ref=FB-/);
+      const refused = await request.post("/contact", {
+        form: {
+          topic: "bill_question",
+          agency: "mars-office",
+          name: "Alex",
+          email: "alex@example.com",
+          message: "My water bill looks too high.",
+        },
+        headers: { Origin: baseURL! },
+        maxRedirects: 0,
+      });
+      expect(refused.status()).toBe(400);
+    },
+  );
+});

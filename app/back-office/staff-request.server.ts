@@ -2,7 +2,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { agenciesFor, allows, type EffectiveRole, type StaffPermission } from "~/domain/staff";
 import { recordAudit } from "~/base/audit.server";
-import { getDb } from "~/base/db.server";
+import { getDb, type Database } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
 import { oncePerRequest } from "~/base/request-scope.server";
 import { agencyNetworkAllows, refusedByAllowList } from "./allow-list.server";
@@ -75,12 +75,14 @@ export const forbidden = () => new Response("Forbidden", { status: 403, headers:
 /**
  * Appends what a staff member did to the audit chain. `actingFor`: the
  * principal whose role was used through a proxy, recorded as "B acting for A".
+ * `db`: a transaction, when the act and its entry must stand or fall together.
  */
 export async function auditStaffAct(
   staff: Pick<StaffContext, "staffId" | "requestId">,
   act: { action: string; targetType: string; targetId?: string | null; actingFor?: string | null; details?: Record<string, unknown> },
+  db: Database = getDb(),
 ): Promise<void> {
-  await recordAudit(getDb(), {
+  await recordAudit(db, {
     actorType: "staff",
     actorId: staff.staffId,
     action: act.action,

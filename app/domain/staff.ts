@@ -32,7 +32,10 @@ export type StaffPermission = (typeof STAFF_PERMISSIONS)[number];
 /**
  * Which role may do what. The auditor reads everything and changes nothing;
  * the city administrator runs the catalogue, staff and settings but reads no
- * payments (least privilege: money work is the agencies').
+ * payments (least privilege: money work is the agencies'). The city
+ * administrator is also the portal's own team for contact messages about no
+ * agency's bill, and may reveal those senders' contact details to answer them
+ * (the inbox narrows its reach to those messages: `CITY_ROLE_INBOX_REACH`).
  */
 export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
   handler: ["payments.view", "personal_data.reveal", "inbox.view", "inbox.work", "duplicates.view", "proxies.set_own"],
@@ -41,7 +44,7 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
   agency_head: ["payments.view", "personal_data.reveal", "inbox.view", "duplicates.view", "proxies.set_own"],
   releaser: ["payments.view", "duplicates.view", "proxies.set_own"],
   auditor: ["payments.view", "personal_data.reveal", "inbox.view", "duplicates.view", "audit.view"],
-  city_admin: ["inbox.view", "inbox.work", "audit.view", "staff.manage", "settings.view"],
+  city_admin: ["personal_data.reveal", "inbox.view", "inbox.work", "audit.view", "staff.manage", "settings.view"],
 };
 
 /** A role held by a staff member: agency roles name their agency, city roles none. */

@@ -5,10 +5,12 @@ import { taipeiDate } from "~/domain/dates";
 import type { Locale } from "~/i18n";
 import { schema, type Database } from "~/base/db.server";
 import { hitRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
+import { getCatalogue } from "~/bills/catalogue.server";
 
 /** Error codes are keys under `pages.contact.errors` in the locale files. */
 type FeedbackErrorCode =
   | "topicRequired"
+  | "agencyUnknown"
   | "nameRequired"
   | "nameTooLong"
   | "emailRequired"
@@ -19,38 +21,54 @@ type FeedbackErrorCode =
 
 const codePoints = (value: string) => [...value].length;
 
-const feedbackSchema = z.object({
-  topic: z.enum(FEEDBACK_TOPICS, { error: "topicRequired" }),
-  name: z
-    .string()
-    .trim()
-    .min(1, "nameRequired")
-    .refine((v) => codePoints(v) <= 50, "nameTooLong"),
-  email: z
-    .string()
-    .trim()
-    .min(1, "emailRequired")
-    .max(254, "emailInvalid")
-    .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "emailInvalid"),
-  phone: z
-    .string()
-    .trim()
-    .transform((v) => (v === "" ? undefined : v))
-    .pipe(
-      z
-        .string()
-        .regex(/^[0-9+()#\- ]{8,20}$/, "phoneInvalid")
-        .optional(),
-    ),
-  message: z
-    .string()
-    .trim()
-    .transform((v) => v.replace(/\r\n?/g, "\n"))
-    .refine((v) => codePoints(v) >= 10, "messageTooShort")
-    .refine((v) => codePoints(v) <= 2000, "messageTooLong"),
-});
+/**
+ * The schema for one set of agencies: a message may name the agency whose
+ * bill it is about (and goes to that agency's inbox) or none (the portal's
+ * own team). A code not among them is the sender's to fix, never a 500.
+ */
+const feedbackSchema = (agencyCodes: readonly string[]) =>
+  z.object({
+    topic: z.enum(FEEDBACK_TOPICS, { error: "topicRequired" }),
+    agency: z
+      .string()
+      .trim()
+      .transform((v) => (v === "" ? undefined : v))
+      .refine((v) => v === undefined || agencyCodes.includes(v), "agencyUnknown"),
+    name: z
+      .string()
+      .trim()
+      .min(1, "nameRequired")
+      .refine((v) => codePoints(v) <= 50, "nameTooLong"),
+    email: z
+      .string()
+      .trim()
+      .min(1, "emailRequired")
+      .max(254, "emailInvalid")
+      .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "emailInvalid"),
+    phone: z
+      .string()
+      .trim()
+      .transform((v) => (v === "" ? undefined : v))
+      .pipe(
+        z
+          .string()
+          .regex(/^[0-9+()#\- ]{8,20}$/, "phoneInvalid")
+          .optional(),
+      ),
+    message: z
+      .string()
+      .trim()
+      .transform((v) => v.replace(/\r\n?/g, "\n"))
+      .refine((v) => codePoints(v) >= 10, "messageTooShort")
+      .refine((v) => codePoints(v) <= 2000, "messageTooLong"),
+  });
 
-export type FeedbackInput = z.output<typeof feedbackSchema>;
+export type FeedbackInput = z.output<ReturnType<typeof feedbackSchema>>;
+
+/** The agencies a message can be about: those of the bill catalogue, in its order. */
+export async function feedbackAgencies(db: Database): Promise<Array<{ code: string; nameZh: string; nameEn: string }>> {
+  return (await getCatalogue(db)).map(({ code, nameZh, nameEn }) => ({ code, nameZh, nameEn }));
+}
 
 export type FeedbackErrors = Partial<Record<FeedbackField, { code: FeedbackErrorCode; count?: number }>>;
 
@@ -59,15 +77,15 @@ export type FeedbackParse =
   | { ok: true; input: FeedbackInput; values: Record<FeedbackField, string> }
   | { ok: false; errors: FeedbackErrors; values: Record<FeedbackField, string> };
 
-/** Validates the contact form; on failure returns what was typed so the form keeps it. */
-export function parseFeedback(form: FormData): FeedbackParse {
+/** Validates the contact form against the agencies on offer; on failure returns what was typed so the form keeps it. */
+export function parseFeedback(form: FormData, agencyCodes: readonly string[]): FeedbackParse {
   const values = Object.fromEntries(
     FEEDBACK_FIELDS.map((field) => {
       const value = form.get(field);
       return [field, typeof value === "string" ? value.slice(0, 5000) : ""];
     }),
   ) as Record<FeedbackField, string>;
-  const result = feedbackSchema.safeParse(values);
+  const result = feedbackSchema(agencyCodes).safeParse(values);
   if (result.success) return { ok: true, input: result.data, values };
   const errors: FeedbackErrors = {};
   for (const issue of result.error.issues) {
@@ -87,10 +105,12 @@ function newReference(now: Date): string {
   return `FB-${taipeiDate(now).replaceAll("-", "")}-${random}`;
 }
 
-export type FeedbackSubmission = { ok: true; reference: string; topic: FeedbackTopic } | { ok: false; retryAfterSeconds: number };
+export type FeedbackSubmission =
+  { ok: true; reference: string; topic: FeedbackTopic; agencyCode: string | null } | { ok: false; retryAfterSeconds: number };
 
 /**
- * Stores a valid message under a new reference. Each stored message counts
+ * Stores a valid message under a new reference, routed to the agency it
+ * names (null: the portal's own team, the city administrator). Each stored message counts
  * against its sender's address (invalid attempts store nothing and do not),
  * so a script cannot fill the office's inbox; what was typed is kept by the
  * caller when refused.
@@ -104,12 +124,20 @@ export async function submitFeedback(
   if (!rate.allowed) return { ok: false, retryAfterSeconds: rate.retryAfterSeconds };
   for (let attempt = 0; attempt < 3; attempt++) {
     const reference = newReference(context.now ?? new Date());
+    const { agency, ...fields } = input;
     const inserted = await db
       .insert(schema.feedbackMessages)
-      .values({ ...input, phone: input.phone ?? null, reference, locale: context.locale, requestId: context.requestId })
+      .values({
+        ...fields,
+        agencyCode: agency ?? null,
+        phone: input.phone ?? null,
+        reference,
+        locale: context.locale,
+        requestId: context.requestId,
+      })
       .onConflictDoNothing({ target: schema.feedbackMessages.reference })
-      .returning({ reference: schema.feedbackMessages.reference });
-    if (inserted[0]) return { ok: true, reference: inserted[0].reference, topic: input.topic };
+      .returning({ reference: schema.feedbackMessages.reference, agencyCode: schema.feedbackMessages.agencyCode });
+    if (inserted[0]) return { ok: true, reference: inserted[0].reference, topic: input.topic, agencyCode: inserted[0].agencyCode };
   }
   throw new Error("could not allocate a feedback reference");
 }

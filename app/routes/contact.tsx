@@ -1,13 +1,14 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { ErrorSummary, SelectField, TextAreaField, TextField, type FieldError } from "~/components/forms";
 import { FEEDBACK_FIELDS, FEEDBACK_TOPICS, type FeedbackField } from "~/domain/feedback";
+import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
-import { parseFeedback, submitFeedback, type FeedbackErrors } from "~/feedback/feedback.server";
+import { feedbackAgencies, parseFeedback, submitFeedback, type FeedbackErrors } from "~/feedback/feedback.server";
 import { readForm } from "~/base/form.server";
 import { getLocale } from "~/base/i18n.server";
 
@@ -16,7 +17,11 @@ export const handle: RouteHandle = { pageTitle: (t) => t("pages.contact.title") 
 export const headers = routeHeaders;
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = parseFeedback(await readForm(request));
+  const agencies = await feedbackAgencies(getDb());
+  const parsed = parseFeedback(
+    await readForm(request),
+    agencies.map((agency) => agency.code),
+  );
   if (!parsed.ok) return json({ errors: parsed.errors, values: parsed.values, retryInMinutes: null }, { status: 400 });
   const submitted = await submitFeedback(getDb(), parsed.input, {
     locale: await getLocale(request),
@@ -31,19 +36,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: 429, headers: { "Retry-After": String(submitted.retryAfterSeconds) } },
     );
   }
-  context.logger.info({ reference: submitted.reference, topic: submitted.topic }, "feedback received");
+  context.logger.info({ reference: submitted.reference, topic: submitted.topic, agency: submitted.agencyCode }, "feedback received");
   return redirect(`/contact/thanks?ref=${encodeURIComponent(submitted.reference)}`, 303);
 }
 
-export function loader(_: LoaderFunctionArgs) {
-  return null;
+export async function loader(_: LoaderFunctionArgs) {
+  return json({ agencies: await feedbackAgencies(getDb()) });
 }
 
 const fieldId = (field: FeedbackField) => `contact-${field}`;
 
 export default function Contact() {
   const actionData = useActionData<typeof action>();
-  const { t } = useTranslation();
+  const { agencies } = useLoaderData<typeof loader>();
+  const { t, i18n } = useTranslation();
   const errors = actionData?.errors ?? {};
   const values = actionData?.values;
   const message = (field: FeedbackField) => {
@@ -76,6 +82,13 @@ export default function Contact() {
           placeholder={t("pages.contact.fields.topicPlaceholder")}
           options={FEEDBACK_TOPICS.map((topic) => ({ value: topic, label: t(`pages.contact.topics.${topic}`) }))}
           required
+        />
+        <SelectField
+          {...field("agency")}
+          label={t("pages.contact.fields.agency")}
+          hint={t("pages.contact.fields.agencyHint")}
+          placeholder={t("pages.contact.fields.agencyPlaceholder")}
+          options={agencies.map((agency) => ({ value: agency.code, label: localized(agency, i18n.language) }))}
         />
         <TextField {...field("name")} label={t("pages.contact.fields.name")} autoComplete="name" required />
         <TextField

@@ -20,7 +20,10 @@ export default function ContactThanks() {
         <h1>{t("pages.contactThanks.heading")}</h1>
         <p className="reference">{reference ? t("pages.contactThanks.reference", { reference }) : t("pages.contactThanks.noReference")}</p>
       </div>
-      <p>{t("pages.contactThanks.next")}</p>
+      {/* No e-mail reply is promised: the back office cannot send one yet. */}
+      <p>{t("pages.contactThanks.handled")}</p>
+      {reference ? <p>{t("pages.contactThanks.noEmail")}</p> : null}
+      <p>{t("pages.contactThanks.followUp")}</p>
       <p>
         <Link to="/">{t("site.homeLink")}</Link>
       </p>
