@@ -16,7 +16,33 @@ let refusals = 0;
 /** Refusals since this process started (shown to the city administrator; metrics later). */
 export const allowListRefusals = () => refusals;
 
-export const BACK_OFFICE_PREFIX = "/back-office";
+const BACK_OFFICE_PREFIX = "/back-office";
+
+const decodeSegment = (segment: string) => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
+
+/**
+ * Whether Remix would route this request target to a back-office page. Read as
+ * Remix reads it (the URL parser drops dot segments, the router decodes each
+ * segment and ignores case), not as Express's mount path does: else
+ * `/back%2Doffice/login` or `/x/../back-office` would reach the back office
+ * without passing the allow-list. Decoding errs on the side of "yes".
+ */
+export function isBackOfficePath(target: string): boolean {
+  let pathname = target.split("?")[0] ?? "";
+  try {
+    pathname = new URL(`http://portal.invalid${target}`).pathname;
+  } catch {
+    // Unparsable: checked as given.
+  }
+  const decoded = pathname.split("/").map(decodeSegment).join("/").toLowerCase();
+  return decoded === BACK_OFFICE_PREFIX || decoded.startsWith(`${BACK_OFFICE_PREFIX}/`);
+}
 
 const REFUSAL_TEXT = "此網路位址不得使用後台。\nThe back office cannot be used from this network address.\n";
 
@@ -26,10 +52,11 @@ export function refusedByAllowList(logger: Logger, address: string, reason: "net
   return new Response(REFUSAL_TEXT, { status: 403, headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" } });
 }
 
-/** Express middleware for every request under /back-office. */
+/** Express middleware for every request: it lets through residents' pages and back-office pages asked for from its networks. */
 export function backOfficeAllowList(env: Pick<Env, "backOfficeNetworks">, logger: Logger): RequestHandler {
   const allowed = networkMatcher(env.backOfficeNetworks);
   return (req, res, next) => {
+    if (!isBackOfficePath(req.originalUrl)) return next();
     const address = req.ip ?? req.socket.remoteAddress ?? "";
     if (allowed(address)) return next();
     const refusal = refusedByAllowList(logger, address, "network");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { canonicalJson } from "~/domain/canonical-json";
 import { REVEAL_REASONS, type RevealReason } from "~/domain/staff";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
@@ -73,6 +74,11 @@ const revealAct = (
   detail,
 });
 
+/** Whether a signed reveal covers `target`: the item and exactly the fields shown, not only the item. */
+const coversTarget = (act: ActContent, target: RevealTarget) =>
+  canonicalJson([act.targetType, act.targetId, act.agencyCode, act.fields]) ===
+  canonicalJson([target.type, target.id, target.agencyCode, target.fields]);
+
 /** The challenge for revealing `target`'s fields, for the reason given. */
 export async function prepareReveal(
   staff: StaffContext,
@@ -96,7 +102,7 @@ export async function confirmReveal(
   try {
     const signed = await confirmStepUp(getDb(), getEnv(), staff.staffId, REVEAL_KIND, credential as never);
     const act = signed.act;
-    if (act.targetType !== target.type || act.targetId !== target.id) throw new PasskeyRefused("mismatch");
+    if (!coversTarget(act, target)) throw new PasskeyRefused("mismatch");
     await auditStaffAct(staff, {
       action: "staff.personal_data_revealed",
       targetType: target.type,

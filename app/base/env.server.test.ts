@@ -135,6 +135,51 @@ describe("configuration", () => {
     expect(weak).not.toContain("short");
   });
 
+  it("reads the back office's networks, and names the variable and the item that is no network", () => {
+    expect(parseEnv({ ...SECRETS }).backOfficeNetworks).toEqual([]);
+    expect(parseEnv({ ...SECRETS, BACK_OFFICE_NETWORKS: "10.20.0.0/16, 192.168.1.10 2001:db8::/32" }).backOfficeNetworks).toEqual([
+      { address: "10.20.0.0", prefix: 16, family: "ipv4" },
+      { address: "192.168.1.10", prefix: 32, family: "ipv4" },
+      { address: "2001:db8::", prefix: 32, family: "ipv6" },
+    ]);
+    for (const bad of ["10.20.0.0/33", "city-hall.example", "10.20.0.0/16;"]) {
+      const [message, ...more] = problems({ ...SECRETS, BACK_OFFICE_NETWORKS: `127.0.0.1, ${bad}` });
+      expect(more).toEqual([]);
+      expect(message).toBe(
+        `BACK_OFFICE_NETWORKS "${bad}" is not an address or CIDR network (like 10.0.0.0/8 or 2001:db8::/32) (got "127.0.0.1, ${bad}")`,
+      );
+    }
+    expect(problems({ ...SECRETS, BACK_OFFICE_NETWORKS: "10.0.0.0/8, ::1/129, localhost" })).toHaveLength(2);
+  });
+
+  it("reads an agency's own networks as JSON, and says which entry is wrong", () => {
+    const agencies = [{ agency: "police", networks: ["10.20.0.0/16", "2001:db8:20::/48"] }];
+    expect(parseEnv({ ...SECRETS, BACK_OFFICE_AGENCY_NETWORKS: JSON.stringify(agencies) }).backOfficeAgencyNetworks).toEqual([
+      {
+        agency: "police",
+        networks: [
+          { address: "10.20.0.0", prefix: 16, family: "ipv4" },
+          { address: "2001:db8:20::", prefix: 48, family: "ipv6" },
+        ],
+      },
+    ]);
+    expect(
+      problems({
+        ...SECRETS,
+        BACK_OFFICE_AGENCY_NETWORKS: JSON.stringify([
+          { agency: "water", networks: ["10.30.0.0/8"] },
+          { agency: "police", networks: ["10.20.0.0/40"] },
+        ]),
+      }),
+    ).toEqual(['BACK_OFFICE_AGENCY_NETWORKS.1.networks "10.20.0.0/40" is not an address or CIDR network']);
+    expect(problems({ ...SECRETS, BACK_OFFICE_AGENCY_NETWORKS: "police=10.20.0.0/16" })).toEqual([
+      'BACK_OFFICE_AGENCY_NETWORKS must be JSON: [{"agency":"police","networks":["10.20.0.0/16"]}] (got "police=10.20.0.0/16")',
+    ]);
+    expect(problems({ ...SECRETS, BACK_OFFICE_AGENCY_NETWORKS: '{"police":["10.20.0.0/16"]}' })[0]).toMatch(
+      /^BACK_OFFICE_AGENCY_NETWORKS must be a JSON array like /,
+    );
+  });
+
   it("reports every bad variable at once, and treats an empty variable as unset", () => {
     expect(problems({ ...SECRETS, PORT: "x", PUBLIC_URL: "ftp://example" })).toHaveLength(2);
     const env = parseEnv({ ...SECRETS, PORT: "", DATABASE_URL: "" });

@@ -22,7 +22,7 @@ import { rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server"
 import type { Env } from "~/base/env.server";
 import { configurationOrExit } from "./configuration.server";
 import { getLogger } from "~/base/logger.server";
-import { BACK_OFFICE_PREFIX, backOfficeAllowList } from "~/back-office/allow-list.server";
+import { backOfficeAllowList, isBackOfficePath } from "~/back-office/allow-list.server";
 
 declare module "@remix-run/node" {
   interface AppLoadContext {
@@ -186,7 +186,7 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
     // Pages for a logged-in member carry their name and bills, and back-office pages staff data: never kept by shared caches.
     // Set as the headers go out, and only if the answer has none of its own: set now, Remix
     // would append its route's Cache-Control to it and the header would be sent twice.
-    if (req.headers.cookie?.includes("portal_member=") || req.path.startsWith(BACK_OFFICE_PREFIX)) {
+    if (req.headers.cookie?.includes("portal_member=") || isBackOfficePath(req.originalUrl)) {
       onHeaders(res, function () {
         if (!this.hasHeader("Cache-Control")) this.setHeader("Cache-Control", "private, no-store");
       });
@@ -197,7 +197,7 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
   });
   app.use(compression());
   // Before anything else of the back office answers: outside its networks it does not exist.
-  app.use(BACK_OFFICE_PREFIX, backOfficeAllowList(env, logger));
+  app.use(backOfficeAllowList(env, logger));
   // Providers post back from their own sites: these routes check the provider's signature instead.
   app.use("/payments/callbacks", paymentCallbacks(getPaymentContext));
   app.use(rejectCrossSiteWrites(env.TRUST_PROXY));
