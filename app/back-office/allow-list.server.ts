@@ -1,5 +1,7 @@
 import type { RequestHandler } from "express";
 import type { Logger } from "pino";
+import { inArray } from "drizzle-orm";
+import { schema, type Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
 import { networkMatcher } from "~/base/networks.server";
 
@@ -69,4 +71,12 @@ export function agencyNetworkAllows(env: Pick<Env, "backOfficeAgencyNetworks">, 
   if (!agencyCode) return true;
   const entry = env.backOfficeAgencyNetworks.find((e) => e.agency === agencyCode);
   return entry ? networkMatcher(entry.networks)(address) : true;
+}
+
+/** Agencies named in BACK_OFFICE_AGENCY_NETWORKS that the catalogue does not know: a typo would leave the real agency unrestricted. */
+export async function unknownAgencyNetworks(db: Database, env: Pick<Env, "backOfficeAgencyNetworks">): Promise<string[]> {
+  const named = env.backOfficeAgencyNetworks.map((entry) => entry.agency);
+  if (named.length === 0) return [];
+  const known = await db.select({ code: schema.agencies.code }).from(schema.agencies).where(inArray(schema.agencies.code, named));
+  return named.filter((code) => !known.some((row) => row.code === code));
 }

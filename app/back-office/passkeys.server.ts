@@ -205,14 +205,17 @@ export async function confirmStepUp(
   db: Database,
   env: PasskeyEnv,
   staffId: string,
-  expectedKind: string,
+  /** The kind of act expected, or the kind and a check of its content (nothing is kept for an act that fails it). */
+  expected: string | { kind: string; accepts: (act: ActContent) => boolean },
   response: AuthenticationResponseJSON,
   now = new Date(),
 ): Promise<SignedAct> {
+  const expectedKind = typeof expected === "string" ? expected : expected.kind;
   const challenge = await takeChallenge(db, staffId, clientChallenge(response.response.clientDataJSON), "step_up", now);
   const act = challenge.act as ActContent | null;
   if (!act || act.kind !== expectedKind || !challenge.nonce || actChallenge(act, challenge.nonce) !== challenge.challenge)
     throw new PasskeyRefused("mismatch");
+  if (typeof expected !== "string" && !expected.accepts(act)) throw new PasskeyRefused("mismatch");
   const [passkey] = await db
     .select()
     .from(schema.staffPasskeys)

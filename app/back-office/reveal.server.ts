@@ -100,9 +100,14 @@ export async function confirmReveal(
   credential: unknown,
 ): Promise<{ ok: true; signedActId: string } | { ok: false }> {
   try {
-    const signed = await confirmStepUp(getDb(), getEnv(), staff.staffId, REVEAL_KIND, credential as never);
+    const signed = await confirmStepUp(
+      getDb(),
+      getEnv(),
+      staff.staffId,
+      { kind: REVEAL_KIND, accepts: (act) => coversTarget(act, target) },
+      credential as never,
+    );
     const act = signed.act;
-    if (!coversTarget(act, target)) throw new PasskeyRefused("mismatch");
     await auditStaffAct(staff, {
       action: "staff.personal_data_revealed",
       targetType: target.type,

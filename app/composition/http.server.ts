@@ -22,7 +22,7 @@ import { rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server"
 import type { Env } from "~/base/env.server";
 import { configurationOrExit } from "./configuration.server";
 import { getLogger } from "~/base/logger.server";
-import { backOfficeAllowList, isBackOfficePath } from "~/back-office/allow-list.server";
+import { unknownAgencyNetworks, backOfficeAllowList, isBackOfficePath } from "~/back-office/allow-list.server";
 
 declare module "@remix-run/node" {
   interface AppLoadContext {
@@ -40,6 +40,15 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const logger = getLogger();
   const database = await openAppDatabase(env, logger);
   if (demo?.services.seed) await demo.wing.seedDemoData(database, env, logger);
+  const unknownAgencies = await unknownAgencyNetworks(database.db, env);
+  if (unknownAgencies.length > 0) {
+    logger.fatal(
+      { agencies: unknownAgencies },
+      `BACK_OFFICE_AGENCY_NETWORKS names agencies the catalogue does not have (${unknownAgencies.join(", ")}): their staff would not be restricted; fix the codes`,
+    );
+    await database.close();
+    process.exit(1);
+  }
   const state = { shuttingDown: false };
   const app = createApp({ build, env, logger, database, state });
 

@@ -406,7 +406,10 @@ describeEachDatabase(
       const otherTarget = { ...target, id: "00000000-0000-4000-8000-00000000bbbb" };
       const options = await prepare(otherTarget);
       const answer = key.authenticate(options);
+      const keptBefore = (await db().select().from(schema.signedActs)).length;
       expect(await confirm(answer, target)).toEqual({ stage: "refused" });
+      // A refused reveal keeps no signed act: only acts that took effect are on record as signed.
+      expect(await db().select().from(schema.signedActs)).toHaveLength(keptBefore);
       expect(await lastAudit()).toMatchObject({
         action: "staff.personal_data_reveal_refused",
         targetId: target.id,
