@@ -12,6 +12,7 @@ export const BACK_OFFICE_AREAS: ReadonlyArray<{ to: string; key: string; permiss
   { to: "/back-office/audit", key: "audit.title", permission: "audit.view" },
   { to: "/back-office/staff", key: "admin.title", permission: "staff.manage" },
   { to: "/back-office/proxies", key: "proxies.title", permission: "proxies.set_own" },
+  { to: "/back-office/settings", key: "settings.title", permission: "settings.view" },
 ];
 
 export function areasFor(staff: StaffContext): Array<{ to: string; key: string }> {

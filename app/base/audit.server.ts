@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, desc, eq, gte, ilike, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, ilike, lt, or, sql, type SQL } from "drizzle-orm";
 import { schema, selectRows, type Database } from "./db.server";
 
 /**
@@ -110,13 +110,27 @@ export async function searchAudit(db: Database, filters: AuditFilters, page: { l
   return db.select().from(a).where(where).orderBy(desc(a.seq)).limit(page.limit);
 }
 
+/** The last entry's seq and hash, without walking the chain (genesis when empty). */
+export async function auditHead(db: Database): Promise<{ headSeq: number; headHash: string }> {
+  const a = schema.auditLog;
+  const [row] = await db.select({ seq: a.seq, hash: a.hash }).from(a).orderBy(desc(a.seq)).limit(1);
+  return row ? { headSeq: row.seq, headHash: row.hash } : { headSeq: 0, headHash: GENESIS_HASH };
+}
+
+/**
+ * An entry with the canonical text its hash was computed from
+ * (`audit_entry_text`): sha256(prevHash + entryText) = hash, checkable
+ * anywhere without the database.
+ */
+export type AuditEntryWithText = AuditEntry & { entryText: string };
+
 /** Every matching entry, oldest first, in batches (for the CSV export). */
-export async function* auditEntriesInOrder(db: Database, filters: AuditFilters): AsyncGenerator<AuditEntry> {
+export async function* auditEntriesInOrder(db: Database, filters: AuditFilters): AsyncGenerator<AuditEntryWithText> {
   const a = schema.auditLog;
   let afterSeq = 0;
   for (;;) {
     const rows = await db
-      .select()
+      .select({ ...getTableColumns(a), entryText: sql<string>`audit_entry_text(audit_log)` })
       .from(a)
       .where(and(filterCondition(filters), sql`${a.seq} > ${afterSeq}`))
       .orderBy(a.seq)

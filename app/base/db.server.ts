@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { sql, type SQL } from "drizzle-orm";
@@ -92,9 +92,71 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
   };
 }
 
+/**
+ * A PGlite directory opened by a second process while the first has it open
+ * is not refused by PGlite itself: both write, and the files are lost. The
+ * portal and the CLI therefore take `<dir>.lock` (holding their process id)
+ * before opening it.
+ */
+export class DatabaseInUseError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly holderPid: number,
+  ) {
+    super(
+      `The embedded database (PGlite, ${dir}) is open in another process (pid ${holderPid}): ` +
+        "one PGlite directory belongs to one process. Stop that process (the portal) first, or use PostgreSQL (DATABASE_URL).",
+    );
+  }
+}
+
+/** Lock files this process holds: a lock naming our own pid and not in here is a previous life's (a container's pid 1). */
+const heldLocks = new Set<string>();
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function lockPgliteDirectory(dir: string): Promise<() => Promise<void>> {
+  const lockPath = `${path.resolve(dir)}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(lockPath, `${process.pid}\n`, { flag: "wx" });
+      heldLocks.add(lockPath);
+      return async () => {
+        heldLocks.delete(lockPath);
+        await rm(lockPath, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = Number.parseInt(await readFile(lockPath, "utf8").catch(() => ""), 10);
+    const stale = !Number.isInteger(holder) || holder <= 0 || (holder === process.pid ? !heldLocks.has(lockPath) : !processAlive(holder));
+    if (!stale) throw new DatabaseInUseError(dir, holder);
+    // Left by a process that ended without closing the database: nobody has it open.
+    await rm(lockPath, { force: true });
+  }
+  throw new DatabaseInUseError(dir, Number.NaN);
+}
+
 async function openPglite(dir: string): Promise<DatabaseHandle> {
-  if (!dir.startsWith("memory://")) await mkdir(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  let unlock = async () => {};
+  if (!dir.startsWith("memory://")) {
+    await mkdir(dir, { recursive: true });
+    unlock = await lockPgliteDirectory(dir);
+  }
+  let client: PGlite;
+  try {
+    client = await PGlite.create(dir);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const db = drizzlePglite({ client, schema }) as unknown as Database;
   // One PGlite directory belongs to one process, so there is nobody to lock out.
   const withStartupLock = <T>(work: (db: Database) => Promise<T>) => work(db);
@@ -109,7 +171,10 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      await unlock();
+    },
   };
 }
 

@@ -7,7 +7,9 @@ import { agencyLinkKeyFinder, billLinkQr, createBillLink } from "~/lookup/bill-l
 import { refundPayment } from "~/payments/orders/refunds.server";
 import { paymentProvidersFromEnv } from "~/payments/providers/registry.server";
 import { CAPTCHA_AUDIO_DIR } from "~/lookup/captcha.server";
-import { openDatabase } from "~/base/db.server";
+import { auditHead, verifyAuditChain } from "~/base/audit.server";
+import { DatabaseInUseError, openDatabase, type DatabaseHandle } from "~/base/db.server";
+import type { Env } from "~/base/env.server";
 import { getLogger } from "~/base/logger.server";
 import { ConfigurationError } from "~/base/env.server";
 import { loadConfiguration } from "./configuration.server";
@@ -27,7 +29,14 @@ const USAGE = `Usage:
       you give must be what the portal still holds as refundable, or nothing is refunded.
       With the embedded database (PGlite), stop the portal first: one process at a time.
   node cli.js captcha-audio
-      Regenerates the spoken digits of the audio captcha (needs espeak-ng and sox).`;
+      Regenerates the spoken digits of the audio captcha (needs espeak-ng and sox).
+  node cli.js audit verify
+      Recomputes every hash of the audit trail: prints how many entries hold and the head
+      (seq and hash, to note down), exit 0; or the first broken entry and why, exit 1.
+  node cli.js audit head
+      Prints the last entry's seq and hash without checking the chain.
+      With the embedded database (PGlite) the portal must be stopped (exit 2 while it runs):
+      verify from the back office's audit trail page instead.`;
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -39,11 +48,17 @@ export async function runCli(argv: string[]): Promise<number> {
         return await captchaAudioCommand();
       case "refund":
         return await refundCommand(rest);
+      case "audit":
+        return await auditCommand(rest);
       default:
         console.error(USAGE);
         return command === undefined || command === "--help" ? 0 : 2;
     }
   } catch (error) {
+    if (error instanceof DatabaseInUseError) {
+      console.error(error.message);
+      return 2;
+    }
     console.error(error instanceof ConfigurationError || error instanceof UsageError ? error.message : error);
     return 1;
   }
@@ -94,7 +109,7 @@ async function refundCommand(args: string[]): Promise<number> {
     throw new UsageError(`refund needs --order, --refundable (a whole number of NT$) and --operator\n\n${USAGE}`);
   }
   const { env } = await loadConfiguration();
-  const database = await openDatabase({ url: env.DATABASE_URL, pgliteDir: path.resolve(env.DATA_DIR, "pglite"), poolSize: 2 });
+  const database = await openPortalDatabase(env);
   try {
     await database.migrate();
     const ctx = { db: database.db, env, providers: paymentProvidersFromEnv(env), logger: getLogger() };
@@ -107,6 +122,43 @@ async function refundCommand(args: string[]): Promise<number> {
     await database.close();
   }
 }
+
+/** The portal's own database; with PGlite, refused (DatabaseInUseError) while the portal has it open. */
+const openPortalDatabase = (env: Env): Promise<DatabaseHandle> =>
+  openDatabase({ url: env.DATABASE_URL, pgliteDir: path.resolve(env.DATA_DIR, "pglite"), poolSize: 2 });
+
+/** Read only: no migration, so checking a database never changes it. */
+async function auditCommand(args: string[]): Promise<number> {
+  const [sub] = args;
+  if (sub !== "verify" && sub !== "head") throw new UsageError(`audit needs "verify" or "head"\n\n${USAGE}`);
+  const { env } = await loadConfiguration();
+  const database = await openPortalDatabase(env);
+  try {
+    if (sub === "head") {
+      const head = await auditHead(database.db);
+      console.log(`head seq ${head.headSeq}\nhead hash ${head.headHash}`);
+      return 0;
+    }
+    const result = await verifyAuditChain(database.db);
+    if (result.ok) {
+      console.log(`audit trail intact: ${result.checked} entries checked\nhead seq ${result.headSeq}\nhead hash ${result.headHash}`);
+      return 0;
+    }
+    console.log(
+      `audit trail BROKEN at seq ${result.brokenAtSeq}: ${CHAIN_PROBLEMS[result.problem]}\n` +
+        `${result.checked} entries before it hold; the chain's head is seq ${result.headSeq} (${result.headHash})`,
+    );
+    return 1;
+  } finally {
+    await database.close();
+  }
+}
+
+const CHAIN_PROBLEMS = {
+  gap: "the entry is missing (removed)",
+  previous_hash: "it does not name the hash of the entry before it (an earlier entry was rewritten)",
+  hash: "its content does not match its hash (the entry was changed)",
+} as const;
 
 const SPOKEN_DIGITS = {
   "zh-TW": { voice: "cmn", speed: "120", words: [..."零一二三四五六七八九"] },
