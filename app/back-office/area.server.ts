@@ -4,7 +4,7 @@ import { schema, type Database } from "~/base/db.server";
 import { mayUse, type StaffContext } from "./staff-request.server";
 
 /** The back office's functions, each opened by one permission; the header lists those the staff member may use. */
-export const BACK_OFFICE_AREAS: ReadonlyArray<{ to: string; key: string; permission: StaffPermission | null }> = [
+const BACK_OFFICE_AREAS: ReadonlyArray<{ to: string; key: string; permission: StaffPermission | null }> = [
   { to: "/back-office", key: "home.title", permission: null },
   { to: "/back-office/payments", key: "payments.title", permission: "payments.view" },
   { to: "/back-office/duplicates", key: "duplicates.title", permission: "duplicates.view" },

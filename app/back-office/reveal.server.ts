@@ -26,7 +26,7 @@ export interface RevealTarget {
   fields: readonly string[];
 }
 
-export type RevealReasonError = "reasonRequired" | "detailRequired" | "detailTooLong";
+type RevealReasonError = "reasonRequired" | "detailRequired" | "detailTooLong";
 
 const reasonSchema = z
   .object({
@@ -40,7 +40,7 @@ const reasonSchema = z
   .refine((value) => value.reason !== "other" || value.detail.length >= 4, { path: ["detail"], message: "detailRequired" });
 
 /** The reason as typed; errors name the field to fix (keys under `reveal.errors`). */
-export function parseRevealReason(
+function parseRevealReason(
   form: FormData,
 ):
   | { ok: true; reason: RevealReason; detail: string }
@@ -80,13 +80,7 @@ const coversTarget = (act: ActContent, target: RevealTarget) =>
   canonicalJson([target.type, target.id, target.agencyCode, target.fields]);
 
 /** The challenge for revealing `target`'s fields, for the reason given. */
-export async function prepareReveal(
-  staff: StaffContext,
-  target: RevealTarget,
-  reason: RevealReason,
-  detail: string,
-  actingFor: string | null,
-) {
+async function prepareReveal(staff: StaffContext, target: RevealTarget, reason: RevealReason, detail: string, actingFor: string | null) {
   return prepareStepUp(getDb(), getEnv(), staff.staffId, revealAct(staff, target, reason, detail, actingFor));
 }
 
@@ -94,7 +88,7 @@ export async function prepareReveal(
  * Checks the signature; true when it signs a reveal of exactly this target
  * by this staff member. The act is audited either way it ends.
  */
-export async function confirmReveal(
+async function confirmReveal(
   staff: StaffContext,
   target: RevealTarget,
   credential: unknown,

@@ -1,6 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
-import { agenciesFor, allows, type EffectiveRole, type StaffPermission } from "~/domain/staff";
+import { agenciesFor, type EffectiveRole, type StaffPermission } from "~/domain/staff";
 import { recordAudit } from "~/base/audit.server";
 import { getDb, type Database } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
@@ -65,10 +65,6 @@ export function mayUse(staff: StaffContext, permission: StaffPermission): boolea
   const reach = agenciesFor(staff.roles, permission);
   return reach === "all" || reach.length > 0;
 }
-
-/** Whether the permission reaches an item of this agency (null: an item of no agency). */
-export const mayUseFor = (staff: StaffContext, permission: StaffPermission, agencyCode: string | null) =>
-  allows(staff.roles, permission, agencyCode);
 
 export const forbidden = () => new Response("Forbidden", { status: 403, headers: noStore });
 

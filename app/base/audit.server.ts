@@ -36,7 +36,7 @@ export async function recordAudit(db: Database, entry: AuditEntryInput, now = ne
   });
 }
 
-export const GENESIS_HASH = "0".repeat(64);
+const GENESIS_HASH = "0".repeat(64);
 
 export type ChainVerification =
   | { ok: true; checked: number; headSeq: number; headHash: string }

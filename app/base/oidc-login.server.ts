@@ -13,7 +13,7 @@ import { safeRedirect } from "~/lib/safe-redirect";
 export class LoginUnavailable extends Error {}
 export class LoginFailed extends Error {}
 
-export interface ProviderSettings {
+interface ProviderSettings {
   issuer: string;
   clientId: string;
   clientSecret: string;
@@ -41,7 +41,7 @@ interface LoginTransaction {
   returnTo: string;
 }
 
-export interface CompletedLogin {
+interface CompletedLogin {
   issuer: string;
   subject: string;
   userInfo: Record<string, unknown>;

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { agenciesFor, allows, checkProxyPeriod, effectiveRoles, mayTakeStep, type ProxyPeriod, type RoleAssignment } from "./staff";
+import {
+  AGENCY_ROLES,
+  ROLE_PERMISSIONS,
+  STAFF_PERMISSIONS,
+  agenciesFor,
+  allows,
+  checkProxyPeriod,
+  effectiveRoles,
+  mayTakeStep,
+  type ProxyPeriod,
+  type RoleAssignment,
+} from "./staff";
 
 const day = 86_400_000;
 const now = new Date("2026-12-01T03:00:00Z");
@@ -24,6 +35,19 @@ const proxy = (over: Partial<ProxyPeriod> = {}): ProxyPeriod => ({
 });
 
 describe("staff roles and scope", () => {
+  it("grants every permission to some role, and keeps the auditor's and the agencies' hands off administration", () => {
+    for (const permission of STAFF_PERMISSIONS)
+      expect(
+        Object.values(ROLE_PERMISSIONS).some((granted) => granted.includes(permission)),
+        permission,
+      ).toBe(true);
+    for (const role of [...AGENCY_ROLES, "auditor" as const]) {
+      expect(ROLE_PERMISSIONS[role], role).not.toContain("staff.manage");
+      expect(ROLE_PERMISSIONS[role], role).not.toContain("settings.view");
+    }
+    expect(ROLE_PERMISSIONS.auditor.filter((p) => p === "inbox.work" || p === "proxies.set_own")).toEqual([]);
+  });
+
   it("scopes agency roles to their agency", () => {
     const roles = effectiveRoles("ana", assignments, [], now);
     expect(allows(roles, "payments.view", "police")).toBe(true);

@@ -73,7 +73,7 @@ export interface EffectiveRole {
   actingFor: string | null;
 }
 
-export const proxyActive = (proxy: ProxyPeriod, now: Date) =>
+const proxyActive = (proxy: ProxyPeriod, now: Date) =>
   proxy.revokedAt === null && proxy.startsAt.getTime() <= now.getTime() && now.getTime() < proxy.endsAt.getTime();
 
 /**
@@ -111,7 +111,7 @@ export function agenciesFor(roles: readonly EffectiveRole[], permission: StaffPe
 }
 
 /** The role (and on whose behalf) `staffId` would use for `role` in `agencyCode`: their own first. */
-export function roleFor(roles: readonly EffectiveRole[], role: StaffRole, agencyCode: string | null): EffectiveRole | null {
+function roleFor(roles: readonly EffectiveRole[], role: StaffRole, agencyCode: string | null): EffectiveRole | null {
   const matching = roles.filter((r) => r.role === role && (r.agencyCode === null || r.agencyCode === agencyCode));
   return matching.find((r) => r.actingFor === null) ?? matching[0] ?? null;
 }
@@ -151,7 +151,7 @@ export function mayTakeStep(
 export type ProxyRefusal = "self" | "not_holder" | "proxy_elsewhere" | "ends_before_start" | "too_long" | "in_the_past";
 
 /** Longest proxy period: a leave, not a standing second signature. */
-export const MAX_PROXY_DAYS = 90;
+const MAX_PROXY_DAYS = 90;
 
 export function checkProxyPeriod(
   request: { principalId: string; proxyId: string; role: StaffRole; agencyCode: string | null; startsAt: Date; endsAt: Date },

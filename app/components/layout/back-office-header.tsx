@@ -4,7 +4,7 @@ import type { Locale } from "~/i18n";
 import { AccessKeyAnchor } from "./access-key-anchor";
 import { LanguageSwitch } from "./site-header";
 
-export interface BackOfficeNavItem {
+interface BackOfficeNavItem {
   to: string;
   label: string;
 }
