@@ -65,6 +65,24 @@ describe("the server process", () => {
     }
   });
 
+  it("refuses to start when the back office's agency networks name an agency the catalogue does not have", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "portal-process-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const server = start({
+      PORT: String(await freePort()),
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      ...(await demoPorts()),
+      // A typo: the police would otherwise go unrestricted.
+      BACK_OFFICE_AGENCY_NETWORKS: JSON.stringify([{ agency: "polcie", networks: ["10.20.0.0/16"] }]),
+    });
+    cleanups.push(async () => {
+      if (server.child.exitCode === null) server.child.kill("SIGKILL");
+    });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain("BACK_OFFICE_AGENCY_NETWORKS names agencies the catalogue does not have (polcie)");
+  });
+
   it("serves /healthz from a fresh data directory and stops cleanly on SIGTERM", async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), "portal-process-"));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
