@@ -21,6 +21,8 @@ function chromiumPath(): string {
   return found;
 }
 
+/** The residents' portal of the e2e server (its PUBLIC_URL). */
+export const E2E_PORTAL_URL = BASE_URL;
 /** The sandbox gateway of the e2e server (see webServer.env). */
 export const E2E_SANDBOX_URL = `http://127.0.0.1:${PORT + 1}`;
 export const E2E_SIMULATOR_URL = `http://127.0.0.1:${PORT + 2}`;

@@ -36,10 +36,9 @@ export default async function handleRequest(
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
-      // A form posted without JavaScript and refused: the page shows its errors (a 4xx answer to a POST).
-      <RequestInfoProvider
-        value={{ nonce, requestId, formRefused: request.method === "POST" && responseStatusCode >= 400 && responseStatusCode < 500 }}
-      >
+      // A form sent without JavaScript and refused: the page shows its errors (a 4xx answer to a POST,
+      // or a 400 to a search form's GET with its query).
+      <RequestInfoProvider value={{ nonce, requestId, formRefused: formRefused(request, responseStatusCode) }}>
         <I18nextProvider i18n={i18n}>
           <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
         </I18nextProvider>
@@ -87,3 +86,8 @@ export const handleDataRequest: HandleDataRequestFunction = async (response, { c
   headers.delete("Content-Length");
   return new Response(JSON.stringify({ ...body, message }), { status: response.status, headers });
 };
+
+function formRefused(request: Request, status: number): boolean {
+  if (request.method === "POST") return status >= 400 && status < 500;
+  return request.method === "GET" && status === 400 && new URL(request.url).search !== "";
+}

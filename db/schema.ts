@@ -58,10 +58,7 @@ import {
 import { BILL_SOURCE_IDS, BINDING_KINDS, type BillSourceId, type BindingKind } from "../app/domain/member";
 import { FEEDBACK_STATUSES, FEEDBACK_TOPICS, type FeedbackStatus, type FeedbackTopic } from "../app/domain/feedback";
 import { STAFF_ROLES, AGENCY_ROLES, type AgencyRole, type StaffRole } from "../app/domain/staff";
-
-/** Who did something recorded in the audit log. */
-const AUDIT_ACTOR_TYPES = ["member", "agency", "operator", "system", "staff"] as const;
-export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
+import { AUDIT_ACTOR_TYPES, type AuditActorType } from "../app/domain/audit";
 
 /*
  * The portal's tables. Rules that protect money and personal data are

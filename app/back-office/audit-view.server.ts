@@ -4,7 +4,8 @@ import { stringify } from "csv-stringify";
 import { inArray } from "drizzle-orm";
 import { z } from "zod";
 import { addDays, taipeiDateTimeIso } from "~/domain/dates";
-import { auditEntriesInOrder, searchAudit, type AuditActorType, type AuditEntry, type AuditFilters } from "~/base/audit.server";
+import { AUDIT_ACTOR_TYPES, type AuditActorType } from "~/domain/audit";
+import { auditEntriesInOrder, searchAudit, type AuditEntry, type AuditFilters } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
 import { neutralizeFormula, spreadsheetText } from "~/payments/history-csv.server";
 
@@ -14,8 +15,6 @@ import { neutralizeFormula, spreadsheetText } from "~/payments/history-csv.serve
  * and canonical text so the chain can be re-checked offline, and names for
  * the staff who appear in it.
  */
-
-export const AUDIT_ACTOR_TYPES = ["member", "agency", "operator", "system", "staff"] as const satisfies readonly AuditActorType[];
 
 const AUDIT_SEARCH_FIELDS = ["text", "actorType", "action", "from", "to"] as const;
 export type AuditSearchField = (typeof AUDIT_SEARCH_FIELDS)[number];

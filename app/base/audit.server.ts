@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { and, desc, eq, getTableColumns, gte, ilike, lt, or, sql, type SQL } from "drizzle-orm";
+import type { AuditActorType } from "~/domain/audit";
 import { schema, selectRows, type Database } from "./db.server";
 
 /**
@@ -10,8 +11,6 @@ import { schema, selectRows, type Database } from "./db.server";
  * row changed behind the application's back (triggers disabled by a
  * superuser) breaks the chain at that row.
  */
-
-export type AuditActorType = (typeof schema.auditLog.$inferSelect)["actorType"];
 
 export interface AuditEntryInput {
   actorType: AuditActorType;

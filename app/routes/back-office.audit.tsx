@@ -2,14 +2,8 @@ import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionA
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { formatDateTime } from "~/domain/format";
-import {
-  AUDIT_ACTOR_TYPES,
-  auditPage,
-  auditSearchQuery,
-  filtersForAudit,
-  parseAuditSearch,
-  type AuditEntryView,
-} from "~/back-office/audit-view.server";
+import { AUDIT_ACTOR_TYPES } from "~/domain/audit";
+import { auditPage, auditSearchQuery, filtersForAudit, parseAuditSearch, type AuditEntryView } from "~/back-office/audit-view.server";
 import { auditStaffAct, requireStaff } from "~/back-office/staff-request.server";
 import { verifyAuditChain } from "~/base/audit.server";
 import { getDb } from "~/base/db.server";
@@ -45,7 +39,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       csvQuery: auditSearchQuery(search.typed),
       paged: search.beforeSeq !== undefined,
     },
-    { headers: noStore },
+    // 400 for a refused search: the title says "Error:" without JavaScript too.
+    { headers: noStore, status: search.problems.length ? 400 : 200 },
   );
 }
 

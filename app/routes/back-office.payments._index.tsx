@@ -23,7 +23,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, context, { permission: "payments.view" });
   const search = parsePaymentSearch(new URL(request.url).searchParams);
   const noStore = { headers: { "Cache-Control": "no-store" } };
-  if (!search.ok) return json({ typed: search.typed, problems: search.problems, result: null, query: "" }, noStore);
+  // 400: the search was refused, so the page's title begins "Error:" even without JavaScript.
+  if (!search.ok) return json({ typed: search.typed, problems: search.problems, result: null, query: "" }, { ...noStore, status: 400 });
   const result = await searchPayments(getDb(), staff, search.filters, search.page);
   return json({ typed: search.typed, problems: {}, result, query: paymentSearchQuery(search.filters, 1) }, noStore);
 }

@@ -50,10 +50,14 @@ export async function staffSignIn(page: Page, username: string, options: { first
   await expect(page.locator("h1")).toHaveText(/^(後台首頁|Back office home)$/);
 }
 
-/** Signs out through the header's button. */
+/** Signs out through the header's button, and at the staff provider too. */
 export async function staffSignOut(page: Page): Promise<void> {
   await page
     .getByRole("banner")
     .getByRole("button", { name: /^(登出|Sign out)$/ })
     .click();
+  // RP-initiated logout: the staff provider asks too.
+  await expect(page).toHaveURL(new RegExp(`^${E2E_STAFF_IDP_URL}/`));
+  await page.getByRole("button", { name: /^(登出|Sign out)$/ }).click();
+  await expect(page.locator("h1")).toHaveText(/^(已登出後台|Signed out of the back office)$/);
 }
