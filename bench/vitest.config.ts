@@ -10,7 +10,13 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["bench/payments.bench.ts", "bench/members.bench.ts", "bench/records.bench.ts", "bench/scan-decode.bench.ts"],
+    include: [
+      "bench/payments.bench.ts",
+      "bench/members.bench.ts",
+      "bench/records.bench.ts",
+      "bench/scan-decode.bench.ts",
+      "bench/audit.bench.ts",
+    ],
     testTimeout: 300_000,
     hookTimeout: 120_000,
     pool: "forks",
