@@ -160,18 +160,18 @@ for (const scenario of scenarios) {
   );
 }
 // Payments and the members' dashboard: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
-if (!only || only.startsWith("payment") || only.startsWith("member") || only.startsWith("record") || only.startsWith("scan")) {
+if (!only || ["payment", "member", "record", "scan", "audit"].some((name) => only.startsWith(name))) {
   console.log(
-    "\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records, scan decoding (distorted bills):",
+    "\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records, scan decoding (distorted bills), the audit chain:",
   );
   // `npm run bench scan…` runs only the decoder's part in process.
-  const files = only?.startsWith("scan") ? ["bench/scan-decode.bench.ts"] : [];
+  const files = only?.startsWith("scan") ? ["bench/scan-decode.bench.ts"] : only?.startsWith("audit") ? ["bench/audit.bench.ts"] : [];
   const inProcess = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts", ...files], {
     cwd: root,
     env: process.env,
     encoding: "utf8",
   });
-  const lines = `${inProcess.stdout}`.split("\n").filter((line) => /PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH/.test(line));
+  const lines = `${inProcess.stdout}`.split("\n").filter((line) => /PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH|AUDITBENCH/.test(line));
   console.log(
     lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH) /, "")}`).join("\n") ||
       `  failed:\n${inProcess.stdout}${inProcess.stderr}`,
