@@ -110,6 +110,7 @@ export type StaffFormProblem =
   | "roleRequired"
   | "agencyRequired"
   | "agencyNotForCityRole"
+  | "agencyNotTheirs"
   | "alreadyHeld";
 
 type FormParse<Field extends string, Input> =
@@ -225,7 +226,7 @@ export async function createStaff(
   }
 }
 
-export type RoleChangeRefusal = "not_found" | "already_held" | "own_city_admin";
+export type RoleChangeRefusal = "not_found" | "already_held" | "own_city_admin" | "other_agency";
 
 export async function grantRole(
   db: Database,
@@ -237,8 +238,14 @@ export async function grantRole(
   if (!isUuid(staffId)) return { ok: false, refusal: "not_found" };
   try {
     return await db.transaction(async (tx) => {
-      const [person] = await tx.select({ id: schema.staff.id }).from(schema.staff).where(eq(schema.staff.id, staffId));
+      const [person] = await tx
+        .select({ id: schema.staff.id, agencyCode: schema.staff.agencyCode })
+        .from(schema.staff)
+        .where(eq(schema.staff.id, staffId));
       if (!person) return { ok: false as const, refusal: "not_found" as const };
+      // An agency's role goes to that agency's own staff: a police clerk never works the water company's money.
+      if (isAgencyRole(grant.role) && grant.agencyCode !== person.agencyCode)
+        return { ok: false as const, refusal: "other_agency" as const };
       const before = (await liveGrants(tx, staffId)).map(roleLabel);
       if (before.includes(roleLabel(grant))) return { ok: false as const, refusal: "already_held" as const };
       await tx

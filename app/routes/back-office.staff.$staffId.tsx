@@ -65,8 +65,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       if (!parsed.ok) return json({ ...answer, grant: { errors: parsed.errors, values: parsed.values } }, { status: 400 });
       const granted = await grantRole(db, staff, staffId, parsed.input);
       if (!granted.ok) {
-        if (granted.refusal !== "already_held") throw notFound();
-        const errors: Partial<Record<RoleGrantField, StaffFormProblem>> = { role: "alreadyHeld" };
+        if (granted.refusal !== "already_held" && granted.refusal !== "other_agency") throw notFound();
+        const errors: Partial<Record<RoleGrantField, StaffFormProblem>> =
+          granted.refusal === "other_agency" ? { agencyCode: "agencyNotTheirs" } : { role: "alreadyHeld" };
         return json({ ...answer, grant: { errors, values: parsed.values } }, { status: 400 });
       }
       return json({ ...answer, done: "roleGranted" });

@@ -151,6 +151,8 @@ describeEachDatabase(
       });
       expect(await grantRole(db(), actor, id, { role: "handler", agencyCode: "water" })).toEqual({ ok: true });
       expect(await grantRole(db(), actor, id, { role: "handler", agencyCode: "water" })).toEqual({ ok: false, refusal: "already_held" });
+      // A water clerk never gets a police role: agency roles stay in the staff member's own agency.
+      expect(await grantRole(db(), actor, id, { role: "reviewer", agencyCode: "police" })).toEqual({ ok: false, refusal: "other_agency" });
       const granted = await lastEntry(db(), "staff.role_granted");
       expect(granted).toMatchObject({
         actorType: "staff",
