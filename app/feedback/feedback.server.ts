@@ -3,6 +3,7 @@ import { z } from "zod";
 import { FEEDBACK_FIELDS, FEEDBACK_TOPICS, type FeedbackField, type FeedbackTopic } from "~/domain/feedback";
 import { taipeiDate } from "~/domain/dates";
 import type { Locale } from "~/i18n";
+import { recordAudit } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
 import { hitRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
 import { getCatalogue } from "~/bills/catalogue.server";
@@ -136,8 +137,29 @@ export async function submitFeedback(
         requestId: context.requestId,
       })
       .onConflictDoNothing({ target: schema.feedbackMessages.reference })
-      .returning({ reference: schema.feedbackMessages.reference, agencyCode: schema.feedbackMessages.agencyCode });
-    if (inserted[0]) return { ok: true, reference: inserted[0].reference, topic: input.topic, agencyCode: inserted[0].agencyCode };
+      .returning({
+        id: schema.feedbackMessages.id,
+        reference: schema.feedbackMessages.reference,
+        agencyCode: schema.feedbackMessages.agencyCode,
+      });
+    if (inserted[0]) {
+      // Personal data came in (a name, an e-mail): on record, without the data itself.
+      await recordAudit(db, {
+        actorType: "system",
+        actorId: null,
+        action: "feedback.received",
+        targetType: "feedback_message",
+        targetId: inserted[0].id,
+        requestId: context.requestId,
+        details: {
+          reference: inserted[0].reference,
+          topic: input.topic,
+          agencyCode: inserted[0].agencyCode,
+          phoneGiven: input.phone !== undefined,
+        },
+      });
+      return { ok: true, reference: inserted[0].reference, topic: input.topic, agencyCode: inserted[0].agencyCode };
+    }
   }
   throw new Error("could not allocate a feedback reference");
 }

@@ -92,6 +92,10 @@ describeEachDatabase("back-office inbox and duplicate payments", (database) => {
     expect(agencies).toContain("police");
     const unknown = parseFeedback(form({ topic: "bill_question", agency: "nowhere", ...SENDER, message: "0123456789ab" }), agencies);
     expect(unknown.ok ? null : unknown.errors).toEqual({ agency: { code: "agencyUnknown" } });
+    // Each message's arrival is in the audit chain, without the sender's data.
+    const [received] = await auditOf(messages.police, "feedback.received");
+    expect(received).toMatchObject({ actorType: "system", details: { topic: "bill_question", agencyCode: "police" } });
+    for (const value of Object.values(SENDER)) expect(JSON.stringify(received)).not.toContain(value);
   });
 
   // ---- Scope ------------------------------------------------------------------------------
@@ -110,7 +114,8 @@ describeEachDatabase("back-office inbox and duplicate payments", (database) => {
     const searches = await db()
       .select()
       .from(schema.auditLog)
-      .where(and(eq(schema.auditLog.action, "inbox.searched"), eq(schema.auditLog.actorId, staff["police-handler"]!.staffId)));
+      .where(and(eq(schema.auditLog.action, "inbox.searched"), eq(schema.auditLog.actorId, staff["police-handler"]!.staffId)))
+      .orderBy(schema.auditLog.seq);
     expect(searches[0]!.details).toMatchObject({ results: 1, status: null, topic: null });
   });
 
@@ -268,7 +273,8 @@ describeEachDatabase("back-office inbox and duplicate payments", (database) => {
     const viewed = await db()
       .select()
       .from(schema.auditLog)
-      .where(and(eq(schema.auditLog.action, "duplicates.searched"), eq(schema.auditLog.actorId, staff["water-handler"]!.staffId)));
+      .where(and(eq(schema.auditLog.action, "duplicates.searched"), eq(schema.auditLog.actorId, staff["water-handler"]!.staffId)))
+      .orderBy(schema.auditLog.seq);
     expect(viewed.map((entry) => entry.details)).toEqual([
       { state: "open", page: 1, results: 1 },
       { state: "refunded", page: 1, results: 0 },

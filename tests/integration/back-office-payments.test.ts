@@ -385,7 +385,8 @@ describeEachDatabase(
       const entries = await db()
         .select()
         .from(schema.auditLog)
-        .where(and(eq(schema.auditLog.actorType, "staff"), eq(schema.auditLog.actorId, handler.staffId)));
+        .where(and(eq(schema.auditLog.actorType, "staff"), eq(schema.auditLog.actorId, handler.staffId)))
+        .orderBy(schema.auditLog.seq);
       const searched = entries.filter((entry) => entry.action === "staff.payments_searched").at(-1)!;
       expect(searched).toMatchObject({
         targetType: "payment_order",
