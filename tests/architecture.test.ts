@@ -101,4 +101,27 @@ describe("the layers of the code", () => {
     );
     expect(outside).toEqual([]);
   });
+
+  // The browser's bundle gets an empty module for every *.server file: a value a component takes from one is
+  // undefined in the browser, and the page breaks once it hydrates (the audit page did). Types are fine.
+  it("keeps values of *.server modules out of React components", () => {
+    const componentFiles = files.filter((file) => file.endsWith(".tsx"));
+    const misuses = componentFiles.flatMap((file) => {
+      const text = readFileSync(file, "utf8");
+      const serverValues = [...text.matchAll(/import\s*\{([^}]*)\}\s*from\s*["']([^"']+\.server)["']/g)].flatMap((m) =>
+        m[1]!
+          .split(",")
+          .map((name) => name.trim())
+          .filter((name) => name && !name.startsWith("type "))
+          .map((name) => name.split(/\s+as\s+/).at(-1)!),
+      );
+      if (serverValues.length === 0) return [];
+      // Components: functions named with a capital; their bodies without string literals (translation keys name things too).
+      const components = [...text.matchAll(/\n(?:export\s+(?:default\s+)?)?function [A-Z]\w*\([\s\S]*?\n\}\n/g)]
+        .map((m) => m[0].replace(/(["'`])(?:\\.|(?!\1)[^\\\n])*\1/g, '""'))
+        .join("\n");
+      return serverValues.filter((name) => new RegExp(`(?<![.\\w])${name}\\b`).test(components)).map((name) => `${file}: ${name}`);
+    });
+    expect(misuses).toEqual([]);
+  });
 });
