@@ -5,9 +5,11 @@ import { inArray } from "drizzle-orm";
 import { z } from "zod";
 import { addDays, taipeiDateTimeIso } from "~/domain/dates";
 import { AUDIT_ACTOR_TYPES, type AuditActorType } from "~/domain/audit";
+import { storableText } from "~/domain/text";
 import { auditEntriesInOrder, searchAudit, type AuditEntry, type AuditFilters } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
 import { neutralizeFormula, spreadsheetText } from "~/payments/history-csv.server";
+import { isCalendarDate } from "~/payments/records.server";
 
 /**
  * The auditor's view of the audit trail: a search of the entries (newest
@@ -23,9 +25,8 @@ type AuditSearchProblem = "textTooLong" | "actionInvalid" | "dateInvalid" | "dat
 
 const AUDIT_PAGE_SIZE = 50;
 
-const calendarDate = z
-  .string()
-  .refine((v) => v === "" || (/^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v), "dateInvalid");
+// The residents' history's reading: "0000-00-00" is refused, not thrown on.
+const calendarDate = z.string().refine((v) => v === "" || isCalendarDate(v), "dateInvalid");
 
 const searchSchema = z
   .object({
@@ -50,10 +51,10 @@ export interface AuditSearch {
 
 /** The search form's query. Bad input searches nothing narrower than what was valid: it says what to fix instead. */
 export function parseAuditSearch(query: URLSearchParams): AuditSearch {
-  const typed = Object.fromEntries(AUDIT_SEARCH_FIELDS.map((field) => [field, (query.get(field) ?? "").slice(0, 200)])) as Record<
-    AuditSearchField,
-    string
-  >;
+  // Without what PostgreSQL refuses in a text parameter (NUL): the text is searched for as typed otherwise.
+  const typed = Object.fromEntries(
+    AUDIT_SEARCH_FIELDS.map((field) => [field, storableText((query.get(field) ?? "").slice(0, 200))]),
+  ) as Record<AuditSearchField, string>;
   const before = Number.parseInt(query.get("before") ?? "", 10);
   const beforeSeq = Number.isSafeInteger(before) && before > 0 ? before : undefined;
   const parsed = searchSchema.safeParse(typed);

@@ -469,9 +469,15 @@ export function parseHistoryFilters(
   };
 }
 
-/** YYYY-MM-DD that names a real day (the date input's format). */
+/**
+ * YYYY-MM-DD that names a real day (the date input's format), in a year a
+ * search can run on: the day's Taiwan midnight and the next day's must be
+ * moments PostgreSQL reads (0001-01-01 begins in year 0, 9999-12-31 ends in 10000).
+ */
 export function isCalendarDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const year = Number(value.slice(0, 4));
+  if (year < 1000 || year > 9998) return false;
   const day = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === value;
 }

@@ -5,6 +5,7 @@ import { staffRelyingParty } from "~/back-office/staff-oidc.server";
 import { getStaffSession } from "~/back-office/staff-request.server";
 import { LoginUnavailable } from "~/base/oidc-login.server";
 import { getEnv } from "~/base/env.server";
+import { readForm } from "~/base/form.server";
 import { getLocale } from "~/base/i18n.server";
 import { safeRedirect } from "~/lib/safe-redirect";
 import type { RouteHandle } from "~/route-handle";
@@ -23,7 +24,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 /** A POST starts the sign-in at the staff identity provider (the state cookie is set on this answer). */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const returnTo = safeRedirect(form.get("returnTo"), "/back-office");
   try {
     const { url, setCookie } = await staffRelyingParty(getEnv()).beginLogin(returnTo, await getLocale(request));

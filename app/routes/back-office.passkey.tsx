@@ -7,6 +7,7 @@ import { auditStaffAct, requireStaff } from "~/back-office/staff-request.server"
 import { hasPasskey } from "~/back-office/staff-sessions.server";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
+import { readForm } from "~/base/form.server";
 import { PasskeyRegistration } from "~/components/passkey";
 import { safeRedirect } from "~/lib/safe-redirect";
 import type { RouteHandle } from "~/route-handle";
@@ -32,7 +33,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const staff = await requireStaff(request, context, { passkeyRegistration: true });
-  const form = await request.formData();
+  const form = await readForm(request);
   let response: RegistrationResponseJSON;
   try {
     response = JSON.parse(String(form.get("credential") ?? "")) as RegistrationResponseJSON;

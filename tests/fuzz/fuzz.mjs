@@ -9,7 +9,7 @@ import net from "node:net";
 import { ROOT } from "../support/portal-process.mjs";
 
 /** xorshift32: the same inputs for the same seed, on any machine. */
-function seeded(seed) {
+export function seeded(seed) {
   let x = (Number(seed) >>> 0) ^ 0x9e3779b9 || 1;
   const next = () => {
     x ^= x << 13;

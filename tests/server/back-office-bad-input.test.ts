@@ -1,0 +1,608 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seeded } from "../fuzz/fuzz.mjs";
+import { TEST_DATABASES } from "../support/databases";
+import { freePort, startPortal, waitFor } from "../support/portal-process.mjs";
+import { SoftwareAuthenticator } from "../support/software-authenticator";
+
+/**
+ * Bad input to the back office, met by the built server with staff signed in
+ * (and their passkeys registered) as a browser would: every search, detail
+ * and action answers a mistake with a 4xx or with its own form's error
+ * summary, never a 5xx, and logs it below error level. One portal per
+ * database; the cases are a fixed list plus a small seeded fuzz.
+ */
+
+type Portal = Awaited<ReturnType<typeof startPortal>>;
+
+const FORM = "application/x-www-form-urlencoded";
+const UNKNOWN_UUID = "7c0e7f43-6f0b-4d8e-9a51-0f4a3c2d1e90";
+const NOT_IDS = [
+  "not-a-uuid",
+  "1",
+  "0",
+  "-1",
+  "%00",
+  "%C3%28",
+  "%E4%B8%AD%E6%96%87",
+  "x".repeat(400),
+  "'%20OR%201=1--",
+  "..%2F..%2Fetc",
+  UNKNOWN_UUID,
+];
+
+/** Query values no form of the back office sends: percent-escapes go into the address as they are. */
+const ODD_VALUES = [
+  "",
+  "%00",
+  "a%00b",
+  "%C3%28",
+  "%FF",
+  "%ED%A0%80",
+  "%",
+  "%ZZ",
+  "%E4%B8%AD%E6%96%87",
+  "%F0%9F%92%B8",
+  "%27%20OR%201%3D1%20--",
+  "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+  "-1",
+  "0",
+  "1e309",
+  "NaN",
+  "99999999999999999999",
+  "9007199254740991",
+  "0000-00-00",
+  "0001-01-01",
+  "9999-12-31",
+  "2026-02-30",
+  "2026-13-01",
+  "%2B275760-09-13",
+  "x".repeat(5_000),
+  "%E4%B8%AD".repeat(1_500),
+];
+
+/** Each search page and the query fields its GET form (and its paging) read. */
+const SEARCHES: Array<{ path: string; fields: string[]; as: StaffName }> = [
+  {
+    path: "/back-office/payments",
+    fields: ["writeOffNumber", "reference", "receiptNumber", "providerTransactionId", "from", "to", "status", "tool", "channel", "page"],
+    as: "police-handler",
+  },
+  { path: "/back-office/audit", fields: ["text", "actorType", "action", "from", "to", "before"], as: "auditor" },
+  { path: "/back-office/audit.csv", fields: ["text", "actorType", "action", "from", "to", "before"], as: "auditor" },
+  { path: "/back-office/inbox", fields: ["status", "topic", "page"], as: "police-handler" },
+  { path: "/back-office/duplicates", fields: ["state", "page"], as: "police-handler" },
+  { path: "/back-office/proxies", fields: ["page"], as: "police-handler" },
+  { path: "/back-office/staff", fields: ["page"], as: "city-admin" },
+  { path: "/back-office/settings", fields: ["page"], as: "city-admin" },
+  { path: "/back-office", fields: ["page"], as: "auditor" },
+];
+
+const UNREADABLE: Array<[string, string, string]> = [
+  ["JSON", "application/json", '{"intent":"verify"}'],
+  ["plain text", "text/plain", "intent=verify"],
+  ["XML", "application/xml", '<?xml version="1.0"?><form><intent>verify</intent></form>'],
+  ["no type", "", "intent=verify"],
+  [
+    "multipart with another boundary",
+    "multipart/form-data; boundary=aaa",
+    '--bbb\r\nContent-Disposition: form-data; name="intent"\r\n\r\nverify\r\n--bbb--\r\n',
+  ],
+  [
+    "multipart without a boundary",
+    "multipart/form-data",
+    '--x\r\nContent-Disposition: form-data; name="intent"\r\n\r\nverify\r\n--x--\r\n',
+  ],
+  ["multipart cut short", "multipart/form-data; boundary=x", '--x\r\nContent-Disposition: form-data; name="intent"\r\n\r\nverify'],
+];
+
+const DEMO_PASSWORD = "staff-demo-1234";
+type StaffName = "police-handler" | "auditor" | "city-admin";
+
+/** A browser of one staff member: its own cookies, redirects followed by hand. */
+class Browser {
+  private readonly cookies = new Map<string, string>();
+
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
+    const response = await fetch(url, { ...init, headers, redirect: "manual" });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = "", ...attributes] = line.split(";");
+      const at = pair.indexOf("=");
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      const expired = attributes.some((attribute) => {
+        const [key = "", setting = ""] = attribute.trim().split("=");
+        if (/^max-age$/i.test(key)) return Number(setting) <= 0;
+        return /^expires$/i.test(key) && Date.parse(setting) < Date.now();
+      });
+      if (expired || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return response;
+  }
+
+  /** Follows redirects with GETs; the last answer and where it came from. */
+  async follow(response: Response, from: string): Promise<{ response: Response; url: string }> {
+    let url = from;
+    for (let hops = 0; response.status >= 300 && response.status < 400; hops++) {
+      if (hops > 10) throw new Error(`too many redirects from ${from}`);
+      url = new URL(response.headers.get("location")!, url).toString();
+      response = await this.request(url);
+    }
+    return { response, url };
+  }
+}
+
+interface SignedIn {
+  browser: Browser;
+  authenticator: SoftwareAuthenticator;
+}
+
+/** Signs a demo staff member in at the staff identity provider and registers a passkey, as a first sign-in does. */
+async function signIn(origin: string, username: StaffName): Promise<SignedIn> {
+  const browser = new Browser();
+  const started = await browser.request(`${origin}/back-office/login`, {
+    method: "POST",
+    headers: { origin, "content-type": FORM },
+    body: new URLSearchParams({ returnTo: "/back-office" }),
+  });
+  expect(started.status, "sign-in starts").toBe(303);
+  const atProvider = await browser.follow(started, `${origin}/back-office/login`);
+  const uid = /action="\/interaction\/([^/"]+)\/login"/.exec(await atProvider.response.text())?.[1];
+  expect(uid, "the staff identity provider's login form").toBeTruthy();
+  const loggedIn = await browser.request(new URL(`/interaction/${uid}/login`, atProvider.url).toString(), {
+    method: "POST",
+    headers: { "content-type": FORM },
+    body: new URLSearchParams({ username, password: DEMO_PASSWORD }),
+  });
+  const landed = await browser.follow(loggedIn, atProvider.url);
+  expect(new URL(landed.url).pathname, `${username} is sent to register a passkey`).toBe("/back-office/passkey");
+  await landed.response.arrayBuffer();
+
+  const page = await browser.request(`${origin}/back-office/passkey?_data=routes%2Fback-office.passkey`);
+  expect(page.status).toBe(200);
+  const { options } = (await page.json()) as { options: Parameters<SoftwareAuthenticator["register"]>[0] };
+  const authenticator = new SoftwareAuthenticator(origin);
+  const registered = await browser.request(`${origin}/back-office/passkey`, {
+    method: "POST",
+    headers: { origin, "content-type": FORM },
+    body: new URLSearchParams({ credential: JSON.stringify(authenticator.register(options)) }),
+  });
+  expect(registered.status, `${username}'s passkey is registered`).toBe(303);
+  const home = await browser.request(`${origin}/back-office`);
+  expect(home.status, `${username} reaches the back office`).toBe(200);
+  await home.arrayBuffer();
+  return { browser, authenticator };
+}
+
+for (const kind of TEST_DATABASES) {
+  describe(`the back office's bad input [${kind.name}]`, () => {
+    let portal: Portal;
+    let origin: string;
+    const staff = {} as Record<StaffName, SignedIn>;
+    /** Every answer checked so far, by the request id the portal gave it. */
+    const answered: Array<{ label: string; requestId: string }> = [];
+    /** How much of the portal's output earlier checks have read. */
+    let checkedUpTo = 0;
+
+    beforeAll(async () => {
+      // WebAuthn refuses IP addresses: the back office is reached by host name.
+      const port = await freePort();
+      origin = `http://localhost:${port}`;
+      portal = await startPortal(
+        { PORT: String(port), PUBLIC_URL: origin, BACK_OFFICE_URL: origin },
+        kind.name === "postgres" ? { postgresAdminUrl: process.env.TEST_DATABASE_URL } : {},
+      );
+      for (const name of ["police-handler", "auditor", "city-admin"] as const) staff[name] = await signIn(origin, name);
+    }, 180_000);
+    afterAll(async () => {
+      await portal?.stop();
+    });
+
+    /**
+     * The answer is a client's mistake or a page, never the server's failure;
+     * an HTML answer is a whole page in the back office's or the portal's words
+     * with no stack trace.
+     */
+    async function expectHandled(response: Response, label: string, allowed: (status: number) => boolean = () => true) {
+      const body = await response.text();
+      expect(response.status, `${label}: ${body.slice(0, 300)}`).toBeLessThan(500);
+      expect(allowed(response.status), `${label}: status ${response.status}`).toBe(true);
+      if ((response.headers.get("content-type") ?? "").startsWith("text/html")) {
+        expect(body, label).toMatch(/^<!DOCTYPE html>/i);
+        expect(body, label).toContain("</html>");
+      }
+      expect(body, label).not.toMatch(/at \S+ \(|node_modules|TypeError|RangeError/);
+      answered.push({ label, requestId: response.headers.get("x-request-id")! });
+      return body;
+    }
+
+    /** No line of the requests answered so far is at error level (50) or fatal (60). */
+    async function expectNoErrorLogged() {
+      const lines = () => portal.output().slice(checkedUpTo).split("\n");
+      const completed = () =>
+        new Set(
+          lines()
+            .filter((line) => /"msg":"request (completed|errored)"/.test(line))
+            .map((line) => /"req":\{"id":"([^"]+)"/.exec(line)?.[1]),
+        );
+      await waitFor(() => {
+        const done = completed();
+        return answered.every(({ requestId }) => done.has(requestId));
+      }, 10_000);
+      const errors = lines()
+        .filter((line) => /"level":(50|60)/.test(line))
+        .map((line) => `${answered.find(({ requestId }) => line.includes(requestId))?.label ?? "(no request)"}: ${line.slice(0, 600)}`);
+      answered.length = 0;
+      checkedUpTo = portal.output().length;
+      expect(errors).toEqual([]);
+    }
+
+    const get = (who: StaffName, path: string, headers: Record<string, string> = {}) =>
+      staff[who].browser.request(`${origin}${path}`, { headers });
+    const post = (who: StaffName, path: string, body: BodyInit | null, headers: Record<string, string> = {}) =>
+      staff[who].browser.request(`${origin}${path}`, { method: "POST", headers: { origin, "content-type": FORM, ...headers }, body });
+    const form = (fields: Record<string, string>) => new URLSearchParams(fields);
+
+    it("signed every staff member in with a passkey, and each reaches their own pages", async () => {
+      for (const { path, as } of SEARCHES) {
+        const response = await get(as, path);
+        expect(response.status, `${as} at ${path}`).toBe(200);
+        await expectHandled(response, `${path} as ${as}`);
+      }
+    });
+
+    it("answers garbage, overlong, repeated, unicode and out-of-range search parameters with a page or a 400, never a 5xx", async () => {
+      for (const { path, fields, as } of SEARCHES) {
+        for (const field of [...fields, "_data", "index", "__proto__", "中文"]) {
+          for (const value of ODD_VALUES) {
+            const response = await get(as, `${path}?${field}=${value}`);
+            await expectHandled(
+              response,
+              `${path}?${field}=${value.slice(0, 40)}`,
+              (status) => status === 200 || (status >= 400 && status < 500),
+            );
+          }
+          // Repeated: the first is the one read, the rest must not matter.
+          await expectHandled(await get(as, `${path}?${field}=a&${field}=%00&${field}=${"9".repeat(30)}`), `${path} repeated ${field}`);
+        }
+        // All at once, each field wrong.
+        const all = fields.map((field) => `${field}=%27%3B%20drop%20table%20staff%3B--`).join("&");
+        await expectHandled(await get(as, `${path}?${all}`), `${path} all fields SQL-ish`);
+      }
+      await expectNoErrorLogged();
+    }, 120_000);
+
+    it("refuses a search it cannot run with 400 and a page that says what to fix, keeping what was typed", async () => {
+      const payments = await get("police-handler", "/back-office/payments?from=2026-02-30&status=%E4%B8%AD");
+      expect(payments.status).toBe(400);
+      const paymentsPage = await expectHandled(payments, "payments with a bad date");
+      expect(paymentsPage).toContain('class="error-summary"');
+      expect(paymentsPage).toContain('href="#search-from"');
+      expect(paymentsPage).toContain('value="2026-02-30"');
+      const audit = await get("auditor", "/back-office/audit?to=9999-99-99&action=DROP%20TABLE");
+      expect(audit.status).toBe(400);
+      expect(await expectHandled(audit, "audit with a bad date")).toContain('class="error-summary"');
+      await expectNoErrorLogged();
+    });
+
+    it("answers ids that are not ids, and unknown ones, with 404 in the back office's words", async () => {
+      for (const id of NOT_IDS) {
+        for (const [who, path] of [
+          ["police-handler", `/back-office/payments/${id}`],
+          ["police-handler", `/back-office/inbox/${id}`],
+          ["city-admin", `/back-office/staff/${id}`],
+        ] as const) {
+          const response = await get(who, path);
+          // Escapes that are not UTF-8 make no path at all: 400.
+          const expected = id === "%C3%28" ? 400 : 404;
+          const body = await expectHandled(response, path.slice(0, 80), (status) => status === expected);
+          expect(body, path).toMatch(expected === 404 ? /查無此頁/ : /無法處理這個要求/);
+          // The same for every action on it: nothing to act on.
+          const acted = await post(who, path, form({ intent: "reveal-prepare", reason: "resident_enquiry", detail: "" }));
+          await expectHandled(acted, `POST ${path.slice(0, 80)}`, (status) => status === expected);
+        }
+      }
+      await expectNoErrorLogged();
+    });
+
+    it("answers a body that is not a form with 400 on every action", async () => {
+      const actions: Array<[StaffName, string]> = [
+        ...(await actionsWithIntents()),
+        ["police-handler", `/back-office/payments/${UNKNOWN_UUID}`],
+        ["city-admin", "/back-office/staff"],
+        ["police-handler", "/back-office/passkey"],
+        ["police-handler", "/back-office/login"],
+      ];
+      for (const [who, path] of actions) {
+        for (const [name, type, body] of UNREADABLE) {
+          const response = await post(who, path, body, { "content-type": type });
+          await expectHandled(response, `${name} to ${path}`, (status) => status === 400);
+        }
+      }
+      await expectNoErrorLogged();
+    });
+
+    it("answers a missing or unknown intent with 400", async () => {
+      for (const [who, path] of await actionsWithIntents()) {
+        for (const intent of [null, "", "nope", "VERIFY", "reveal", "%00", "中文", "x".repeat(10_000)]) {
+          const body = new URLSearchParams(intent === null ? {} : { intent });
+          const response = await post(who, path, body);
+          await expectHandled(response, `intent ${String(intent).slice(0, 20)} to ${path}`, (status) => status === 400);
+        }
+      }
+      // Sign-out and keep-alive take no fields: whatever is sent is not read.
+      await expectHandled(await post("auditor", "/back-office/keep-alive", "intent=%00&x=%ZZ"), "keep-alive", (status) => status === 200);
+      await expectNoErrorLogged();
+    });
+
+    it("answers wrong values in the inbox's work forms with the form's own error summary", async () => {
+      const message = await aMessage();
+      const path = `/back-office/inbox/${message}`;
+      const cases: Array<Record<string, string>> = [
+        { intent: "status", status: "deleted" },
+        { intent: "status", status: "" },
+        { intent: "status", status: "%00" },
+        { intent: "note", note: "" },
+        { intent: "note", note: "\u0000".repeat(10) },
+        { intent: "note", note: "長".repeat(20_000) },
+        { intent: "reply", reply: "", channel: "email" },
+        { intent: "reply", reply: "好的，我們會處理。", channel: "carrier-pigeon" },
+        { intent: "reply", reply: "\uD800\uDFFF\uD800", channel: "" },
+      ];
+      for (const fields of cases) {
+        const response = await post("police-handler", path, form(fields));
+        const body = await expectHandled(response, `inbox ${JSON.stringify(fields).slice(0, 60)}`, (status) => status === 400);
+        expect(body, JSON.stringify(fields).slice(0, 60)).toContain('class="error-summary"');
+      }
+      await expectNoErrorLogged();
+    });
+
+    it("refuses a reveal with a garbage or forged passkey answer, and a reason that is not one", async () => {
+      const message = await aMessage();
+      const path = `/back-office/inbox/${message}`;
+      for (const fields of [
+        { intent: "reveal-prepare" },
+        { intent: "reveal-prepare", reason: "curiosity", detail: "" },
+        { intent: "reveal-prepare", reason: "other", detail: "x" },
+        { intent: "reveal-prepare", reason: "other", detail: "說明".repeat(2_000) },
+      ] as Array<Record<string, string>>) {
+        const response = await post("police-handler", path, form(fields));
+        const body = await expectHandled(response, `reveal ${JSON.stringify(fields).slice(0, 60)}`, (status) => status === 200);
+        expect(body).toContain('class="error-summary"');
+      }
+      const garbage = [
+        "",
+        "not json",
+        "null",
+        "[]",
+        "{}",
+        '{"id":1}',
+        '{"response":{"clientDataJSON":"%%%"}}',
+        JSON.stringify({
+          id: "x",
+          rawId: "x",
+          type: "public-key",
+          response: { clientDataJSON: "AAAA", authenticatorData: "", signature: "" },
+        }),
+        `{"deep":${"[".repeat(5_000)}${"]".repeat(5_000)}}`,
+      ];
+      for (const credential of garbage) {
+        const response = await post("police-handler", path, form({ intent: "reveal-confirm", credential }));
+        const body = await expectHandled(response, `reveal-confirm ${credential.slice(0, 40)}`, (status) => status === 200);
+        expect(body, credential.slice(0, 40)).not.toContain("resident@example.tw");
+      }
+      // A real signature, over another challenge than the one handed out.
+      const prepared = await post(
+        "police-handler",
+        `${path}?_data=${encodeURIComponent("routes/back-office.inbox.$messageId")}`,
+        form({ intent: "reveal-prepare", reason: "resident_enquiry", detail: "" }),
+      );
+      const { reveal } = (await prepared.json()) as {
+        reveal: { stage: string; options: Parameters<SoftwareAuthenticator["authenticate"]>[0] };
+      };
+      expect(reveal.stage).toBe("confirm");
+      const forged = staff["police-handler"].authenticator.authenticate(reveal.options, {
+        challenge: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+      });
+      const refused = await post("police-handler", path, form({ intent: "reveal-confirm", credential: JSON.stringify(forged) }));
+      expect(await expectHandled(refused, "forged reveal", (status) => status === 200)).not.toContain("resident@example.tw");
+      await expectNoErrorLogged();
+    });
+
+    it("answers bad datetimes and choices in the proxy forms with the form's error summary", async () => {
+      const colleague = await staffIdOf("police-handler-2");
+      const cityAdmin = await staffIdOf("city-admin");
+      const handler = await staffIdOf("police-handler");
+      const good = {
+        intent: "set-proxy",
+        proxyId: colleague,
+        grant: "handler:police",
+        startsAt: "2030-01-01T09:00",
+        endsAt: "2030-01-05T17:00",
+      };
+      const bad: Array<Partial<typeof good>> = [
+        { startsAt: "" },
+        { startsAt: "2030-02-30T09:00" },
+        { startsAt: "2030-01-01T25:00" },
+        { startsAt: "2030-01-01T09:60" },
+        { startsAt: "0000-01-01T00:00" },
+        { startsAt: "9999-12-31T23:59", endsAt: "9999-12-31T23:59" },
+        { endsAt: "+275760-09-13T00:00" },
+        { endsAt: "2030-01-01" },
+        { endsAt: "1 January 2030" },
+        { endsAt: "2029-12-31T09:00" },
+        { startsAt: "2020-01-01T09:00", endsAt: "2020-01-02T09:00" },
+        { startsAt: "2030-01-01T09:00", endsAt: "2099-01-01T09:00" },
+        { proxyId: "" },
+        { proxyId: "not-a-uuid" },
+        { proxyId: UNKNOWN_UUID },
+        { proxyId: handler },
+        { proxyId: cityAdmin },
+        { grant: "" },
+        { grant: "handler" },
+        { grant: "city_admin:police" },
+        { grant: "handler:water" },
+        { grant: "handler:%00" },
+        { grant: "handler:police:extra" },
+      ];
+      for (const change of bad) {
+        const fields = { ...good, ...change };
+        for (const [who, path] of [
+          ["police-handler", "/back-office/proxies"],
+          ["city-admin", `/back-office/staff/${handler}`],
+        ] as const) {
+          const response = await post(who, path, form(fields));
+          const body = await expectHandled(response, `proxy ${JSON.stringify(change)} at ${path}`, (status) => status === 400);
+          expect(body, JSON.stringify(change)).toContain('class="error-summary"');
+        }
+      }
+      for (const periodId of ["", "not-a-uuid", UNKNOWN_UUID, "%00"]) {
+        for (const [who, path] of [
+          ["police-handler", "/back-office/proxies"],
+          ["city-admin", `/back-office/staff/${handler}`],
+        ] as const) {
+          const response = await post(who, path, form({ intent: "revoke-proxy", periodId }));
+          await expectHandled(response, `revoke-proxy ${periodId} at ${path}`, (status) => status === 200 || status === 400);
+        }
+      }
+      await expectNoErrorLogged();
+    });
+
+    it("answers bad roles, agencies and staff in the administrator's forms with the form's error summary or a 400", async () => {
+      const handler = await staffIdOf("police-handler");
+      const path = `/back-office/staff/${handler}`;
+      for (const fields of [
+        { intent: "grant-role" },
+        { intent: "grant-role", role: "god", agencyCode: "police" },
+        { intent: "grant-role", role: "handler", agencyCode: "" },
+        { intent: "grant-role", role: "handler", agencyCode: "nowhere" },
+        { intent: "grant-role", role: "handler", agencyCode: "water" },
+        { intent: "grant-role", role: "handler", agencyCode: "police" },
+        { intent: "grant-role", role: "auditor", agencyCode: "police" },
+        { intent: "grant-role", role: "%00", agencyCode: "%00" },
+        { intent: "grant-role", role: "handler".repeat(2_000), agencyCode: "police" },
+      ] as Array<Record<string, string>>) {
+        const response = await post("city-admin", path, form(fields));
+        const body = await expectHandled(response, `grant ${JSON.stringify(fields).slice(0, 80)}`, (status) => status === 400);
+        expect(body, JSON.stringify(fields).slice(0, 80)).toContain('class="error-summary"');
+      }
+      for (const grantId of ["", "not-a-uuid", UNKNOWN_UUID, "%00"]) {
+        const response = await post("city-admin", path, form({ intent: "revoke-role", grantId }));
+        await expectHandled(response, `revoke-role ${grantId}`, (status) => status === 400);
+      }
+      // The administrator cannot lock themselves out.
+      const self = await post("city-admin", `/back-office/staff/${await staffIdOf("city-admin")}`, form({ intent: "deactivate" }));
+      await expectHandled(self, "deactivate oneself", (status) => status === 400);
+
+      for (const fields of [
+        {},
+        { subject: "", displayName: "", agencyCode: "" },
+        { subject: "%00", displayName: "\u0000", agencyCode: "police" },
+        { subject: "st-police-handler", displayName: "重複", agencyCode: "police" },
+        { subject: "x".repeat(5_000), displayName: "名".repeat(5_000), agencyCode: "police" },
+        { subject: "st-new-1", displayName: "新人", agencyCode: "nowhere" },
+        { subject: "' OR 1=1 --", displayName: "<script>", agencyCode: "'; drop table staff; --" },
+      ] as Array<Record<string, string>>) {
+        const response = await post("city-admin", "/back-office/staff", form(fields));
+        const body = await expectHandled(response, `new staff ${JSON.stringify(fields).slice(0, 80)}`, (status) => status === 400);
+        expect(body, JSON.stringify(fields).slice(0, 80)).toContain('class="error-summary"');
+      }
+      await expectNoErrorLogged();
+    });
+
+    it("answers a seeded fuzz of search parameters and form fields with no 5xx", async () => {
+      const random = seeded(2026);
+      const message = await aMessage();
+      const handler = await staffIdOf("police-handler");
+      const forms: Array<{ who: StaffName; path: string; fields: string[]; intents: string[] }> = [
+        { who: "auditor", path: "/back-office/audit", fields: ["intent"], intents: ["verify"] },
+        {
+          who: "police-handler",
+          path: "/back-office/proxies",
+          fields: ["intent", "proxyId", "grant", "startsAt", "endsAt", "periodId"],
+          intents: ["set-proxy", "revoke-proxy"],
+        },
+        {
+          who: "police-handler",
+          path: `/back-office/inbox/${message}`,
+          fields: ["intent", "status", "note", "reply", "channel", "reason", "detail", "credential"],
+          intents: ["status", "note", "reply", "reveal-prepare", "reveal-confirm"],
+        },
+        {
+          who: "city-admin",
+          path: `/back-office/staff/${handler}`,
+          fields: ["intent", "role", "agencyCode", "grantId", "proxyId", "grant", "startsAt", "endsAt", "periodId"],
+          intents: ["grant-role", "revoke-role", "set-proxy", "revoke-proxy"],
+        },
+        { who: "city-admin", path: "/back-office/staff", fields: ["subject", "displayName", "agencyCode"], intents: [] },
+      ];
+      for (let i = 0; i < 150; i++) {
+        const search = random.pick(SEARCHES);
+        const query = Array.from({ length: random.int(1, 4) }, () => `${random.pick(search.fields)}=${random.pick(ODD_VALUES)}`).join("&");
+        await expectHandled(await get(search.as, `${search.path}?${query}`), `fuzz GET ${search.path}?${query.slice(0, 60)}`);
+
+        const target = random.pick(forms);
+        const body = Array.from({ length: random.int(0, 5) }, () => {
+          const field = random.pick(target.fields);
+          const value =
+            field === "intent" && target.intents.length > 0 && random.int(0, 1) === 0
+              ? random.pick(target.intents)
+              : random.pick(ODD_VALUES);
+          return `${field}=${value}`;
+        }).join("&");
+        // Destructive intents are left out of the fuzz: it must not deactivate the staff it signs in as.
+        await expectHandled(await post(target.who, target.path, body), `fuzz POST ${target.path} ${body.slice(0, 60)}`);
+      }
+      await expectNoErrorLogged();
+    }, 120_000);
+
+    /** The actions that tell their forms apart by `intent`, each with someone who may use it. */
+    async function actionsWithIntents(): Promise<Array<[StaffName, string]>> {
+      return [
+        ["auditor", "/back-office/audit"],
+        ["police-handler", "/back-office/proxies"],
+        ["police-handler", `/back-office/inbox/${await aMessage()}`],
+        ["city-admin", `/back-office/staff/${await staffIdOf("city-admin")}`],
+      ];
+    }
+
+    /** A contact message routed to the police (the handler's agency), written by a resident. */
+    let messageId: string | undefined;
+    async function aMessage(): Promise<string> {
+      if (messageId) return messageId;
+      const sent = await fetch(`${origin}/contact`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { origin, "content-type": FORM },
+        body: form({
+          topic: "bill_question",
+          agency: "police",
+          name: "測試居民",
+          email: "resident@example.tw",
+          phone: "",
+          message: "請問這張罰單的繳費期限是什麼時候？",
+        }),
+      });
+      expect(sent.status).toBe(303);
+      const inbox = await get("police-handler", `/back-office/inbox?_data=${encodeURIComponent("routes/back-office.inbox._index")}`);
+      const { items } = (await inbox.json()) as { items: Array<{ id: string }> };
+      expect(items.length).toBeGreaterThan(0);
+      messageId = items[0]!.id;
+      return messageId;
+    }
+
+    /** A demo staff member's id, from the administrator's list. */
+    let staffList: Array<{ id: string; subject: string }> | undefined;
+    async function staffIdOf(username: string): Promise<string> {
+      if (!staffList) {
+        const list = await get("city-admin", `/back-office/staff?_data=${encodeURIComponent("routes/back-office.staff._index")}`);
+        staffList = ((await list.json()) as { staff: Array<{ id: string; subject: string }> }).staff;
+      }
+      const found = staffList.find((member) => member.subject === `st-${username}`);
+      expect(found, username).toBeTruthy();
+      return found!.id;
+    }
+  });
+}
