@@ -183,7 +183,8 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
   if (rows.some((bill) => !bill.paymentTools.includes(input.tool))) return { kind: "tool_unavailable" };
 
   const held = await holdsInForce(ctx, billIds, now);
-  if (held.length > 0) return { kind: "bills_unavailable", bills: held };
+  // Held by the same submission, arrived a moment earlier (a double click): that order is the answer.
+  if (held.length > 0) return (await replay()) ?? { kind: "bills_unavailable", bills: held };
   const unconfirmed = await unconfirmedAtSources(
     ctx,
     rows.map((row) => (row.source ? { ...row, source: row.source } : { id: row.id, source: null })),
@@ -231,7 +232,10 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
   } catch (error) {
     const { code, constraint } = databaseError(error);
     if (code === "23505" && constraint === "payment_order_items_one_active_order_per_bill") {
-      // Another order (another window, another payer) began paying one of these bills a moment ago.
+      // Another order began paying one of these bills a moment ago: the same submission's (its twin won), or
+      // another window's or payer's.
+      const again = await replay();
+      if (again) return again;
       const busy = await holdsOn(ctx.db, billIds);
       return {
         kind: "bills_unavailable",
