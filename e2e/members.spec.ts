@@ -70,6 +70,8 @@ test("a member logs in, binds a plate, a water and an electricity account, pays 
 }) => {
   await page.goto("/");
   await page.getByRole("link", { name: "會員登入" }).click();
+  // The link goes through /login's redirect: check the provider's page once the browser is there, not on the way.
+  await expect(page.getByLabel(/^帳號$/)).toBeVisible();
   await expectNoAxeViolations(page, "on the identity provider's login page");
   await loginAtProvider(page, "meihsin");
 
