@@ -1,5 +1,5 @@
 import type { Env } from "~/base/env.server";
-import { createRelyingParty, type RelyingParty } from "~/base/oidc-login.server";
+import { relyingPartyPer } from "~/base/oidc-login.server";
 
 /**
  * Staff sign in through the city's staff identity provider: its own issuer,
@@ -12,23 +12,14 @@ type StaffOidcEnv = Pick<Env, "staffOidc" | "backOfficeUrl" | "SESSION_SECRET" |
 export const staffRedirectUri = (env: Pick<Env, "backOfficeUrl">) => `${env.backOfficeUrl}/back-office/auth/callback`;
 export const staffPostLogoutRedirectUri = (env: Pick<Env, "backOfficeUrl">) => `${env.backOfficeUrl}/back-office/signed-out`;
 
-const parties = new WeakMap<StaffOidcEnv, RelyingParty>();
-
-export function staffRelyingParty(env: StaffOidcEnv): RelyingParty {
-  let party = parties.get(env);
-  if (!party) {
-    party = createRelyingParty({
-      settings: () => env.staffOidc,
-      redirectUri: staffRedirectUri(env),
-      postLogoutRedirectUri: staffPostLogoutRedirectUri(env),
-      scope: "openid profile",
-      cookieName: "back_office_oidc",
-      cookiePath: "/back-office/auth",
-      cookieSecret: env.SESSION_SECRET,
-      secureCookie: env.backOfficeIsHttps,
-      defaultReturnTo: "/back-office",
-    });
-    parties.set(env, party);
-  }
-  return party;
-}
+export const staffRelyingParty = relyingPartyPer((env: StaffOidcEnv) => ({
+  settings: () => env.staffOidc,
+  redirectUri: staffRedirectUri(env),
+  postLogoutRedirectUri: staffPostLogoutRedirectUri(env),
+  scope: "openid profile",
+  cookieName: "back_office_oidc",
+  cookiePath: "/back-office/auth",
+  cookieSecret: env.SESSION_SECRET,
+  secureCookie: env.backOfficeIsHttps,
+  defaultReturnTo: "/back-office",
+}));

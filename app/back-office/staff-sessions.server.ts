@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
 import { createCookie } from "@remix-run/node";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull } from "drizzle-orm";
 import { effectiveRoles, type EffectiveRole, type ProxyPeriod, type RoleAssignment } from "~/domain/staff";
 import { schema, type Database } from "~/base/db.server";
+import { hashSessionToken, newSessionToken, nextIdleDeadline, sessionTokenOf } from "~/base/session-tokens.server";
 import type { Env } from "~/base/env.server";
 
 /**
@@ -29,8 +29,6 @@ function staffCookie(env: SessionEnv) {
   });
 }
 
-const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
-
 /** The staff member the identity provider named, if the city administrator registered them and they are active. */
 export async function findStaffBySubject(db: Database, subject: string): Promise<StaffMember | null> {
   const [row] = await db.select().from(schema.staff).where(eq(schema.staff.subject, subject));
@@ -44,9 +42,9 @@ export async function startStaffSession(
   details: { idToken: string | null; clientAddress: string },
   now = new Date(),
 ): Promise<string> {
-  const token = randomBytes(32).toString("base64url");
+  const { token, tokenHash } = newSessionToken();
   await db.insert(schema.staffSessions).values({
-    tokenHash: hashToken(token),
+    tokenHash,
     staffId,
     createdAt: now,
     lastSeenAt: now,
@@ -67,14 +65,11 @@ export interface StaffSession {
   idToken: string | null;
 }
 
-const nextIdleDeadline = (env: SessionEnv, absoluteExpiresAt: Date, now: Date) =>
-  new Date(Math.min(now.getTime() + env.STAFF_IDLE_MINUTES * 60_000, absoluteExpiresAt.getTime()));
-
 /** The staff member behind the request's cookie, when the session is alive and they are still active. */
 export async function currentStaffSession(db: Database, env: SessionEnv, request: Request, now = new Date()): Promise<StaffSession | null> {
-  const token = await staffCookie(env).parse(request.headers.get("Cookie"));
-  if (typeof token !== "string" || token.length < 20) return null;
-  const tokenHash = hashToken(token);
+  const token = sessionTokenOf(await staffCookie(env).parse(request.headers.get("Cookie")));
+  if (!token) return null;
+  const tokenHash = hashSessionToken(token);
   const [row] = await db
     .select({ session: schema.staffSessions, staff: schema.staff })
     .from(schema.staffSessions)
@@ -91,14 +86,14 @@ export async function currentStaffSession(db: Database, env: SessionEnv, request
   if (!row) return null;
   let idleExpiresAt = row.session.idleExpiresAt;
   if (now.getTime() - row.session.lastSeenAt.getTime() > 60_000) {
-    idleExpiresAt = nextIdleDeadline(env, row.session.absoluteExpiresAt, now);
+    idleExpiresAt = nextIdleDeadline(env.STAFF_IDLE_MINUTES, row.session.absoluteExpiresAt, now);
     await db.update(schema.staffSessions).set({ lastSeenAt: now, idleExpiresAt }).where(eq(schema.staffSessions.tokenHash, tokenHash));
   }
   return { staff: row.staff, tokenHash, idleExpiresAt, absoluteExpiresAt: row.session.absoluteExpiresAt, idToken: row.session.idToken };
 }
 
 export async function keepStaffSessionAlive(db: Database, env: SessionEnv, session: StaffSession, now = new Date()): Promise<Date> {
-  const idleExpiresAt = nextIdleDeadline(env, session.absoluteExpiresAt, now);
+  const idleExpiresAt = nextIdleDeadline(env.STAFF_IDLE_MINUTES, session.absoluteExpiresAt, now);
   await db
     .update(schema.staffSessions)
     .set({ lastSeenAt: now, idleExpiresAt })
@@ -125,16 +120,12 @@ export async function loadRoles(db: Database, staffId: string, now = new Date())
     })
     .from(schema.staffProxies)
     .where(and(eq(schema.staffProxies.proxyId, staffId), isNull(schema.staffProxies.revokedAt), gt(schema.staffProxies.endsAt, now)));
-  const holders = [staffId, ...proxies.map((p) => p.principalId)];
-  const assignments: RoleAssignment[] = [];
-  for (const holder of new Set(holders)) {
-    const rows = await db
-      .select({ staffId: schema.staffRoles.staffId, role: schema.staffRoles.role, agencyCode: schema.staffRoles.agencyCode })
-      .from(schema.staffRoles)
-      .innerJoin(schema.staff, eq(schema.staffRoles.staffId, schema.staff.id))
-      .where(and(eq(schema.staffRoles.staffId, holder), isNull(schema.staffRoles.revokedAt), eq(schema.staff.active, true)));
-    assignments.push(...rows);
-  }
+  const holders = [...new Set([staffId, ...proxies.map((p) => p.principalId)])];
+  const assignments: RoleAssignment[] = await db
+    .select({ staffId: schema.staffRoles.staffId, role: schema.staffRoles.role, agencyCode: schema.staffRoles.agencyCode })
+    .from(schema.staffRoles)
+    .innerJoin(schema.staff, eq(schema.staffRoles.staffId, schema.staff.id))
+    .where(and(inArray(schema.staffRoles.staffId, holders), isNull(schema.staffRoles.revokedAt), eq(schema.staff.active, true)));
   return effectiveRoles(staffId, assignments, proxies, now);
 }
 

@@ -168,3 +168,20 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     },
   };
 }
+
+/**
+ * One relying party per configuration object, built on first use: its
+ * discovery is cached inside, so a new one per request would ask the
+ * provider again every time.
+ */
+export function relyingPartyPer<E extends object>(optionsFor: (env: E) => RelyingPartyOptions): (env: E) => RelyingParty {
+  const parties = new WeakMap<E, RelyingParty>();
+  return (env) => {
+    let party = parties.get(env);
+    if (!party) {
+      party = createRelyingParty(optionsFor(env));
+      parties.set(env, party);
+    }
+    return party;
+  };
+}

@@ -56,36 +56,40 @@ export async function startDemoServices(env: Env, services: DemoServices, logger
     { sandbox: services.sandboxPublicUrl, agencySimulator: `http://127.0.0.1:${services.agencySimulatorPort}` },
     "sandbox payment gateway and agency simulator listening",
   );
-  if (services.identityProviderPort !== null && env.oidc) {
-    const { app } = createIdentityProvider({
-      issuer: env.oidc.issuer,
-      clientId: env.oidc.clientId,
-      clientSecret: env.oidc.clientSecret,
-      redirectUris: [redirectUri(env)],
-      postLogoutRedirectUris: [postLogoutRedirectUri(env)],
-      cookieSecret: env.SESSION_SECRET,
-    });
-    servers.push(await listen(app, services.identityProviderPort, services.host));
-    logger.info(
-      { issuer: env.oidc.issuer },
-      "local identity provider listening (demo members: meihsin, xiaoming, member-b; password demo-1234)",
-    );
-  }
-  if (services.staffIdentityProviderPort !== null && env.staffOidc) {
-    const { app } = createIdentityProvider({
-      issuer: env.staffOidc.issuer,
-      clientId: env.staffOidc.clientId,
-      clientSecret: env.staffOidc.clientSecret,
-      // The addresses the back office's relying party registers (README, STAFF_OIDC_ISSUER).
-      redirectUris: [staffRedirectUri(env)],
-      postLogoutRedirectUris: [staffPostLogoutRedirectUri(env)],
-      cookieSecret: env.SESSION_SECRET,
+  // The city app's provider for residents, the city's staff directory for the back office: one server each.
+  const providers = [
+    {
+      port: services.identityProviderPort,
+      settings: env.oidc,
+      redirectUri: redirectUri(env),
+      postLogoutRedirectUri: postLogoutRedirectUri(env),
+      directory: undefined,
+      accounts: "demo members: meihsin, xiaoming, member-b; password demo-1234",
+    },
+    {
+      port: services.staffIdentityProviderPort,
+      settings: env.staffOidc,
+      redirectUri: staffRedirectUri(env),
+      postLogoutRedirectUri: staffPostLogoutRedirectUri(env),
       directory: staffDirectory(),
+      accounts: `demo staff: ${DEMO_STAFF.map((member) => member.username).join(", ")}; password ${DEMO_STAFF_PASSWORD}`,
+    },
+  ];
+  for (const provider of providers) {
+    if (provider.port === null || !provider.settings) continue;
+    const { app } = createIdentityProvider({
+      issuer: provider.settings.issuer,
+      clientId: provider.settings.clientId,
+      clientSecret: provider.settings.clientSecret,
+      redirectUris: [provider.redirectUri],
+      postLogoutRedirectUris: [provider.postLogoutRedirectUri],
+      cookieSecret: env.SESSION_SECRET,
+      directory: provider.directory,
     });
-    servers.push(await listen(app, services.staffIdentityProviderPort, services.host));
+    servers.push(await listen(app, provider.port, services.host));
     logger.info(
-      { issuer: env.staffOidc.issuer },
-      `local staff identity provider listening (demo staff: ${DEMO_STAFF.map((member) => member.username).join(", ")}; password ${DEMO_STAFF_PASSWORD})`,
+      { issuer: provider.settings.issuer },
+      `local ${provider.directory ? "staff " : ""}identity provider listening (${provider.accounts})`,
     );
   }
   if (services.sourcesPort !== null) {

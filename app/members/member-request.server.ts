@@ -18,7 +18,3 @@ export async function requireMember(request: Request): Promise<MemberSession> {
   }
   return session;
 }
-
-/** Seconds until the session ends for inactivity, for the warning in the page. */
-export const idleSecondsLeft = (session: MemberSession, now = Date.now()) =>
-  Math.max(0, Math.floor((session.idleExpiresAt.getTime() - now) / 1000));

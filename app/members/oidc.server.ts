@@ -1,5 +1,5 @@
 import type { Env } from "~/base/env.server";
-import { LoginFailed, LoginUnavailable, createRelyingParty, type RelyingParty } from "~/base/oidc-login.server";
+import { LoginFailed, LoginUnavailable, relyingPartyPer } from "~/base/oidc-login.server";
 import type { Locale } from "~/i18n";
 
 /**
@@ -14,26 +14,17 @@ type OidcEnv = Pick<Env, "oidc" | "PUBLIC_URL" | "SESSION_SECRET" | "publicUrlIs
 export const redirectUri = (env: Pick<Env, "PUBLIC_URL">) => `${env.PUBLIC_URL}/auth/callback`;
 export const postLogoutRedirectUri = (env: Pick<Env, "PUBLIC_URL">) => `${env.PUBLIC_URL}/logged-out`;
 
-const parties = new WeakMap<OidcEnv, RelyingParty>();
-
-function relyingParty(env: OidcEnv): RelyingParty {
-  let party = parties.get(env);
-  if (!party) {
-    party = createRelyingParty({
-      settings: () => env.oidc,
-      redirectUri: redirectUri(env),
-      postLogoutRedirectUri: postLogoutRedirectUri(env),
-      scope: "openid profile national_id",
-      cookieName: "portal_oidc",
-      cookiePath: "/auth",
-      cookieSecret: env.SESSION_SECRET,
-      secureCookie: env.publicUrlIsHttps,
-      defaultReturnTo: "/account",
-    });
-    parties.set(env, party);
-  }
-  return party;
-}
+const relyingParty = relyingPartyPer((env: OidcEnv) => ({
+  settings: () => env.oidc,
+  redirectUri: redirectUri(env),
+  postLogoutRedirectUri: postLogoutRedirectUri(env),
+  scope: "openid profile national_id",
+  cookieName: "portal_oidc",
+  cookiePath: "/auth",
+  cookieSecret: env.SESSION_SECRET,
+  secureCookie: env.publicUrlIsHttps,
+  defaultReturnTo: "/account",
+}));
 
 export function beginLogin(env: OidcEnv, returnTo: unknown, locale: Locale): Promise<{ url: string; setCookie: string }> {
   return relyingParty(env).beginLogin(returnTo, locale);

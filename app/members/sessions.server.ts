@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
 import { createCookie } from "@remix-run/node";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { schema, type Database } from "~/base/db.server";
+import { hashSessionToken, newSessionToken, nextIdleDeadline, sessionTokenOf } from "~/base/session-tokens.server";
 import type { Env } from "~/base/env.server";
 import { hashNationalId } from "~/base/pii.server";
 import type { LoggedInIdentity } from "./oidc.server";
@@ -29,8 +29,6 @@ function memberCookie(env: SessionEnv) {
   });
 }
 
-const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
-
 /** Records the member (name and verification follow the provider at each login). */
 export async function upsertMember(db: Database, env: SessionEnv, identity: LoggedInIdentity, now = new Date()): Promise<Member> {
   const values = {
@@ -57,9 +55,9 @@ export async function startMemberSession(
   idToken: string | null,
   now = new Date(),
 ): Promise<string> {
-  const token = randomBytes(32).toString("base64url");
+  const { token, tokenHash } = newSessionToken();
   await db.insert(schema.memberSessions).values({
-    tokenHash: hashToken(token),
+    tokenHash,
     memberId,
     createdAt: now,
     lastSeenAt: now,
@@ -78,17 +76,11 @@ export interface MemberSession {
   idToken: string | null;
 }
 
-/** The idle deadline after activity now: never past the absolute limit. */
-function nextIdleDeadline(env: SessionEnv, absoluteExpiresAt: Date, now: Date): Date {
-  return new Date(Math.min(now.getTime() + env.MEMBER_IDLE_MINUTES * 60_000, absoluteExpiresAt.getTime()));
-}
-
 /** The member behind the request's cookie, when the session is alive. Refreshes its idle timer. */
 export async function currentMember(db: Database, env: SessionEnv, request: Request, now = new Date()): Promise<MemberSession | null> {
-  const token = await memberCookie(env).parse(request.headers.get("Cookie"));
-  // A cookie that is not ours (tampered with, or signed with another secret) parses to null.
-  if (typeof token !== "string" || token.length < 20) return null;
-  const tokenHash = hashToken(token);
+  const token = sessionTokenOf(await memberCookie(env).parse(request.headers.get("Cookie")));
+  if (!token) return null;
+  const tokenHash = hashSessionToken(token);
   const [row] = await db
     .select({ session: schema.memberSessions, member: schema.members })
     .from(schema.memberSessions)
@@ -105,7 +97,7 @@ export async function currentMember(db: Database, env: SessionEnv, request: Requ
   let idleExpiresAt = row.session.idleExpiresAt;
   // Activity moves the idle deadline; written at most once a minute.
   if (now.getTime() - row.session.lastSeenAt.getTime() > 60_000) {
-    idleExpiresAt = nextIdleDeadline(env, row.session.absoluteExpiresAt, now);
+    idleExpiresAt = nextIdleDeadline(env.MEMBER_IDLE_MINUTES, row.session.absoluteExpiresAt, now);
     await db.update(schema.memberSessions).set({ lastSeenAt: now, idleExpiresAt }).where(eq(schema.memberSessions.tokenHash, tokenHash));
   }
   return { member: row.member, tokenHash, idleExpiresAt, absoluteExpiresAt: row.session.absoluteExpiresAt, idToken: row.session.idToken };
@@ -113,7 +105,7 @@ export async function currentMember(db: Database, env: SessionEnv, request: Requ
 
 /** "Stay signed in": the idle timer starts again now. */
 export async function keepMemberSessionAlive(db: Database, env: SessionEnv, session: MemberSession, now = new Date()): Promise<Date> {
-  const idleExpiresAt = nextIdleDeadline(env, session.absoluteExpiresAt, now);
+  const idleExpiresAt = nextIdleDeadline(env.MEMBER_IDLE_MINUTES, session.absoluteExpiresAt, now);
   await db
     .update(schema.memberSessions)
     .set({ lastSeenAt: now, idleExpiresAt })

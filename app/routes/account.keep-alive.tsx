@@ -1,5 +1,6 @@
 import { json, type ActionFunctionArgs } from "@remix-run/node";
-import { getMemberSession, idleSecondsLeft } from "~/members/member-request.server";
+import { getMemberSession } from "~/members/member-request.server";
+import { idleSecondsLeft } from "~/base/session-tokens.server";
 import { keepMemberSessionAlive, recordMemberEvent } from "~/members/sessions.server";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";

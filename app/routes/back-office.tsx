@@ -6,6 +6,7 @@ import { getStaffSession, requireStaff } from "~/back-office/staff-request.serve
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
 import { getLocale } from "~/base/i18n.server";
+import { idleSecondsLeft } from "~/base/session-tokens.server";
 import { ErrorPage } from "~/components/error-page";
 
 /**
@@ -24,7 +25,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       staff: { name: staff.name, agencyName: await agencyName(getDb(), staff.agencyCode, await getLocale(request)) },
       nav: areasFor(staff),
       idle: {
-        idleSeconds: Math.max(0, Math.floor((session.idleExpiresAt.getTime() - now) / 1000)),
+        idleSeconds: idleSecondsLeft(session, now),
         warnSeconds: Math.min(120, (env.STAFF_IDLE_MINUTES * 60) / 2),
         checkedAt: new Date(now).toISOString(),
       },
