@@ -59,6 +59,17 @@ import { BILL_SOURCE_IDS, BINDING_KINDS, type BillSourceId, type BindingKind } f
 import { FEEDBACK_STATUSES, FEEDBACK_TOPICS, type FeedbackStatus, type FeedbackTopic } from "../app/domain/feedback";
 import { STAFF_ROLES, AGENCY_ROLES, type AgencyRole, type StaffRole } from "../app/domain/staff";
 import { AUDIT_ACTOR_TYPES, type AuditActorType } from "../app/domain/audit";
+import { REFUND_REASONS, REFUND_STATES, DEFAULT_APPROVAL_CHAIN, type RefundReason, type RefundState } from "../app/domain/refund";
+import {
+  RECONCILIATION_ITEM_STATES,
+  RECONCILIATION_OUTCOMES,
+  SETTLEMENT_FILE_ORIGINS,
+  SETTLEMENT_LINE_KINDS,
+  type ReconciliationItemState,
+  type ReconciliationOutcome,
+  type SettlementFileOrigin,
+  type SettlementLineKind,
+} from "../app/domain/reconciliation";
 
 /*
  * The portal's tables. Rules that protect money and personal data are
@@ -85,9 +96,15 @@ export const agencies = pgTable(
     phone: text("phone"),
     websiteUrl: text("website_url"),
     sortOrder: integer("sort_order").notNull().default(0),
+    /** Who approves a refund after the handler's request, in order; the last releases it (domain/refund.ts). */
+    refundApprovalChain: jsonb("refund_approval_chain")
+      .$type<AgencyRole[]>()
+      .notNull()
+      .default(sql.raw(`'${JSON.stringify(DEFAULT_APPROVAL_CHAIN)}'::jsonb`)),
     createdAt: createdAt(),
   },
   (t) => [
+    check("agencies_refund_chain_not_empty", sql`jsonb_typeof(${t.refundApprovalChain}) = 'array' and jsonb_array_length(${t.refundApprovalChain}) > 0`),
     check("agencies_code_format", sql`${t.code} ~ '^[a-z][a-z0-9-]{1,31}$'`),
     check("agencies_kind_valid", oneOf(t.kind, AGENCY_KINDS)),
   ],
@@ -263,6 +280,10 @@ export const paymentOrders = pgTable(
     heldUntil: timestamp("held_until", { withTimezone: true }).notNull().defaultNow(),
     paidAt: timestamp("paid_at", { withTimezone: true }),
     refundedAt: timestamp("refunded_at", { withTimezone: true }),
+    /** Integer NT dollars refunded so far, by completed refunds; the order is `refunded` when it reaches the total. */
+    refundedAmount: integer("refunded_amount").notNull().default(0),
+    /** The provider's fee for this payment, as its settlement file states it (null until reconciled). */
+    providerFee: integer("provider_fee"),
     /** When the recovery job should next ask the provider about this order. */
     nextCheckAt: timestamp("next_check_at", { withTimezone: true }),
     checkAttempts: integer("check_attempts").notNull().default(0),
@@ -283,6 +304,9 @@ export const paymentOrders = pgTable(
     check("payment_orders_currency_twd", sql`${t.currency} = 'TWD'`),
     check("payment_orders_entry_channel_valid", oneOf(t.entryChannel, ENTRY_CHANNELS)),
     index("payment_orders_created_idx").on(t.createdAt),
+    check("payment_orders_refunded_within_total", sql`${t.refundedAmount} between 0 and ${t.totalAmount}`),
+    check("payment_orders_refunded_in_full", sql`(${t.state} = 'refunded') = (${t.refundedAmount} = ${t.totalAmount})`),
+    check("payment_orders_fee_not_negative", sql`${t.providerFee} is null or ${t.providerFee} >= 0`),
     check("payment_orders_paid_at_when_paid", sql`(${t.state} in ('paid', 'refunded')) = (${t.paidAt} is not null)`),
   ],
 );
@@ -327,9 +351,12 @@ export const paymentEvents = pgTable(
     source: text("source").$type<PaymentEventSource>().notNull(),
     /** The provider's payload or the caller's details, as received. */
     payload: jsonb("payload").notNull().default({}),
+    /** For `refund` events: the refund whose state changed. */
+    refundId: uuid("refund_id").references((): AnyPgColumn => refunds.id),
     createdAt: createdAt(),
   },
   (t) => [
+    check("payment_events_refund_has_refund", sql`(${t.kind} = 'refund') = (${t.refundId} is not null)`),
     index("payment_events_order_idx").on(t.orderId, t.id),
     // Each state is entered at most once: a repeated notification cannot pay twice.
     uniqueIndex("payment_events_state_entered_once")
@@ -492,17 +519,18 @@ export const writeOffNotices = pgTable(
   "write_off_notices",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    orderId: uuid("order_id")
-      .notNull()
-      .references(() => paymentOrders.id),
-    billId: uuid("bill_id")
-      .notNull()
-      .references(() => bills.id),
+    /** The order and bill a bill notice is about (null for a statement's notice). */
+    orderId: uuid("order_id").references(() => paymentOrders.id),
+    billId: uuid("bill_id").references(() => bills.id),
     agencyCode: text("agency_code")
       .notNull()
       .references(() => agencies.code),
-    /** What happened: the bill was paid here, or that payment was refunded (the write-off to be reversed). */
+    /** What happened: the bill was paid here, that payment was refunded (in full: the write-off to be reversed; or in part), or a statement is ready. */
     kind: text("kind").$type<WriteOffNoticeKind>().notNull().default("bill.paid"),
+    /** The refund a refund notice announces: one notice per refund and bill. */
+    refundId: uuid("refund_id").references((): AnyPgColumn => refunds.id),
+    /** The statement a `statement.ready` notice announces. */
+    statementId: uuid("statement_id").references((): AnyPgColumn => agencyStatements.id),
     /** The exact body sent (and signed). */
     payload: jsonb("payload").notNull(),
     state: text("state").$type<"pending" | "delivered">().notNull().default("pending"),
@@ -518,7 +546,13 @@ export const writeOffNotices = pgTable(
   },
   (t) => [
     // One notice of each kind per bill and order, however often a transition is attempted.
-    unique("write_off_notices_order_bill_kind_unique").on(t.orderId, t.billId, t.kind),
+    unique("write_off_notices_order_bill_kind_unique").on(t.orderId, t.billId, t.kind, t.refundId, t.statementId).nullsNotDistinct(),
+    check(
+      "write_off_notices_subject_consistent",
+      sql`case when ${t.kind} = 'statement.ready' then ${t.statementId} is not null and ${t.orderId} is null and ${t.billId} is null
+        else ${t.statementId} is null and ${t.orderId} is not null and ${t.billId} is not null
+          and (${t.kind} in ('bill.payment_refunded', 'bill.payment_partially_refunded')) = (${t.refundId} is not null or ${t.kind} = 'bill.payment_refunded') end`,
+    ),
     check("write_off_notices_kind_valid", oneOf(t.kind, WRITE_OFF_NOTICE_KINDS)),
     index("write_off_notices_due_idx").on(t.state, t.nextAttemptAt),
     index("write_off_notices_agency_pending_idx").on(t.agencyCode, t.state),
@@ -759,5 +793,219 @@ export const feedbackActions = pgTable(
     index("feedback_actions_message_idx").on(t.messageId, t.id),
     check("feedback_actions_kind_valid", oneOf(t.kind, ["note", "reply", "status"])),
     check("feedback_actions_body_length", sql`char_length(${t.body}) <= 4000`),
+  ],
+);
+
+/**
+ * Refunds (退款): money given back for one bill of a paid order, requested by
+ * the issuing agency's handler and approved in the agency's chain (or, break
+ * glass, by an operator at the command line). Every state change is also a
+ * `refund` event of the order.
+ */
+export const refunds = pgTable(
+  "refunds",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** 退款編號, shown to the payer and the agency. */
+    number: text("number").notNull().unique(),
+    orderId: uuid("order_id")
+      .notNull()
+      .references(() => paymentOrders.id),
+    billId: uuid("bill_id")
+      .notNull()
+      .references(() => bills.id),
+    agencyCode: text("agency_code")
+      .notNull()
+      .references(() => agencies.code),
+    /** The duplicate-payment case this refund settles, if it came from the queue. */
+    refundCaseId: uuid("refund_case_id").references(() => refundCases.id),
+    /** Integer NT dollars to give back. */
+    amount: integer("amount").notNull(),
+    /** What could still be refunded of this bill when it was requested: every step signs it, the release checks it still holds. */
+    refundableAsSeen: integer("refundable_as_seen").notNull(),
+    reason: text("reason").$type<RefundReason>().notNull(),
+    reasonText: text("reason_text").notNull().default(""),
+    /** The agency's chain as it was when requested: `[{step, role}]`, request first (domain/refund.ts refundSteps). */
+    steps: jsonb("steps").$type<Array<{ step: string; role: AgencyRole }>>().notNull(),
+    state: text("state").$type<RefundState>().notNull().default("in_approval"),
+    /** Requested by a staff member; null for a break-glass refund by an operator (then `operator` says who). */
+    requestedBy: uuid("requested_by").references(() => staff.id),
+    /** Break glass: the operator's name as given and the system account that ran the command. */
+    operator: text("operator"),
+    /** The provider's own id of the refund, once known. */
+    providerRefundId: text("provider_refund_id"),
+    releasedAt: timestamp("released_at", { withTimezone: true }),
+    refundedAt: timestamp("refunded_at", { withTimezone: true }),
+    /** When recovery should ask the provider about a refund whose outcome is unknown. */
+    nextCheckAt: timestamp("next_check_at", { withTimezone: true }),
+    checkAttempts: integer("check_attempts").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("refunds_agency_state_idx").on(t.agencyCode, t.state, t.createdAt),
+    index("refunds_order_idx").on(t.orderId),
+    index("refunds_bill_idx").on(t.billId),
+    index("refunds_recovery_idx").on(t.nextCheckAt),
+    index("refunds_refunded_at_idx").on(t.refundedAt),
+    check("refunds_number_format", sql`${t.number} ~ '^RF[0-9]{8}[0-9A-Z]{6}$'`),
+    check("refunds_amount_positive", sql`${t.amount} > 0`),
+    check("refunds_amount_within_refundable", sql`${t.amount} <= ${t.refundableAsSeen}`),
+    check("refunds_reason_valid", oneOf(t.reason, REFUND_REASONS)),
+    check("refunds_reason_text_length", sql`char_length(${t.reasonText}) <= 500`),
+    check("refunds_state_valid", oneOf(t.state, REFUND_STATES)),
+    check("refunds_requested_by_someone", sql`(${t.requestedBy} is null) <> (${t.operator} is null)`),
+    check("refunds_refunded_at_when_refunded", sql`(${t.state} = 'refunded') = (${t.refundedAt} is not null)`),
+  ],
+);
+
+/** The steps taken on a refund, each signed with the staff member's passkey (`signed_acts`). */
+export const refundSteps = pgTable(
+  "refund_steps",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    refundId: uuid("refund_id")
+      .notNull()
+      .references(() => refunds.id),
+    /** Position in the refund's `steps` (0: the request). */
+    position: integer("position").notNull(),
+    step: text("step").notNull(),
+    role: text("role").$type<AgencyRole>().notNull(),
+    staffId: uuid("staff_id")
+      .notNull()
+      .references(() => staff.id),
+    actingFor: uuid("acting_for").references(() => staff.id),
+    decision: text("decision").$type<"approve" | "reject">().notNull(),
+    note: text("note").notNull().default(""),
+    signedActId: uuid("signed_act_id")
+      .notNull()
+      .references(() => signedActs.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique("refund_steps_position_unique").on(t.refundId, t.position),
+    check("refund_steps_decision_valid", oneOf(t.decision, ["approve", "reject"])),
+    check("refund_steps_role_valid", oneOf(t.role, AGENCY_ROLES)),
+    check("refund_steps_note_length", sql`char_length(${t.note}) <= 500`),
+  ],
+);
+
+/** A provider's settlement file for one day (對帳檔), kept as received: the proof the accounting office asks for. */
+export const settlementFiles = pgTable(
+  "settlement_files",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    provider: text("provider").$type<PaymentProvider>().notNull(),
+    /** The Taiwan date the file covers. */
+    businessDate: date("business_date", { mode: "string" }).notNull(),
+    origin: text("origin").$type<SettlementFileOrigin>().notNull(),
+    fileName: text("file_name").notNull(),
+    sha256: text("sha256").notNull(),
+    content: text("content").notNull(),
+    lineCount: integer("line_count").notNull(),
+    /** Who uploaded it (null: fetched by the job). */
+    uploadedBy: uuid("uploaded_by").references(() => staff.id),
+    /** A newer file for the same day replaces this one (kept, not deleted). */
+    supersededAt: timestamp("superseded_at", { withTimezone: true }),
+    importedAt: timestamp("imported_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("settlement_files_current_unique")
+      .on(t.provider, t.businessDate)
+      .where(sql`${t.supersededAt} is null`),
+    check("settlement_files_provider_valid", oneOf(t.provider, PAYMENT_PROVIDERS)),
+    check("settlement_files_origin_valid", oneOf(t.origin, SETTLEMENT_FILE_ORIGINS)),
+  ],
+);
+
+/** One line of a settlement file: a payment or a refund, with the provider's fee. */
+export const settlementLines = pgTable(
+  "settlement_lines",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    fileId: uuid("file_id")
+      .notNull()
+      .references(() => settlementFiles.id),
+    lineNumber: integer("line_number").notNull(),
+    kind: text("kind").$type<SettlementLineKind>().notNull(),
+    merchantOrderNumber: text("merchant_order_number").notNull(),
+    providerTransactionId: text("provider_transaction_id").notNull(),
+    /** The provider's own id of a refund line, if it gives one. */
+    providerRefundId: text("provider_refund_id"),
+    /** Integer NT dollars, positive for payments and refunds alike. */
+    amount: integer("amount").notNull(),
+    fee: integer("fee").notNull().default(0),
+    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull(),
+    raw: jsonb("raw").notNull(),
+  },
+  (t) => [
+    unique("settlement_lines_file_line_unique").on(t.fileId, t.lineNumber),
+    index("settlement_lines_order_idx").on(t.merchantOrderNumber),
+    check("settlement_lines_kind_valid", oneOf(t.kind, SETTLEMENT_LINE_KINDS)),
+  ],
+);
+
+/** What reconciling a day found, one row per line or per order without one; mismatches are resolved by staff with a note. */
+export const reconciliationItems = pgTable(
+  "reconciliation_items",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    provider: text("provider").$type<PaymentProvider>().notNull(),
+    businessDate: date("business_date", { mode: "string" }).notNull(),
+    fileId: uuid("file_id")
+      .notNull()
+      .references(() => settlementFiles.id),
+    outcome: text("outcome").$type<ReconciliationOutcome>().notNull(),
+    state: text("state").$type<ReconciliationItemState>().notNull(),
+    orderId: uuid("order_id").references(() => paymentOrders.id),
+    refundId: uuid("refund_id").references(() => refunds.id),
+    settlementLineId: bigint("settlement_line_id", { mode: "number" }).references(() => settlementLines.id),
+    /** What the portal holds and what the file says (amount, fee, …), for the page that shows the difference. */
+    expected: jsonb("expected").notNull().default({}),
+    found: jsonb("found").notNull().default({}),
+    resolvedBy: uuid("resolved_by").references(() => staff.id),
+    resolutionNote: text("resolution_note"),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("reconciliation_items_day_idx").on(t.businessDate, t.provider, t.state),
+    index("reconciliation_items_order_idx").on(t.orderId),
+    check("reconciliation_items_outcome_valid", oneOf(t.outcome, RECONCILIATION_OUTCOMES)),
+    check("reconciliation_items_state_valid", oneOf(t.state, RECONCILIATION_ITEM_STATES)),
+    check("reconciliation_items_matched_state", sql`(${t.outcome} = 'matched') = (${t.state} = 'matched')`),
+    check(
+      "reconciliation_items_resolved_consistent",
+      sql`(${t.state} = 'resolved') = (${t.resolvedAt} is not null and ${t.resolvedBy} is not null and ${t.resolutionNote} is not null)`,
+    ),
+  ],
+);
+
+/**
+ * An agency's statement for one day (日報表): collected, refunded, fees and
+ * net, in total and by bill type and payment tool. The figures are computed
+ * from the records when the day is reconciled and kept as they were sent.
+ */
+export const agencyStatements = pgTable(
+  "agency_statements",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    agencyCode: text("agency_code")
+      .notNull()
+      .references(() => agencies.code),
+    businessDate: date("business_date", { mode: "string" }).notNull(),
+    collected: integer("collected").notNull(),
+    refunded: integer("refunded").notNull(),
+    fees: integer("fees").notNull(),
+    net: integer("net").notNull(),
+    /** Lines by bill type and payment tool: `[{billType, paymentTool, payments, collected, refunds, refunded, fees, net}]`. */
+    lines: jsonb("lines").notNull(),
+    /** SHA-256 of the statement's canonical JSON, given in the webhook so the agency can check what it downloads. */
+    sha256: text("sha256").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique("agency_statements_agency_day_unique").on(t.agencyCode, t.businessDate),
+    check("agency_statements_net_consistent", sql`${t.net} = ${t.collected} - ${t.refunded} - ${t.fees}`),
   ],
 );

@@ -460,7 +460,7 @@ async function timelineOf(db: Database, found: OrderInScope): Promise<TimelineEn
         .orderBy(schema.webhookDeliveries.id)
     : [];
   for (const notice of notices) {
-    const about = { noticeKind: notice.kind, noticeState: notice.state, writeOffNumber: numberOf(notice.billId) };
+    const about = { noticeKind: notice.kind, noticeState: notice.state, writeOffNumber: notice.billId ? numberOf(notice.billId) : "" };
     entries.push({ kind: "notice_queued", at: notice.createdAt.toISOString(), ...about });
     for (const delivery of deliveries.filter((d) => d.noticeId === notice.id)) {
       entries.push({

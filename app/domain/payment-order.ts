@@ -41,14 +41,21 @@ export function entryChannelOrNull(value: unknown): EntryChannel | null {
 }
 
 /** What caused a recorded payment event. */
-export const PAYMENT_EVENT_SOURCES = ["payer", "provider_return", "provider_notification", "recovery_job", "system", "operator"] as const;
+export const PAYMENT_EVENT_SOURCES = ["payer", "provider_return", "provider_notification", "recovery_job", "system", "operator", "staff"] as const;
 export type PaymentEventSource = (typeof PAYMENT_EVENT_SOURCES)[number];
 
-/** Notices to issuing agencies (銷帳通知): a bill paid here, and that payment refunded (write-off reversed). */
-export const WRITE_OFF_NOTICE_KINDS = ["bill.paid", "bill.payment_refunded"] as const;
+/**
+ * Notices to issuing agencies (銷帳通知): a bill paid here; that payment
+ * refunded in full (write-off reversed) or in part (the amount refunded); and
+ * a day's statement ready to download.
+ */
+export const WRITE_OFF_NOTICE_KINDS = ["bill.paid", "bill.payment_refunded", "bill.payment_partially_refunded", "statement.ready"] as const;
 export type WriteOffNoticeKind = (typeof WRITE_OFF_NOTICE_KINDS)[number];
 
 /**
+ * `refund`: a refund of (part of) the order changed state (payload: the
+ * refund's number, from and to, and what caused it).
+ *
  * `simulated_payment`: a provider's test or simulation notice (ECPay's
  * SimulatePaid=1, sent by the merchant back office's "simulate payment"
  * button). It is never money: recorded, alerted, and it changes nothing.
@@ -59,6 +66,7 @@ export const PAYMENT_EVENT_KINDS = [
   "provider_answer",
   "notification_rejected",
   "simulated_payment",
+  "refund",
 ] as const;
 export type PaymentEventKind = (typeof PAYMENT_EVENT_KINDS)[number];
 

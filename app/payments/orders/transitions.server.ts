@@ -66,7 +66,7 @@ export async function applyTransition(
         ...(details.providerPaymentUrl ? { providerPaymentUrl: details.providerPaymentUrl } : {}),
         ...(details.heldUntil ? { heldUntil: details.heldUntil } : {}),
         ...(to === "paid" ? { paidAt: details.paidAt ?? now } : {}),
-        ...(to === "refunded" ? { refundedAt: now } : {}),
+        ...(to === "refunded" ? { refundedAt: now, refundedAmount: order.totalAmount } : {}),
         ...(settled ? { nextCheckAt: details.nextCheckAt ?? null } : details.nextCheckAt ? { nextCheckAt: details.nextCheckAt } : {}),
         // An unknown outcome is looked into soon, whatever back-off the order had reached.
         ...(to === "unknown" ? { nextCheckAt: new Date(now.getTime() + ctx.env.RECOVERY_AFTER_SECONDS * 1000), checkAttempts: 0 } : {}),
