@@ -26,6 +26,11 @@ export const STAFF_PERMISSIONS = [
   "staff.manage",
   "settings.view",
   "proxies.set_own",
+  "refunds.view",
+  "refunds.request",
+  "reconciliation.view",
+  "reconciliation.work",
+  "statements.view",
 ] as const;
 export type StaffPermission = (typeof STAFF_PERMISSIONS)[number];
 
@@ -38,12 +43,58 @@ export type StaffPermission = (typeof STAFF_PERMISSIONS)[number];
  * (the inbox narrows its reach to those messages: `CITY_ROLE_INBOX_REACH`).
  */
 export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
-  handler: ["payments.view", "personal_data.reveal", "inbox.view", "inbox.work", "duplicates.view", "proxies.set_own"],
-  reviewer: ["payments.view", "personal_data.reveal", "inbox.view", "inbox.work", "duplicates.view", "proxies.set_own"],
-  accounting_head: ["payments.view", "personal_data.reveal", "inbox.view", "duplicates.view", "proxies.set_own"],
-  agency_head: ["payments.view", "personal_data.reveal", "inbox.view", "duplicates.view", "proxies.set_own"],
-  releaser: ["payments.view", "duplicates.view", "proxies.set_own"],
-  auditor: ["payments.view", "personal_data.reveal", "inbox.view", "duplicates.view", "audit.view"],
+  handler: [
+    "payments.view",
+    "personal_data.reveal",
+    "inbox.view",
+    "inbox.work",
+    "duplicates.view",
+    "proxies.set_own",
+    "refunds.view",
+    "refunds.request",
+    "statements.view",
+  ],
+  reviewer: [
+    "payments.view",
+    "personal_data.reveal",
+    "inbox.view",
+    "inbox.work",
+    "duplicates.view",
+    "proxies.set_own",
+    "refunds.view",
+    "statements.view",
+  ],
+  accounting_head: [
+    "payments.view",
+    "personal_data.reveal",
+    "inbox.view",
+    "duplicates.view",
+    "proxies.set_own",
+    "refunds.view",
+    "reconciliation.view",
+    "reconciliation.work",
+    "statements.view",
+  ],
+  agency_head: [
+    "payments.view",
+    "personal_data.reveal",
+    "inbox.view",
+    "duplicates.view",
+    "proxies.set_own",
+    "refunds.view",
+    "statements.view",
+  ],
+  releaser: ["payments.view", "duplicates.view", "proxies.set_own", "refunds.view", "statements.view"],
+  auditor: [
+    "payments.view",
+    "personal_data.reveal",
+    "inbox.view",
+    "duplicates.view",
+    "audit.view",
+    "refunds.view",
+    "reconciliation.view",
+    "statements.view",
+  ],
   city_admin: ["personal_data.reveal", "inbox.view", "inbox.work", "audit.view", "staff.manage", "settings.view"],
 };
 
