@@ -104,7 +104,10 @@ export const agencies = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    check("agencies_refund_chain_not_empty", sql`jsonb_typeof(${t.refundApprovalChain}) = 'array' and jsonb_array_length(${t.refundApprovalChain}) > 0`),
+    check(
+      "agencies_refund_chain_not_empty",
+      sql`jsonb_typeof(${t.refundApprovalChain}) = 'array' and jsonb_array_length(${t.refundApprovalChain}) > 0`,
+    ),
     check("agencies_code_format", sql`${t.code} ~ '^[a-z][a-z0-9-]{1,31}$'`),
     check("agencies_kind_valid", oneOf(t.kind, AGENCY_KINDS)),
   ],

@@ -184,6 +184,11 @@ const schema = z
       .optional(),
     ECPAY_HASH_KEY: z.string().min(16, "must be the HashKey").optional(),
     ECPAY_HASH_IV: z.string().min(16, "must be the HashIV").optional(),
+    /** 商家檢查碼, for the credit-card query that says whether a refund whose answer was lost went through. */
+    ECPAY_CREDIT_CHECK_CODE: z
+      .string()
+      .regex(/^\d{8}$/, "must be the 8-digit CreditCheckCode")
+      .optional(),
     PROVIDER_TIMEOUT_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(100).max(120_000).default(15_000),
     PAYMENT_WINDOW_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(1).max(120).default(20),
     RECOVERY_AFTER_SECONDS: z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(180),
@@ -257,6 +262,7 @@ const schema = z
             merchantId: env.ECPAY_MERCHANT_ID,
             hashKey: env.ECPAY_HASH_KEY,
             hashIv: env.ECPAY_HASH_IV,
+            creditCheckCode: env.ECPAY_CREDIT_CHECK_CODE ?? null,
           }
         : null;
     const oidc =

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { agencyLinkKeyFinder, billLinkQr, createBillLink } from "~/lookup/bill-links.server";
-import { refundPayment } from "~/payments/orders/refunds.server";
+import { breakGlassRefund } from "~/money/refunds.server";
 import { paymentProvidersFromEnv } from "~/payments/providers/registry.server";
 import { CAPTCHA_AUDIO_DIR } from "~/lookup/captcha.server";
 import { auditHead, verifyAuditChain } from "~/base/audit.server";
@@ -113,10 +113,14 @@ async function refundCommand(args: string[]): Promise<number> {
   try {
     await database.migrate();
     const ctx = { db: database.db, env, providers: paymentProvidersFromEnv(env), logger: getLogger() };
-    const result = await refundPayment(ctx, values.order, { refundableAsSeen: Number(values.refundable), operator: values.operator });
-    console.log(
-      JSON.stringify(result.kind === "refunded" ? { kind: result.kind, order: result.order.reference, state: result.order.state } : result),
-    );
+    const result = await breakGlassRefund(ctx, {
+      orderReference: values.order,
+      refundableAsSeen: Number(values.refundable),
+      operator: values.operator,
+      systemUser: userInfo().username,
+      reasonText: "break-glass refund at the command line",
+    });
+    console.log(JSON.stringify(result));
     return result.kind === "refunded" ? 0 : 1;
   } finally {
     await database.close();

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { paymentCallbacks } from "~/payments/callbacks.server";
 import { getPaymentContext } from "~/payments/context.server";
+import { recoverRefunds } from "~/money/refunds.server";
 import { recoverPayments } from "~/payments/orders/recovery.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
@@ -85,8 +86,9 @@ function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
     try {
       const ctx = getPaymentContext(logger);
       const recovered = await recoverPayments(ctx);
+      const refunds = await recoverRefunds(ctx);
       const delivered = await deliverWriteOffNotices(ctx);
-      if (recovered.checked || delivered.attempted) logger.info({ recovered, delivered }, "payment jobs");
+      if (recovered.checked || refunds.checked || delivered.attempted) logger.info({ recovered, refunds, delivered }, "payment jobs");
     } catch (error) {
       logger.error({ err: error }, "payment jobs failed");
     } finally {

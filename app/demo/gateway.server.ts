@@ -23,6 +23,8 @@ export interface SandboxCredentials {
   ecpayMerchantId: string;
   ecpayHashKey: string;
   ecpayHashIv: string;
+  /** 商家檢查碼: the credit-card query's CreditCheckCode. */
+  ecpayCreditCheckCode: string;
 }
 
 interface SandboxFaults {
@@ -32,7 +34,7 @@ interface SandboxFaults {
    */
   delayMs: number;
   /** Which calls the delay applies to. */
-  delayCalls: Array<"request" | "confirm" | "check" | "query">;
+  delayCalls: Array<"request" | "confirm" | "check" | "query" | "refund">;
   /** ECPay: do not send the server notification at all. */
   loseNotification: boolean;
   /** ECPay: send the server notification this many times. */
@@ -69,6 +71,8 @@ interface LinePayTransaction {
   createdAt: Date;
   paidAt?: Date;
   refunded: number;
+  /** Each refund made, with the provider's own id and time (for the details call and the settlement report). */
+  refunds: SandboxRefund[];
   /** The payer's language, as the shop asked (options.display.locale). */
   locale: Locale;
 }
@@ -78,9 +82,18 @@ type EcpayStatus = "unpaid" | "paid" | "failed";
 interface EcpayTrade {
   params: EcpayParams;
   tradeNo: string;
+  /** The card authorisation's serial (gwsr), given with NeedExtraPaidInfo=Y and asked for by the credit-card query. */
+  gwsr: string;
   status: EcpayStatus;
   paidAt?: Date;
   refunded: number;
+  refunds: SandboxRefund[];
+}
+
+interface SandboxRefund {
+  id: string;
+  amount: number;
+  at: Date;
 }
 
 export interface SandboxGateway {
@@ -222,6 +235,7 @@ export function createSandboxGateway(
         status: "waiting",
         createdAt: new Date(),
         refunded: 0,
+        refunds: [],
         locale: sandboxLocale(body.options?.display?.locale, (...languages) => req.acceptsLanguages(...languages)),
       });
       const paymentUrl = `${options.publicUrl ?? `${req.protocol}://${req.get("host")}`}/line-pay/approve/${transactionId}`;
@@ -338,33 +352,47 @@ export function createSandboxGateway(
           orderId: t.orderId,
           payStatus: t.status === "completed" ? "CAPTURE" : t.status === "authorized" ? "AUTHORIZATION" : t.status.toUpperCase(),
           payInfo: payInfoOf(t),
-          refundList: t.refunded ? [{ refundAmount: -t.refunded }] : [],
+          refundList: t.refunds.map((r) => ({
+            refundTransactionId: r.id,
+            transactionType: r.amount === t.amount ? "PAYMENT_REFUND" : "PARTIAL_REFUND",
+            refundAmount: -r.amount,
+            refundTransactionDate: r.at.toISOString(),
+          })),
         })),
       });
     }),
   );
 
-  app.post("/v3/payments/:transactionId/refund", express.text({ type: "application/json" }), (req, res) => {
-    if (!linePayAuthorized(req, res, req.body)) return;
-    const transaction = linePayTransactions.get(req.params.transactionId ?? "");
-    if (!transaction || transaction.status !== "completed") {
-      return void linePayJson(res, { returnCode: "1165", returnMessage: "Transaction already refunded or not paid." });
-    }
-    const body = (req.body ? JSON.parse(req.body) : {}) as { refundAmount?: number };
-    const amount = body.refundAmount ?? transaction.amount - transaction.refunded;
-    if (amount <= 0 || transaction.refunded + amount > transaction.amount) {
-      return void linePayJson(res, { returnCode: "1163", returnMessage: "Refund amount exceeds the refundable amount." });
-    }
-    transaction.refunded += amount;
-    linePayJson(res, {
-      returnCode: "0000",
-      returnMessage: "Success.",
-      info: {
-        refundTransactionId: `${transaction.transactionId.slice(0, 10)}${String(randomInt(10 ** 9)).padStart(9, "0")}`,
-        refundTransactionDate: new Date().toISOString(),
-      },
-    });
-  });
+  app.post(
+    "/v3/payments/:transactionId/refund",
+    express.text({ type: "application/json" }),
+    asyncRoute(async (req, res) => {
+      if (!linePayAuthorized(req, res, req.body)) return;
+      const transaction = linePayTransactions.get(req.params.transactionId ?? "");
+      if (!transaction || transaction.status !== "completed") {
+        return void linePayJson(res, { returnCode: "1165", returnMessage: "Transaction already refunded or not paid." });
+      }
+      const body = (req.body ? JSON.parse(req.body) : {}) as { refundAmount?: number };
+      const amount = body.refundAmount ?? transaction.amount - transaction.refunded;
+      if (amount <= 0 || transaction.refunded + amount > transaction.amount) {
+        return void linePayJson(res, { returnCode: "1163", returnMessage: "Refund amount exceeds the refundable amount." });
+      }
+      transaction.refunded += amount;
+      const refund = {
+        id: `${transaction.transactionId.slice(0, 10)}${String(randomInt(10 ** 9)).padStart(9, "0")}`,
+        amount,
+        at: new Date(),
+      };
+      transaction.refunds.push(refund);
+      // The refund is made; a delayed answer is one the portal may give up on (an unknown outcome).
+      await delay("refund", transaction.productName);
+      linePayJson(res, {
+        returnCode: "0000",
+        returnMessage: "Success.",
+        info: { refundTransactionId: refund.id, refundTransactionDate: refund.at.toISOString() },
+      });
+    }),
+  );
 
   // ---- ECPay AIO ------------------------------------------------------------------
 
@@ -395,7 +423,14 @@ export function createSandboxGateway(
       return;
     }
     const tradeNo = `${new Date().toISOString().slice(2, 10).replaceAll("-", "")}${String(randomInt(10 ** 8)).padStart(8, "0")}`;
-    ecpayTrades.set(params.MerchantTradeNo!, { params, tradeNo, status: "unpaid", refunded: 0 });
+    ecpayTrades.set(params.MerchantTradeNo!, {
+      params,
+      tradeNo,
+      gwsr: String(10_000_000 + randomInt(89_999_999)),
+      status: "unpaid",
+      refunded: 0,
+      refunds: [],
+    });
     res.send(
       payerPage(
         locale,
@@ -430,6 +465,18 @@ export function createSandboxGateway(
       TradeDate: ecpayDate(new Date()),
       SimulatePaid: "0",
       CustomField1: trade.params.CustomField1 ?? "",
+      // NeedExtraPaidInfo=Y: the card authorisation's details, which the credit-card query asks for.
+      ...(trade.params.NeedExtraPaidInfo === "Y"
+        ? {
+            gwsr: trade.gwsr,
+            amount: trade.params.TotalAmount!,
+            auth_code: "777777",
+            card4no: "2222",
+            card6no: "431195",
+            eci: "0",
+            process_date: paid ? ecpayDate(trade.paidAt!) : "",
+          }
+        : {}),
     });
   }
 
@@ -507,26 +554,62 @@ export function createSandboxGateway(
     }),
   );
 
-  app.post("/CreditDetail/DoAction", express.urlencoded({ extended: false }), (req, res) => {
+  app.post(
+    "/CreditDetail/DoAction",
+    express.urlencoded({ extended: false }),
+    asyncRoute(async (req, res) => {
+      const params = req.body as EcpayParams;
+      const trade = ecpayTrades.get(params.MerchantTradeNo ?? "");
+      const reply = (body: EcpayParams) => res.type("text/plain").send(new URLSearchParams(body).toString());
+      if (!verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv))
+        return void reply({ RtnCode: "0", RtnMsg: "CheckMacValue Error" });
+      if (!trade || trade.status !== "paid" || params.Action !== "R" || params.TradeNo !== trade.tradeNo) {
+        return void reply({ RtnCode: "0", RtnMsg: "Trade not refundable" });
+      }
+      const amount = Number(params.TotalAmount);
+      if (!Number.isInteger(amount) || amount <= 0 || trade.refunded + amount > Number(trade.params.TotalAmount)) {
+        return void reply({ RtnCode: "0", RtnMsg: "Refund amount exceeds the trade amount" });
+      }
+      trade.refunded += amount;
+      trade.refunds.push({ id: `R${trade.tradeNo}${trade.refunds.length + 1}`, amount, at: new Date() });
+      await delay("refund", trade.params.ItemName ?? "");
+      reply({
+        MerchantID: credentials.ecpayMerchantId,
+        MerchantTradeNo: params.MerchantTradeNo!,
+        TradeNo: trade.tradeNo,
+        RtnCode: "1",
+        RtnMsg: "Success",
+      });
+    }),
+  );
+
+  /**
+   * The credit-card trade query (信用卡單筆查詢): by the authorisation serial
+   * (CreditRefundId = gwsr), amount and the merchant's CreditCheckCode; JSON,
+   * with each capture and refund in close_data (status "R" for a refund).
+   */
+  app.post("/CreditDetail/QueryTrade/V2", express.urlencoded({ extended: false }), (req, res) => {
     const params = req.body as EcpayParams;
-    const trade = ecpayTrades.get(params.MerchantTradeNo ?? "");
-    const reply = (body: EcpayParams) => res.type("text/plain").send(new URLSearchParams(body).toString());
     if (!verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv))
-      return void reply({ RtnCode: "0", RtnMsg: "CheckMacValue Error" });
-    if (!trade || trade.status !== "paid" || params.Action !== "R" || params.TradeNo !== trade.tradeNo) {
-      return void reply({ RtnCode: "0", RtnMsg: "Trade not refundable" });
-    }
-    const amount = Number(params.TotalAmount);
-    if (!Number.isInteger(amount) || amount <= 0 || trade.refunded + amount > Number(trade.params.TotalAmount)) {
-      return void reply({ RtnCode: "0", RtnMsg: "Refund amount exceeds the trade amount" });
-    }
-    trade.refunded += amount;
-    reply({
-      MerchantID: credentials.ecpayMerchantId,
-      MerchantTradeNo: params.MerchantTradeNo!,
-      TradeNo: trade.tradeNo,
-      RtnCode: "1",
-      RtnMsg: "Success",
+      return void res.json({ RtnMsg: "CheckMacValue Error", RtnValue: null });
+    const trade = [...ecpayTrades.values()].find((t) => t.gwsr === params.CreditRefundId);
+    if (!trade || params.CreditCheckCode !== credentials.ecpayCreditCheckCode || params.CreditAmount !== trade.params.TotalAmount)
+      return void res.json({ RtnMsg: "查無資料 (no such trade)", RtnValue: null });
+    res.json({
+      RtnMsg: "",
+      RtnValue: {
+        TradeID: trade.gwsr,
+        amount: trade.params.TotalAmount,
+        clsamt: String(Number(trade.params.TotalAmount) - trade.refunded),
+        authtime: trade.paidAt ? ecpayDate(trade.paidAt) : "",
+        status: trade.refunded === 0 ? "已授權" : "要求退款",
+        close_data: [
+          ...(trade.paidAt
+            ? [{ status: "C", sno: trade.tradeNo, amount: trade.params.TotalAmount, datetime: ecpayDate(trade.paidAt) }]
+            : []),
+          ...trade.refunds.map((r) => ({ status: "R", sno: r.id, amount: String(r.amount), datetime: ecpayDate(r.at) })),
+        ],
+      },
     });
   });
 

@@ -35,6 +35,7 @@ export const SANDBOX_CREDENTIALS = {
   ecpayMerchantId: "3002607",
   ecpayHashKey: "pwFHCqoQZGmho4w6",
   ecpayHashIv: "EkRm7iFT261dpevs",
+  ecpayCreditCheckCode: "59997889",
 } as const;
 
 const MASTERS = {

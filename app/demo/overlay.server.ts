@@ -141,6 +141,7 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
           ECPAY_MERCHANT_ID: SANDBOX_CREDENTIALS.ecpayMerchantId,
           ECPAY_HASH_KEY: SANDBOX_CREDENTIALS.ecpayHashKey,
           ECPAY_HASH_IV: SANDBOX_CREDENTIALS.ecpayHashIv,
+          ECPAY_CREDIT_CHECK_CODE: SANDBOX_CREDENTIALS.ecpayCreditCheckCode,
         }),
     ...(localIdentityProvider
       ? {

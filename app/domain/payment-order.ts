@@ -41,7 +41,15 @@ export function entryChannelOrNull(value: unknown): EntryChannel | null {
 }
 
 /** What caused a recorded payment event. */
-export const PAYMENT_EVENT_SOURCES = ["payer", "provider_return", "provider_notification", "recovery_job", "system", "operator", "staff"] as const;
+export const PAYMENT_EVENT_SOURCES = [
+  "payer",
+  "provider_return",
+  "provider_notification",
+  "recovery_job",
+  "system",
+  "operator",
+  "staff",
+] as const;
 export type PaymentEventSource = (typeof PAYMENT_EVENT_SOURCES)[number];
 
 /**

@@ -96,7 +96,10 @@ export function checkApprovalChain(chain: readonly string[]): ApprovalChainProbl
 
 /** The steps of a refund: the request, then one per role of the chain; the last is the release. */
 export function refundSteps(chain: ApprovalChain): Array<{ step: string; role: AgencyRole }> {
-  return [{ step: "request", role: "handler" }, ...chain.map((role, i) => ({ step: i === chain.length - 1 ? "release" : `approve_${role}`, role }))];
+  return [
+    { step: "request", role: "handler" },
+    ...chain.map((role, i) => ({ step: i === chain.length - 1 ? "release" : `approve_${role}`, role })),
+  ];
 }
 
 /** Refund numbers (退款編號): RF + Taiwan date + 6 characters, printed on the payer's receipt and the agency's statement. */

@@ -5,7 +5,7 @@ import { startPayment } from "~/payments/orders/answers.server";
 import { createPaymentOrder } from "~/payments/orders/create.server";
 import { findOrderByReference, type PaymentOrder } from "~/payments/orders/order.server";
 import { recoverPayments } from "~/payments/orders/recovery.server";
-import { refundPayment } from "~/payments/orders/refunds.server";
+import { breakGlassRefund } from "~/money/refunds.server";
 import { applyTransition } from "~/payments/orders/transitions.server";
 import { receiptOfOrder } from "~/payments/receipts.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
@@ -342,14 +342,36 @@ describeEachDatabase(
           if (started.kind !== "form") throw new Error("form expected");
           await payerAtEcpay(started, "approve");
         }
-        expect(await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount + 1, operator: "clerk-1" })).toEqual({
+        expect(
+          await breakGlassRefund(world.ctx, {
+            orderReference: order.reference,
+            refundableAsSeen: order.totalAmount + 1,
+            operator: "clerk-1",
+            systemUser: "ops",
+            reasonText: "test",
+          }),
+        ).toEqual({
           kind: "refundable_mismatch",
           refundable: order.totalAmount,
         });
-        const refunded = await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount, operator: "clerk-1" });
-        expect(refunded.kind === "refunded" && refunded.order.state).toBe("refunded");
+        const refunded = await breakGlassRefund(world.ctx, {
+          orderReference: order.reference,
+          refundableAsSeen: order.totalAmount,
+          operator: "clerk-1",
+          systemUser: "ops",
+          reasonText: "test",
+        });
+        expect(refunded.kind).toBe("refunded");
         // Twice is refused before anything reaches the provider.
-        expect(await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount, operator: "clerk-1" })).toEqual({
+        expect(
+          await breakGlassRefund(world.ctx, {
+            orderReference: order.reference,
+            refundableAsSeen: order.totalAmount,
+            operator: "clerk-1",
+            systemUser: "ops",
+            reasonText: "test",
+          }),
+        ).toEqual({
           kind: "not_refundable",
           state: "refunded",
         });
@@ -389,7 +411,13 @@ describeEachDatabase(
       world.simulator.down = true;
       await deliverWriteOffNotices(world.ctx, new Date(now + 1_000));
       world.simulator.down = false;
-      const refunded = await refundPayment(world.ctx, order.reference, { refundableAsSeen: order.totalAmount, operator: "clerk-2" });
+      const refunded = await breakGlassRefund(world.ctx, {
+        orderReference: order.reference,
+        refundableAsSeen: order.totalAmount,
+        operator: "clerk-2",
+        systemUser: "ops",
+        reasonText: "test",
+      });
       expect(refunded.kind).toBe("refunded");
 
       const rows = await database()
@@ -485,7 +513,13 @@ describeEachDatabase(
 
       const refunded = await newOrder("parking-fee");
       await payWithLinePay(refunded.order);
-      await refundPayment(world.ctx, refunded.order.reference, { refundableAsSeen: refunded.order.totalAmount, operator: "clerk-3" });
+      await breakGlassRefund(world.ctx, {
+        orderReference: refunded.order.reference,
+        refundableAsSeen: refunded.order.totalAmount,
+        operator: "clerk-3",
+        systemUser: "ops",
+        reasonText: "test",
+      });
       expect(
         (await applyTransition(world.ctx, refunded.order.id, "paid", { source: "provider_notification", payload: { late: true } })).changed,
       ).toBe(false);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { historyCsvStream, neutralizeFormula } from "~/payments/history-csv.server";
 import { startPayment } from "~/payments/orders/answers.server";
 import { createPaymentOrder } from "~/payments/orders/create.server";
-import { refundPayment } from "~/payments/orders/refunds.server";
+import { breakGlassRefund } from "~/money/refunds.server";
 import { paymentSlip } from "~/payments/payment-slip.server";
 import { receiptsPdfStream } from "~/payments/receipt-pdf.server";
 import { receiptByNumber } from "~/payments/receipts.server";
@@ -105,7 +105,15 @@ describeEachDatabase(
         expect(record!.payerNameMasked).toContain("○");
 
         expect(
-          (await refundPayment(world.ctx, paid.order.reference, { refundableAsSeen: paid.order.totalAmount, operator: "test" })).kind,
+          (
+            await breakGlassRefund(world.ctx, {
+              orderReference: paid.order.reference,
+              refundableAsSeen: paid.order.totalAmount,
+              operator: "test",
+              systemUser: "ops",
+              reasonText: "test",
+            })
+          ).kind,
         ).toBe("refunded");
         const [refunded] = await billPaymentRecords(db(), paid.bills[0]!.id);
         expect(refunded).toMatchObject({ status: "refunded", receiptNumber: paid.receiptNumber });
@@ -159,9 +167,12 @@ describeEachDatabase(
         expect((await filtered({ billType: "market-usage-fee" })).sort()).toEqual(numbersOf(1, 3).sort());
         expect(
           (
-            await refundPayment(world.ctx, payments[0]!.order.reference, {
+            await breakGlassRefund(world.ctx, {
+              orderReference: payments[0]!.order.reference,
               refundableAsSeen: payments[0]!.order.totalAmount,
               operator: "test",
+              systemUser: "ops",
+              reasonText: "test",
             })
           ).kind,
         ).toBe("refunded");

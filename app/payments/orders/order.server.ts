@@ -12,7 +12,7 @@ import type { PaymentProviders } from "../providers/registry.server";
  * Payment orders (繳費訂單): what the order modules beside this one share.
  * create.server.ts writes orders, answers.server.ts applies what providers
  * and payers say, transitions.server.ts is the one writer of states,
- * recovery.server.ts asks about the unsettled, refunds.server.ts gives money back. The rules, after GOV.UK Pay:
+ * recovery.server.ts asks about the unsettled; money goes back through app/money/refunds.server.ts. The rules, after GOV.UK Pay:
  * - the order row is written before any provider is called;
  * - every change of state goes through `applyTransition`, under a row lock,
  *   recorded as an event with its cause and the provider's payload, and each
@@ -51,6 +51,11 @@ export function newOrderReference(now: Date): string {
 
 export function newReceiptNumber(now: Date): string {
   return `R${taipeiDate(now).replaceAll("-", "")}-${randomCode(6)}`;
+}
+
+/** Refund numbers (退款編號): "RF" + Taiwan date + 6 characters (domain/refund.ts REFUND_NUMBER_PATTERN). */
+export function newRefundNumber(now: Date): string {
+  return `RF${taipeiDate(now).replaceAll("-", "")}${randomCode(6)}`;
 }
 
 export async function findOrderByReference(db: Database, reference: string): Promise<PaymentOrder | null> {
@@ -101,9 +106,29 @@ export function holdsOn(db: Database, billIds: readonly string[]) {
     );
 }
 
+/** The provider's own answer inside a paid transition's payload (`{outcome, answer}`). */
+function paidAnswer(payload: unknown): Record<string, unknown> | null {
+  const answer = (payload as { answer?: unknown } | undefined)?.answer;
+  return typeof answer === "object" && answer !== null ? (answer as Record<string, unknown>) : null;
+}
+
 export async function orderForProvider(db: Database, order: PaymentOrder): Promise<OrderForProvider> {
   const items = await orderBills(db, order.id);
+  const [paid] =
+    order.paidAt === null
+      ? []
+      : await db
+          .select({ payload: schema.paymentEvents.payload })
+          .from(schema.paymentEvents)
+          .where(
+            and(
+              eq(schema.paymentEvents.orderId, order.id),
+              eq(schema.paymentEvents.kind, "transition"),
+              eq(schema.paymentEvents.toState, "paid"),
+            ),
+          );
   return {
+    paidDetails: paidAnswer(paid?.payload),
     reference: order.reference,
     totalAmount: order.totalAmount,
     createdAt: order.createdAt,

@@ -31,7 +31,9 @@ export interface TransitionResult {
 }
 
 /**
- * Moves an order to `to`, once. A repeated or late answer that cannot change
+ * Moves an order to `to`, once. The refunded transition only ends the order
+ * (its bills released): what a refund does to each bill and agency is the
+ * refund service's (app/money/refunds.server.ts), in the same transaction. A repeated or late answer that cannot change
  * the order any more is recorded and ignored; money reported for an order
  * already refunded is recorded and alerted, for the back office.
  */
@@ -104,7 +106,6 @@ export async function applyTransition(
       );
     }
     const refundCases = to === "paid" ? await recordPayment(tx, updated!, from, now) : 0;
-    if (to === "refunded") await recordRefund(tx, updated!, now);
     if (releasesBills(to)) {
       await tx
         .update(schema.paymentOrderItems)
@@ -129,15 +130,19 @@ export async function applyTransition(
   return { changed: result.changed, order: result.order };
 }
 
-/** One notice per bill to its agency, in the outbox that write-off-notices.server.ts delivers. */
-async function queueAgencyNotices(
+/**
+ * One notice per bill to its agency, in the outbox that write-off-notices.server.ts
+ * delivers; a refund's notices name the refund (one per refund and bill).
+ */
+export async function queueAgencyNotices(
   tx: Database,
   order: PaymentOrder,
   items: Awaited<ReturnType<typeof orderBills>>,
   kind: WriteOffNoticeKind,
   receiptNumber: string | null,
-  details: Record<string, string>,
+  details: Record<string, string | number>,
   now: Date,
+  refundId: string | null = null,
 ): Promise<void> {
   if (items.length === 0) return;
   await tx
@@ -148,6 +153,7 @@ async function queueAgencyNotices(
         billId: item.billId,
         agencyCode: item.agencyCode,
         kind,
+        refundId,
         nextAttemptAt: now,
         createdAt: now,
         payload: {
@@ -257,30 +263,4 @@ async function recordPayment(tx: Database, order: PaymentOrder, from: PaymentOrd
     now,
   );
   return opened;
-}
-
-/**
- * Inside the refunded transition: the money went back, so the bills this order
- * paid are owed again (unless also paid through another channel, which keeps
- * that payment), and each agency is told to reverse its write-off. A reversal
- * is delivered only after the paid notice it reverses (write-off-notices.server.ts).
- */
-async function recordRefund(tx: Database, order: PaymentOrder, now: Date): Promise<void> {
-  // Only the bills this order paid: one it took money for while the bill was settled otherwise is a refund case, not a write-off.
-  const cases = new Set(
-    (await tx.select({ billId: schema.refundCases.billId }).from(schema.refundCases).where(eq(schema.refundCases.orderId, order.id))).map(
-      (row) => row.billId,
-    ),
-  );
-  const items = (await orderBills(tx, order.id)).filter((item) => !cases.has(item.billId));
-  if (items.length === 0) return;
-  await changeBills(
-    tx,
-    items.map((item) => item.billId),
-    { event: "reopened_after_refund" },
-    { actorType: "system", actorId: null, details: { order: order.reference } },
-    now,
-  );
-  const [receipt] = await tx.select({ number: schema.receipts.number }).from(schema.receipts).where(eq(schema.receipts.orderId, order.id));
-  await queueAgencyNotices(tx, order, items, "bill.payment_refunded", receipt?.number ?? null, { refundedAt: now.toISOString() }, now);
 }

@@ -19,6 +19,14 @@ export interface OrderForProvider {
   providerTransactionId: string | null;
   /** Line items as the payer sees them at the provider. */
   items: Array<{ name: string; amount: number }>;
+  /** The provider's answer that paid the order, as recorded (some refund queries need its details); null before payment. */
+  paidDetails: Record<string, unknown> | null;
+}
+
+/** A refund as the provider holds it: its own id (when it gives one) and the amount. */
+export interface ProviderRefund {
+  id: string | null;
+  amount: number;
 }
 
 export interface ProviderCallbacks {
@@ -91,7 +99,10 @@ export interface PaymentProviderAdapter {
   };
   /** How the provider says the payment stands; completes a payment the payer authorized where the portal confirms. */
   query(order: OrderForProvider): Promise<ProviderAnswer>;
-  refund(order: OrderForProvider, amount: number): Promise<{ ok: boolean; payload: unknown }>;
+  /** Asks for `amount` back; `ok` with the provider's refund id when it gives one. */
+  refund(order: OrderForProvider, amount: number): Promise<{ ok: boolean; refundId: string | null; payload: unknown }>;
+  /** The refunds the provider holds for this payment: what recovery asks when a refund's answer was lost. */
+  refundsOf(order: OrderForProvider): Promise<{ refunds: ProviderRefund[]; payload: unknown }>;
 }
 
 /** The provider did not answer (timeout, network, 5xx): the outcome is unknown. */

@@ -87,7 +87,8 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
         ClientBackURL: callbacks.cancelUrl,
         ChoosePayment: "Credit",
         EncryptType: "1",
-        NeedExtraPaidInfo: "N",
+        // The card authorisation's serial (gwsr) comes with the paid result: the credit-card query needs it.
+        NeedExtraPaidInfo: "Y",
         // ECPay's pages are in Traditional Chinese unless asked otherwise.
         ...(payer.locale === "en" ? { Language: "ENG" } : {}),
       });
@@ -138,7 +139,38 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
         ),
       });
       const params = parseFormBody(text);
-      return { ok: params.RtnCode === "1", payload: params };
+      // DoAction gives no id of its own for the refund; the credit-card query lists it.
+      return { ok: params.RtnCode === "1", refundId: null, payload: params };
+    },
+
+    // 信用卡單筆查詢: every capture and refund of the card authorisation, refunds with status "R".
+    async refundsOf(order) {
+      const gwsr = typeof order.paidDetails?.gwsr === "string" ? order.paidDetails.gwsr : "";
+      if (!config.creditCheckCode || !gwsr)
+        throw new ProviderUnreachable("ecpay", "the credit-card query needs ECPAY_CREDIT_CHECK_CODE and the payment's gwsr");
+      const text = await callProvider("ecpay", timeoutMs, `${config.apiUrl}/CreditDetail/QueryTrade/V2`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(
+          sign({
+            MerchantID: config.merchantId,
+            CreditRefundId: gwsr,
+            CreditAmount: String(order.totalAmount),
+            CreditCheckCode: config.creditCheckCode,
+          }),
+        ),
+      });
+      let answer: { RtnMsg?: string; RtnValue?: { close_data?: Array<{ status: string; sno: string; amount: string }> } | null };
+      try {
+        answer = JSON.parse(text) as typeof answer;
+      } catch {
+        throw new ProviderUnreachable("ecpay", "the credit-card query answered something other than JSON");
+      }
+      if (!answer.RtnValue) throw new ProviderUnreachable("ecpay", `the credit-card query found nothing: ${answer.RtnMsg ?? ""}`);
+      return {
+        refunds: (answer.RtnValue.close_data ?? []).filter((c) => c.status === "R").map((c) => ({ id: c.sno, amount: Number(c.amount) })),
+        payload: answer,
+      };
     },
   };
 }

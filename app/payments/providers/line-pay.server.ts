@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { ProviderOutcome } from "~/domain/payment-order";
 import type { Env } from "~/base/env.server";
-import { callProvider, type OrderForProvider, type PaymentProviderAdapter, type ProviderAnswer } from "./adapter.server";
+import {
+  ProviderUnreachable,
+  callProvider,
+  type OrderForProvider,
+  type PaymentProviderAdapter,
+  type ProviderAnswer,
+} from "./adapter.server";
 import { LINE_PAY_CHECK, linePaySignature, parseLinePayJson } from "./line-pay-protocol.server";
 
 /**
@@ -145,8 +151,23 @@ export function linePayAdapter(config: LinePayConfig, timeoutMs: number): Paymen
     },
 
     async refund(order, amount) {
-      const answer = await linePay("POST", `/v3/payments/${order.providerTransactionId}/refund`, { refundAmount: amount });
-      return { ok: answer.returnCode === "0000", payload: answer };
+      const answer = await linePay<{ refundTransactionId: string }>("POST", `/v3/payments/${order.providerTransactionId}/refund`, {
+        refundAmount: amount,
+      });
+      return { ok: answer.returnCode === "0000", refundId: answer.info?.refundTransactionId ?? null, payload: answer };
+    },
+
+    // The payment details call lists every refund (refundList, amounts negative).
+    async refundsOf(order) {
+      const found = await linePay<
+        Array<{ transactionId: string; refundList?: Array<{ refundTransactionId: string; refundAmount: number }> }>
+      >("GET", "/v3/payments", undefined, new URLSearchParams({ transactionId: order.providerTransactionId ?? "" }));
+      if (found.returnCode !== "0000") throw new ProviderUnreachable("line_pay", `details answered ${found.returnCode}`);
+      const payment = found.info?.find((t) => t.transactionId === order.providerTransactionId);
+      return {
+        refunds: (payment?.refundList ?? []).map((r) => ({ id: r.refundTransactionId, amount: Math.abs(r.refundAmount) })),
+        payload: found,
+      };
     },
   };
 }
