@@ -1,6 +1,7 @@
 import type { AgencyKind, BillCategory, SubjectKind } from "~/domain/catalogue";
 import type { PaymentTool } from "~/domain/payment-tools";
 import type { WriteOffRule } from "~/domain/write-off-number";
+import type { AgencyRole } from "~/domain/staff";
 
 /**
  * Demo catalogue modelled on Taichung's 支付繳費通: city fines and fees from
@@ -15,6 +16,8 @@ export interface DemoAgency {
   kind: AgencyKind;
   phone: string | null;
   websiteUrl: string | null;
+  /** Who approves a refund after the handler's request (default: reviewer, then releaser). */
+  refundApprovalChain?: AgencyRole[];
 }
 
 export interface DemoBillType {
@@ -117,6 +120,8 @@ export const DEMO_AGENCIES: DemoAgency[] = [
     kind: "utility_company",
     phone: "1910",
     websiteUrl: "https://www.water.gov.tw/",
+    // A company's money goes past its accounting head too.
+    refundApprovalChain: ["reviewer", "accounting_head", "releaser"],
   },
   {
     code: "power",
