@@ -160,21 +160,22 @@ for (const scenario of scenarios) {
   );
 }
 // Payments and the members' dashboard: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
-if (!only || ["payment", "member", "record", "scan", "audit"].some((name) => only.startsWith(name))) {
+const IN_PROCESS = ["payment", "member", "record", "scan", "audit", "refund", "reconciliation", "statement"];
+if (!only || IN_PROCESS.some((name) => only.startsWith(name))) {
   console.log(
     "\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records, scan decoding (distorted bills), the audit chain:",
   );
   // `npm run bench scan…` runs only the decoder's part in process.
-  const files = only?.startsWith("scan") ? ["bench/scan-decode.bench.ts"] : only?.startsWith("audit") ? ["bench/audit.bench.ts"] : [];
+  // `npm run bench <name>` runs only bench/<name>*.bench.ts (scan: the decoder's part); no name, all of them.
+  const files = !only ? [] : only.startsWith("scan") ? ["bench/scan-decode.bench.ts"] : [`bench/${only.replace(/s$/, "")}`];
   const inProcess = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts", ...files], {
     cwd: root,
     env: process.env,
     encoding: "utf8",
   });
-  const lines = `${inProcess.stdout}`.split("\n").filter((line) => /PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH|AUDITBENCH/.test(line));
+  const lines = `${inProcess.stdout}`.split("\n").filter((line) => /[A-Z]+BENCH /.test(line));
   console.log(
-    lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH) /, "")}`).join("\n") ||
-      `  failed:\n${inProcess.stdout}${inProcess.stderr}`,
+    lines.map((line) => `  ${line.replace(/.*?[A-Z]+BENCH /, "")}`).join("\n") || `  failed:\n${inProcess.stdout}${inProcess.stderr}`,
   );
   summary.payments = {};
   summary.members = {};
