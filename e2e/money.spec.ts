@@ -1,0 +1,167 @@
+import type { APIRequestContext, BrowserContext, Page } from "@playwright/test";
+import { E2E_BACK_OFFICE_URL, E2E_PORTAL_URL, E2E_SANDBOX_URL, E2E_SIMULATOR_URL } from "../playwright.config";
+import { expectNoAxeViolations } from "./support/axe";
+import { OFFICE_ADDRESS, addVirtualAuthenticator, staffSignIn, staffSignOut } from "./support/back-office";
+import { unpaidDemoBills } from "./support/demo-bills";
+import { expect, test } from "./support/fixtures";
+import { checkout, payWithLinePay } from "./support/payments";
+
+/*
+ * Money going back, as the police's staff and the payer see it: a refund
+ * requested by a handler, approved by a reviewer and released by a releaser,
+ * each signing with a passkey, then sent through the sandbox; a bill paid
+ * twice (a card payment the payer abandoned, made after all once the bill had
+ * been paid with LINE Pay) ends in the duplicates queue and is refunded the
+ * same way. The payer sees both on the receipts; the agency hears of the
+ * refund. Staff of this spec's own (police-handler-3, police-reviewer-2,
+ * police-releaser): their passkeys live in this context's authenticator.
+ */
+test.describe.configure({ mode: "serial" });
+test.use({ baseURL: E2E_BACK_OFFICE_URL });
+
+let staffContext: BrowserContext;
+let staff: Page;
+let residentContext: BrowserContext;
+let resident: Page;
+const [refundedBill, twiceBill] = unpaidDemoBills("traffic-fine", 60, 2) as [string, string];
+/** Receipt numbers of the resident's payments, and the refunds' numbers as the back office gives them. */
+const receipts = { refunded: "", twice: "" };
+const refunds = { requested: "", duplicate: "" };
+
+test.beforeAll(async ({ browser }, testInfo) => {
+  testInfo.setTimeout(120_000);
+  residentContext = await browser.newContext({ baseURL: E2E_PORTAL_URL, locale: "zh-TW", extraHTTPHeaders: { "X-Forwarded-For": "198.19.241.1" } });
+  resident = await residentContext.newPage();
+  await checkout(resident, "traffic-fine", [refundedBill]);
+  receipts.refunded = await payWithLinePay(resident);
+  staffContext = await browser.newContext({ baseURL: E2E_BACK_OFFICE_URL, locale: "zh-TW", extraHTTPHeaders: { "X-Forwarded-For": OFFICE_ADDRESS } });
+  staff = await staffContext.newPage();
+  await addVirtualAuthenticator(staff);
+});
+
+test.afterAll(async () => {
+  await staffContext?.close();
+  await residentContext?.close();
+});
+
+/** Signs the step-up the page is asking for with this context's passkey. */
+async function signWithPasskey(page: Page) {
+  await expect(page.getByRole("heading", { name: "以通行金鑰確認" })).toBeVisible();
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+  await page.getByRole("button", { name: "以通行金鑰確認" }).click();
+}
+
+/** The agency simulator's record of notices about one bill. */
+async function agencyNotices(request: APIRequestContext, writeOffNumber: string) {
+  const all = (await (await request.get(`${E2E_SIMULATOR_URL}/_simulator/notices`)).json()) as Array<{ body: Record<string, unknown> }>;
+  return all.map((notice) => notice.body).filter((body) => body.writeOffNumber === writeOffNumber);
+}
+
+test("a bill paid twice here (a card payment made after all, once the bill was paid with LINE Pay) becomes a duplicate case", async () => {
+  await checkout(resident, "traffic-fine", [twiceBill]);
+  await resident.getByLabel("信用卡").check();
+  await resident.getByRole("button", { name: /^確認付款/ }).click();
+  await expect(resident).toHaveURL(/\/Cashier\/AioCheckOut\/V5$/);
+  const action = await resident.locator("form[action^='/Cashier/pay/']").getAttribute("action");
+  // Back to the portal without paying: the bill is free again, and paid with LINE Pay.
+  await resident.getByRole("button", { name: /^取消/ }).click();
+  await expect(resident.locator("h1")).toHaveText("付款未完成");
+  await resident.getByRole("link", { name: "重新付款或改用其他支付工具" }).click();
+  receipts.twice = await payWithLinePay(resident);
+  // The card page was still open in another tab: the payer approves it after all, and ECPay charges the card.
+  const late = await resident.request.post(`${E2E_SANDBOX_URL}${action}`, { form: { decision: "approve", card: "4311-9522-2222-2222" } });
+  expect(late.ok()).toBe(true);
+
+  await staffSignIn(staff, "police-handler-3", { firstTime: true });
+  await staff.goto("/back-office/duplicates");
+  const row = staff.getByRole("row", { name: new RegExp(twiceBill) });
+  await expect(row).toBeVisible({ timeout: 15_000 });
+  await expectNoAxeViolations(staff, "duplicates with a case");
+  await row.getByRole("link", { name: "退還較晚的付款" }).click();
+  await expect(staff.locator("h1")).toHaveText("申請退款");
+  await expect(staff.getByRole("main")).toContainText("重複繳費案件");
+  await staff.getByRole("button", { name: "繼續簽章" }).click();
+  await expect(staff.getByRole("main")).toContainText(twiceBill);
+  await signWithPasskey(staff);
+  await expect(staff.getByRole("main")).toContainText("已送出退款申請，等待下一關核准。");
+  refunds.duplicate = (await staff.locator("h1").textContent())!.replace(/^退款\s*/, "");
+
+  // The payer's receipt says a refund is under way.
+  await resident.goto(`/receipts/${receipts.twice}`);
+  await expect(resident.getByRole("main")).toContainText("退款");
+});
+
+test("the handler requests a refund of a paid fine, with a reason, signed with the passkey; bad input says what to fix", async () => {
+  await staff.goto(`/back-office/payments?receiptNumber=${receipts.refunded}`);
+  await staff.getByRole("table").getByRole("link").first().click();
+  await staff.getByRole("link", { name: `申請退還帳單 ${refundedBill} 的款項` }).click();
+  await expect(staff.locator("h1")).toHaveText("申請退款");
+  await expectNoAxeViolations(staff, "refund request");
+  const amount = staff.getByLabel("退款金額（新臺幣）");
+  const refundable = await amount.inputValue();
+  // Too much, and no reason: both named at the top, the amount kept.
+  await amount.fill(String(Number(refundable) + 1));
+  await staff.getByRole("button", { name: "繼續簽章" }).click();
+  const summary = staff.getByRole("alert");
+  await expect(summary.getByRole("link", { name: /退款金額不能超過目前可退的金額/ })).toBeVisible();
+  await expect(summary.getByRole("link", { name: "請選擇退款原因" })).toBeVisible();
+  await expect(summary).toBeFocused();
+  await expect(amount).toHaveValue(String(Number(refundable) + 1));
+  await amount.fill(refundable);
+  await staff.getByLabel("退款原因").selectOption("payer_request");
+  await staff.getByLabel("說明").fill("繳款人來電：同一張罰單已由公司代繳，申請退還。");
+  await staff.getByRole("button", { name: "繼續簽章" }).click();
+  await expect(staff.getByRole("main")).toContainText(refundedBill);
+  await signWithPasskey(staff);
+  await expect(staff.getByRole("main")).toContainText("已送出退款申請，等待下一關核准。");
+  refunds.requested = (await staff.locator("h1").textContent())!.replace(/^退款\s*/, "");
+  await expectNoAxeViolations(staff, "refund after the request");
+  await staffSignOut(staff);
+});
+
+test("a reviewer approves both refunds, each signed; the requester could not have", async () => {
+  await staffSignIn(staff, "police-reviewer-2", { firstTime: true });
+  await staff.goto("/back-office/refunds");
+  const waiting = staff.getByRole("table", { name: /待您簽核/ });
+  await expect(waiting).toContainText(refunds.requested);
+  await expect(waiting).toContainText(refunds.duplicate);
+  await expectNoAxeViolations(staff, "refunds list");
+  for (const number of [refunds.requested, refunds.duplicate]) {
+    await staff.goto("/back-office/refunds");
+    await waiting.getByRole("link", { name: number }).click();
+    await staff.getByLabel("核准", { exact: true }).check();
+    await staff.getByRole("button", { name: "繼續簽章" }).click();
+    await signWithPasskey(staff);
+    await expect(staff.getByRole("main")).toContainText("已記錄您的核准，退款等待下一關。");
+  }
+  await expectNoAxeViolations(staff, "refund after an approval");
+  await staffSignOut(staff);
+});
+
+test("the releaser releases them: the sandbox refunds, the payer and the agency are told", async ({ request }) => {
+  await staffSignIn(staff, "police-releaser", { firstTime: true });
+  for (const number of [refunds.requested, refunds.duplicate]) {
+    await staff.goto("/back-office/refunds");
+    await staff.getByRole("table", { name: /待您簽核/ }).getByRole("link", { name: number }).click();
+    await staff.getByLabel("核准並放行（款項將退回）").check();
+    await staff.getByRole("button", { name: "繼續簽章" }).click();
+    await signWithPasskey(staff);
+    await expect(staff.getByRole("main")).toContainText("退款已放行，金流服務已完成退款。");
+  }
+  await expect(staff.getByRole("table", { name: "退款的每一關，依序列出，附簽章" }).getByRole("row")).toHaveCount(4);
+  await expectNoAxeViolations(staff, "a released refund");
+  await staff.goto("/back-office/duplicates");
+  await expect(staff.getByRole("row", { name: new RegExp(twiceBill) })).toContainText("已退款");
+  await staffSignOut(staff);
+
+  // The payer's receipt shows the refund, with its number.
+  await resident.goto(`/receipts/${receipts.refunded}`);
+  await expect(resident.getByRole("main")).toContainText(refunds.requested);
+  await expectNoAxeViolations(resident, "a refunded receipt");
+  // The police hear that the fine's payment was refunded (its write-off reversed), after the paid notice.
+  await expect
+    .poll(async () => (await agencyNotices(request, refundedBill)).map((body) => body.type), { timeout: 15_000 })
+    .toEqual(["bill.paid", "bill.payment_refunded"]);
+  // The twice-paid bill stays paid: its refund reverses nothing at the police.
+  expect((await agencyNotices(request, twiceBill)).map((body) => body.type)).toEqual(["bill.paid"]);
+});
