@@ -1,3 +1,4 @@
+import path from "node:path";
 import { z } from "zod";
 import { BILL_SOURCE_IDS, type BillSourceId } from "~/domain/member";
 import { parseNetwork } from "./networks.server";
@@ -143,6 +144,12 @@ const schema = z
       .regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// connection URL")
       .optional(),
     DATA_DIR: z.string().min(1, "must be a directory path").default(".data"),
+    /**
+     * The control socket through which operators on this machine have the running
+     * portal carry out their commands (`node cli.js refund`, `audit`): DATA_DIR/control.sock
+     * unless set, "off" for none (docs/decisions/023).
+     */
+    CONTROL_SOCKET: z.string().min(1, "must be a file path, or off").optional(),
     DATABASE_POOL_SIZE: z.coerce
       .number({ error: "must be a number" })
       .int("must be a whole number")
@@ -290,6 +297,7 @@ const schema = z
       // Browsers refuse an IP address as a passkey's relying party: serve the back office under a host name.
       webauthnRpId: env.WEBAUTHN_RP_ID ?? new URL(env.BACK_OFFICE_URL ?? env.PUBLIC_URL).hostname,
       billSources: env.BILL_SOURCES ?? [],
+      controlSocket: env.CONTROL_SOCKET === "off" ? null : path.resolve(env.CONTROL_SOCKET ?? path.join(env.DATA_DIR, "control.sock")),
       linePay,
       ecpay,
       AGENCY_WEBHOOKS: env.AGENCY_WEBHOOKS ?? [],

@@ -1,7 +1,20 @@
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 import { getEnv } from "./env.server";
 
 let instance: Logger | undefined;
+
+const create = (destination?: DestinationStream) =>
+  pino(
+    {
+      level: getEnv().LOG_LEVEL,
+      base: { service: "bill-portal" },
+      redact: {
+        paths: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]', "*.nationalId", "*.password"],
+        censor: "[redacted]",
+      },
+    },
+    destination,
+  );
 
 /**
  * The one logger: JSON lines on stdout. Personal data never goes in: request
@@ -9,13 +22,12 @@ let instance: Logger | undefined;
  * redacted.
  */
 export function getLogger(): Logger {
-  instance ??= pino({
-    level: getEnv().LOG_LEVEL,
-    base: { service: "bill-portal" },
-    redact: {
-      paths: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]', "*.nationalId", "*.password"],
-      censor: "[redacted]",
-    },
-  });
+  instance ??= create();
+  return instance;
+}
+
+/** The command line's: the same logger on stderr, so that stdout holds only a command's answer (a script reads it). */
+export function getCliLogger(): Logger {
+  instance ??= create(pino.destination({ dest: 2, sync: true }));
   return instance;
 }

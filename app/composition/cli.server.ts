@@ -4,15 +4,14 @@ import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { agencyLinkKeyFinder, billLinkQr, createBillLink } from "~/lookup/bill-links.server";
-import { breakGlassRefund } from "~/money/refunds.server";
 import { paymentProvidersFromEnv } from "~/payments/providers/registry.server";
 import { CAPTCHA_AUDIO_DIR } from "~/lookup/captcha.server";
-import { auditHead, verifyAuditChain } from "~/base/audit.server";
 import { DatabaseInUseError, openDatabase, type DatabaseHandle } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
-import { getLogger } from "~/base/logger.server";
+import { getCliLogger } from "~/base/logger.server";
 import { ConfigurationError } from "~/base/env.server";
 import { loadConfiguration } from "./configuration.server";
+import { ControlSocketError, askPortal, carryOut, requestProblems, type OperatorRequest, type ResultOf } from "./control-socket.server";
 
 /**
  * `node cli.js <command>`: tools for agencies and maintainers, built into the
@@ -24,10 +23,13 @@ const USAGE = `Usage:
                         [--qr <file.svg|file.png>] [--base-url <url>]
       Prints the signed link for a paper bill's QR code; with --qr also writes the QR image.
       The key comes from AGENCY_LINK_KEYS (in demo mode also <agency>-demo, e.g. police-demo).
-  node cli.js refund --order <reference> --refundable <NT$ as you saw it> --operator <your name>
-      Refunds a paid order in full through its provider and records who did it. The amount
-      you give must be what the portal still holds as refundable, or nothing is refunded.
-      With the embedded database (PGlite), stop the portal first: one process at a time.
+  node cli.js refund --order <reference> --refundable <NT$ as you saw it> --operator <your name> [--reason <text>]
+      Break glass: refunds what is left of a paid order through its provider, with no approval
+      chain, and records your name and system account on the refund and in the audit trail.
+      The amount you give must be what the portal still holds as refundable, or nothing is
+      refunded. Prints the outcome as JSON: exit 0 refunded, 1 not.
+      A running portal carries it out (through its control socket, CONTROL_SOCKET): run this
+      as the portal's system account. With no portal running, this process does it.
   node cli.js captcha-audio
       Regenerates the spoken digits of the audio captcha (needs espeak-ng and sox).
   node cli.js audit verify
@@ -35,8 +37,8 @@ const USAGE = `Usage:
       (seq and hash, to note down), exit 0; or the first broken entry and why, exit 1.
   node cli.js audit head
       Prints the last entry's seq and hash without checking the chain.
-      With the embedded database (PGlite) the portal must be stopped (exit 2 while it runs):
-      verify from the back office's audit trail page instead.`;
+      Both are carried out by a running portal like refunds, or here when none runs.
+Exit code 2: the command was not usable as given (or not from this account).`;
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -55,11 +57,11 @@ export async function runCli(argv: string[]): Promise<number> {
         return command === undefined || command === "--help" ? 0 : 2;
     }
   } catch (error) {
-    if (error instanceof DatabaseInUseError) {
+    if (error instanceof DatabaseInUseError || error instanceof UsageError || (error instanceof ControlSocketError && error.usage)) {
       console.error(error.message);
       return 2;
     }
-    console.error(error instanceof ConfigurationError || error instanceof UsageError ? error.message : error);
+    console.error(error instanceof ConfigurationError || error instanceof ControlSocketError ? error.message : error);
     return 1;
   }
 }
@@ -67,16 +69,13 @@ export async function runCli(argv: string[]): Promise<number> {
 class UsageError extends Error {}
 
 async function billLinkCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      "bill-type": { type: "string" },
-      number: { type: "string" },
-      expires: { type: "string" },
-      key: { type: "string" },
-      qr: { type: "string" },
-      "base-url": { type: "string" },
-    },
+  const { values } = parseOptions(args, {
+    "bill-type": { type: "string" },
+    number: { type: "string" },
+    expires: { type: "string" },
+    key: { type: "string" },
+    qr: { type: "string" },
+    "base-url": { type: "string" },
   });
   const { env } = await loadConfiguration();
   const missing = ["bill-type", "number", "expires", "key"].filter((name) => !values[name as keyof typeof values]);
@@ -101,27 +100,70 @@ async function billLinkCommand(args: string[]): Promise<number> {
 }
 
 async function refundCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { order: { type: "string" }, refundable: { type: "string" }, operator: { type: "string" } },
+  const { values } = parseOptions(args, {
+    order: { type: "string" },
+    refundable: { type: "string" },
+    operator: { type: "string" },
+    reason: { type: "string" },
   });
-  if (!values.order || !values.refundable || !values.operator || !/^\d+$/.test(values.refundable)) {
+  if (!values.order || !values.refundable || !values.operator?.trim() || !/^\d+$/.test(values.refundable)) {
     throw new UsageError(`refund needs --order, --refundable (a whole number of NT$) and --operator\n\n${USAGE}`);
   }
+  const request = {
+    command: "refund" as const,
+    order: values.order,
+    refundable: Number(values.refundable),
+    operator: values.operator.trim(),
+    systemUser: systemUser(),
+    reason: values.reason?.trim() || "break-glass refund at the command line",
+  };
+  const problems = requestProblems(request);
+  if (problems) throw new UsageError(`refund: ${problems}\n\n${USAGE}`);
   const { env } = await loadConfiguration();
+  const result = await carriedOut(env, request, { migrate: true });
+  console.log(JSON.stringify(result));
+  return result.kind === "refunded" ? 0 : 1;
+}
+
+/** parseArgs, its complaints (an unknown option, a missing value) as usage errors. */
+function parseOptions<O extends NonNullable<Parameters<typeof parseArgs>[0]>["options"]>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+}
+
+/**
+ * The account that ran the command, and who became it through sudo (the usual
+ * way to act as the portal's account): both are on record, as this machine
+ * tells them.
+ */
+function systemUser(): string {
+  const account = userInfo().username;
+  const sudoer = process.env.SUDO_USER;
+  return sudoer && sudoer !== account ? `${account}, sudo by ${sudoer}` : account;
+}
+
+/** A refund's answer waits on its provider, each bill in turn (PROVIDER_TIMEOUT_MS each). */
+const PORTAL_ANSWER_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * A running portal carries the command out, through its control socket, with
+ * its database and providers; with no portal listening this process does, on
+ * the portal's database (with PGlite: refused while another process has it open).
+ */
+async function carriedOut<R extends OperatorRequest>(env: Env, request: R, options: { migrate: boolean }): Promise<ResultOf<R>> {
+  const asked = await askPortal(env.controlSocket, request, PORTAL_ANSWER_TIMEOUT_MS);
+  if (asked.kind === "answered") {
+    console.error(`Carried out by the running portal (pid ${asked.pid}).`);
+    return asked.result;
+  }
   const database = await openPortalDatabase(env);
   try {
-    await database.migrate();
-    const ctx = { db: database.db, env, providers: paymentProvidersFromEnv(env), logger: getLogger() };
-    const result = await breakGlassRefund(ctx, {
-      orderReference: values.order,
-      refundableAsSeen: Number(values.refundable),
-      operator: values.operator,
-      systemUser: userInfo().username,
-      reasonText: "break-glass refund at the command line",
-    });
-    console.log(JSON.stringify(result));
-    return result.kind === "refunded" ? 0 : 1;
+    if (options.migrate) await database.migrate();
+    console.error("No portal is running: carried out by this process.");
+    return await carryOut({ db: database.db, env, providers: paymentProvidersFromEnv(env), logger: getCliLogger() }, request);
   } finally {
     await database.close();
   }
@@ -136,26 +178,21 @@ async function auditCommand(args: string[]): Promise<number> {
   const [sub] = args;
   if (sub !== "verify" && sub !== "head") throw new UsageError(`audit needs "verify" or "head"\n\n${USAGE}`);
   const { env } = await loadConfiguration();
-  const database = await openPortalDatabase(env);
-  try {
-    if (sub === "head") {
-      const head = await auditHead(database.db);
-      console.log(`head seq ${head.headSeq}\nhead hash ${head.headHash}`);
-      return 0;
-    }
-    const result = await verifyAuditChain(database.db);
-    if (result.ok) {
-      console.log(`audit trail intact: ${result.checked} entries checked\nhead seq ${result.headSeq}\nhead hash ${result.headHash}`);
-      return 0;
-    }
-    console.log(
-      `audit trail BROKEN at seq ${result.brokenAtSeq}: ${CHAIN_PROBLEMS[result.problem]}\n` +
-        `${result.checked} entries before it hold; the chain's head is seq ${result.headSeq} (${result.headHash})`,
-    );
-    return 1;
-  } finally {
-    await database.close();
+  if (sub === "head") {
+    const head = await carriedOut(env, { command: "audit.head" }, { migrate: false });
+    console.log(`head seq ${head.headSeq}\nhead hash ${head.headHash}`);
+    return 0;
   }
+  const result = await carriedOut(env, { command: "audit.verify" }, { migrate: false });
+  if (result.ok) {
+    console.log(`audit trail intact: ${result.checked} entries checked\nhead seq ${result.headSeq}\nhead hash ${result.headHash}`);
+    return 0;
+  }
+  console.log(
+    `audit trail BROKEN at seq ${result.brokenAtSeq}: ${CHAIN_PROBLEMS[result.problem]}\n` +
+      `${result.checked} entries before it hold; the chain's head is seq ${result.headSeq} (${result.headHash})`,
+  );
+  return 1;
 }
 
 const CHAIN_PROBLEMS = {

@@ -22,6 +22,7 @@ import { requestScope } from "~/base/request-scope.server";
 import { rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server";
 import type { Env } from "~/base/env.server";
 import { configurationOrExit } from "./configuration.server";
+import { openControlSocket, type ControlSocket } from "./control-socket.server";
 import { getLogger } from "~/base/logger.server";
 import { unknownAgencyNetworks, backOfficeAllowList, isBackOfficePath } from "~/back-office/allow-list.server";
 
@@ -56,12 +57,13 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const servers = demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger) : [];
   const server = await listen(app, env.PORT, env.HOST);
   server.on("clientError", answerUnparsableRequest(logger));
+  const control = await openControlSocket(env.controlSocket, () => getPaymentContext(logger), logger);
   logger.info(
     { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind, demo: demo !== null },
     "portal listening",
   );
   const jobs = startPaymentJobs(env, logger);
-  installGracefulShutdown({ server, others: servers, jobs, database, logger, state, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+  installGracefulShutdown({ server, others: servers, control, jobs, database, logger, state, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
   if (env.NODE_ENV === "development") void broadcastDevReady(build);
   return server;
 }
@@ -302,18 +304,21 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 function installGracefulShutdown(options: {
   server: Server;
   others: Server[];
+  control: ControlSocket;
   jobs: { stop(): void };
   database: DatabaseHandle;
   logger: Logger;
   state: { shuttingDown: boolean };
   timeoutMs: number;
 }): void {
-  const { server, others, jobs, database, logger, state, timeoutMs } = options;
+  const { server, others, control, jobs, database, logger, state, timeoutMs } = options;
   const shutdown = (signal: NodeJS.Signals) => {
     if (state.shuttingDown) return;
     state.shuttingDown = true;
     logger.info({ signal }, "shutting down: finishing requests in flight");
     jobs.stop();
+    // An operator's command in flight finishes before the database closes.
+    const controlClosed = control.close();
     for (const other of others) other.close();
     const force = setTimeout(() => {
       logger.warn("shutdown timeout: closing remaining connections");
@@ -323,6 +328,7 @@ function installGracefulShutdown(options: {
     const stop = async (error: Error | undefined) => {
       clearTimeout(force);
       try {
+        await controlClosed;
         await database.close();
       } catch (closeError) {
         logger.error({ err: closeError }, "closing the database failed");

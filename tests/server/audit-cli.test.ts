@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordAudit, verifyAuditChain } from "~/base/audit.server";
 import { openDatabase, type DatabaseHandle } from "~/base/db.server";
-import { ROOT, createPostgresDatabase } from "../support/portal-process.mjs";
+import { createPostgresDatabase, runCli } from "../support/portal-process.mjs";
 
 /**
  * `node cli.js audit verify|head` from the build, as an operator runs it,
@@ -14,22 +13,6 @@ import { ROOT, createPostgresDatabase } from "../support/portal-process.mjs";
  * tampered entry (exit 1, its seq), and PGlite while another process has it
  * open (exit 2, a sentence rather than a crash).
  */
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string; stdout: string }> {
-  const child = spawn(process.execPath, ["cli.js", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, NODE_ENV: "production", DEMO_MODE: "true", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  let stdout = "";
-  child.stdout.on("data", (chunk) => {
-    output += chunk;
-    stdout += chunk;
-  });
-  child.stderr.on("data", (chunk) => (output += chunk));
-  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output, stdout })));
-}
 
 interface Target {
   name: string;
@@ -52,7 +35,8 @@ async function postgresTarget(adminUrl: string): Promise<Target> {
   const database = await createPostgresDatabase(adminUrl);
   return {
     name: "postgres",
-    env: { DATABASE_URL: database.url },
+    // The CLI on its own, whatever portal runs from this checkout's .data/.
+    env: { DATABASE_URL: database.url, CONTROL_SOCKET: "off" },
     open: () => openDatabase({ url: database.url, poolSize: 2 }),
     dispose: () => database.drop(),
   };
@@ -90,12 +74,12 @@ for (const [index, makeTarget] of kinds.entries()) {
     afterAll(() => target?.dispose());
 
     it("verifies an intact chain and prints the head to note down", async () => {
-      const { code, output } = await cli(["audit", "verify"], target.env);
+      const { code, output } = await runCli(["audit", "verify"], target.env);
       expect(output).toContain("5 entries checked");
       expect(output).toContain(`head seq ${head.headSeq}`);
       expect(output).toContain(`head hash ${head.headHash}`);
       expect(code).toBe(0);
-      const printed = await cli(["audit", "head"], target.env);
+      const printed = await runCli(["audit", "head"], target.env);
       expect(printed).toMatchObject({ code: 0, stdout: `head seq 5\nhead hash ${head.headHash}\n` });
     });
 
@@ -108,7 +92,7 @@ for (const [index, makeTarget] of kinds.entries()) {
       } finally {
         await handle.close();
       }
-      const { code, output } = await cli(["audit", "verify"], target.env);
+      const { code, output } = await runCli(["audit", "verify"], target.env);
       expect(output).toContain("BROKEN at seq 3");
       expect(output).toContain("does not match its hash");
       expect(code).toBe(1);
@@ -118,7 +102,7 @@ for (const [index, makeTarget] of kinds.entries()) {
       it("says so, with exit 2, while another process has the embedded database open", async () => {
         const handle = await target.open();
         try {
-          const { code, output } = await cli(["audit", "verify"], target.env);
+          const { code, output } = await runCli(["audit", "verify"], target.env);
           expect(output).toContain(`is open in another process (pid ${process.pid})`);
           expect(output).toContain("Stop that process");
           expect(output).not.toContain("    at ");
@@ -127,7 +111,7 @@ for (const [index, makeTarget] of kinds.entries()) {
           await handle.close();
         }
         // Closed, the lock is gone: the CLI opens it again.
-        expect((await cli(["audit", "head"], target.env)).code).toBe(0);
+        expect((await runCli(["audit", "head"], target.env)).code).toBe(0);
       });
     }
   });

@@ -4,11 +4,11 @@ import type { Express } from "express";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { captchaAnswer } from "~/lookup/captcha.server";
 import { createAgencySimulator } from "~/demo/agency-simulator.server";
 import { createSandboxGateway } from "~/demo/gateway.server";
-import { DEMO_SECRETS, SANDBOX_CREDENTIALS, demoWebhookSecret } from "~/demo/keys";
+import { SANDBOX_CREDENTIALS, demoWebhookSecret } from "~/demo/keys";
 import { freePort, spawnPortal, waitForListening } from "../support/portal-process.mjs";
+import { residentBrowser } from "../support/resident";
 
 /**
  * The portal's process is killed (SIGKILL) after LINE Pay has completed the
@@ -65,41 +65,8 @@ it("recovers a payment confirmed at the provider while the portal was being kill
   await start();
 
   // A resident looks up GF11500019 and pays it with LINE Pay (a browser's requests, by hand).
-  let cookie = "";
-  const browse = async (url: string, init: RequestInit = {}) => {
-    const response = await fetch(url.startsWith("http") ? url : base + url, {
-      ...init,
-      redirect: "manual",
-      headers: { cookie, ...(init.headers ?? {}) },
-    });
-    const set = response.headers.getSetCookie().find((c) => c.startsWith("portal_session="));
-    if (set) cookie = set.split(";")[0]!;
-    return response;
-  };
-  const page = await (await browse("/lookup/traffic-fine")).text();
-  const token = /name="captchaToken" value="([^"]+)"/.exec(page)![1]!;
-  const secret = DEMO_SECRETS.CAPTCHA_SECRET;
-  const found = await browse("/lookup/traffic-fine", {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
-    body: new URLSearchParams({
-      intent: "lookup",
-      writeOffNumber: "GF11500019",
-      captchaToken: token,
-      captchaAnswer: captchaAnswer(secret, token.split(".")[1]!),
-    }),
-  });
-  expect(found.headers.get("location")).toBe("/bills");
-  const billsPage = await (await browse("/bills")).text();
-  const billId = /name="bill"[^>]*value="([0-9a-f-]{36})"/.exec(billsPage)![1]!;
-  const checkout = await (await browse(`/pay?bill=${billId}`)).text();
-  const idempotencyKey = /name="idempotencyKey" value="([^"]+)"/.exec(checkout)![1]!;
-  const toProvider = await browse("/pay", {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
-    body: new URLSearchParams({ bill: billId, tool: "line_pay", idempotencyKey }),
-  });
-  const paymentUrl = toProvider.headers.get("location")!;
+  const { browse, startLinePayPayment } = residentBrowser(base);
+  const paymentUrl = await startLinePayPayment("GF11500019");
   expect(paymentUrl).toContain(`${sandboxUrl}/line-pay/approve/`);
   const approved = await fetch(paymentUrl, { method: "POST", body: new URLSearchParams({ decision: "approve" }), redirect: "manual" });
   const confirmUrl = approved.headers.get("location")!;

@@ -43,6 +43,33 @@ export function spawnPortal(env) {
 }
 
 /**
+ * `node cli.js …` from the build, as an operator runs it, with only the
+ * variables given (and PATH), in demo mode unless they say otherwise.
+ * @param {string[]} args
+ * @param {Record<string, string>} env
+ * @returns {Promise<{ code: number | null; output: string; stdout: string; stderr: string }>}
+ */
+export function runCli(args, env) {
+  const child = spawn(process.execPath, ["cli.js", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, NODE_ENV: "production", DEMO_MODE: "true", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+    stdout += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    output += chunk;
+    stderr += chunk;
+  });
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output, stdout, stderr })));
+}
+
+/**
  * Waits until the portal listens; fails at once, with the portal's own words,
  * when it exits instead.
  * @param {{ output(): string; child: import("node:child_process").ChildProcess }} portal
@@ -151,5 +178,5 @@ export async function startPortal(env = {}, options = {}) {
     await stop();
     throw error;
   }
-  return { ...portal, url, port, database: database ? "postgres" : "pglite", stop };
+  return { ...portal, url, port, database: database ? "postgres" : "pglite", dataDir, databaseUrl: database?.url, stop };
 }
