@@ -25,11 +25,12 @@ const LAYERS: Array<{ match: RegExp; layer: Layer }> = [
   { match: /^app\/feedback\//, layer: { name: "feedback", rank: 4 } },
   { match: /^app\/payments\//, layer: { name: "payments", rank: 4 } },
   { match: /^app\/members\//, layer: { name: "members", rank: 5 } },
-  { match: /^app\/back-office\//, layer: { name: "back office", rank: 5 } },
-  { match: /^app\/(scanner|components)\//, layer: { name: "ui", rank: 6 } },
-  { match: /^app\/(routes\/|root\.tsx$|entry\.client\.tsx$)/, layer: { name: "pages", rank: 7 } },
-  { match: /^app\/demo\//, layer: { name: "demo", rank: 8 } },
-  { match: /^app\/(composition\/|entry\.server\.tsx$)/, layer: { name: "composition", rank: 9 } },
+  { match: /^app\/money\//, layer: { name: "money", rank: 5 } },
+  { match: /^app\/back-office\//, layer: { name: "back office", rank: 6 } },
+  { match: /^app\/(scanner|components)\//, layer: { name: "ui", rank: 7 } },
+  { match: /^app\/(routes\/|root\.tsx$|entry\.client\.tsx$)/, layer: { name: "pages", rank: 8 } },
+  { match: /^app\/demo\//, layer: { name: "demo", rank: 9 } },
+  { match: /^app\/(composition\/|entry\.server\.tsx$)/, layer: { name: "composition", rank: 10 } },
 ];
 
 function layerOf(file: string): Layer {
