@@ -26,6 +26,7 @@ const LAYERS: Array<{ match: RegExp; layer: Layer }> = [
   { match: /^app\/payments\//, layer: { name: "payments", rank: 4 } },
   { match: /^app\/members\//, layer: { name: "members", rank: 5 } },
   { match: /^app\/back-office\//, layer: { name: "back office", rank: 5 } },
+  { match: /^app\/money\//, layer: { name: "money", rank: 5 } },
   { match: /^app\/(scanner|components)\//, layer: { name: "ui", rank: 6 } },
   { match: /^app\/(routes\/|root\.tsx$|entry\.client\.tsx$)/, layer: { name: "pages", rank: 7 } },
   { match: /^app\/demo\//, layer: { name: "demo", rank: 8 } },
