@@ -307,6 +307,8 @@ export const paymentOrders = pgTable(
     check("payment_orders_currency_twd", sql`${t.currency} = 'TWD'`),
     check("payment_orders_entry_channel_valid", oneOf(t.entryChannel, ENTRY_CHANNELS)),
     index("payment_orders_created_idx").on(t.createdAt),
+    // A day's payments, for its statements and its reconciliation.
+    index("payment_orders_paid_idx").on(t.paidAt),
     check("payment_orders_refunded_within_total", sql`${t.refundedAmount} between 0 and ${t.totalAmount}`),
     check("payment_orders_refunded_in_full", sql`(${t.state} = 'refunded') = (${t.refundedAmount} = ${t.totalAmount})`),
     check("payment_orders_fee_not_negative", sql`${t.providerFee} is null or ${t.providerFee} >= 0`),
@@ -987,7 +989,8 @@ export const reconciliationItems = pgTable(
 /**
  * An agency's statement for one day (日報表): collected, refunded, fees and
  * net, in total and by bill type and payment tool. The figures are computed
- * from the records when the day is reconciled and kept as they were sent.
+ * from the records when the day is reconciled and kept as they were sent: a
+ * correction is the next version, and the one it replaces stays.
  */
 export const agencyStatements = pgTable(
   "agency_statements",
@@ -1003,12 +1006,27 @@ export const agencyStatements = pgTable(
     net: integer("net").notNull(),
     /** Lines by bill type and payment tool: `[{billType, paymentTool, payments, collected, refunds, refunded, fees, net}]`. */
     lines: jsonb("lines").notNull(),
+    /**
+     * How the records and the providers' files of the day compare for this agency:
+     * `{tiesOut, settledCollected, settledRefunded, missingFiles, unattributed}` (domain/statement.ts).
+     */
+    reconciliation: jsonb("reconciliation").notNull(),
+    /** 1 for the statement first announced; a correction is the next version, announced anew (docs/decisions/021). */
+    version: integer("version").notNull().default(1),
     /** SHA-256 of the statement's canonical JSON, given in the webhook so the agency can check what it downloads. */
     sha256: text("sha256").notNull(),
+    /** When a corrected version replaced this one; kept as it was sent. */
+    supersededAt: timestamp("superseded_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
-    unique("agency_statements_agency_day_unique").on(t.agencyCode, t.businessDate),
+    unique("agency_statements_agency_day_version_unique").on(t.agencyCode, t.businessDate, t.version),
+    // One statement in force per agency and day.
+    uniqueIndex("agency_statements_current_unique")
+      .on(t.agencyCode, t.businessDate)
+      .where(sql`${t.supersededAt} is null`),
+    check("agency_statements_version_positive", sql`${t.version} >= 1`),
+    check("agency_statements_sha256_format", sql`${t.sha256} ~ '^[0-9a-f]{64}$'`),
     check("agency_statements_net_consistent", sql`${t.net} = ${t.collected} - ${t.refunded} - ${t.fees}`),
   ],
 );

@@ -1,6 +1,3 @@
-import { Readable } from "node:stream";
-import { createReadableStreamFromReadable } from "@remix-run/node";
-import { stringify } from "csv-stringify";
 import { inArray } from "drizzle-orm";
 import { z } from "zod";
 import { addDays, taipeiDateTimeIso } from "~/domain/dates";
@@ -8,7 +5,7 @@ import { AUDIT_ACTOR_TYPES, type AuditActorType } from "~/domain/audit";
 import { storableText } from "~/domain/text";
 import { auditEntriesInOrder, searchAudit, type AuditEntry, type AuditFilters } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
-import { neutralizeFormula, spreadsheetText } from "~/payments/history-csv.server";
+import { spreadsheetCsvStream, spreadsheetText } from "~/payments/history-csv.server";
 import { isCalendarDate } from "~/payments/records.server";
 
 /**
@@ -224,14 +221,9 @@ export function auditCsvStream(db: Database, filters: AuditFilters): ReadableStr
       };
     }
   }
-  const csv = stringify({
-    bom: true,
-    record_delimiter: "windows",
-    header: true,
-    columns: AUDIT_CSV_COLUMNS.map((key) => ({ key, header: key })),
-    cast: { string: (value, { column }) => (IDENTIFIER_COLUMNS.has(String(column)) ? value : neutralizeFormula(value)) },
-  });
-  const source = Readable.from(rows());
-  source.on("error", (error) => csv.destroy(error));
-  return createReadableStreamFromReadable(source.pipe(csv));
+  return spreadsheetCsvStream(
+    rows(),
+    AUDIT_CSV_COLUMNS.map((key) => ({ key, header: key })),
+    IDENTIFIER_COLUMNS,
+  );
 }

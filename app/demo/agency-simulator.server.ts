@@ -3,13 +3,16 @@ import { verifyWebhook } from "~/base/signatures.server";
 
 /**
  * Agency simulators for demo mode and tests: the receiving end of write-off
- * notices, one endpoint per agency, checking the signature as an agency's
- * system should and recording each notice once (deliveries repeat).
+ * notices and of `statement.ready` notices, one endpoint per agency, checking
+ * the signature as an agency's system should and recording each notice once
+ * (deliveries repeat). `/_simulator/notices?type=statement.ready` lists one kind.
  */
 
 interface ReceivedNotice {
   agency: string;
   noticeId: string;
+  /** bill.paid, bill.payment_refunded, bill.payment_partially_refunded or statement.ready. */
+  type: string;
   body: Record<string, unknown>;
   receivedAt: Date;
   /** How many times it arrived. */
@@ -41,13 +44,14 @@ export function createAgencySimulator(secretFor: (agency: string) => string | un
       res.status(401).json({ error: "bad signature" });
       return;
     }
-    const parsed = JSON.parse(body) as { noticeId: string };
+    const parsed = JSON.parse(body) as { noticeId: string; type?: unknown };
     const existing = simulator.notices.get(parsed.noticeId);
     if (existing) existing.deliveries += 1;
     else
       simulator.notices.set(parsed.noticeId, {
         agency: req.params.agency,
         noticeId: parsed.noticeId,
+        type: typeof parsed.type === "string" ? parsed.type : "",
         body: parsed,
         receivedAt: new Date(),
         deliveries: 1,
@@ -55,8 +59,9 @@ export function createAgencySimulator(secretFor: (agency: string) => string | un
     res.json({ received: true, noticeId: parsed.noticeId });
   });
 
-  app.get("/_simulator/notices", (_req, res) => {
-    res.json([...simulator.notices.values()]);
+  app.get("/_simulator/notices", (req, res) => {
+    const type = typeof req.query.type === "string" ? req.query.type : null;
+    res.json([...simulator.notices.values()].filter((notice) => type === null || notice.type === type));
   });
 
   app.post("/_simulator/down", express.json(), (req, res) => {

@@ -82,14 +82,27 @@ export function historyCsvStream(batches: AsyncIterable<HistoryRecord[]>, t: TFu
   async function* rows() {
     for await (const batch of batches) for (const record of batch) yield historyCsvRow(record, t, locale);
   }
+  return spreadsheetCsvStream(rows(), historyCsvColumns(t), IDENTIFIER_COLUMNS);
+}
+
+/**
+ * Rows as a CSV file for spreadsheets, written as they come: a header row,
+ * the BOM and CRLF, and every cell formula-safe (`neutralizeFormula`) but
+ * those of `identifierColumns`, which the caller wrote with `spreadsheetText`.
+ */
+export function spreadsheetCsvStream<Column extends string>(
+  rows: Iterable<Record<Column, string>> | AsyncIterable<Record<Column, string>>,
+  columns: ReadonlyArray<{ key: Column; header: string }>,
+  identifierColumns: ReadonlySet<string>,
+): ReadableStream<Uint8Array> {
   const csv = stringify({
     bom: true,
     record_delimiter: "windows",
     header: true,
-    columns: historyCsvColumns(t),
-    cast: { string: (value, { column }) => (IDENTIFIER_COLUMNS.has(String(column)) ? value : neutralizeFormula(value)) },
+    columns: [...columns],
+    cast: { string: (value, { column }) => (identifierColumns.has(String(column)) ? value : neutralizeFormula(value)) },
   });
-  const source = Readable.from(rows());
+  const source = Readable.from(rows);
   source.on("error", (error) => csv.destroy(error));
   return createReadableStreamFromReadable(source.pipe(csv));
 }

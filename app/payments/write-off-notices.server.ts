@@ -11,6 +11,7 @@ import { signWebhook } from "~/base/signatures.server";
  * one), sent as signed webhooks until an agency answers 2xx, with back-off
  * (webhookBackoffSeconds), a probe of a silent receiver every minute, and a
  * log of every attempt. At least once: agencies recognise repeats by `noticeId`.
+ * A day's `statement.ready` notice (about no order or bill) goes the same way.
  */
 
 interface AgencyWebhook {
@@ -182,7 +183,14 @@ async function deliver(
     .where(eq(schema.writeOffNotices.id, notice.id));
   const alert = attempts >= 6;
   (alert ? ctx.logger.error.bind(ctx.logger) : ctx.logger.warn.bind(ctx.logger))(
-    { alert: alert ? "write_off_notice_undelivered" : undefined, notice: notice.id, agency: notice.agencyCode, attempts, error },
+    {
+      alert: alert ? "write_off_notice_undelivered" : undefined,
+      notice: notice.id,
+      kind: notice.kind,
+      agency: notice.agencyCode,
+      attempts,
+      error,
+    },
     "write-off notice not delivered",
   );
   return false;

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { getFixedT } from "~/base/i18n.server";
+import { getFixedT, getI18n } from "~/base/i18n.server";
+import { formatDateTime } from "~/domain/format";
 import type { Locale } from "~/i18n";
+import { statementPdf, statementPdfTitle } from "~/money/statement-documents.server";
 import { paymentSlipPdf } from "~/payments/payment-slip.server";
 import { receiptPdf, receiptsPdfStream } from "~/payments/receipt-pdf.server";
-import { demoReceipts, demoSlips } from "../support/documents";
+import { demoReceipts, demoSlips, demoStatements } from "../support/documents";
 import { allNodes, readPdfStructure, type PdfStructure, type StructNode } from "../support/pdf";
 
 /**
- * The receipt, all-receipts and slip PDFs read back as a screen reader and
+ * The receipt, all-receipts, slip and agency statement PDFs read back as a screen reader and
  * a PDF/UA checker read them: a structure tree in reading order (headings,
  * paragraphs, tables with header cells, figures with alternative text, a
  * described link), nothing drawn outside it but artifacts, the visitor's
@@ -158,4 +160,72 @@ describe.each(LOCALES)("PDFs in %s", (locale) => {
     expect(order(h2s[0])).toBeLessThan(order(figures[0]));
     expect(ofRole(nodes, "P").map((p) => clean(p.text))).toContain(t("slip.stores"));
   });
+
+  it.each(demoStatements().map((statement) => [`${statement.document.agency} v${statement.document.version}`, statement] as const))(
+    "an agency statement (%s): its figures, its lines by bill type and tool under column headers, and how it compares with the files",
+    async (_, statement) => {
+      const t = (await getI18n(locale)).getFixedT(locale, "backOffice");
+      const common = await getFixedT(locale);
+      const structure = await readPdfStructure(await statementPdf(statement, locale));
+      const nodes = expectTaggedPdfUa(structure, locale, await statementPdfTitle(statement, locale));
+      const order = (node: StructNode | undefined) => nodes.indexOf(node!);
+      // Where a label or paragraph wraps, the text read back has no space at the line break.
+      const squeezed = (text: string) => text.replace(/\s+/g, "");
+      expect(structure.roots[0]!.children.map((node) => node.role)).toEqual(["Sect"]);
+      const [h1] = ofRole(nodes, "H1");
+      expect(clean(h1!.text)).toBe(t("statements.document.heading"));
+      const h2s = ofRole(nodes, "H2");
+      expect(h2s.map((node) => clean(node.text))).toEqual([
+        t("statements.document.linesHeading"),
+        t("statements.document.reconciliationHeading"),
+      ]);
+
+      const [details, lines, comparison] = ofRole(nodes, "Table");
+      const figures = rowHeaders(details!);
+      expect(figures.every((row) => row.scope === "Row")).toBe(true);
+      expect(figures.find((row) => row.label === t("statements.document.sha256"))?.value.replace(/\s/g, "")).toBe(statement.sha256);
+      expect(figures.map((row) => squeezed(row.label))).toEqual(
+        ["agency", "businessDate", "version", "madeAt", "collected", "refunded", "fees", "net", "reconciled", "sha256"].map((key) =>
+          squeezed(t(`statements.document.${key}` as "statements.document.agency")),
+        ),
+      );
+      expect(order(h1)).toBeLessThan(order(details));
+      expect(order(details)).toBeLessThan(order(h2s[0]));
+
+      const [headerRow, ...dataRows] = lines!.children;
+      expect(headerRow!.children.map((cell) => [cell.role, cell.scope])).toEqual(Array.from({ length: 8 }, () => ["TH", "Column"]));
+      expect(headerRow!.children.map((cell) => squeezed(cell.text))).toEqual(
+        (["billType", "paymentTool", "payments", "collected", "refunds", "refunded", "fees", "net"] as const).map((column) =>
+          squeezed(t(`statements.document.columns.${column}`)),
+        ),
+      );
+      expect(dataRows).toHaveLength(statement.document.lines.length + 1);
+      expect(dataRows.map((row) => row.children.map((cell) => cell.role))).toEqual(
+        dataRows.map(() => Array.from({ length: 8 }, () => "TD")),
+      );
+      expect(dataRows.slice(0, -1).map((row) => clean(row.children[1]!.text))).toEqual(
+        statement.document.lines.map((line) => common(`paymentTools.${line.paymentTool}`)),
+      );
+      expect(clean(dataRows.at(-1)!.children[0]!.text)).toBe(t("statements.document.total"));
+      expect(clean(dataRows.at(-1)!.children[7]!.text).replace(/\D/g, "")).toBe(String(statement.document.net));
+      expect(order(h2s[0])).toBeLessThan(order(lines));
+
+      const { tiesOut } = statement.document.reconciliation;
+      const paragraphs = ofRole(nodes, "P").map((p) => squeezed(p.text));
+      expect(paragraphs).toContain(squeezed(tiesOut ? t("statements.document.tiesOutText") : t("statements.document.differsText")));
+      expect(rowHeaders(comparison!).map((row) => squeezed(row.label))).toEqual(
+        ["settledCollected", "settledRefunded", "missingFiles", "unattributed"].map((key) =>
+          squeezed(t(`statements.document.${key}` as "statements.document.none")),
+        ),
+      );
+      expect(order(h2s[1])).toBeLessThan(order(comparison));
+      // A replaced version says so, with when; the one in force does not.
+      const [before, after] = t("statements.document.superseded", { time: "\u0000" }).split("\u0000").map(squeezed);
+      expect(paragraphs.filter((text) => text.startsWith(before!) && text.endsWith(after!))).toEqual(
+        statement.supersededAt
+          ? [squeezed(t("statements.document.superseded", { time: formatDateTime(statement.supersededAt, locale) }))]
+          : [],
+      );
+    },
+  );
 });

@@ -71,6 +71,7 @@ const SEARCHES: Array<{ path: string; fields: string[]; as: StaffName }> = [
   { path: "/back-office/audit.csv", fields: ["text", "actorType", "action", "from", "to", "before"], as: "auditor" },
   { path: "/back-office/inbox", fields: ["status", "topic", "page"], as: "police-handler" },
   { path: "/back-office/duplicates", fields: ["state", "page"], as: "police-handler" },
+  { path: "/back-office/statements", fields: ["agency", "page"], as: "police-handler" },
   { path: "/back-office/proxies", fields: ["page"], as: "police-handler" },
   { path: "/back-office/staff", fields: ["page"], as: "city-admin" },
   { path: "/back-office/settings", fields: ["page"], as: "city-admin" },
@@ -304,6 +305,32 @@ for (const kind of TEST_DATABASES) {
           await expectHandled(acted, `POST ${path.slice(0, 80)}`, (status) => status === expected);
         }
       }
+      await expectNoErrorLogged();
+    });
+
+    it("answers a statement download that is not one, or not in reach, with 404", async () => {
+      for (const id of NOT_IDS) {
+        for (const path of [
+          `/back-office/statements/police/${id}`,
+          `/back-office/statements/${id}/2026-11-20.csv`,
+          `/back-office/statements/police/2026-11-20.${id}`,
+        ]) {
+          const expected = id === "%C3%28" ? 400 : 404;
+          await expectHandled(await get("police-handler", path), path.slice(0, 80), (status) => status === expected);
+        }
+      }
+      for (const value of ODD_VALUES)
+        await expectHandled(
+          await get("police-handler", `/back-office/statements/police/2026-11-20.pdf?version=${value}`),
+          `version=${value.slice(0, 40)}`,
+          (status) => status === 404,
+        );
+      // Another agency's day: answered as one that does not exist.
+      await expectHandled(
+        await get("police-handler", "/back-office/statements/water/2026-11-20.json"),
+        "water's statement",
+        (status) => status === 404,
+      );
       await expectNoErrorLogged();
     });
 

@@ -5,13 +5,16 @@ import { composeConvenienceBarcodes } from "~/domain/convenience-barcode";
 import { taipeiDate } from "~/domain/dates";
 import { maskPersonName, maskSubject } from "~/domain/masking";
 import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
+import { dayStatements, statementDocument, statementSha256 } from "~/domain/statement";
+import type { StoredStatement } from "~/money/statements.server";
 import type { PaymentSlip } from "~/payments/payment-slip.server";
 import type { ReceiptView } from "~/payments/receipts.server";
 
 /**
  * What the portal's PDFs are made from, without a database: the demo
  * catalogue's bills (every bill type, so every length of write-off number
- * the catalogue has) as slips, and receipts of one and of several bills.
+ * the catalogue has) as slips, receipts of one and of several bills, and
+ * agency statements (one that ties out, one corrected that does not).
  */
 
 const today = taipeiDate();
@@ -119,4 +122,67 @@ export function demoReceipts(): ReceiptView[] {
       bills: most.map(line),
     },
   ];
+}
+
+/** Police's statement of a day that ties out, and environment's second version of a day that does not (replaced since). */
+export function demoStatements(): StoredStatement[] {
+  const names = (code: string) => {
+    const { nameZh, nameEn } = DEMO_BILL_TYPES.find((type) => type.code === code)!;
+    return { nameZh, nameEn };
+  };
+  const agency = (code: string) => {
+    const { nameZh, nameEn } = DEMO_AGENCIES.find((candidate) => candidate.code === code)!;
+    return { nameZh, nameEn };
+  };
+  const [environment, police] = dayStatements({
+    businessDate: "2026-11-20",
+    paid: [
+      { agency: "police", billType: "traffic-fine", tool: "line_pay", provider: "line_pay", count: 1, amount: 1800 },
+      { agency: "police", billType: "traffic-fine", tool: "credit_card", provider: "ecpay", count: 1, amount: 1_234_500 },
+      { agency: "police", billType: "accident-assessment-fee", tool: "jko_pay", provider: "line_pay", count: 1, amount: 3000 },
+      { agency: "environment", billType: "environmental-fine", tool: "line_pay", provider: "line_pay", count: 1, amount: 6000 },
+    ],
+    refunds: [{ agency: "environment", billType: "environmental-fine", tool: "line_pay", provider: "line_pay", count: 1, amount: 2000 }],
+    settled: [
+      {
+        kind: "payment",
+        provider: "line_pay",
+        amount: 10_800,
+        fee: 243,
+        bills: [
+          { agency: "police", billType: "traffic-fine", tool: "line_pay", weight: 1800 },
+          { agency: "police", billType: "accident-assessment-fee", tool: "jko_pay", weight: 3000 },
+          { agency: "environment", billType: "environmental-fine", tool: "line_pay", weight: 6000 },
+        ],
+      },
+      {
+        kind: "payment",
+        provider: "ecpay",
+        amount: 1_234_500,
+        fee: 24_690,
+        bills: [{ agency: "police", billType: "traffic-fine", tool: "credit_card", weight: 1 }],
+      },
+      { kind: "payment", provider: "line_pay", amount: 500, fee: 11, bills: [] },
+    ],
+    filesFrom: ["line_pay", "ecpay"],
+  });
+  const stored = (figures: NonNullable<typeof police>, version: number, supersededAt: Date | null): StoredStatement => {
+    const document = statementDocument(figures, version);
+    return {
+      id: `00000000-0000-4000-9000-00000000000${version}`,
+      document,
+      sha256: statementSha256(document),
+      createdAt: new Date("2026-11-20T22:00:00.000Z"),
+      supersededAt,
+      names: {
+        agency: agency(figures.agency),
+        billTypes: Object.fromEntries(figures.lines.map((line) => [line.billType, names(line.billType)])),
+      },
+    };
+  };
+  const tiesOut = {
+    ...police!,
+    reconciliation: { ...police!.reconciliation, tiesOut: true, unattributed: { lines: 0, collected: 0, refunded: 0, fees: 0 } },
+  };
+  return [stored(tiesOut, 1, null), stored(environment!, 2, new Date("2026-11-22T03:00:00.000Z"))];
 }
