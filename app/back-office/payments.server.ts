@@ -15,7 +15,7 @@ import {
   type WriteOffNoticeKind,
 } from "~/domain/payment-order";
 import { PAYMENT_TOOLS, type PaymentTool } from "~/domain/payment-tools";
-import { ROLE_PERMISSIONS, agenciesFor, allows, type EffectiveRole, type StaffPermission } from "~/domain/staff";
+import { actingForIn, agenciesFor, allows } from "~/domain/staff";
 import type { BillStatus } from "~/domain/catalogue";
 import { normalizeWriteOffNumber } from "~/domain/write-off-number";
 import { isCalendarDate } from "~/payments/records.server";
@@ -37,18 +37,6 @@ export type PaymentViewer = Pick<StaffContext, "staffId" | "requestId" | "roles"
 type Scope = "all" | string[];
 
 const scopeOf = (staff: PaymentViewer): Scope => agenciesFor(staff.roles, "payments.view");
-
-/**
- * The principal whose role a staff member uses for `permission` on an item of
- * `agencyCode`: null when one of their own roles grants it.
- */
-function actingForIn(roles: readonly EffectiveRole[], permission: StaffPermission, agencyCode: string | null): string | null {
-  const granting = roles.filter(
-    (r) => ROLE_PERMISSIONS[r.role].includes(permission) && (r.agencyCode === null || r.agencyCode === agencyCode),
-  );
-  if (granting.some((r) => r.actingFor === null)) return null;
-  return granting[0]?.actingFor ?? null;
-}
 
 // ---------------------------------------------------------------------------
 // The search form

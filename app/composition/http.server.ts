@@ -12,6 +12,7 @@ import { pinoHttp } from "pino-http";
 import { paymentCallbacks } from "~/payments/callbacks.server";
 import { getPaymentContext } from "~/payments/context.server";
 import { recoverPayments } from "~/payments/orders/recovery.server";
+import { dailyReconciliation } from "~/money/reconciliation-job.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
@@ -72,12 +73,14 @@ function listen(app: express.Express, port: number, host: string): Promise<Serve
 }
 
 /**
- * The recovery job and the write-off notice delivery, every JOBS_INTERVAL_MS
- * (0: never, for tests that run them by hand). Both are safe on several
- * instances at once; one run at a time here.
+ * The recovery job, the write-off notice delivery and the daily
+ * reconciliation, every JOBS_INTERVAL_MS (0: never, for tests that run them
+ * by hand). All are safe on several instances at once; one run at a time here.
  */
 function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
   if (env.JOBS_INTERVAL_MS === 0) return { stop() {} };
+  // Steps after a day is reconciled for every provider go in `afterDay` (the agencies' statements).
+  const reconciliation = dailyReconciliation({ afterDay: [] });
   let running = false;
   const run = async () => {
     if (running) return;
@@ -86,6 +89,7 @@ function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
       const ctx = getPaymentContext(logger);
       const recovered = await recoverPayments(ctx);
       const delivered = await deliverWriteOffNotices(ctx);
+      await reconciliation.run(ctx);
       if (recovered.checked || delivered.attempted) logger.info({ recovered, delivered }, "payment jobs");
     } catch (error) {
       logger.error({ err: error }, "payment jobs failed");

@@ -161,6 +161,18 @@ export function agenciesFor(roles: readonly EffectiveRole[], permission: StaffPe
   return [...new Set(granting.map((r) => r.agencyCode!))];
 }
 
+/**
+ * The principal whose role a staff member uses for `permission` on an item of
+ * `agencyCode`: null when one of their own roles grants it.
+ */
+export function actingForIn(roles: readonly EffectiveRole[], permission: StaffPermission, agencyCode: string | null): string | null {
+  const granting = roles.filter(
+    (r) => ROLE_PERMISSIONS[r.role].includes(permission) && (r.agencyCode === null || r.agencyCode === agencyCode),
+  );
+  if (granting.some((r) => r.actingFor === null)) return null;
+  return granting[0]?.actingFor ?? null;
+}
+
 /** The role (and on whose behalf) `staffId` would use for `role` in `agencyCode`: their own first. */
 function roleFor(roles: readonly EffectiveRole[], role: StaffRole, agencyCode: string | null): EffectiveRole | null {
   const matching = roles.filter((r) => r.role === role && (r.agencyCode === null || r.agencyCode === agencyCode));

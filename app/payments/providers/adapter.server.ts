@@ -63,6 +63,14 @@ export type PayerReturn =
 export type ProviderNotice =
   { kind: "answer"; reference: string; answer: ProviderAnswer } | { kind: "rejected"; reference: string | null; reason: string };
 
+/**
+ * A provider's settlement file (對帳檔) for one Taiwan day, as it sent it:
+ * the portal keeps the text and reads it (app/money/settlement-files.ts).
+ * `unavailable`: this provider gives no file here (no download configured)
+ * or refused to (its message); staff can upload the file instead.
+ */
+export type SettlementFileAnswer = { kind: "file"; fileName: string; content: string } | { kind: "unavailable"; reason: string };
+
 /** How the notice was taken, for the provider's expected reply. */
 export type NoticeOutcome = "accepted" | "rejected_signature" | "unknown_order" | "amount_mismatch" | "bad_request";
 
@@ -92,6 +100,8 @@ export interface PaymentProviderAdapter {
   /** How the provider says the payment stands; completes a payment the payer authorized where the portal confirms. */
   query(order: OrderForProvider): Promise<ProviderAnswer>;
   refund(order: OrderForProvider, amount: number): Promise<{ ok: boolean; payload: unknown }>;
+  /** The settlement file for a Taiwan date (YYYY-MM-DD): every payment and refund the provider settled that day, with its fee. */
+  settlementFile(businessDate: string): Promise<SettlementFileAnswer>;
 }
 
 /** The provider did not answer (timeout, network, 5xx): the outcome is unknown. */
