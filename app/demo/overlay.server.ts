@@ -83,7 +83,14 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
   const vars = parsed.data;
   const problems: string[] = [];
 
-  for (const name of ["LINE_PAY_API_URL", "LINE_PAY_WEB_ORIGIN", "LINE_PAY_SETTLEMENT_URL", "ECPAY_CHECKOUT_URL", "ECPAY_API_URL", "ECPAY_VENDOR_URL"]) {
+  for (const name of [
+    "LINE_PAY_API_URL",
+    "LINE_PAY_WEB_ORIGIN",
+    "LINE_PAY_SETTLEMENT_URL",
+    "ECPAY_CHECKOUT_URL",
+    "ECPAY_API_URL",
+    "ECPAY_VENDOR_URL",
+  ]) {
     const host = given[name] ? hostOf(given[name]) : null;
     if (given[name] && !SANDBOX_HOSTS.includes(host ?? "")) {
       problems.push(
