@@ -61,6 +61,15 @@ function itemsInScope(scope: Scope): SQL | undefined {
   );
 }
 
+/** What every look at an item reads of it. */
+const ITEM_COLUMNS = {
+  id: schema.reconciliationItems.id,
+  provider: schema.reconciliationItems.provider,
+  outcome: schema.reconciliationItems.outcome,
+  state: schema.reconciliationItems.state,
+  orderId: schema.reconciliationItems.orderId,
+};
+
 export type DayCounts = Record<ReconciliationOutcome, number>;
 
 export interface ProviderDay {
@@ -139,7 +148,7 @@ export async function reconciliationDays(db: Database, staff: StaffActor, page: 
   return { days, page: shown, pageCount: pages };
 }
 
-export interface DayItem {
+interface DayItem {
   id: number;
   provider: PaymentProvider;
   outcome: ReconciliationOutcome;
@@ -186,11 +195,7 @@ export async function reconciliationDay(db: Database, staff: StaffActor, busines
   const resolver = sql<string | null>`(select s.display_name from staff s where s.id = ${ri.resolvedBy})`;
   const rows = await db
     .select({
-      id: ri.id,
-      provider: ri.provider,
-      outcome: ri.outcome,
-      state: ri.state,
-      orderId: ri.orderId,
+      ...ITEM_COLUMNS,
       orderReference: schema.paymentOrders.reference,
       refundNumber: schema.refunds.number,
       expected: ri.expected,
@@ -275,14 +280,7 @@ export async function resolveReconciliationItem(
   if (!Number.isSafeInteger(itemId) || itemId < 1) return { kind: "not_found" };
   const ri = schema.reconciliationItems;
   const [item] = await db
-    .select({
-      id: ri.id,
-      provider: ri.provider,
-      outcome: ri.outcome,
-      state: ri.state,
-      orderId: ri.orderId,
-      agencies: orderAgencies(),
-    })
+    .select({ ...ITEM_COLUMNS, agencies: orderAgencies() })
     .from(ri)
     .where(and(eq(ri.id, itemId), eq(ri.businessDate, businessDate), itemsInScope(scopeOf(staff))));
   if (!item) return { kind: "not_found" };
@@ -322,7 +320,7 @@ export async function resolveReconciliationItem(
 export const SETTLEMENT_FILE_MAX_BYTES = 8 * 1024 * 1024;
 
 type FileField = "provider" | "businessDate" | "file";
-export type FileFormProblem =
+type FileFormProblem =
   | { field: "provider"; code: "providerInvalid" }
   | { field: "businessDate"; code: "dateInvalid" | "dateFuture" }
   | { field: "file"; code: "fileMissing" | "fileTooLarge" }
@@ -345,74 +343,52 @@ function dayAndProvider(form: FormData, now: Date) {
   return { values, problems, provider };
 }
 
-/** A file staff upload for a provider's day (from the provider's merchant back office): refused whole, or reconciled. */
-export async function uploadSettlementFile(
+/**
+ * A file staff upload for a provider's day (from the provider's merchant back
+ * office), or ask the provider for now (the job's own way): refused whole, or
+ * the day reconciled against it. Audited either way, with what came of it.
+ */
+export async function actOnSettlementFile(
   ctx: PaymentContext,
   staff: StaffActor,
+  intent: "upload" | "fetch",
   form: FormData,
   now = new Date(),
 ): Promise<FileFormResult> {
   const { values, problems, provider } = dayAndProvider(form, now);
   const file = form.get("file");
-  const upload = file instanceof File && file.size > 0 ? file : null;
-  if (!upload) problems.push({ field: "file", code: "fileMissing" });
-  else if (upload.size > SETTLEMENT_FILE_MAX_BYTES) problems.push({ field: "file", code: "fileTooLarge" });
-  if (problems.length > 0 || !provider || !upload) return { kind: "invalid", intent: "upload", problems, values };
-  const decoded = decodeSettlementBytes(new Uint8Array(await upload.arrayBuffer()));
-  const result = decoded.ok
-    ? await importSettlementFile(
-        ctx,
-        {
-          provider,
-          businessDate: values.businessDate,
-          origin: "uploaded",
-          fileName: upload.name || "settlement.csv",
-          content: decoded.text,
-          uploadedBy: staff.staffId,
-        },
-        now,
-      )
-    : ({ kind: "refused", problem: decoded.problem } as const);
+  const upload = intent === "upload" && file instanceof File && file.size > 0 ? file : null;
+  if (intent === "upload" && !upload) problems.push({ field: "file", code: "fileMissing" });
+  else if (upload && upload.size > SETTLEMENT_FILE_MAX_BYTES) problems.push({ field: "file", code: "fileTooLarge" });
+  if (problems.length > 0 || !provider) return { kind: "invalid", intent, problems, values };
+  let result: ImportResult | FetchResult;
+  if (upload) {
+    const decoded = decodeSettlementBytes(new Uint8Array(await upload.arrayBuffer()));
+    const fileName = upload.name || "settlement.csv";
+    result = decoded.ok
+      ? await importSettlementFile(
+          ctx,
+          { provider, businessDate: values.businessDate, origin: "uploaded", fileName, content: decoded.text, uploadedBy: staff.staffId },
+          now,
+        )
+      : { kind: "refused", problem: decoded.problem };
+  } else result = await fetchAndReconcile(ctx, provider, values.businessDate, now);
   await auditStaffAct(
     staff,
     {
-      action: "reconciliation.file_uploaded",
+      action: upload ? "reconciliation.file_uploaded" : "reconciliation.file_fetched",
       targetType: "reconciliation_day",
       targetId: values.businessDate,
       details: {
         provider,
-        fileName: upload.name.slice(0, 200),
-        bytes: upload.size,
         result: result.kind,
+        ...(upload ? { fileName: upload.name.slice(0, 200), bytes: upload.size } : {}),
         ...(result.kind === "refused" ? { problem: result.problem } : {}),
       },
     },
     ctx.db,
   );
-  if (result.kind === "refused")
-    return { kind: "invalid", intent: "upload", problems: [{ field: "file", code: "fileRefused", problem: result.problem }], values };
-  return { kind: "done", intent: "upload", provider, businessDate: values.businessDate, result };
-}
-
-/** Staff ask a provider for a day's file now (the job's own way), and the day is reconciled against it. */
-export async function fetchSettlementFileNow(
-  ctx: PaymentContext,
-  staff: StaffActor,
-  form: FormData,
-  now = new Date(),
-): Promise<FileFormResult> {
-  const { values, problems, provider } = dayAndProvider(form, now);
-  if (problems.length > 0 || !provider) return { kind: "invalid", intent: "fetch", problems, values };
-  const result = await fetchAndReconcile(ctx, provider, values.businessDate, now);
-  await auditStaffAct(
-    staff,
-    {
-      action: "reconciliation.file_fetched",
-      targetType: "reconciliation_day",
-      targetId: values.businessDate,
-      details: { provider, result: result.kind },
-    },
-    ctx.db,
-  );
-  return { kind: "done", intent: "fetch", provider, businessDate: values.businessDate, result };
+  if (upload && result.kind === "refused")
+    return { kind: "invalid", intent, problems: [{ field: "file", code: "fileRefused", problem: result.problem }], values };
+  return { kind: "done", intent, provider, businessDate: values.businessDate, result };
 }

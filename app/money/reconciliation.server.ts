@@ -43,7 +43,7 @@ export interface ReconciliationContext {
   logger: Logger;
 }
 
-export type OutcomeCounts = Record<ReconciliationOutcome, number>;
+type OutcomeCounts = Record<ReconciliationOutcome, number>;
 
 export type ImportResult =
   | { kind: "imported"; fileId: string; lines: number; skipped: number; counts: OutcomeCounts; superseded: boolean }

@@ -5,12 +5,7 @@ import { addDays, taipeiDate } from "~/domain/dates";
 import type { PaymentProvider } from "~/domain/payment-order";
 import { feeFor } from "~/domain/reconciliation";
 import type { EffectiveRole } from "~/domain/staff";
-import {
-  reconciliationDay,
-  reconciliationDays,
-  resolveReconciliationItem,
-  uploadSettlementFile,
-} from "~/back-office/reconciliation.server";
+import { reconciliationDay, reconciliationDays, resolveReconciliationItem, actOnSettlementFile } from "~/back-office/reconciliation.server";
 import { dailyReconciliation, fetchAndReconcile } from "~/money/reconciliation-job.server";
 import { importSettlementFile } from "~/money/reconciliation.server";
 import { startPayment } from "~/payments/orders/answers.server";
@@ -96,6 +91,13 @@ describeEachDatabase(
       return refund!;
     }
 
+    /** What the sandbox's next settlement files are to carry (replacing what was set before). */
+    const settlementFaults = (faults: unknown[]) =>
+      fetch(`${world.sandboxUrl}/_sandbox/settlement-faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ faults }),
+      });
     const itemsOfDay = (businessDate: string) =>
       db().select().from(schema.reconciliationItems).where(eq(schema.reconciliationItems.businessDate, businessDate));
     const filesOf = (provider: PaymentProvider, businessDate: string) =>
@@ -122,19 +124,13 @@ describeEachDatabase(
         lineDropped: await completedRefund(l3, 200),
       };
       const cardFee = feeFor(c1.totalAmount, { basisPoints: 275, fixed: 0 });
-      await fetch(`${world.sandboxUrl}/_sandbox/settlement-faults`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          faults: [
-            { kind: "drop_line", merchantOrderNumber: l1.reference },
-            { kind: "change_amount", merchantOrderNumber: l2.reference, amount: l2.totalAmount - 1 },
-            { kind: "change_fee", merchantOrderNumber: c1.reference, fee: cardFee + 5 },
-            { kind: "add_line", provider: "ecpay", merchantOrderNumber: "ZZNOTOURS0000001", amount: 777 },
-            { kind: "drop_refund", merchantOrderNumber: l3.reference },
-          ],
-        }),
-      });
+      await settlementFaults([
+        { kind: "drop_line", merchantOrderNumber: l1.reference },
+        { kind: "change_amount", merchantOrderNumber: l2.reference, amount: l2.totalAmount - 1 },
+        { kind: "change_fee", merchantOrderNumber: c1.reference, fee: cardFee + 5 },
+        { kind: "add_line", provider: "ecpay", merchantOrderNumber: "ZZNOTOURS0000001", amount: 777 },
+        { kind: "drop_refund", merchantOrderNumber: l3.reference },
+      ]);
 
       const after: string[] = [];
       const job = dailyReconciliation({ afterDay: [async (_ctx, day) => void after.push(day)] });
@@ -214,16 +210,10 @@ describeEachDatabase(
 
       // LINE Pay corrects the amount it reported; the line it lacks is still lacking.
       const [l1, l2] = [orders.line[1]!, orders.line[2]!];
-      await fetch(`${world.sandboxUrl}/_sandbox/settlement-faults`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          faults: [
-            { kind: "drop_line", merchantOrderNumber: l1.reference },
-            { kind: "drop_refund", merchantOrderNumber: orders.line[3]!.reference },
-          ],
-        }),
-      });
+      await settlementFaults([
+        { kind: "drop_line", merchantOrderNumber: l1.reference },
+        { kind: "drop_refund", merchantOrderNumber: orders.line[3]!.reference },
+      ]);
       expect(await fetchAndReconcile(world.ctx, "line_pay", today)).toMatchObject({ kind: "imported", superseded: true });
       const files = await filesOf("line_pay", today);
       expect(files.map((file) => file.supersededAt === null).sort()).toEqual([false, true]);
@@ -338,7 +328,7 @@ describeEachDatabase(
         form.set("provider", fields.provider ?? "ecpay");
         form.set("businessDate", fields.businessDate ?? today);
         form.set("file", new File([content], "media.csv", { type: "text/csv" }));
-        return uploadSettlementFile(world.ctx, accounting, form);
+        return actOnSettlementFile(world.ctx, accounting, "upload", form);
       };
       expect(await upload(cut.join("\r\n"))).toMatchObject({
         kind: "invalid",

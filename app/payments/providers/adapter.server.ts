@@ -69,7 +69,7 @@ export type ProviderNotice =
  * `unavailable`: this provider gives no file here (no download configured)
  * or refused to (its message); staff can upload the file instead.
  */
-export type SettlementFileAnswer = { kind: "file"; fileName: string; content: string } | { kind: "unavailable"; reason: string };
+type SettlementFileAnswer = { kind: "file"; fileName: string; content: string } | { kind: "unavailable"; reason: string };
 
 /** How the notice was taken, for the provider's expected reply. */
 export type NoticeOutcome = "accepted" | "rejected_signature" | "unknown_order" | "amount_mismatch" | "bad_request";
