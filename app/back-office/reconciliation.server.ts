@@ -317,7 +317,7 @@ export async function resolveReconciliationItem(
 // Files staff upload or fetch
 
 /** The largest settlement file taken: a 10,000-payment day of either provider is a few megabytes. */
-export const SETTLEMENT_FILE_MAX_BYTES = 8 * 1024 * 1024;
+export const SETTLEMENT_FILE_MAX_BYTES = 6 * 1024 * 1024;
 
 type FileField = "provider" | "businessDate" | "file";
 type FileFormProblem =
