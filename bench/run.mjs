@@ -160,25 +160,34 @@ for (const scenario of scenarios) {
   );
 }
 // Payments and the members' dashboard: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
-if (!only || ["payment", "member", "record", "scan", "audit"].some((name) => only.startsWith(name))) {
+if (!only || ["payment", "member", "record", "scan", "audit", "reconciliation"].some((name) => only.startsWith(name))) {
   console.log(
-    "\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records, scan decoding (distorted bills), the audit chain:",
+    "\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records, scan decoding (distorted bills), the audit chain, reconciliation of a 10,000-payment day:",
   );
   // `npm run bench scan…` runs only the decoder's part in process.
-  const files = only?.startsWith("scan") ? ["bench/scan-decode.bench.ts"] : only?.startsWith("audit") ? ["bench/audit.bench.ts"] : [];
+  const files = only?.startsWith("scan")
+    ? ["bench/scan-decode.bench.ts"]
+    : only?.startsWith("audit")
+      ? ["bench/audit.bench.ts"]
+      : only?.startsWith("reconciliation")
+        ? ["bench/reconciliation.bench.ts"]
+        : [];
   const inProcess = spawnSync("npx", ["vitest", "run", "--config", "bench/vitest.config.ts", ...files], {
     cwd: root,
     env: process.env,
     encoding: "utf8",
   });
-  const lines = `${inProcess.stdout}`.split("\n").filter((line) => /PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH|AUDITBENCH/.test(line));
+  const lines = `${inProcess.stdout}`
+    .split("\n")
+    .filter((line) => /PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH|AUDITBENCH|RECONBENCH/.test(line));
   console.log(
-    lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH) /, "")}`).join("\n") ||
+    lines.map((line) => `  ${line.replace(/.*(PAYBENCH|MEMBERBENCH|RECORDSBENCH|SCANBENCH|RECONBENCH) /, "")}`).join("\n") ||
       `  failed:\n${inProcess.stdout}${inProcess.stderr}`,
   );
   summary.payments = {};
   summary.members = {};
   summary.records = {};
+  summary.reconciliation = {};
   summary.scanDecoding = JSON.parse(await readFile(path.join(resultsDir, "scan-decode.json"), "utf8").catch(() => "null"));
   for (const database of ["pglite", "postgres"]) {
     const payments = await readFile(path.join(resultsDir, `payments-${database}.json`), "utf8").catch(() => null);
@@ -187,6 +196,8 @@ if (!only || ["payment", "member", "record", "scan", "audit"].some((name) => onl
     if (members) summary.members[database] = JSON.parse(members);
     const records = await readFile(path.join(resultsDir, `records-${database}.json`), "utf8").catch(() => null);
     if (records) summary.records[database] = JSON.parse(records);
+    const reconciliation = await readFile(path.join(resultsDir, `reconciliation-${database}.json`), "utf8").catch(() => null);
+    if (reconciliation) summary.reconciliation[database] = JSON.parse(reconciliation);
   }
 }
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// `npm run bench` runs the in-process benchmarks (payments, members, records, the scanner's decoder) through vitest: TypeScript, the app's modules.
+// `npm run bench` runs the in-process benchmarks (payments, members, records, the scanner's decoder, the audit chain, reconciliation) through vitest: TypeScript, the app's modules.
 export default defineConfig({
   resolve: {
     alias: {
@@ -16,6 +16,7 @@ export default defineConfig({
       "bench/records.bench.ts",
       "bench/scan-decode.bench.ts",
       "bench/audit.bench.ts",
+      "bench/reconciliation.bench.ts",
     ],
     testTimeout: 300_000,
     hookTimeout: 120_000,
