@@ -163,7 +163,7 @@ for (const scenario of scenarios) {
 const IN_PROCESS = ["payment", "member", "record", "scan", "audit", "refund", "reconciliation", "statement"];
 if (!only || IN_PROCESS.some((name) => only.startsWith(name))) {
   console.log(
-    "\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records, scan decoding (distorted bills), the audit chain:",
+    "\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records, scan decoding (distorted bills), the audit chain, money operations (refunds, reconciliation and statements of a 10,000-payment day):",
   );
   // `npm run bench scan…` runs only the decoder's part in process.
   // `npm run bench <name>` runs only bench/<name>*.bench.ts (scan: the decoder's part); no name, all of them.
@@ -180,6 +180,7 @@ if (!only || IN_PROCESS.some((name) => only.startsWith(name))) {
   summary.payments = {};
   summary.members = {};
   summary.records = {};
+  summary.reconciliation = {};
   summary.scanDecoding = JSON.parse(await readFile(path.join(resultsDir, "scan-decode.json"), "utf8").catch(() => "null"));
   for (const database of ["pglite", "postgres"]) {
     const payments = await readFile(path.join(resultsDir, `payments-${database}.json`), "utf8").catch(() => null);
@@ -188,6 +189,8 @@ if (!only || IN_PROCESS.some((name) => only.startsWith(name))) {
     if (members) summary.members[database] = JSON.parse(members);
     const records = await readFile(path.join(resultsDir, `records-${database}.json`), "utf8").catch(() => null);
     if (records) summary.records[database] = JSON.parse(records);
+    const reconciliation = await readFile(path.join(resultsDir, `reconciliation-${database}.json`), "utf8").catch(() => null);
+    if (reconciliation) summary.reconciliation[database] = JSON.parse(reconciliation);
   }
 }
 

@@ -1,6 +1,9 @@
 import path from "node:path";
 import { z } from "zod";
 import { BILL_SOURCE_IDS, type BillSourceId } from "~/domain/member";
+import { PAYMENT_PROVIDERS } from "~/domain/payment-order";
+import { PAYMENT_TOOLS } from "~/domain/payment-tools";
+import type { FeeRule } from "~/domain/reconciliation";
 import { parseNetwork } from "./networks.server";
 
 /**
@@ -81,6 +84,22 @@ const billSources = jsonList(
     secret: z.string().min(32, "source secrets must be at least 32 characters"),
   }),
   '[{"source":"water","url":"https://…","keyId":"…","secret":"…"}]',
+);
+
+const providerFees = jsonList(
+  z
+    .object({
+      provider: z.enum(PAYMENT_PROVIDERS, { error: `providers are ${PAYMENT_PROVIDERS.join(", ")}` }),
+      tool: z.enum(PAYMENT_TOOLS, { error: `tools are ${PAYMENT_TOOLS.join(", ")}` }),
+      percent: z
+        .number({ error: "percent must be a number" })
+        .min(0, "percent must be 0 or more")
+        .max(100, "percent must be at most 100")
+        .refine((value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-9, "percent has at most two decimals (2.75)"),
+      fixed: z.number({ error: "fixed must be a number" }).int("fixed is whole NT dollars").min(0).default(0),
+    })
+    .transform(({ provider, tool, percent, fixed }) => ({ provider, tool, basisPoints: Math.round(percent * 100), fixed })),
+  '[{"provider":"line_pay","tool":"line_pay","percent":2.2,"fixed":0}]',
 );
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).transform((value) => value.replace(/\/+$/, ""));
@@ -196,6 +215,14 @@ const schema = z
       .string()
       .regex(/^\d{8}$/, "must be the 8-digit CreditCheckCode")
       .optional(),
+    /** LINE Pay has no settlement download API: where the channel's daily report can be fetched, if anywhere (else staff upload it). */
+    LINE_PAY_SETTLEMENT_URL: httpUrl.optional(),
+    /** ECPay's vendor host, whose /PaymentMedia/TradeNoAio gives the day's media file (a host apart from the payment API's). */
+    ECPAY_VENDOR_URL: httpUrl.optional(),
+    /** The merchant contracts' fees per provider and tool, checked against every settlement line. */
+    PROVIDER_FEES: providerFees.optional(),
+    /** From this hour (Taiwan time) the daily job fetches and reconciles the previous day's settlement files. */
+    RECONCILIATION_HOUR: z.coerce.number({ error: "must be an hour from 0 to 23" }).int("must be a whole hour").min(0).max(23).default(6),
     PROVIDER_TIMEOUT_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(100).max(120_000).default(15_000),
     PAYMENT_WINDOW_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(1).max(120).default(20),
     RECOVERY_AFTER_SECONDS: z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(180),
@@ -259,6 +286,7 @@ const schema = z
             channelId: env.LINE_PAY_CHANNEL_ID,
             channelSecret: env.LINE_PAY_CHANNEL_SECRET,
             webOrigin: env.LINE_PAY_WEB_ORIGIN,
+            settlementUrl: env.LINE_PAY_SETTLEMENT_URL,
           }
         : null;
     const ecpay =
@@ -270,6 +298,7 @@ const schema = z
             hashKey: env.ECPAY_HASH_KEY,
             hashIv: env.ECPAY_HASH_IV,
             creditCheckCode: env.ECPAY_CREDIT_CHECK_CODE ?? null,
+            vendorUrl: env.ECPAY_VENDOR_URL,
           }
         : null;
     const oidc =
@@ -301,6 +330,7 @@ const schema = z
       linePay,
       ecpay,
       AGENCY_WEBHOOKS: env.AGENCY_WEBHOOKS ?? [],
+      providerFees: (env.PROVIDER_FEES ?? []) as FeeRule[],
       AGENCY_LINK_KEYS: env.AGENCY_LINK_KEYS ?? [],
       isProduction: env.NODE_ENV === "production",
       publicUrlIsHttps: env.PUBLIC_URL.startsWith("https://"),

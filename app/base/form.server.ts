@@ -12,16 +12,21 @@ const FORM_TYPES = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data
 
 /**
  * The one way actions read a posted form. A body that is not a form (JSON,
- * text, XML, broken multipart), or is larger than any of ours, is the
+ * text, XML, broken multipart), or is larger than any of ours (or than the
+ * form's own limit, for a form that uploads a file), is the
  * client's mistake: it is thrown as a 4xx Response, which the root error
  * boundary shows as the localized "bad request" page. Text values come back
  * without what PostgreSQL would refuse (NUL, lone surrogates).
  */
-export async function readForm(request: Request): Promise<FormData> {
+export async function readForm(
+  request: Request,
+  options: { /** A form that uploads a file may take more. */ maxBytes?: number } = {},
+): Promise<FormData> {
+  const limit = options.maxBytes ?? FORM_MAX_BYTES;
   const type = request.headers.get("content-type") ?? "";
   if (!FORM_TYPES.test(type)) throw refused(400);
-  if (Number(request.headers.get("content-length") ?? 0) > FORM_MAX_BYTES) throw refused(413);
-  const body = await readAtMost(request, FORM_MAX_BYTES);
+  if (Number(request.headers.get("content-length") ?? 0) > limit) throw refused(413);
+  const body = await readAtMost(request, limit);
   if (body === null) throw refused(413);
   let parsed: FormData;
   try {

@@ -101,7 +101,10 @@ function FieldShell({ id, label, hint, error, required, children }: FieldShellPr
 
 type InputProps = Omit<FieldShellProps, "children"> & {
   name: string;
-  type?: "text" | "email" | "tel" | "date";
+  /** "file": the form posts multipart/form-data; a browser never keeps a chosen file after a refusal. */
+  type?: "text" | "email" | "tel" | "date" | "file";
+  /** For a file: the kinds of file to offer. */
+  accept?: string;
   defaultValue?: string;
   autoComplete?: string;
   inputMode?: "text" | "email" | "tel" | "numeric";
@@ -121,6 +124,7 @@ export function TextField({
   autoCapitalize,
   maxLength,
   className,
+  accept,
   ...shell
 }: InputProps) {
   return (
@@ -137,6 +141,7 @@ export function TextField({
           autoCapitalize={autoCapitalize}
           maxLength={maxLength}
           className={className}
+          accept={accept}
           aria-describedby={describedBy}
           aria-invalid={shell.error ? true : undefined}
           required={shell.required}

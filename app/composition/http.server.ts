@@ -13,6 +13,8 @@ import { paymentCallbacks } from "~/payments/callbacks.server";
 import { getPaymentContext } from "~/payments/context.server";
 import { recoverRefunds } from "~/money/refunds.server";
 import { recoverPayments } from "~/payments/orders/recovery.server";
+import { dailyReconciliation } from "~/money/reconciliation-job.server";
+import { statementsAfterReconciliation } from "~/money/statements.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
@@ -75,12 +77,15 @@ function listen(app: express.Express, port: number, host: string): Promise<Serve
 }
 
 /**
- * The recovery job and the write-off notice delivery, every JOBS_INTERVAL_MS
- * (0: never, for tests that run them by hand). Both are safe on several
- * instances at once; one run at a time here.
+ * The recovery job, the write-off notice delivery and the daily
+ * reconciliation, every JOBS_INTERVAL_MS (0: never, for tests that run them
+ * by hand). All are safe on several instances at once; one run at a time here.
  */
 function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
   if (env.JOBS_INTERVAL_MS === 0) return { stop() {} };
+  // Steps after a day is reconciled for every provider go in `afterDay` (the agencies' statements).
+  // Once a day is reconciled for every provider, each agency's statement of that day is built and announced.
+  const reconciliation = dailyReconciliation({ afterDay: [async (ctx, day) => void (await statementsAfterReconciliation(ctx, day))] });
   let running = false;
   const run = async () => {
     if (running) return;
@@ -90,6 +95,7 @@ function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
       const recovered = await recoverPayments(ctx);
       const refunds = await recoverRefunds(ctx);
       const delivered = await deliverWriteOffNotices(ctx);
+      await reconciliation.run(ctx);
       if (recovered.checked || refunds.checked || delivered.attempted) logger.info({ recovered, refunds, delivered }, "payment jobs");
     } catch (error) {
       logger.error({ err: error }, "payment jobs failed");

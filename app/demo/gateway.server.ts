@@ -1,18 +1,26 @@
 import { randomInt, randomUUID } from "node:crypto";
+import { stringify } from "csv-stringify/sync";
 import express, { type Request, type Response } from "express";
+import { addDays, taipeiDate } from "~/domain/dates";
+import type { PaymentProvider } from "~/domain/payment-order";
+import { feeFor } from "~/domain/reconciliation";
+import { ECPAY_MEDIA_COLUMNS, ECPAY_MEDIA_STATUS, LINE_PAY_REPORT_COLUMNS } from "~/money/settlement-files";
 import { ecpayDate, verifyCheckMacValue, withCheckMacValue, type EcpayParams } from "~/payments/providers/ecpay-protocol.server";
 import { LINE_PAY_CHECK, stringifyLinePayJson, verifyLinePaySignature } from "~/payments/providers/line-pay-protocol.server";
 import type { Locale } from "~/i18n";
 import { escapeHtml, sandboxLocale, sandboxPage, sandboxT } from "./html";
 import { asyncRoute } from "~/base/async-route.server";
+import { SANDBOX_FEES } from "./sandbox-fees";
 
 /**
  * The sandbox payment gateway: the provider side of LINE Pay Online API v3
  * and ECPay AIO, for development and tests. It checks signatures as the real
  * providers do, shows the payer an approve/decline page, answers confirm,
- * status and refund calls, sends ECPay's server notifications, and writes a
- * daily settlement file. Faults can be switched on to test what the portal
- * does when providers decline, time out, lose, repeat or delay notices.
+ * status and refund calls, sends ECPay's server notifications, and gives each
+ * provider's daily settlement file in its own format (ECPay's media file,
+ * LINE Pay's settlement report), with fees. Faults can be switched on to test
+ * what the portal does when providers decline, time out, lose, repeat or
+ * delay notices, and when a settlement file disagrees with the portal.
  *
  * State is kept in memory: the sandbox stands in for a provider, it is not one.
  */
@@ -57,6 +65,33 @@ const NO_FAULTS: SandboxFaults = {
   only: null,
 };
 
+/**
+ * A change to a day's settlement files, as a provider in error (or a payment
+ * the portal never heard of) would make it: by merchant order number.
+ */
+type SettlementFault =
+  | { kind: "drop_line"; merchantOrderNumber: string }
+  | { kind: "change_amount"; merchantOrderNumber: string; amount: number }
+  | { kind: "change_fee"; merchantOrderNumber: string; fee: number }
+  | { kind: "drop_refund"; merchantOrderNumber: string }
+  | { kind: "add_line"; provider: PaymentProvider; merchantOrderNumber: string; amount: number; date?: string };
+
+/** Fees the sandbox charges, in basis points of each payment (2.2% is 220); refunds carry none. */
+interface SettlementRates {
+  linePay: number;
+  ecpayCredit: number;
+}
+
+const basisPointsOf = (provider: PaymentProvider) => Math.round(SANDBOX_FEES.find((fee) => fee.provider === provider)!.percent * 100);
+const defaultRates = (): SettlementRates => ({ linePay: basisPointsOf("line_pay"), ecpayCredit: basisPointsOf("ecpay") });
+
+/** A refund as the provider keeps it: its own id where it gives one, and when. */
+interface SandboxRefund {
+  refundId: string | null;
+  amount: number;
+  at: Date;
+}
+
 type LinePayStatus = "waiting" | "authorized" | "completed" | "cancelled" | "failed";
 
 interface LinePayTransaction {
@@ -90,12 +125,6 @@ interface EcpayTrade {
   refunds: SandboxRefund[];
 }
 
-interface SandboxRefund {
-  id: string;
-  amount: number;
-  at: Date;
-}
-
 export interface SandboxGateway {
   app: express.Express;
   faults: SandboxFaults;
@@ -104,6 +133,8 @@ export interface SandboxGateway {
   reset(): void;
   linePayTransactions: Map<string, LinePayTransaction>;
   ecpayTrades: Map<string, EcpayTrade>;
+  /** What the settlement files charge, and the changes they are to carry (POST /_sandbox/settlement-faults). */
+  settlement: { rates: SettlementRates; faults: SettlementFault[] };
 }
 
 const PAYER_STYLE = `header .service{margin:0;font-weight:700;font-size:1.25rem}
@@ -160,11 +191,13 @@ export function createSandboxGateway(
     hooks: {},
     linePayTransactions,
     ecpayTrades,
+    settlement: { rates: defaultRates(), faults: [] },
     reset() {
       linePayTransactions.clear();
       ecpayTrades.clear();
       Object.assign(gateway.faults, NO_FAULTS);
       gateway.hooks = {};
+      gateway.settlement = { rates: defaultRates(), faults: [] };
     },
   };
   const { app } = gateway;
@@ -353,7 +386,7 @@ export function createSandboxGateway(
           payStatus: t.status === "completed" ? "CAPTURE" : t.status === "authorized" ? "AUTHORIZATION" : t.status.toUpperCase(),
           payInfo: payInfoOf(t),
           refundList: t.refunds.map((r) => ({
-            refundTransactionId: r.id,
+            refundTransactionId: r.refundId,
             transactionType: r.amount === t.amount ? "PAYMENT_REFUND" : "PARTIAL_REFUND",
             refundAmount: -r.amount,
             refundTransactionDate: r.at.toISOString(),
@@ -379,7 +412,7 @@ export function createSandboxGateway(
       }
       transaction.refunded += amount;
       const refund = {
-        id: `${transaction.transactionId.slice(0, 10)}${String(randomInt(10 ** 9)).padStart(9, "0")}`,
+        refundId: `${transaction.transactionId.slice(0, 10)}${String(randomInt(10 ** 9)).padStart(9, "0")}`,
         amount,
         at: new Date(),
       };
@@ -389,7 +422,7 @@ export function createSandboxGateway(
       linePayJson(res, {
         returnCode: "0000",
         returnMessage: "Success.",
-        info: { refundTransactionId: refund.id, refundTransactionDate: refund.at.toISOString() },
+        info: { refundTransactionId: refund.refundId, refundTransactionDate: refund.at.toISOString() },
       });
     }),
   );
@@ -571,7 +604,8 @@ export function createSandboxGateway(
         return void reply({ RtnCode: "0", RtnMsg: "Refund amount exceeds the trade amount" });
       }
       trade.refunded += amount;
-      trade.refunds.push({ id: `R${trade.tradeNo}${trade.refunds.length + 1}`, amount, at: new Date() });
+      // ECPay's card refund (DoAction R) names no refund of its own.
+      trade.refunds.push({ refundId: null, amount, at: new Date() });
       await delay("refund", trade.params.ItemName ?? "");
       reply({
         MerchantID: credentials.ecpayMerchantId,
@@ -607,31 +641,191 @@ export function createSandboxGateway(
           ...(trade.paidAt
             ? [{ status: "C", sno: trade.tradeNo, amount: trade.params.TotalAmount, datetime: ecpayDate(trade.paidAt) }]
             : []),
-          ...trade.refunds.map((r) => ({ status: "R", sno: r.id, amount: String(r.amount), datetime: ecpayDate(r.at) })),
+          ...trade.refunds.map((r, i) => ({
+            status: "R",
+            sno: `${trade.tradeNo}R${i + 1}`,
+            amount: String(r.amount),
+            datetime: ecpayDate(r.at),
+          })),
         ],
       },
     });
   });
 
-  // ---- Settlement and test controls -------------------------------------------
+  // ---- Settlement files ---------------------------------------------------------
 
-  /** The daily settlement file: every completed payment of the day (Taiwan date), both providers. */
-  app.get("/settlement/:date.csv", (req, res) => {
-    const day = req.params.date;
-    const taipeiDay = (moment: Date) => new Date(moment.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-    const rows = [
-      ...[...linePayTransactions.values()]
-        .filter((t) => t.status === "completed" && t.paidAt && taipeiDay(t.paidAt) === day)
-        .map((t) => ["line_pay", t.orderId, t.transactionId, t.amount, t.refunded, t.paidAt!.toISOString()]),
-      ...[...ecpayTrades.entries()]
-        .filter(([, t]) => t.status === "paid" && t.paidAt && taipeiDay(t.paidAt) === day)
-        .map(([no, t]) => ["ecpay", no, t.tradeNo, Number(t.params.TotalAmount), t.refunded, t.paidAt!.toISOString()]),
-    ];
-    res
-      .type("text/csv")
-      .send(
-        ["provider,merchant_order,provider_transaction,amount,refunded,paid_at", ...rows.map((row) => row.join(","))].join("\n") + "\n",
+  /** One settlement line of either provider, before it is written in the provider's format. */
+  interface SandboxLine {
+    kind: "payment" | "refund";
+    merchantOrderNumber: string;
+    transactionId: string;
+    refundId: string | null;
+    amount: number;
+    fee: number;
+    at: Date;
+    orderDate: Date;
+    itemName: string;
+  }
+
+  const onDay = (day: string) => (moment: Date | undefined) => moment !== undefined && taipeiDate(moment) === day;
+
+  /** The day's lines as the provider settled them, then the faults asked for. */
+  function settlementLines(provider: PaymentProvider, day: string): SandboxLine[] {
+    const on = onDay(day);
+    const rate = provider === "line_pay" ? gateway.settlement.rates.linePay : gateway.settlement.rates.ecpayCredit;
+    const trades =
+      provider === "line_pay"
+        ? [...linePayTransactions.values()]
+            .filter((t) => t.status === "completed")
+            .map((t) => ({ ...t, merchantOrderNumber: t.orderId, itemName: t.productName, orderDate: t.createdAt }))
+        : [...ecpayTrades.entries()]
+            .filter(([, t]) => t.status === "paid")
+            .map(([no, t]) => ({
+              transactionId: t.tradeNo,
+              merchantOrderNumber: no,
+              amount: Number(t.params.TotalAmount),
+              paidAt: t.paidAt,
+              refunds: t.refunds,
+              itemName: t.params.ItemName ?? "",
+              orderDate: new Date(`${(t.params.MerchantTradeDate ?? "").replaceAll("/", "-").replace(" ", "T")}+08:00`),
+            }));
+    const lines: SandboxLine[] = [];
+    for (const trade of trades) {
+      const common = {
+        merchantOrderNumber: trade.merchantOrderNumber,
+        transactionId: trade.transactionId,
+        orderDate: trade.orderDate,
+        itemName: trade.itemName,
+      };
+      if (on(trade.paidAt))
+        lines.push({
+          ...common,
+          kind: "payment",
+          refundId: null,
+          amount: trade.amount,
+          fee: feeFor(trade.amount, { basisPoints: rate, fixed: 0 }),
+          at: trade.paidAt!,
+        });
+      for (const refund of trade.refunds.filter((r) => on(r.at)))
+        lines.push({ ...common, kind: "refund", refundId: refund.refundId, amount: refund.amount, fee: 0, at: refund.at });
+    }
+    for (const fault of gateway.settlement.faults) {
+      if (fault.kind === "add_line") {
+        if (fault.provider !== provider || (fault.date ?? taipeiDate()) !== day) continue;
+        const at = fault.date ? new Date(`${fault.date}T12:00:00+08:00`) : new Date();
+        const transactionId =
+          provider === "line_pay"
+            ? `2026${String(randomInt(10 ** 9)).padStart(9, "0")}${String(randomInt(10 ** 6)).padStart(6, "0")}`
+            : `${at.toISOString().slice(2, 10).replaceAll("-", "")}${String(randomInt(10 ** 8)).padStart(8, "0")}`;
+        lines.push({
+          kind: "payment",
+          merchantOrderNumber: fault.merchantOrderNumber,
+          transactionId,
+          refundId: null,
+          amount: fault.amount,
+          fee: feeFor(fault.amount, { basisPoints: rate, fixed: 0 }),
+          at,
+          orderDate: at,
+          itemName: "",
+        });
+        continue;
+      }
+      const index = lines.findIndex(
+        (line) =>
+          line.merchantOrderNumber === fault.merchantOrderNumber && line.kind === (fault.kind === "drop_refund" ? "refund" : "payment"),
       );
+      if (index === -1) continue;
+      if (fault.kind === "drop_line" || fault.kind === "drop_refund") lines.splice(index, 1);
+      else if (fault.kind === "change_amount") lines[index] = { ...lines[index]!, amount: fault.amount };
+      else lines[index] = { ...lines[index]!, fee: fault.fee };
+    }
+    return lines.sort((a, b) => a.at.getTime() - b.at.getTime());
+  }
+
+  /** "2026-12-01 14:03:22", Taiwan time, as LINE Pay's report writes it. */
+  const linePayDate = (moment: Date) => ecpayDate(moment).replaceAll("/", "-");
+  /** ECPay writes numbers that must stay text as ="…", for spreadsheets. */
+  const asText = (value: string) => `="${value}"`;
+
+  /** ECPay's 下載特店對帳媒體檔 (new format, by payment date), MD5-signed like ECPay's vendor host wants it. */
+  app.post("/PaymentMedia/TradeNoAio", express.urlencoded({ extended: false }), (req, res) => {
+    const params = req.body as EcpayParams;
+    const refuse = (message: string) => res.type("text/plain").send(message);
+    if (
+      params.MerchantID !== credentials.ecpayMerchantId ||
+      !verifyCheckMacValue(params, credentials.ecpayHashKey, credentials.ecpayHashIv, "md5")
+    )
+      return void refuse("CheckMacValue Error");
+    const date = /^\d{4}-\d{2}-\d{2}$/;
+    if (!date.test(params.BeginDate ?? "") || !date.test(params.EndDate ?? "") || params.BeginDate! > params.EndDate!)
+      return void refuse("BeginDate or EndDate Error");
+    if (params.DateType !== "2") return void refuse("The sandbox gives the media file by payment date only (DateType=2)");
+    if (params.MediaFormated !== "1") return void refuse("The sandbox writes the new format only (MediaFormated=1)");
+    if ((params.CharSet ?? "2") !== "2") return void refuse("The sandbox writes UTF-8 only (CharSet=2)");
+    const c = ECPAY_MEDIA_COLUMNS;
+    const rows: string[][] = [
+      [c.orderDate, c.paidAt, c.merchantOrderNumber, c.tradeNo, c.paymentType, c.status, c.amount, c.fee, c.payout, c.itemName, c.remark],
+    ];
+    for (let day = params.BeginDate!; day <= params.EndDate!; day = addDays(day, 1)) {
+      for (const line of settlementLines("ecpay", day)) {
+        const signed = line.kind === "refund" ? -line.amount : line.amount;
+        rows.push([
+          ecpayDate(line.orderDate),
+          ecpayDate(line.at),
+          asText(line.merchantOrderNumber),
+          asText(line.transactionId),
+          "Credit_CreditCard",
+          line.kind === "refund" ? ECPAY_MEDIA_STATUS.refunded : ECPAY_MEDIA_STATUS.paid,
+          String(signed),
+          String(line.fee),
+          String(signed - line.fee),
+          line.itemName,
+          "",
+        ]);
+      }
+    }
+    res.type("text/csv; charset=utf-8").send(stringify(rows, { record_delimiter: "windows" }));
+  });
+
+  /**
+   * LINE Pay's settlement report, as its merchant center downloads it (with a
+   * byte-order mark, CRLF), served here behind the channel's v3 signature:
+   * LINE Pay itself has no download API (docs/decisions/020).
+   */
+  app.get("/merchant/settlement-report", (req, res) => {
+    const query = new URLSearchParams(req.url.split("?")[1] ?? "").toString();
+    if (!linePayAuthorized(req, res, query)) return;
+    const day = String(req.query.date ?? "");
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return void linePayJson(res, { returnCode: "2101", returnMessage: "Parameter error: date." });
+    const c = LINE_PAY_REPORT_COLUMNS;
+    const rows: string[][] = [
+      [c.date, c.type, c.transactionId, c.originalTransactionId, c.orderId, c.method, c.currency, c.amount, c.fee, c.settlement],
+    ];
+    for (const line of settlementLines("line_pay", day)) {
+      const signed = line.kind === "refund" ? -line.amount : line.amount;
+      rows.push([
+        linePayDate(line.at),
+        line.kind === "refund" ? "REFUND" : "PAYMENT",
+        line.kind === "refund" ? (line.refundId ?? "") : line.transactionId,
+        line.kind === "refund" ? line.transactionId : "",
+        line.merchantOrderNumber,
+        "BALANCE",
+        "TWD",
+        String(signed),
+        String(line.fee),
+        String(signed - line.fee),
+      ]);
+    }
+    res.type("text/csv; charset=utf-8").send(stringify(rows, { record_delimiter: "windows", bom: true }));
+  });
+
+  // ---- Test controls ----------------------------------------------------------
+
+  /** The changes the next settlement files carry, replacing any set before: `{ faults: [...] }` (none: as settled). */
+  app.post("/_sandbox/settlement-faults", express.json(), (req, res) => {
+    const faults = (req.body as { faults?: unknown }).faults;
+    gateway.settlement.faults = Array.isArray(faults) ? (faults as SettlementFault[]) : [];
+    res.json({ faults: gateway.settlement.faults });
   });
 
   /**

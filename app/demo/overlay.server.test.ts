@@ -64,7 +64,7 @@ describe("the demo overlay", () => {
 
   it("refuses payment providers that are not sandboxes: demo mode never takes real money", () => {
     expect(refusals({ LINE_PAY_API_URL: "https://api-pay.line.me" })).toEqual([
-      "LINE_PAY_API_URL must be a sandbox in demo mode (this machine, sandbox-api-pay.line.me or payment-stage.ecpay.com.tw): demo mode never takes real money",
+      "LINE_PAY_API_URL must be a sandbox in demo mode (this machine, sandbox-api-pay.line.me, payment-stage.ecpay.com.tw or vendor-stage.ecpay.com.tw): demo mode never takes real money",
     ]);
     expect(
       refusals({

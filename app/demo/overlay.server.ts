@@ -10,6 +10,7 @@ import {
   demoSourceSecret,
   demoWebhookSecret,
 } from "./keys";
+import { SANDBOX_FEES } from "./sandbox-fees";
 
 /**
  * The demo configuration, composed as an overlay on the environment: what is
@@ -43,6 +44,7 @@ const SANDBOX_HOSTS = [
   "sandbox-api-pay.line.me",
   "sandbox-web-pay.line.me",
   "payment-stage.ecpay.com.tw",
+  "vendor-stage.ecpay.com.tw",
 ];
 const LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 
@@ -81,11 +83,18 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
   const vars = parsed.data;
   const problems: string[] = [];
 
-  for (const name of ["LINE_PAY_API_URL", "LINE_PAY_WEB_ORIGIN", "ECPAY_CHECKOUT_URL", "ECPAY_API_URL"]) {
+  for (const name of [
+    "LINE_PAY_API_URL",
+    "LINE_PAY_WEB_ORIGIN",
+    "LINE_PAY_SETTLEMENT_URL",
+    "ECPAY_CHECKOUT_URL",
+    "ECPAY_API_URL",
+    "ECPAY_VENDOR_URL",
+  ]) {
     const host = given[name] ? hostOf(given[name]) : null;
     if (given[name] && !SANDBOX_HOSTS.includes(host ?? "")) {
       problems.push(
-        `${name} must be a sandbox in demo mode (this machine, sandbox-api-pay.line.me or payment-stage.ecpay.com.tw): demo mode never takes real money`,
+        `${name} must be a sandbox in demo mode (this machine, sandbox-api-pay.line.me, payment-stage.ecpay.com.tw or vendor-stage.ecpay.com.tw): demo mode never takes real money`,
       );
     }
   }
@@ -132,6 +141,7 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
           LINE_PAY_CHANNEL_ID: SANDBOX_CREDENTIALS.linePayChannelId,
           LINE_PAY_CHANNEL_SECRET: SANDBOX_CREDENTIALS.linePayChannelSecret,
           LINE_PAY_WEB_ORIGIN: given.LINE_PAY_WEB_ORIGIN ?? new URL(sandboxPublicUrl).origin,
+          LINE_PAY_SETTLEMENT_URL: given.LINE_PAY_SETTLEMENT_URL ?? `${sandboxUrl}/merchant/settlement-report`,
         }),
     ...(ecpayGiven
       ? {}
@@ -142,7 +152,10 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
           ECPAY_HASH_KEY: SANDBOX_CREDENTIALS.ecpayHashKey,
           ECPAY_HASH_IV: SANDBOX_CREDENTIALS.ecpayHashIv,
           ECPAY_CREDIT_CHECK_CODE: SANDBOX_CREDENTIALS.ecpayCreditCheckCode,
+          ECPAY_VENDOR_URL: given.ECPAY_VENDOR_URL ?? sandboxUrl,
         }),
+    // The sandbox's own fees, so that a demo day reconciles to "matched" unless a fault says otherwise.
+    PROVIDER_FEES: given.PROVIDER_FEES ?? JSON.stringify(SANDBOX_FEES),
     ...(localIdentityProvider
       ? {
           // The same host name as the portal: the login's state cookie must come back (stack notes).

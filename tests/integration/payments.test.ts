@@ -324,15 +324,6 @@ describeEachDatabase(
       expect(await countOf(database(), schema.receipts, order.id)).toBe(1);
     });
 
-    it("lists every completed payment in the sandbox's daily settlement file", async () => {
-      const { order } = await newOrder("traffic-fine", 1, "line_pay");
-      const paid = await payWithLinePay(order);
-      const day = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-      const csv = await (await fetch(`${world.sandboxUrl}/settlement/${day}.csv`)).text();
-      expect(csv.split("\n")[0]).toBe("provider,merchant_order,provider_transaction,amount,refunded,paid_at");
-      expect(csv).toContain(`line_pay,${order.reference},${paid!.providerTransactionId},${order.totalAmount},0,`);
-    });
-
     it("refunds a payment once, through either provider, refusing a refund based on a stale amount", async () => {
       for (const tool of ["line_pay", "credit_card"] as const) {
         const { order } = await newOrder("environmental-fine", 1, tool);

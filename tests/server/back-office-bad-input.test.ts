@@ -76,6 +76,8 @@ const SEARCHES: Array<{ path: string; fields: string[]; as: StaffName }> = [
   { path: "/back-office/staff", fields: ["page"], as: "city-admin" },
   { path: "/back-office/settings", fields: ["page"], as: "city-admin" },
   { path: "/back-office", fields: ["page"], as: "auditor" },
+  { path: "/back-office/reconciliation", fields: ["page"], as: "police-accounting" },
+  { path: "/back-office/reconciliation/2026-12-01", fields: ["resolved"], as: "police-accounting" },
 ];
 
 const UNREADABLE: Array<[string, string, string]> = [
@@ -97,7 +99,7 @@ const UNREADABLE: Array<[string, string, string]> = [
 ];
 
 const DEMO_PASSWORD = "staff-demo-1234";
-type StaffName = "police-handler" | "auditor" | "city-admin";
+type StaffName = "police-handler" | "police-accounting" | "auditor" | "city-admin";
 
 /** A browser of one staff member: its own cookies, redirects followed by hand. */
 class Browser {
@@ -195,7 +197,8 @@ for (const kind of TEST_DATABASES) {
         { PORT: String(port), PUBLIC_URL: origin, BACK_OFFICE_URL: origin },
         kind.name === "postgres" ? { postgresAdminUrl: process.env.TEST_DATABASE_URL } : {},
       );
-      for (const name of ["police-handler", "auditor", "city-admin"] as const) staff[name] = await signIn(origin, name);
+      for (const name of ["police-handler", "police-accounting", "auditor", "city-admin"] as const)
+        staff[name] = await signIn(origin, name);
     }, 180_000);
     afterAll(async () => {
       await portal?.stop();
@@ -294,6 +297,7 @@ for (const kind of TEST_DATABASES) {
           ["police-handler", `/back-office/payments/${id}`],
           ["police-handler", `/back-office/inbox/${id}`],
           ["city-admin", `/back-office/staff/${id}`],
+          ["police-accounting", `/back-office/reconciliation/${id}`],
         ] as const) {
           const response = await get(who, path);
           // Escapes that are not UTF-8 make no path at all: 400.
@@ -539,6 +543,96 @@ for (const kind of TEST_DATABASES) {
       await expectNoErrorLogged();
     });
 
+    it("answers wrong fields and files in the reconciliation forms with the form's own error summary, keeping what was typed", async () => {
+      const upload = (fields: Record<string, string>, file?: { name: string; content: BlobPart }) => {
+        const body = new FormData();
+        body.set("intent", "upload");
+        for (const [name, value] of Object.entries(fields)) body.set(name, value);
+        if (file) body.set("file", new File([file.content], file.name, { type: "text/csv" }));
+        // fetch writes the multipart boundary into the content type itself.
+        return staff["police-accounting"].browser.request(`${origin}/back-office/reconciliation`, {
+          method: "POST",
+          headers: { origin },
+          body,
+        });
+      };
+      const page = await expectHandled(await get("police-accounting", "/back-office/reconciliation"), "reconciliation page");
+      expect(page).toMatch(/enctype="multipart\/form-data"/i);
+      const good = { provider: "line_pay", businessDate: "2026-11-03" };
+      const cases: Array<{ fields: Record<string, string>; file?: { name: string; content: BlobPart }; fieldIds: string[] }> = [
+        { fields: good, fieldIds: ["reconciliation-upload-file"] },
+        {
+          fields: { provider: "paypal", businessDate: "2026-02-30" },
+          fieldIds: ["reconciliation-upload-provider", "reconciliation-upload-businessDate", "reconciliation-upload-file"],
+        },
+        {
+          fields: { provider: "%00", businessDate: "9999-12-31" },
+          file: { name: "a.csv", content: "x" },
+          fieldIds: ["reconciliation-upload-provider", "reconciliation-upload-businessDate"],
+        },
+        { fields: good, file: { name: "empty.csv", content: "" }, fieldIds: ["reconciliation-upload-file"] },
+        {
+          fields: good,
+          file: { name: "report.csv", content: 'Transaction Date,Amount\r\n2026-12-01 10:00:00,"1800\r\n' },
+          fieldIds: ["reconciliation-upload-file"],
+        },
+        { fields: good, file: { name: "report.csv", content: "CheckMacValue Error" }, fieldIds: ["reconciliation-upload-file"] },
+        {
+          fields: good,
+          file: { name: "report.csv", content: new Uint8Array([0x80, 0xff, 0x00, 0x0a]) },
+          fieldIds: ["reconciliation-upload-file"],
+        },
+        {
+          fields: { ...good, provider: "ecpay" },
+          file: { name: "x.pdf", content: "%PDF-1.7\n%\u00e2\u00e3" },
+          fieldIds: ["reconciliation-upload-file"],
+        },
+      ];
+      for (const { fields, file, fieldIds } of cases) {
+        const label = `upload ${JSON.stringify(fields)} ${file?.name ?? "no file"}`;
+        const body = await expectHandled(await upload(fields, file), label, (status) => status === 400);
+        expect(body, label).toContain('class="error-summary"');
+        for (const id of fieldIds) expect(body, `${label}: ${id}`).toContain(`href="#${id}"`);
+        if (fields.businessDate === good.businessDate) expect(body, label).toContain(`value="${good.businessDate}"`);
+      }
+      // Past the form's limit the body is not read at all.
+      const huge = await upload(good, { name: "huge.csv", content: "x".repeat(7 * 1024 * 1024) });
+      await expectHandled(huge, "an upload over the limit", (status) => status === 413);
+      // A real report of a day without payments: taken, and the day has its page.
+      const header =
+        "Transaction Date,Transaction Type,Transaction ID,Original Transaction ID,Order ID,Payment Method,Currency,Amount,Fee,Settlement Amount";
+      const done = await expectHandled(
+        await upload(good, { name: "report.csv", content: `\uFEFF${header}\r\n` }),
+        "a good upload",
+        (status) => status === 200,
+      );
+      expect(done).toContain(`href="/back-office/reconciliation/${good.businessDate}"`);
+      await expectHandled(
+        await get("police-accounting", `/back-office/reconciliation/${good.businessDate}`),
+        "the day",
+        (status) => status === 200,
+      );
+      // Resolving what is not there, or with nothing to say.
+      for (const fields of [
+        { intent: "resolve" },
+        { intent: "resolve", itemId: "1", note: "" },
+        { intent: "resolve", itemId: "-1", note: "x" },
+        { intent: "resolve", itemId: "99999999999999999999", note: "x" },
+        { intent: "resolve", itemId: "%00", note: "\u0000" },
+      ] as Array<Record<string, string>>) {
+        const response = await post("police-accounting", `/back-office/reconciliation/${good.businessDate}`, form(fields));
+        await expectHandled(response, `resolve ${JSON.stringify(fields)}`, (status) => status === 404);
+      }
+      // Staff without the work permission are refused the forms.
+      const asAuditor = await staff.auditor.browser.request(`${origin}/back-office/reconciliation`, {
+        method: "POST",
+        headers: { origin, "content-type": FORM },
+        body: form({ intent: "fetch", ...good }),
+      });
+      await expectHandled(asAuditor, "fetch as the auditor", (status) => status === 403);
+      await expectNoErrorLogged();
+    }, 120_000);
+
     it("answers a seeded fuzz of search parameters and form fields with no 5xx", async () => {
       const random = seeded(2026);
       const message = await aMessage();
@@ -592,6 +686,8 @@ for (const kind of TEST_DATABASES) {
         ["police-handler", "/back-office/proxies"],
         ["police-handler", `/back-office/inbox/${await aMessage()}`],
         ["city-admin", `/back-office/staff/${await staffIdOf("city-admin")}`],
+        ["police-accounting", "/back-office/reconciliation"],
+        ["police-accounting", "/back-office/reconciliation/2026-12-01"],
       ];
     }
 

@@ -71,6 +71,14 @@ export type PayerReturn =
 export type ProviderNotice =
   { kind: "answer"; reference: string; answer: ProviderAnswer } | { kind: "rejected"; reference: string | null; reason: string };
 
+/**
+ * A provider's settlement file (對帳檔) for one Taiwan day, as it sent it:
+ * the portal keeps the text and reads it (app/money/settlement-files.ts).
+ * `unavailable`: this provider gives no file here (no download configured)
+ * or refused to (its message); staff can upload the file instead.
+ */
+type SettlementFileAnswer = { kind: "file"; fileName: string; content: string } | { kind: "unavailable"; reason: string };
+
 /** How the notice was taken, for the provider's expected reply. */
 export type NoticeOutcome = "accepted" | "rejected_signature" | "unknown_order" | "amount_mismatch" | "bad_request";
 
@@ -103,6 +111,8 @@ export interface PaymentProviderAdapter {
   refund(order: OrderForProvider, amount: number): Promise<{ ok: boolean; refundId: string | null; payload: unknown }>;
   /** The refunds the provider holds for this payment: what recovery asks when a refund's answer was lost. */
   refundsOf(order: OrderForProvider): Promise<{ refunds: ProviderRefund[]; payload: unknown }>;
+  /** The settlement file for a Taiwan date (YYYY-MM-DD): every payment and refund the provider settled that day, with its fee. */
+  settlementFile(businessDate: string): Promise<SettlementFileAnswer>;
 }
 
 /** The provider did not answer (timeout, network, 5xx): the outcome is unknown. */

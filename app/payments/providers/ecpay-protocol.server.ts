@@ -3,8 +3,8 @@ import { safeEqual } from "~/base/signatures.server";
 
 /**
  * ECPay AIO (綠界全方位金流) protocol rules, shared by the adapter and the
- * sandbox gateway: the CheckMacValue signature (SHA-256, EncryptType=1) and
- * the date format. shared/reference/payment-protocols.md has the recipe and
+ * sandbox gateway: the CheckMacValue signature (SHA-256, EncryptType=1; the
+ * media-file download still signs with MD5) and the date format. shared/reference/payment-protocols.md has the recipe and
  * the official test vector.
  */
 
@@ -15,7 +15,10 @@ function dotNetUrlEncode(value: string): string {
   return encodeURIComponent(value).replace(/%20/g, "+").replace(/~/g, "%7E").replace(/'/g, "%27");
 }
 
-export function checkMacValue(params: EcpayParams, hashKey: string, hashIv: string): string {
+/** SHA-256 for payments; ECPay's vendor host (the media file) checks MD5. */
+type MacAlgorithm = "sha256" | "md5";
+
+export function checkMacValue(params: EcpayParams, hashKey: string, hashIv: string, algorithm: MacAlgorithm = "sha256"): string {
   const names = Object.keys(params)
     .filter((name) => name !== "CheckMacValue")
     .sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
@@ -29,16 +32,16 @@ export function checkMacValue(params: EcpayParams, hashKey: string, hashIv: stri
     .replace(/%2a/g, "*")
     .replace(/%28/g, "(")
     .replace(/%29/g, ")");
-  return createHash("sha256").update(encoded).digest("hex").toUpperCase();
+  return createHash(algorithm).update(encoded).digest("hex").toUpperCase();
 }
 
-export function withCheckMacValue(params: EcpayParams, hashKey: string, hashIv: string): EcpayParams {
-  return { ...params, CheckMacValue: checkMacValue(params, hashKey, hashIv) };
+export function withCheckMacValue(params: EcpayParams, hashKey: string, hashIv: string, algorithm: MacAlgorithm = "sha256"): EcpayParams {
+  return { ...params, CheckMacValue: checkMacValue(params, hashKey, hashIv, algorithm) };
 }
 
 /** True when the parameters carry their own valid CheckMacValue. */
-export function verifyCheckMacValue(params: EcpayParams, hashKey: string, hashIv: string): boolean {
-  return safeEqual((params.CheckMacValue ?? "").toUpperCase(), checkMacValue(params, hashKey, hashIv));
+export function verifyCheckMacValue(params: EcpayParams, hashKey: string, hashIv: string, algorithm: MacAlgorithm = "sha256"): boolean {
+  return safeEqual((params.CheckMacValue ?? "").toUpperCase(), checkMacValue(params, hashKey, hashIv, algorithm));
 }
 
 /** "yyyy/MM/dd HH:mm:ss" in Taiwan time, as ECPay writes and expects dates. */

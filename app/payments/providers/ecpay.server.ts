@@ -172,5 +172,34 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
         payload: answer,
       };
     },
+
+    // 下載特店對帳媒體檔: every trade paid (DateType 2: by payment date) on the day, refunds as lines of their
+    // own, new format, UTF-8. ECPay signs this call with MD5 and answers at most once a minute.
+    async settlementFile(businessDate) {
+      if (!config.vendorUrl) return { kind: "unavailable", reason: "no ECPAY_VENDOR_URL: upload the media file" };
+      const text = await callProvider("ecpay", timeoutMs, `${config.vendorUrl}/PaymentMedia/TradeNoAio`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(
+          withCheckMacValue(
+            {
+              MerchantID: config.merchantId,
+              DateType: "2",
+              BeginDate: businessDate,
+              EndDate: businessDate,
+              MediaFormated: "1",
+              CharSet: "2",
+            },
+            config.hashKey,
+            config.hashIv,
+            "md5",
+          ),
+        ),
+      });
+      // A refusal ("CheckMacValue Error", the one-a-minute rule) is a line of text, not a file.
+      const firstLine = text.trimStart().split(/\r?\n/, 1)[0] ?? "";
+      if (!firstLine.includes(",")) return { kind: "unavailable", reason: text.trim().slice(0, 200) || "an empty answer" };
+      return { kind: "file", fileName: `ecpay-media-${config.merchantId}-${businessDate}.csv`, content: text };
+    },
   };
 }

@@ -55,10 +55,11 @@ function amountPaid(info: LinePayPaid | undefined): number {
 }
 
 export function linePayAdapter(config: LinePayConfig, timeoutMs: number): PaymentProviderAdapter {
-  async function linePay<T>(method: "GET" | "POST", path: string, body?: unknown, query?: URLSearchParams): Promise<LinePayAnswer<T>> {
+  /** One signed call (v3: HMAC over the path and the body, or the query string for a GET). */
+  function signedCall(method: "GET" | "POST", origin: string, path: string, body?: unknown, query?: URLSearchParams): Promise<string> {
     const nonce = randomUUID();
     const payload = method === "POST" ? JSON.stringify(body ?? {}) : (query?.toString() ?? "");
-    const text = await callProvider("line_pay", timeoutMs, `${config.apiUrl}${path}${query ? `?${query}` : ""}`, {
+    return callProvider("line_pay", timeoutMs, `${origin}${path}${query ? `?${query}` : ""}`, {
       method,
       headers: {
         "Content-Type": "application/json",
@@ -68,7 +69,10 @@ export function linePayAdapter(config: LinePayConfig, timeoutMs: number): Paymen
       },
       body: method === "POST" ? payload : undefined,
     });
-    return parseLinePayJson<LinePayAnswer<T>>(text);
+  }
+
+  async function linePay<T>(method: "GET" | "POST", path: string, body?: unknown, query?: URLSearchParams): Promise<LinePayAnswer<T>> {
+    return parseLinePayJson<LinePayAnswer<T>>(await signedCall(method, config.apiUrl, path, body, query));
   }
 
   /** A completed payment's own figures, from the payment details call. */
@@ -168,6 +172,20 @@ export function linePayAdapter(config: LinePayConfig, timeoutMs: number): Paymen
         refunds: (payment?.refundList ?? []).map((r) => ({ id: r.refundTransactionId, amount: Math.abs(r.refundAmount) })),
         payload: found,
       };
+    },
+
+    // LINE Pay's merchant center offers the report as a download only: fetched where a service of the
+    // city's serves it with the channel's own authentication (settlementUrl), uploaded by staff otherwise.
+    async settlementFile(businessDate) {
+      if (!config.settlementUrl) return { kind: "unavailable", reason: "no LINE_PAY_SETTLEMENT_URL: upload the merchant center's report" };
+      const url = new URL(config.settlementUrl);
+      const text = await signedCall("GET", url.origin, url.pathname, undefined, new URLSearchParams({ date: businessDate }));
+      // A refusal comes as LINE Pay's JSON answer, never as a report.
+      if (text.trimStart().startsWith("{")) {
+        const answer = parseLinePayJson<Partial<LinePayAnswer>>(text);
+        return { kind: "unavailable", reason: `${answer.returnCode ?? "?"} ${answer.returnMessage ?? text.slice(0, 200)}` };
+      }
+      return { kind: "file", fileName: `line-pay-settlement-${config.channelId}-${businessDate}.csv`, content: text };
     },
   };
 }
