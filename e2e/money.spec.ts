@@ -165,3 +165,74 @@ test("the releaser releases them: the sandbox refunds, the payer and the agency 
   // The twice-paid bill stays paid: its refund reverses nothing at the police.
   expect((await agencyNotices(request, twiceBill)).map((body) => body.type)).toEqual(["bill.paid"]);
 });
+
+/** Today in Taiwan, as the reconciliation form takes it. */
+const taipeiToday = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+
+test("a day with injected mismatches reconciles to exactly those, and the accounting head resolves one with a note", async ({ request }) => {
+  // Three more fines paid today: two with LINE Pay, one by card.
+  const [dropped, feeChanged, amountChanged] = unpaidDemoBills("traffic-fine", 62, 3) as [string, string, string];
+  const references: Record<string, string> = {};
+  for (const [bill, tool] of [
+    [dropped, "LINE Pay"],
+    [feeChanged, "LINE Pay"],
+    [amountChanged, "信用卡"],
+  ] as const) {
+    await checkout(resident, "traffic-fine", [bill]);
+    await resident.getByLabel(tool).check();
+    await resident.getByRole("button", { name: /^確認付款/ }).click();
+    await resident.getByRole("button", { name: /核准付款/ }).click();
+    await expect(resident.locator("h1")).toHaveText("付款成功");
+    references[bill] = new URL(resident.url()).pathname.split("/").at(-1)!;
+  }
+  await staffSignIn(staff, "police-accounting", { firstTime: true });
+  const refundedOrder = await staffOrderReference(receipts.refunded);
+  const twiceOrder = await staffOrderReference(receipts.twice);
+  const stranger = "P261201ZZZZZZZZZZZ";
+  const faults = [
+    { kind: "drop_line", merchantOrderNumber: references[dropped] },
+    { kind: "change_fee", merchantOrderNumber: references[feeChanged], fee: 1 },
+    { kind: "change_amount", merchantOrderNumber: references[amountChanged], amount: 1 },
+    { kind: "drop_refund", merchantOrderNumber: refundedOrder },
+    { kind: "add_line", provider: "ecpay", merchantOrderNumber: stranger, amount: 900 },
+  ];
+  expect((await request.post(`${E2E_SANDBOX_URL}/_sandbox/settlement-faults`, { data: { faults } })).ok()).toBe(true);
+
+  try {
+    await staff.goto("/back-office/reconciliation");
+    await expectNoAxeViolations(staff, "reconciliation");
+    const fetchForm = staff.getByRole("region", { name: "向金流業者取得單日對帳檔" });
+    for (const provider of ["LINE Pay", "綠界科技"]) {
+      await fetchForm.getByLabel("金流業者").selectOption({ label: provider });
+      await fetchForm.getByLabel("日期").fill(taipeiToday());
+      await fetchForm.getByRole("button", { name: "取得並對帳" }).click();
+      await expect(staff.getByRole("status")).toContainText("已讀取並對帳");
+    }
+  } finally {
+    await request.post(`${E2E_SANDBOX_URL}/_sandbox/settlement-faults`, { data: { faults: [] } });
+  }
+  await staff.goto(`/back-office/reconciliation/${taipeiToday()}`);
+  await expectNoAxeViolations(staff, "a reconciled day");
+  const group = (outcome: string) => staff.getByRole("table", { name: new RegExp(`^${outcome}：`) });
+  await expect(group("本平台已繳費，對帳檔無此筆")).toContainText(references[dropped]!);
+  await expect(group("手續費不符")).toContainText(references[feeChanged]!);
+  await expect(group("金額不符")).toContainText(references[amountChanged]!);
+  await expect(group("本平台已退款，對帳檔無此筆")).toContainText(refundedOrder);
+  await expect(group("對帳檔有此筆，本平台未收款")).toContainText(stranger);
+  // Nothing else of this test's payments is a mismatch: the twice-paid bill's orders and the refunds are matched.
+  await expect(staff.getByRole("main")).not.toContainText(twiceOrder);
+
+  // The accounting head looks into the line nobody here paid for, and says what was found.
+  const stray = group("對帳檔有此筆，本平台未收款").getByRole("row", { name: new RegExp(stranger) });
+  await stray.getByLabel("查明的情形與處理方式").fill("綠界誤列他店交易，已去電綠界更正撥款。");
+  await stray.getByRole("button", { name: "標示為已處理" }).click();
+  await expect(staff.getByRole("main")).toContainText("綠界誤列他店交易");
+  await staffSignOut(staff);
+});
+
+/** The order reference of a receipt, as the back office shows it. */
+async function staffOrderReference(receiptNumber: string): Promise<string> {
+  await staff.goto(`/back-office/payments?receiptNumber=${receiptNumber}`);
+  const link = staff.getByRole("table").getByRole("link").first();
+  return (await link.textContent())!.trim();
+}
