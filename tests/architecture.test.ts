@@ -24,6 +24,8 @@ const LAYERS: Array<{ match: RegExp; layer: Layer }> = [
   { match: /^app\/lookup\//, layer: { name: "lookup", rank: 4 } },
   { match: /^app\/feedback\//, layer: { name: "feedback", rank: 4 } },
   { match: /^app\/payments\//, layer: { name: "payments", rank: 4 } },
+  // Money operations (refunds, …) stand on payments; the back office stands on them.
+  { match: /^app\/money\//, layer: { name: "money", rank: 4.5 } },
   { match: /^app\/members\//, layer: { name: "members", rank: 5 } },
   { match: /^app\/back-office\//, layer: { name: "back office", rank: 5 } },
   { match: /^app\/(scanner|components)\//, layer: { name: "ui", rank: 6 } },

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { canonicalJson } from "~/domain/canonical-json";
 import { recoveryBackoffMinutes } from "~/domain/payment-order";
 import type { PaymentEventSource } from "~/domain/payment-order";
@@ -833,22 +833,4 @@ export async function breakGlassRefund(
   if (outcomes.every((refund) => refund.state === "refunded"))
     return { kind: "refunded", refunds: outcomes.map((refund) => refund.number) };
   return { kind: "incomplete", refunds: outcomes.map((refund) => ({ number: refund.number, state: refund.state })) };
-}
-
-/** The refunds of these orders, for the payer's records and receipts. */
-export async function refundsOfOrders(db: Database, orderIds: readonly string[]) {
-  if (orderIds.length === 0) return [];
-  return db
-    .select({
-      orderId: schema.refunds.orderId,
-      billId: schema.refunds.billId,
-      number: schema.refunds.number,
-      amount: schema.refunds.amount,
-      state: schema.refunds.state,
-      refundedAt: schema.refunds.refundedAt,
-      createdAt: schema.refunds.createdAt,
-    })
-    .from(schema.refunds)
-    .where(inArray(schema.refunds.orderId, [...orderIds]))
-    .orderBy(schema.refunds.createdAt);
 }
