@@ -71,7 +71,13 @@ function StepRow({ step, verified }: { step: RefundStepView; verified: Record<st
       </StackedCell>
       <StackedCell label={label("at")}>{taken ? formatDateTime(taken.at, locale) : "—"}</StackedCell>
       <StackedCell label={label("decision")}>
-        {taken ? <span className={`status-tag refund-decision-${taken.decision}`}>{t(`refunds.decisions.${taken.decision}`)}</span> : "—"}
+        {taken ? (
+          <span className={`status-tag refund-decision-${taken.decision}`}>
+            {t(`refunds.decisions.${step.position === 0 ? "requested" : taken.decision}`)}
+          </span>
+        ) : (
+          "—"
+        )}
       </StackedCell>
       <StackedCell label={label("note")}>{taken?.note ? <span className="refund-note">{taken.note}</span> : "—"}</StackedCell>
       <StackedCell label={label("signedAct")} className="identifier">
@@ -112,6 +118,8 @@ export default function RefundPage() {
   if (ask?.errors?.note) errors.push({ fieldId: "step-note", message: t(`refunds.detail.errors.${ask.errors.note}`) });
   const fieldError = (id: string) => errors.find((e) => e.fieldId === id)?.message;
   const typedDecision = ask?.values?.decision;
+  // The page's own address, without `?done=`: what an act reports is for the answer after that act only.
+  const here = `/back-office/refunds/${refund.id}`;
 
   return (
     <>
@@ -120,7 +128,7 @@ export default function RefundPage() {
         <Link to="/back-office/refunds">{t("refunds.detail.back")}</Link>
       </p>
       <h1>{t("refunds.detail.title", { number: refund.number })}</h1>
-      {done ? (
+      {done && !answer ? (
         <p role="status" className="notice">
           {t(`refunds.detail.done.${done}` as "refunds.detail.done.requested")}
         </p>
@@ -194,7 +202,7 @@ export default function RefundPage() {
           </div>
         )}
         {refund.steps.some((step) => step.taken) ? (
-          <Form method="post">
+          <Form method="post" action={here}>
             <input type="hidden" name="intent" value="verify" />
             <button type="submit" className="button button-secondary">
               {t("refunds.detail.verify")}
@@ -243,7 +251,7 @@ export default function RefundPage() {
               <RefundContentList content={state.content} billType={billType} />
             </StepUpConfirmation>
           ) : refund.viewer.may ? (
-            <Form method="post" noValidate className="refund-step-form">
+            <Form method="post" action={here} noValidate className="refund-step-form">
               <input type="hidden" name="intent" value="step-prepare" />
               <fieldset className={fieldError("step-decision-approve") ? "form-group form-group-error" : "form-group"}>
                 <legend>{t("refunds.detail.decision")}</legend>

@@ -70,7 +70,7 @@ export default function RefundRequestPage() {
         </DetailRow>
         <DetailRow label={t("refunds.request.tool")}>{common(`paymentTools.${page.paymentTool}`)}</DetailRow>
         <DetailRow label={t("refunds.request.charged")}>{formatMoney(page.charged, locale)}</DetailRow>
-        <DetailRow label={t("refunds.content.refundable")}>{refundable}</DetailRow>
+        <DetailRow label={t("refunds.request.refundableNow")}>{refundable}</DetailRow>
         <DetailRow label={t("refunds.request.chain")}>
           {page.chain.map((role) => t(`roles.${role}` as "roles.handler")).join(" → ")}
         </DetailRow>

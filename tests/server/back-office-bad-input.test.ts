@@ -72,6 +72,7 @@ const SEARCHES: Array<{ path: string; fields: string[]; as: StaffName }> = [
   { path: "/back-office/audit.csv", fields: ["text", "actorType", "action", "from", "to", "before"], as: "auditor" },
   { path: "/back-office/inbox", fields: ["status", "topic", "page"], as: "police-handler" },
   { path: "/back-office/duplicates", fields: ["state", "page"], as: "police-handler" },
+  { path: "/back-office/refunds", fields: ["state", "page"], as: "police-handler" },
   { path: "/back-office/proxies", fields: ["page"], as: "police-handler" },
   { path: "/back-office/staff", fields: ["page"], as: "city-admin" },
   { path: "/back-office/settings", fields: ["page"], as: "city-admin" },
@@ -208,6 +209,7 @@ for (const kind of TEST_DATABASES) {
         for (const [who, path] of [
           ["police-handler", `/back-office/payments/${id}`],
           ["police-handler", `/back-office/inbox/${id}`],
+          ["police-handler", `/back-office/refunds/${id}`],
           ["city-admin", `/back-office/staff/${id}`],
         ] as const) {
           const response = await get(who, path);
