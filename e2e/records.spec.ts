@@ -158,7 +158,7 @@ test("a member's history: filters, CSV for Excel, receipts as PDF, a printable l
   expect(csv.charCodeAt(0)).toBe(0xfeff);
   const lines = csv.slice(1).trimEnd().split("\r\n");
   expect(lines[0]).toBe(
-    "繳費時間,繳費時間（ISO 8601，臺灣時間）,狀態,繳費項目,開單機關,銷帳編號,繳款人,繳費標的,金額（新臺幣元）,支付工具,繳費證明編號,訂單編號,退款時間,退款時間（ISO 8601，臺灣時間）",
+    "繳費時間,繳費時間（ISO 8601，臺灣時間）,狀態,繳費項目,開單機關,銷帳編號,繳款人,繳費標的,金額（新臺幣元）,支付工具,繳費證明編號,訂單編號,退款時間,退款時間（ISO 8601，臺灣時間）,已退款金額（新臺幣元）,退款編號",
   );
   expect(lines).toHaveLength(4);
   for (const number of [...fines, fee!]) {

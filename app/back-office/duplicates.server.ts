@@ -1,9 +1,11 @@
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import { REFUND_CASE_STATES, type RefundCaseReason, type RefundCaseState } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
-import { agenciesFor } from "~/domain/staff";
+import type { RefundState } from "~/domain/refund";
+import { agenciesFor, allows } from "~/domain/staff";
 import { schema, type Database } from "~/base/db.server";
 import { pageCount, pageNumber, type StaffActor } from "./listing.server";
+import { refundsOfCases } from "./refunds.server";
 import { auditStaffAct } from "./staff-request.server";
 
 /**
@@ -11,8 +13,9 @@ import { auditStaffAct } from "./staff-request.server";
  * money came in for a bill no longer owed (refund-cases.server.ts). Each is
  * shown with both payments side by side: the portal's order that is to be
  * refunded, and the other payment (at the bill's source, a store, a bank or
- * a counter, or another order here). Scoped by the agency of the bill's type;
- * reading only: acting on cases is the next issue.
+ * a counter, or another order here). Scoped by the agency of the bill's type.
+ * An open case is settled by refunding the portal's payment: its one action
+ * starts the refund request (refunds.server.ts), which links the case.
  */
 
 const DUPLICATES_PAGE_SIZE = 20;
@@ -48,6 +51,7 @@ type OtherPayment =
 
 export interface DuplicateCase {
   id: string;
+  billId: string;
   billTypeCode: string;
   billTypeNameZh: string;
   billTypeNameEn: string;
@@ -60,6 +64,10 @@ export interface DuplicateCase {
   closedAt: Date | null;
   portalPayment: PortalPayment;
   otherPayment: OtherPayment;
+  /** The refund settling the case (the latest, when one was rejected or went stale and another followed). */
+  refund: { id: string; number: string; state: RefundState } | null;
+  /** Whether the staff member may start its refund now: the case open, no refund of it under way, refunds.request for the agency. */
+  mayRefund: boolean;
 }
 
 const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : null);
@@ -129,11 +137,17 @@ export async function listDuplicatePayments(
       db,
       rows.filter((row) => row.refundCase.reason === "bill_paid_by_another_order").map((row) => row.refundCase),
     );
+    const refunds = await refundsOfCases(
+      db,
+      rows.map((row) => row.refundCase.id),
+    );
     cases = rows.map((row) => {
       const c = row.refundCase;
       const other = others.get(c.id);
+      const refund = refunds.get(c.id);
       return {
         id: c.id,
+        billId: c.billId,
         billTypeCode: row.billTypeCode,
         billTypeNameZh: row.billTypeNameZh,
         billTypeNameEn: row.billTypeNameEn,
@@ -148,6 +162,8 @@ export async function listDuplicatePayments(
         otherPayment: other
           ? { kind: "portal", order: other }
           : paymentElsewhere(c.reason, (c.details ?? {}) as Record<string, unknown>, row.billSource),
+        refund: refund ? { id: refund.id, number: refund.number, state: refund.state } : null,
+        mayRefund: c.state === "open" && !refund?.open && allows(staff.roles, "refunds.request", row.agencyCode),
       };
     });
   }

@@ -246,6 +246,37 @@ export async function confirmStepUp(
   return { id: signed!.id, act };
 }
 
+/** Why a step-up answer posted by a form was not taken. */
+export type StepUpRefusal = PasskeyRefused["reason"] | "malformed";
+
+/**
+ * The step-up answer a page's form posts (field `credential`, the browser's
+ * JSON), checked by `confirmStepUp`; a refusal, never an exception, for
+ * anything a client can send.
+ */
+export async function confirmPostedStepUp(
+  db: Database,
+  env: PasskeyEnv,
+  staffId: string,
+  expected: { kind: string; accepts: (act: ActContent) => boolean },
+  form: FormData,
+  now = new Date(),
+): Promise<{ ok: true; signed: SignedAct } | { ok: false; reason: StepUpRefusal }> {
+  let credential: unknown;
+  try {
+    credential = JSON.parse(String(form.get("credential") ?? ""));
+  } catch {
+    return { ok: false, reason: "malformed" };
+  }
+  try {
+    return { ok: true, signed: await confirmStepUp(db, env, staffId, expected, credential as AuthenticationResponseJSON, now) };
+  } catch (error) {
+    if (error instanceof PasskeyRefused) return { ok: false, reason: error.reason };
+    if (error instanceof TypeError || error instanceof SyntaxError) return { ok: false, reason: "malformed" };
+    throw error;
+  }
+}
+
 /** Checks a kept act again: its content still gives the challenge signed, and the signature holds. */
 export async function verifySignedAct(db: Database, env: PasskeyEnv, signedActId: string): Promise<boolean> {
   const [row] = await db

@@ -15,7 +15,8 @@ import {
   type WriteOffNoticeKind,
 } from "~/domain/payment-order";
 import { PAYMENT_TOOLS, type PaymentTool } from "~/domain/payment-tools";
-import { actingForIn, agenciesFor, allows } from "~/domain/staff";
+import type { RefundState } from "~/domain/refund";
+import { ROLE_PERMISSIONS, actingForIn, agenciesFor, allows, type EffectiveRole, type StaffPermission } from "~/domain/staff";
 import type { BillStatus } from "~/domain/catalogue";
 import { normalizeWriteOffNumber } from "~/domain/write-off-number";
 import { isCalendarDate } from "~/payments/records.server";
@@ -341,6 +342,8 @@ export type TimelineEntry =
       source: PaymentEventSource;
       /** A refund asked of the provider: done (the refunded transition) or refused. */
       refund: "done" | "refused" | null;
+      /** A `refund` event: which refund, from which state to which (domain/refund.ts). */
+      refundChange: { number: string; from: RefundState | null; to: RefundState } | null;
       payload: string;
     }
   | { kind: "notice_queued"; at: string; noticeKind: WriteOffNoticeKind; noticeState: "pending" | "delivered"; writeOffNumber: string }
@@ -406,6 +409,16 @@ function refundOf(event: { kind: PaymentEventKind; toState: PaymentOrderState | 
   return payload && typeof payload === "object" && "refundRefused" in payload ? "refused" : null;
 }
 
+function refundChangeOf(payload: unknown): { number: string; from: RefundState | null; to: RefundState } | null {
+  const change = payload as { number?: unknown; from?: unknown; to?: unknown } | null;
+  if (!change || typeof change.number !== "string" || typeof change.to !== "string") return null;
+  return {
+    number: change.number,
+    from: typeof change.from === "string" ? (change.from as RefundState) : null,
+    to: change.to as RefundState,
+  };
+}
+
 async function timelineOf(db: Database, found: OrderInScope): Promise<TimelineEntry[]> {
   const { order, bills } = found;
   const billIds = bills.map((bill) => bill.billId);
@@ -426,6 +439,7 @@ async function timelineOf(db: Database, found: OrderInScope): Promise<TimelineEn
       toState: event.toState,
       source: event.source,
       refund: refundOf(event),
+      refundChange: event.kind === "refund" ? refundChangeOf(event.payload) : null,
       payload: readableJson(event.payload),
     });
   }

@@ -3,7 +3,7 @@ import { canonicalJson } from "~/domain/canonical-json";
 import { REVEAL_REASONS, type RevealReason } from "~/domain/staff";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
-import { PasskeyRefused, confirmStepUp, prepareStepUp, type ActContent } from "./passkeys.server";
+import { confirmPostedStepUp, prepareStepUp, type ActContent } from "./passkeys.server";
 import { auditStaffAct, type StaffContext } from "./staff-request.server";
 
 /**
@@ -91,35 +91,33 @@ async function prepareReveal(staff: StaffContext, target: RevealTarget, reason: 
 async function confirmReveal(
   staff: StaffContext,
   target: RevealTarget,
-  credential: unknown,
+  form: FormData,
 ): Promise<{ ok: true; signedActId: string } | { ok: false }> {
-  try {
-    const signed = await confirmStepUp(
-      getDb(),
-      getEnv(),
-      staff.staffId,
-      { kind: REVEAL_KIND, accepts: (act) => coversTarget(act, target) },
-      credential as never,
-    );
-    const act = signed.act;
-    await auditStaffAct(staff, {
-      action: "staff.personal_data_revealed",
-      targetType: target.type,
-      targetId: target.id,
-      actingFor: typeof act.actingFor === "string" ? act.actingFor : null,
-      details: { signedActId: signed.id, fields: act.fields, reason: act.reason, detail: act.detail },
-    });
-    return { ok: true, signedActId: signed.id };
-  } catch (error) {
-    if (!(error instanceof PasskeyRefused) && !(error instanceof TypeError) && !(error instanceof SyntaxError)) throw error;
+  const confirmed = await confirmPostedStepUp(
+    getDb(),
+    getEnv(),
+    staff.staffId,
+    { kind: REVEAL_KIND, accepts: (act) => coversTarget(act, target) },
+    form,
+  );
+  if (!confirmed.ok) {
     await auditStaffAct(staff, {
       action: "staff.personal_data_reveal_refused",
       targetType: target.type,
       targetId: target.id,
-      details: { reason: error instanceof PasskeyRefused ? error.reason : "malformed" },
+      details: { reason: confirmed.reason },
     });
     return { ok: false };
   }
+  const { signed } = confirmed;
+  await auditStaffAct(staff, {
+    action: "staff.personal_data_revealed",
+    targetType: target.type,
+    targetId: target.id,
+    actingFor: typeof signed.act.actingFor === "string" ? signed.act.actingFor : null,
+    details: { signedActId: signed.id, fields: signed.act.fields, reason: signed.act.reason, detail: signed.act.detail },
+  });
+  return { ok: true, signedActId: signed.id };
 }
 
 /** Where a reveal stands after the page's action: the panel shows the first three, the page the last. */
@@ -141,13 +139,7 @@ export async function answerRevealIntent(
   actingFor: string | null,
 ): Promise<RevealState> {
   if (form.get("intent") === "reveal-confirm") {
-    let credential: unknown;
-    try {
-      credential = JSON.parse(String(form.get("credential") ?? ""));
-    } catch {
-      credential = null;
-    }
-    const confirmed = await confirmReveal(staff, target, credential);
+    const confirmed = await confirmReveal(staff, target, form);
     return confirmed.ok ? { stage: "revealed", signedActId: confirmed.signedActId } : { stage: "refused" };
   }
   const reason = parseRevealReason(form);

@@ -73,6 +73,15 @@ export function HistoryTable({ records, caption, interactive }: { records: Histo
                 ) : (
                   <span className={`status-tag record-status-${record.status}`}>{t(`records.status.${record.status}`)}</span>
                 )}
+                {record.refunds.map((refund) => (
+                  <span className="hint history-refund" key={refund.number}>
+                    {t("records.refundLine", {
+                      number: refund.number,
+                      amount: formatMoney(refund.amount, locale),
+                      date: formatDateTime(refund.refundedAt, locale),
+                    })}
+                  </span>
+                ))}
               </StackedCell>
               <StackedCell label={t("records.columns.receipt")} className="identifier">
                 {record.receiptNumber && interactive ? (

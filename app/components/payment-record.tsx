@@ -30,7 +30,21 @@ export function PaymentRecordCard({ record, receiptPath }: { record: PaymentReco
             {record.receiptNumber}
           </DetailRow>
         ) : null}
-        {record.refundedAt ? (
+        {record.refunds.length > 0 ? (
+          <DetailRow label={t("records.refundsLabel")}>
+            <ul className="record-refunds">
+              {record.refunds.map((refund) => (
+                <li key={refund.number}>
+                  {t("records.refundLine", {
+                    number: refund.number,
+                    amount: formatMoney(refund.amount, locale),
+                    date: formatDateTime(refund.refundedAt, locale),
+                  })}
+                </li>
+              ))}
+            </ul>
+          </DetailRow>
+        ) : record.refundedAt ? (
           <DetailRow label={t("records.columns.refundedAt")}>{formatDateTime(record.refundedAt, locale)}</DetailRow>
         ) : null}
       </dl>

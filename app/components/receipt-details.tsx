@@ -60,6 +60,37 @@ export function ReceiptDetails({ receipt }: { receipt: ReceiptView }) {
           ))}
         </tbody>
       </table>
+      {receipt.refunds.length > 0 ? (
+        <table className="receipt-bills stacked-table receipt-refunds">
+          <caption>{t("receipt.refundsCaption")}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t("receipt.refundNumber")}</th>
+              <th scope="col">{t("bill.writeOffNumber")}</th>
+              <th scope="col" className="numeric">
+                {t("receipt.refundAmount")}
+              </th>
+              <th scope="col">{t("receipt.refundedAt")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {receipt.refunds.map((refund) => (
+              <tr key={refund.number}>
+                <StackedCell label={t("receipt.refundNumber")} className="identifier">
+                  {refund.number}
+                </StackedCell>
+                <StackedCell label={t("bill.writeOffNumber")} className="identifier">
+                  {refund.writeOffNumber}
+                </StackedCell>
+                <StackedCell label={t("receipt.refundAmount")} className="numeric">
+                  {formatMoney(refund.amount, locale)}
+                </StackedCell>
+                <StackedCell label={t("receipt.refundedAt")}>{formatDateTime(refund.refundedAt, locale)}</StackedCell>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
     </>
   );
 }

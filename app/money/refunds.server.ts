@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { canonicalJson } from "~/domain/canonical-json";
 import { recoveryBackoffMinutes } from "~/domain/payment-order";
 import type { PaymentEventSource } from "~/domain/payment-order";
@@ -580,30 +580,41 @@ async function tellAgency(tx: Database, order: PaymentOrder, refund: Refund, now
       .from(schema.refunds)
       .where(and(eq(schema.refunds.orderId, order.id), eq(schema.refunds.billId, refund.billId), eq(schema.refunds.state, "refunded")))
   ).reduce((sum, r) => sum + r.amount, 0);
-  const [openCase] = await tx
+  const [refundCase] = await tx
     .select({ id: schema.refundCases.id })
     .from(schema.refundCases)
     .where(and(eq(schema.refundCases.orderId, order.id), eq(schema.refundCases.billId, refund.billId)));
   const full = refunded === item.amount;
-  if (openCase) {
-    // The agency never heard of this payment (the bill was paid otherwise): nothing to reverse, the case is settled.
-    if (full)
-      await tx
-        .update(schema.refundCases)
-        .set({ state: "refunded", closedAt: now })
-        .where(and(eq(schema.refundCases.id, openCase.id), eq(schema.refundCases.state, "open")));
-    return;
-  }
+  if (refundCase && full)
+    await tx
+      .update(schema.refundCases)
+      .set({ state: "refunded", closedAt: now })
+      .where(and(eq(schema.refundCases.id, refundCase.id), eq(schema.refundCases.state, "open")));
+  // The agency is told of a refund only of a payment it was told of. A duplicate's payment it never heard of (the
+  // bill was paid otherwise first) reverses nothing; one it heard of before the bill was reported paid elsewhere too
+  // is reversed, and the bill stays paid by the other payment.
+  const [paidNotice] = await tx
+    .select({ id: schema.writeOffNotices.id })
+    .from(schema.writeOffNotices)
+    .where(
+      and(
+        eq(schema.writeOffNotices.orderId, order.id),
+        eq(schema.writeOffNotices.billId, refund.billId),
+        eq(schema.writeOffNotices.kind, "bill.paid"),
+      ),
+    );
+  if (!paidNotice) return;
   const [receipt] = await tx.select({ number: schema.receipts.number }).from(schema.receipts).where(eq(schema.receipts.orderId, order.id));
   const details = { refundNumber: refund.number, refundAmount: refund.amount, refundedTotal: refunded, refundedAt: now.toISOString() };
   if (full) {
-    await changeBills(
-      tx,
-      [refund.billId],
-      { event: "reopened_after_refund" },
-      { actorType: "system", actorId: null, details: { order: order.reference, refund: refund.number } },
-      now,
-    );
+    if (!refundCase)
+      await changeBills(
+        tx,
+        [refund.billId],
+        { event: "reopened_after_refund" },
+        { actorType: "system", actorId: null, details: { order: order.reference, refund: refund.number } },
+        now,
+      );
     await queueAgencyNotices(tx, order, items, "bill.payment_refunded", receipt?.number ?? null, details, now, refund.id);
   } else {
     await queueAgencyNotices(
@@ -833,22 +844,4 @@ export async function breakGlassRefund(
   if (outcomes.every((refund) => refund.state === "refunded"))
     return { kind: "refunded", refunds: outcomes.map((refund) => refund.number) };
   return { kind: "incomplete", refunds: outcomes.map((refund) => ({ number: refund.number, state: refund.state })) };
-}
-
-/** The refunds of these orders, for the payer's records and receipts. */
-export async function refundsOfOrders(db: Database, orderIds: readonly string[]) {
-  if (orderIds.length === 0) return [];
-  return db
-    .select({
-      orderId: schema.refunds.orderId,
-      billId: schema.refunds.billId,
-      number: schema.refunds.number,
-      amount: schema.refunds.amount,
-      state: schema.refunds.state,
-      refundedAt: schema.refunds.refundedAt,
-      createdAt: schema.refunds.createdAt,
-    })
-    .from(schema.refunds)
-    .where(inArray(schema.refunds.orderId, [...orderIds]))
-    .orderBy(schema.refunds.createdAt);
 }

@@ -1,7 +1,7 @@
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { getFixedT } from "~/base/i18n.server";
-import { historyCsvStream, neutralizeFormula, spreadsheetText } from "./history-csv.server";
+import { historyCsvRow, historyCsvStream, neutralizeFormula, spreadsheetText } from "./history-csv.server";
 import type { HistoryRecord } from "./records.server";
 
 /**
@@ -47,6 +47,8 @@ function record(overrides: Partial<HistoryRecord>): HistoryRecord {
     refundedAt: null,
     receiptNumber: "R20261201-YGCEH9",
     refundPending: false,
+    refunds: [],
+    refundedAmount: 0,
     amount: 1200,
     orderTotal: 1200,
     origin: "member",
@@ -108,6 +110,30 @@ describe("the payment history CSV, opened in a spreadsheet", () => {
       expect(iso.map((value) => new Date(value).getTime())).toEqual(RECORDS.map((r) => new Date(r.at).getTime()));
       expect(rows.map((row) => row[t("records.columns.refundedAtIso")])).toEqual(["", "", "2026-12-01T00:30:00+08:00", ""]);
     }
+  });
+
+  it("shows a payment refunded in part as paid, with what went back and the refunds' numbers", async () => {
+    const t = await getFixedT("en");
+    const row = historyCsvRow(
+      record({
+        refundedAt: "2026-12-03T02:00:00.000Z",
+        refunds: [
+          { number: "RF20261202ABC123", amount: 200, refundedAt: "2026-12-02T02:00:00.000Z" },
+          { number: "RF20261203XYZ789", amount: 300, refundedAt: "2026-12-03T02:00:00.000Z" },
+        ],
+        refundedAmount: 500,
+      }),
+      t,
+      "en",
+    );
+    expect(row).toMatchObject({
+      status: t("records.status.paid"),
+      amount: "1200",
+      refundedAmount: "500",
+      refundNumbers: "RF20261202ABC123 RF20261203XYZ789",
+      refundedAtIso: "2026-12-03T10:00:00+08:00",
+    });
+    expect(historyCsvRow(record({}), t, "en")).toMatchObject({ refundedAmount: "", refundNumbers: "" });
   });
 
   it("writes text from outside systems so that no spreadsheet runs it as a formula", async () => {

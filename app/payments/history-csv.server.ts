@@ -46,6 +46,8 @@ const COLUMNS = [
   "order",
   "refundedAt",
   "refundedAtIso",
+  "refundedAmount",
+  "refundNumbers",
 ] as const;
 type Column = (typeof COLUMNS)[number];
 
@@ -75,6 +77,10 @@ export function historyCsvRow(record: HistoryRecord, t: TFunction, locale: strin
     order: record.orderReference ? spreadsheetText(record.orderReference) : "",
     refundedAt: record.refundedAt ? formatDateTime(record.refundedAt, locale) : "",
     refundedAtIso: record.refundedAt ? taipeiDateTimeIso(record.refundedAt) : "",
+    // Refunded in part, the payment stays paid: what went back, and under which refund numbers.
+    refundedAmount: record.refundedAmount > 0 ? String(record.refundedAmount) : "",
+    // RF and letters: never read as a number, so plain text (a formula holds one identifier only).
+    refundNumbers: record.refunds.map((refund) => refund.number).join(" "),
   };
 }
 

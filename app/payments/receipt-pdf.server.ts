@@ -3,6 +3,7 @@ import type { TFunction } from "i18next";
 import { formatDateTime, formatMoney } from "~/domain/format";
 import { localized, type Locale } from "~/i18n";
 import { getFixedT } from "~/base/i18n.server";
+import { receiptRefundNotices } from "~/lib/receipt-refunds";
 import {
   collectPdf,
   dataTable,
@@ -37,7 +38,7 @@ async function writeReceipt(pdf: TaggedPdf, t: TFunction, locale: Locale, receip
   heading(pdf, section, 1, t("receipt.title"));
   paragraph(pdf, section, t("site.fullName"), { muted: true });
   separator(pdf);
-  if (receipt.state === "refunded") paragraph(pdf, section, t("receipt.refundedNotice"), { bold: true });
+  for (const notice of receiptRefundNotices(receipt, t, locale)) paragraph(pdf, section, notice, { bold: true });
   detailsTable(pdf, section, [
     [t("receipt.number"), receipt.number],
     [t("bill.paidAt"), formatDateTime(receipt.paidAt, locale)],
@@ -61,6 +62,22 @@ async function writeReceipt(pdf: TaggedPdf, t: TFunction, locale: Locale, receip
     ]),
     ["*", "*", 100, 48, 88],
   );
+
+  if (receipt.refunds.length > 0) {
+    heading(pdf, section, 2, t("receipt.refundsCaption"));
+    dataTable(
+      pdf,
+      section,
+      [t("receipt.refundNumber"), t("bill.writeOffNumber"), t("receipt.refundAmount"), t("receipt.refundedAt")],
+      receipt.refunds.map((refund) => [
+        refund.number,
+        refund.writeOffNumber,
+        formatMoney(refund.amount, locale),
+        formatDateTime(refund.refundedAt, locale),
+      ]),
+      ["*", 110, 110, "*"],
+    );
+  }
 
   // The QR code beside the text that explains it, the address in full below both.
   keepTogether(pdf, 90 + QR_SIZE);

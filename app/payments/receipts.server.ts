@@ -3,6 +3,7 @@ import { maskPersonName } from "~/domain/masking";
 import type { PaymentTool } from "~/domain/payment-tools";
 import { schema, type Database } from "~/base/db.server";
 import { safeEqual, shortSignature } from "~/base/signatures.server";
+import { payerRefundsOf } from "./payer-refunds.server";
 
 /**
  * Receipts (繳費證明). A receipt carries a QR code and a link to the portal's
@@ -20,6 +21,11 @@ export interface ReceiptView {
   paidAt: string;
   totalAmount: number;
   state: string;
+  /** Money given back of this payment: each refund, with the bill it was for. */
+  refunds: Array<{ number: string; writeOffNumber: string; amount: number; refundedAt: string }>;
+  refundedAmount: number;
+  /** A refund of some bill of it is under way (in approval, being sent, or a duplicate-payment case open). */
+  refundUnderWay: boolean;
   bills: Array<{
     billTypeNameZh: string;
     billTypeNameEn: string;
@@ -53,6 +59,7 @@ async function receiptWhere(db: Database, condition: ReturnType<typeof eq>): Pro
   if (!row) return null;
   const bills = await db
     .select({
+      billId: schema.bills.id,
       billTypeNameZh: schema.billTypes.nameZh,
       billTypeNameEn: schema.billTypes.nameEn,
       agencyNameZh: schema.agencies.nameZh,
@@ -66,6 +73,7 @@ async function receiptWhere(db: Database, condition: ReturnType<typeof eq>): Pro
     .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
     .innerJoin(schema.agencies, eq(schema.billTypes.agencyCode, schema.agencies.code))
     .where(eq(schema.paymentOrderItems.orderId, row.order.id));
+  const refunds = (await payerRefundsOf(db, [row.order.id])).get(row.order.id) ?? { refunded: [], underWay: [] };
   return {
     number: row.receipt.number,
     issuedAt: row.receipt.issuedAt.toISOString(),
@@ -76,7 +84,13 @@ async function receiptWhere(db: Database, condition: ReturnType<typeof eq>): Pro
     paidAt: (row.order.paidAt ?? row.receipt.issuedAt).toISOString(),
     totalAmount: row.order.totalAmount,
     state: row.order.state,
-    bills: bills.map(({ payerName, ...bill }) => ({ ...bill, payerNameMasked: maskPersonName(payerName) })),
+    refunds: refunds.refunded.map(({ billId, ...refund }) => ({
+      ...refund,
+      writeOffNumber: bills.find((bill) => bill.billId === billId)?.writeOffNumber ?? "",
+    })),
+    refundedAmount: refunds.refunded.reduce((sum, refund) => sum + refund.amount, 0),
+    refundUnderWay: refunds.underWay.length > 0,
+    bills: bills.map(({ payerName, billId: _bill, ...bill }) => ({ ...bill, payerNameMasked: maskPersonName(payerName) })),
   };
 }
 

@@ -7,6 +7,7 @@ import { RECORD_STATUSES, type RecordStatus } from "~/domain/payment-records";
 import { billColumns, billLabels, type BillView } from "~/bills/bills.server";
 import type { PgSelect } from "drizzle-orm/pg-core";
 import { schema, type Database } from "~/base/db.server";
+import { billRefunds, payerRefundsOf, type PayerRefunds } from "./payer-refunds.server";
 
 /**
  * Payment records (繳費紀錄): the payments of one bill, for anyone who found
@@ -42,10 +43,17 @@ export interface PaymentRecord extends Pick<
   paymentTool: PaymentTool;
   /** When the payment was made (or, unfinished, begun). */
   at: string;
+  /** When this bill's money went back (its latest refund), or the whole payment's. */
   refundedAt: string | null;
   receiptNumber: string | null;
-  /** The bill was no longer owed when this payment came in: its money is to be refunded. */
+  /**
+   * Money of this bill's is on its way back: a refund under way, or the bill
+   * was no longer owed when this payment came in (a case to refund).
+   */
   refundPending: boolean;
+  /** Refunds made of this bill's part, oldest first; a payment refunded in part stays paid. */
+  refunds: Array<{ number: string; amount: number; refundedAt: string }>;
+  refundedAmount: number;
   /** What this bill took of the payment. */
   amount: number;
   orderTotal: number;
@@ -70,42 +78,47 @@ const recordColumns = {
   refundedAt: schema.paymentOrders.refundedAt,
   orderTotal: schema.paymentOrders.totalAmount,
   receiptNumber: schema.receipts.number,
-  refundCaseState: schema.refundCases.state,
   ...billColumns,
   // What this bill took of the payment, not the bill's amount now.
   amount: schema.paymentOrderItems.amount,
 };
 
-/** Bills in payments, with their payment, type, agency, receipt and refund case: what records are read from. */
+/** Bills in payments, with their payment, type, agency and receipt: what records are read from (refunds: payer-refunds.server.ts). */
 function joinPaymentItems<Query extends PgSelect>(query: Query) {
   return query
     .innerJoin(schema.paymentOrders, eq(schema.paymentOrderItems.orderId, schema.paymentOrders.id))
     .innerJoin(schema.bills, eq(schema.paymentOrderItems.billId, schema.bills.id))
     .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
     .innerJoin(schema.agencies, eq(schema.billTypes.agencyCode, schema.agencies.code))
-    .leftJoin(schema.receipts, eq(schema.receipts.orderId, schema.paymentOrders.id))
-    .leftJoin(
-      schema.refundCases,
-      and(eq(schema.refundCases.orderId, schema.paymentOrderItems.orderId), eq(schema.refundCases.billId, schema.paymentOrderItems.billId)),
-    );
+    .leftJoin(schema.receipts, eq(schema.receipts.orderId, schema.paymentOrders.id));
 }
 
 const selectRecords = (db: Database) => joinPaymentItems(db.select(recordColumns).from(schema.paymentOrderItems).$dynamic());
 
 type RecordRow = Awaited<ReturnType<ReturnType<typeof selectRecords>["execute"]>>[number];
 
-function toRecord(row: RecordRow): PaymentRecord {
+function toRecord(row: RecordRow, refunds: Map<string, PayerRefunds>): PaymentRecord {
   return {
     orderReference: row.orderReference,
     status: recordStatusOf(row.state),
     paymentTool: row.paymentTool,
     at: row.at.toISOString(),
-    refundedAt: row.refundedAt ? row.refundedAt.toISOString() : null,
     receiptNumber: row.receiptNumber,
-    refundPending: row.refundCaseState === "open",
+    ...refundsOfRecord(refunds, row.orderId, row.id, row.refundedAt?.toISOString() ?? null),
     ...billLabels(row),
     amount: row.amount,
     orderTotal: row.orderTotal,
+  };
+}
+
+/** What a record says of its bill's refunds (the open case is among those under way). */
+function refundsOfRecord(refunds: Map<string, PayerRefunds>, orderId: string | null, billId: string, orderRefundedAt: string | null) {
+  const bill = billRefunds(refunds, orderId, billId);
+  return {
+    refundedAt: bill.refunds.at(-1)?.refundedAt ?? orderRefundedAt,
+    refundPending: bill.refundUnderWay,
+    refunds: bill.refunds,
+    refundedAmount: bill.refundedAmount,
   };
 }
 
@@ -123,7 +136,11 @@ export async function billPaymentRecords(db: Database, billId: string): Promise<
       ),
     )
     .orderBy(desc(begunAt), desc(schema.paymentOrders.id));
-  return rows.map(toRecord);
+  const refunds = await payerRefundsOf(
+    db,
+    rows.map((row) => row.orderId),
+  );
+  return rows.map((row) => toRecord(row, refunds));
 }
 
 /** The member's history, as the filters narrow it. Dates are days in Taiwan, both ends included. */
@@ -213,7 +230,6 @@ function paymentsPart(db: Database, origin: "member" | "identity", condition: SQ
     refundedAtText: sql<string | null>`${schema.paymentOrders.refundedAt}::text`.as("refunded_at_text"),
     orderTotal: sql<number | null>`${schema.paymentOrders.totalAmount}`.as("order_total"),
     receiptNumber: sql<string | null>`${schema.receipts.number}`.as("receipt_number"),
-    refundCaseState: sql<string | null>`${schema.refundCases.state}`.as("refund_case_state"),
     ...billFields,
     amount: sql<number>`${schema.paymentOrderItems.amount}`.as("amount"),
   };
@@ -247,7 +263,6 @@ function elsewherePart(db: Database, owner: HistoryOwner, filters: HistoryFilter
       refundedAtText: sql<string | null>`null::text`.as("refunded_at_text"),
       orderTotal: sql<number | null>`null::integer`.as("order_total"),
       receiptNumber: sql<string | null>`null::text`.as("receipt_number"),
-      refundCaseState: sql<string | null>`null::text`.as("refund_case_state"),
       ...billFields,
       amount: sql<number>`${schema.bills.amount}`.as("amount"),
     })
@@ -293,7 +308,16 @@ type HistoryRow = {
 /** A timestamp as PostgreSQL prints it (`2026-11-20 10:00:00.123+08`), as ISO 8601. */
 const isoFromText = (text: string) => new Date(text.replace(" ", "T").replace(/([+-]\d{2})$/, "$1:00")).toISOString();
 
-function toHistoryRecord(row: HistoryRow): HistoryRecord {
+/** The records of a page or a batch, with their refunds. */
+async function toHistoryRecords(db: Database, rows: readonly HistoryRow[]): Promise<HistoryRecord[]> {
+  const refunds = await payerRefundsOf(
+    db,
+    rows.flatMap((row) => (row.orderKey ? [row.orderKey] : [])),
+  );
+  return rows.map((row) => toHistoryRecord(row, refunds));
+}
+
+function toHistoryRecord(row: HistoryRow, refunds: Map<string, PayerRefunds>): HistoryRecord {
   return {
     origin: row.origin,
     orderReference: row.orderReference,
@@ -301,9 +325,8 @@ function toHistoryRecord(row: HistoryRow): HistoryRecord {
     paymentTool: row.paymentTool,
     channel: row.channel,
     at: isoFromText(row.atText),
-    refundedAt: row.refundedAtText ? isoFromText(row.refundedAtText) : null,
     receiptNumber: row.receiptNumber,
-    refundPending: row.refundCaseState === "open",
+    ...refundsOfRecord(refunds, row.orderKey || null, row.billId, row.refundedAtText ? isoFromText(row.refundedAtText) : null),
     ...billLabels(row),
     amount: Number(row.amount),
     orderTotal: row.orderTotal === null ? null : Number(row.orderTotal),
@@ -341,7 +364,7 @@ export async function memberHistoryPage(
     .orderBy(...historyOrder(h))
     .limit(HISTORY_PAGE_SIZE)
     .offset((current - 1) * HISTORY_PAGE_SIZE);
-  return { records: rows.map(toHistoryRecord), total, page: current, pages, paidAmount: totals?.paid ?? 0 };
+  return { records: await toHistoryRecords(db, rows), total, page: current, pages, paidAmount: totals?.paid ?? 0 };
 }
 
 /**
@@ -372,7 +395,7 @@ export async function* memberHistoryBatches(
       .orderBy(...historyOrder(h))
       .limit(batchSize);
     if (rows.length === 0) return;
-    yield rows.map(toHistoryRecord);
+    yield await toHistoryRecords(db, rows);
     const last = rows[rows.length - 1]!;
     after = { at: last.sortAtText, orderKey: last.orderKey, billId: last.billId };
     if (rows.length < batchSize) return;

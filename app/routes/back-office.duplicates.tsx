@@ -15,10 +15,14 @@ import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
 import inboxStyles from "~/styles/back-office-inbox.css";
+import refundStyles from "~/styles/back-office-refunds.css";
 
 export const handle: RouteHandle = { backOfficeTitle: (t) => t("duplicates.title") };
 export const headers = routeHeaders;
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: inboxStyles }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: inboxStyles },
+  { rel: "stylesheet", href: refundStyles },
+];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const staff = await requireStaff(request, context, { permission: "duplicates.view" });
@@ -60,7 +64,7 @@ export default function DuplicatePayments() {
     <>
       <h1>{t("duplicates.title")}</h1>
       <p>{t("duplicates.intro")}</p>
-      <p className="notice">{t("duplicates.nextIssue")}</p>
+      <p>{t("duplicates.refundIntro")}</p>
       <p>{agencies ? t("duplicates.scopeAgencies", { agencies: agencies.join(common("listSeparator")) }) : t("duplicates.scopeAll")}</p>
       <Form method="get" className="back-office-filters">
         <SelectField
@@ -94,7 +98,29 @@ export default function DuplicatePayments() {
               <dd>{t(`duplicates.reasons.${c.reason}`)}</dd>
               <dt>{t("duplicates.caseState")}</dt>
               <dd>{t(`duplicates.states.${c.state}`)}</dd>
+              {c.refund ? (
+                <>
+                  <dt>{t("duplicates.refund")}</dt>
+                  <dd>
+                    <Link to={`/back-office/refunds/${c.refund.id}`} className="identifier">
+                      {c.refund.number}
+                    </Link>{" "}
+                    <span className={`status-tag refund-state-${c.refund.state}`}>{t(`refunds.states.${c.refund.state}`)}</span>
+                  </dd>
+                </>
+              ) : null}
             </dl>
+            {c.mayRefund ? (
+              <p>
+                <Link
+                  className="button"
+                  to={`/back-office/refunds/new?order=${c.portalPayment.orderId}&bill=${c.billId}`}
+                  aria-describedby={`case-${c.id}`}
+                >
+                  {t("duplicates.refundLater")}
+                </Link>
+              </p>
+            ) : null}
             <p>{t("duplicates.openedAt", { time: formatDateTime(c.createdAt, locale) })}</p>
             <div className="duplicate-payments">
               <section aria-labelledby={`case-${c.id}-portal`}>

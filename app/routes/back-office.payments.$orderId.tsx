@@ -4,6 +4,7 @@ import type { TFunction } from "i18next";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { answerPaymentReveal, viewPayment, type TimelineEntry } from "~/back-office/payments.server";
+import { refundsOfPayment, type PaymentBillRefunds } from "~/back-office/refunds.server";
 import { forbidden, requireStaff } from "~/back-office/staff-request.server";
 import { getDb } from "~/base/db.server";
 import { readForm } from "~/base/form.server";
@@ -30,7 +31,13 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const order = await viewPayment(getDb(), staff, params.orderId ?? "");
   // Another agency's payment is answered as one that does not exist.
   if (!order) throw notFound();
-  return json({ order }, { headers: noStore });
+  const refunds = await refundsOfPayment(
+    getDb(),
+    staff,
+    order.id,
+    order.bills.map((bill) => bill.id),
+  );
+  return json({ order, refunds }, { headers: noStore });
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -47,6 +54,15 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formMethod, default
 
 function eventWhat(entry: Extract<TimelineEntry, { kind: "event" }>, t: TFunction<"backOffice">): string {
   const state = (value: string | null) => (value ? t(`payments.states.${value}` as "payments.states.paid") : "");
+  if (entry.refundChange) {
+    const { number, from, to } = entry.refundChange;
+    const refundState = (value: string) => t(`refunds.states.${value}` as "refunds.states.refunded");
+    return t("payments.detail.event.refund", {
+      number,
+      from: from ? refundState(from) : t("payments.detail.event.refundNew"),
+      to: refundState(to),
+    });
+  }
   if (entry.refund === "done") return t("payments.detail.event.refundDone");
   if (entry.refund === "refused") return t("payments.detail.event.refundRefused");
   if (entry.eventKind === "transition")
@@ -145,8 +161,59 @@ function TimelineRow({ entry }: { entry: TimelineEntry }) {
   );
 }
 
+/** What is left to refund of a bill, its refunds, and the way to ask for one (for staff who may). */
+function BillRefundCells({
+  refunds,
+  writeOffNumber,
+  orderId,
+}: {
+  refunds: PaymentBillRefunds | undefined;
+  writeOffNumber: string;
+  orderId: string;
+}) {
+  const { t, i18n } = useTranslation("backOffice");
+  const locale = i18n.language;
+  if (!refunds)
+    return (
+      <>
+        <td className="numeric">—</td>
+        <td>—</td>
+      </>
+    );
+  return (
+    <>
+      <td className="numeric">{formatMoney(refunds.refundable, locale)}</td>
+      <td>
+        {refunds.refunds.length > 0 ? (
+          <ul className="bill-refunds">
+            {refunds.refunds.map((refund) => (
+              <li key={refund.id}>
+                {refunds.mayView ? (
+                  <Link to={`/back-office/refunds/${refund.id}`} className="identifier">
+                    {refund.number}
+                  </Link>
+                ) : (
+                  <span className="identifier">{refund.number}</span>
+                )}{" "}
+                {formatMoney(refund.amount, locale)} · {t(`refunds.states.${refund.state}`)}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        {refunds.mayRequest ? (
+          <Link to={`/back-office/refunds/new?order=${orderId}&bill=${refunds.billId}`}>
+            {t("payments.detail.requestRefund", { number: writeOffNumber })}
+          </Link>
+        ) : refunds.refunds.length === 0 ? (
+          t("payments.detail.noRefunds")
+        ) : null}
+      </td>
+    </>
+  );
+}
+
 export default function PaymentOrderDetail() {
-  const { order } = useLoaderData<typeof loader>();
+  const { order, refunds } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const { t } = useTranslation("backOffice");
   const { t: residents, i18n } = useTranslation();
@@ -211,6 +278,10 @@ export default function PaymentOrderDetail() {
                 </th>
                 <th scope="col">{t("payments.detail.billColumns.status")}</th>
                 <th scope="col">{t("payments.detail.billColumns.payer")}</th>
+                <th scope="col" className="numeric">
+                  {t("payments.detail.billColumns.refundable")}
+                </th>
+                <th scope="col">{t("payments.detail.billColumns.refunds")}</th>
               </tr>
             </thead>
             <tbody>
@@ -221,6 +292,11 @@ export default function PaymentOrderDetail() {
                   <td className="numeric">{formatMoney(bill.amount, locale)}</td>
                   <td>{residents(`bill.status.${bill.status}`)}</td>
                   <td>{names?.payerNames[bill.id] ?? bill.payerNameMasked}</td>
+                  <BillRefundCells
+                    refunds={refunds.find((r) => r.billId === bill.id)}
+                    writeOffNumber={bill.writeOffNumber}
+                    orderId={order.id}
+                  />
                 </tr>
               ))}
             </tbody>

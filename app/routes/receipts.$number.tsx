@@ -3,6 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { BreakableUrl } from "~/components/breakable-url";
 import { ReceiptDetails } from "~/components/receipt-details";
+import { receiptRefundNotices } from "~/lib/receipt-refunds";
 import { ownReceipt } from "~/members/receipt-access.server";
 import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
@@ -17,11 +18,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 /** The printable receipt (print styles drop the site's header and footer). */
 export default function Receipt() {
   const { receipt, verifyUrl, signature } = useLoaderData<typeof loader>();
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   return (
     <article className="receipt">
       <h1>{t("receipt.title")}</h1>
-      {receipt.state === "refunded" ? <p className="notice">{t("receipt.refundedNotice")}</p> : null}
+      {receiptRefundNotices(receipt, t, i18n.language).map((notice) => (
+        <p className="notice" key={notice}>
+          {notice}
+        </p>
+      ))}
       <ReceiptDetails receipt={receipt} />
       <p className="verify-note">
         {t("receipt.verifyNote")}{" "}

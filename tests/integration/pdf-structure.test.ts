@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getFixedT, getI18n } from "~/base/i18n.server";
-import { formatDateTime } from "~/domain/format";
+import { formatDateTime, formatMoney } from "~/domain/format";
 import type { Locale } from "~/i18n";
 import { statementPdf, statementPdfTitle } from "~/money/statement-documents.server";
 import { paymentSlipPdf } from "~/payments/payment-slip.server";
@@ -76,9 +76,15 @@ async function expectReceiptSection(section: StructNode, receipt: ReturnType<typ
   expect(clean(h1!.text)).toBe(t("receipt.title"));
   expect(order(h1)).toBe(1);
   const h2s = ofRole(nodes, "H2");
-  expect(h2s.map((node) => clean(node.text))).toEqual([t("receipt.billsCaption"), t("receipt.pdf.verifyHeading")]);
+  const refunded = receipt.refunds.length > 0;
+  expect(h2s.map((node) => clean(node.text))).toEqual([
+    t("receipt.billsCaption"),
+    ...(refunded ? [t("receipt.refundsCaption")] : []),
+    t("receipt.pdf.verifyHeading"),
+  ]);
+  const verifyHeading = h2s.at(-1);
 
-  const [details, bills] = ofRole(nodes, "Table");
+  const [details, bills, refunds] = ofRole(nodes, "Table");
   expect(rowHeaders(details!)).toContainEqual({ scope: "Row", label: t("receipt.number"), value: receipt.number });
   expect(rowHeaders(details!).every((row) => row.scope === "Row")).toBe(true);
   expect(order(details)).toBeLessThan(order(h2s[0]));
@@ -95,15 +101,36 @@ async function expectReceiptSection(section: StructNode, receipt: ReturnType<typ
   expect(billRows.map((row) => clean(row.children[2]!.text))).toEqual(receipt.bills.map((bill) => bill.writeOffNumber));
   expect(order(h2s[0])).toBeLessThan(order(bills));
 
+  // Each refund a row under its own heading: number, bill, amount, date.
+  if (refunded) {
+    const [refundsHeader, ...refundRows] = refunds!.children;
+    expect(refundsHeader!.children.map((cell) => [cell.role, cell.scope, clean(cell.text)])).toEqual(
+      [t("receipt.refundNumber"), t("bill.writeOffNumber"), t("receipt.refundAmount"), t("receipt.refundedAt")].map((label) => [
+        "TH",
+        "Column",
+        label,
+      ]),
+    );
+    expect(refundRows.map((row) => [clean(row.children[0]!.text), clean(row.children[1]!.text)])).toEqual(
+      receipt.refunds.map((refund) => [refund.number, refund.writeOffNumber]),
+    );
+    expect(order(h2s[1])).toBeLessThan(order(refunds));
+    expect(order(refunds)).toBeLessThan(order(verifyHeading));
+  } else expect(refunds).toBeUndefined();
+
   const figures = ofRole(nodes, "Figure");
   expect(figures.map((figure) => figure.alt)).toEqual([t("receipt.pdf.qrAlt", { url: verifyUrl })]);
-  expect(order(h2s[1])).toBeLessThan(order(figures[0]));
+  expect(order(verifyHeading)).toBeLessThan(order(figures[0]));
   const [link] = ofRole(nodes, "Link");
   expect(clean(link!.text)).toBe(verifyUrl);
   expect(link!.annotations).toBe(1);
-  expect(order(h2s[1])).toBeLessThan(order(link));
+  expect(order(verifyHeading)).toBeLessThan(order(link));
 
-  if (receipt.state === "refunded") expect(ofRole(nodes, "P").map((p) => clean(p.text))).toContain(t("receipt.refundedNotice"));
+  const paragraphs = ofRole(nodes, "P").map((p) => clean(p.text));
+  if (receipt.state === "refunded") expect(paragraphs).toContain(t("receipt.refundedNotice"));
+  else if (receipt.refundedAmount > 0)
+    expect(paragraphs).toContain(clean(t("receipt.partlyRefundedNotice", { amount: formatMoney(receipt.refundedAmount, locale) })));
+  if (receipt.refundUnderWay) expect(paragraphs).toContain(t("receipt.refundUnderWay"));
 }
 
 describe.each(LOCALES)("PDFs in %s", (locale) => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seeded } from "../fuzz/fuzz.mjs";
 import { TEST_DATABASES } from "../support/databases";
-import { freePort, startPortal, waitFor } from "../support/portal-process.mjs";
-import { SoftwareAuthenticator } from "../support/software-authenticator";
+import { waitFor } from "../support/portal-process.mjs";
+import { signIn, startBackOfficePortal, type SignedIn } from "../support/back-office-browser";
+import type { SoftwareAuthenticator } from "../support/software-authenticator";
 
 /**
  * Bad input to the back office, met by the built server with staff signed in
@@ -12,7 +13,7 @@ import { SoftwareAuthenticator } from "../support/software-authenticator";
  * database; the cases are a fixed list plus a small seeded fuzz.
  */
 
-type Portal = Awaited<ReturnType<typeof startPortal>>;
+type Portal = Awaited<ReturnType<typeof startBackOfficePortal>>["portal"];
 
 const FORM = "application/x-www-form-urlencoded";
 const UNKNOWN_UUID = "7c0e7f43-6f0b-4d8e-9a51-0f4a3c2d1e90";
@@ -72,6 +73,7 @@ const SEARCHES: Array<{ path: string; fields: string[]; as: StaffName }> = [
   { path: "/back-office/inbox", fields: ["status", "topic", "page"], as: "police-handler" },
   { path: "/back-office/duplicates", fields: ["state", "page"], as: "police-handler" },
   { path: "/back-office/statements", fields: ["agency", "page"], as: "police-handler" },
+  { path: "/back-office/refunds", fields: ["state", "page"], as: "police-handler" },
   { path: "/back-office/proxies", fields: ["page"], as: "police-handler" },
   { path: "/back-office/staff", fields: ["page"], as: "city-admin" },
   { path: "/back-office/settings", fields: ["page"], as: "city-admin" },
@@ -98,86 +100,7 @@ const UNREADABLE: Array<[string, string, string]> = [
   ["multipart cut short", "multipart/form-data; boundary=x", '--x\r\nContent-Disposition: form-data; name="intent"\r\n\r\nverify'],
 ];
 
-const DEMO_PASSWORD = "staff-demo-1234";
 type StaffName = "police-handler" | "police-accounting" | "auditor" | "city-admin";
-
-/** A browser of one staff member: its own cookies, redirects followed by hand. */
-class Browser {
-  private readonly cookies = new Map<string, string>();
-
-  async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
-    const response = await fetch(url, { ...init, headers, redirect: "manual" });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = "", ...attributes] = line.split(";");
-      const at = pair.indexOf("=");
-      const name = pair.slice(0, at).trim();
-      const value = pair.slice(at + 1).trim();
-      const expired = attributes.some((attribute) => {
-        const [key = "", setting = ""] = attribute.trim().split("=");
-        if (/^max-age$/i.test(key)) return Number(setting) <= 0;
-        return /^expires$/i.test(key) && Date.parse(setting) < Date.now();
-      });
-      if (expired || value === "") this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return response;
-  }
-
-  /** Follows redirects with GETs; the last answer and where it came from. */
-  async follow(response: Response, from: string): Promise<{ response: Response; url: string }> {
-    let url = from;
-    for (let hops = 0; response.status >= 300 && response.status < 400; hops++) {
-      if (hops > 10) throw new Error(`too many redirects from ${from}`);
-      url = new URL(response.headers.get("location")!, url).toString();
-      response = await this.request(url);
-    }
-    return { response, url };
-  }
-}
-
-interface SignedIn {
-  browser: Browser;
-  authenticator: SoftwareAuthenticator;
-}
-
-/** Signs a demo staff member in at the staff identity provider and registers a passkey, as a first sign-in does. */
-async function signIn(origin: string, username: StaffName): Promise<SignedIn> {
-  const browser = new Browser();
-  const started = await browser.request(`${origin}/back-office/login`, {
-    method: "POST",
-    headers: { origin, "content-type": FORM },
-    body: new URLSearchParams({ returnTo: "/back-office" }),
-  });
-  expect(started.status, "sign-in starts").toBe(303);
-  const atProvider = await browser.follow(started, `${origin}/back-office/login`);
-  const uid = /action="\/interaction\/([^/"]+)\/login"/.exec(await atProvider.response.text())?.[1];
-  expect(uid, "the staff identity provider's login form").toBeTruthy();
-  const loggedIn = await browser.request(new URL(`/interaction/${uid}/login`, atProvider.url).toString(), {
-    method: "POST",
-    headers: { "content-type": FORM },
-    body: new URLSearchParams({ username, password: DEMO_PASSWORD }),
-  });
-  const landed = await browser.follow(loggedIn, atProvider.url);
-  expect(new URL(landed.url).pathname, `${username} is sent to register a passkey`).toBe("/back-office/passkey");
-  await landed.response.arrayBuffer();
-
-  const page = await browser.request(`${origin}/back-office/passkey?_data=routes%2Fback-office.passkey`);
-  expect(page.status).toBe(200);
-  const { options } = (await page.json()) as { options: Parameters<SoftwareAuthenticator["register"]>[0] };
-  const authenticator = new SoftwareAuthenticator(origin);
-  const registered = await browser.request(`${origin}/back-office/passkey`, {
-    method: "POST",
-    headers: { origin, "content-type": FORM },
-    body: new URLSearchParams({ credential: JSON.stringify(authenticator.register(options)) }),
-  });
-  expect(registered.status, `${username}'s passkey is registered`).toBe(303);
-  const home = await browser.request(`${origin}/back-office`);
-  expect(home.status, `${username} reaches the back office`).toBe(200);
-  await home.arrayBuffer();
-  return { browser, authenticator };
-}
 
 for (const kind of TEST_DATABASES) {
   describe(`the back office's bad input [${kind.name}]`, () => {
@@ -190,15 +113,8 @@ for (const kind of TEST_DATABASES) {
     let checkedUpTo = 0;
 
     beforeAll(async () => {
-      // WebAuthn refuses IP addresses: the back office is reached by host name.
-      const port = await freePort();
-      origin = `http://localhost:${port}`;
-      portal = await startPortal(
-        { PORT: String(port), PUBLIC_URL: origin, BACK_OFFICE_URL: origin },
-        kind.name === "postgres" ? { postgresAdminUrl: process.env.TEST_DATABASE_URL } : {},
-      );
-      for (const name of ["police-handler", "police-accounting", "auditor", "city-admin"] as const)
-        staff[name] = await signIn(origin, name);
+      ({ portal, origin } = await startBackOfficePortal(kind.name));
+      for (const name of ["police-handler", "police-accounting", "auditor", "city-admin"] as const) staff[name] = await signIn(origin, name);
     }, 180_000);
     afterAll(async () => {
       await portal?.stop();
@@ -296,6 +212,7 @@ for (const kind of TEST_DATABASES) {
         for (const [who, path] of [
           ["police-handler", `/back-office/payments/${id}`],
           ["police-handler", `/back-office/inbox/${id}`],
+          ["police-handler", `/back-office/refunds/${id}`],
           ["city-admin", `/back-office/staff/${id}`],
           ["police-accounting", `/back-office/reconciliation/${id}`],
         ] as const) {

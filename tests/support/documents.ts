@@ -69,8 +69,9 @@ export function demoSlips(): PaymentSlip[] {
 
 /**
  * A receipt for one bill paid with LINE Pay, a refunded one for several
- * bills paid by credit card, and one for as many bills as an order may have,
- * which runs onto a second page.
+ * bills paid by credit card (a refund a bill), and one for as many bills as
+ * an order may have, which runs onto a second page, refunded in part with a
+ * refund under way.
  */
 export function demoReceipts(): ReceiptView[] {
   const line = (bill: (typeof unpaid)[number]) => ({
@@ -95,6 +96,9 @@ export function demoReceipts(): ReceiptView[] {
       paidAt: "2026-12-01T09:07:00.000Z",
       totalAmount: unpaid[0]!.amount,
       state: "paid",
+      refunds: [],
+      refundedAmount: 0,
+      refundUnderWay: false,
       bills: [line(unpaid[0]!)],
     },
     {
@@ -107,6 +111,14 @@ export function demoReceipts(): ReceiptView[] {
       paidAt: "2026-11-30T15:45:00.000Z",
       totalAmount: several.reduce((sum, bill) => sum + bill.amount, 0),
       state: "refunded",
+      refunds: several.map((bill, i) => ({
+        number: `RF20261201ABC12${i}`,
+        writeOffNumber: bill.writeOffNumber,
+        amount: bill.amount,
+        refundedAt: "2026-12-01T02:00:00.000Z",
+      })),
+      refundedAmount: several.reduce((sum, bill) => sum + bill.amount, 0),
+      refundUnderWay: false,
       bills: several.map(line),
     },
     {
@@ -119,6 +131,11 @@ export function demoReceipts(): ReceiptView[] {
       paidAt: "2026-11-29T02:10:00.000Z",
       totalAmount: most.reduce((sum, bill) => sum + bill.amount, 0),
       state: "paid",
+      refunds: [
+        { number: "RF20261130XYZ789", writeOffNumber: most[0]!.writeOffNumber, amount: 100, refundedAt: "2026-11-30T03:00:00.000Z" },
+      ],
+      refundedAmount: 100,
+      refundUnderWay: true,
       bills: most.map(line),
     },
   ];
