@@ -16,7 +16,7 @@ import {
 } from "~/domain/payment-order";
 import { PAYMENT_TOOLS, type PaymentTool } from "~/domain/payment-tools";
 import type { RefundState } from "~/domain/refund";
-import { ROLE_PERMISSIONS, actingForIn, agenciesFor, allows, type EffectiveRole, type StaffPermission } from "~/domain/staff";
+import { actingForIn, agenciesFor, allows } from "~/domain/staff";
 import type { BillStatus } from "~/domain/catalogue";
 import { normalizeWriteOffNumber } from "~/domain/write-off-number";
 import { isCalendarDate } from "~/payments/records.server";

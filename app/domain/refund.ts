@@ -58,7 +58,7 @@ export function canRefundTransition(from: RefundState, to: RefundState): boolean
 }
 
 /** States in which the refund's money may be gone or is going: they count against what can still be refunded. */
-export const REFUND_STATES_HOLDING_MONEY: readonly RefundState[] = ["releasing", "unknown", "refunded"];
+const REFUND_STATES_HOLDING_MONEY: readonly RefundState[] = ["releasing", "unknown", "refunded"];
 
 /** States still open: the refund is under way (the payer is told so). */
 export const REFUND_STATES_OPEN: readonly RefundState[] = ["in_approval", "releasing", "unknown"];

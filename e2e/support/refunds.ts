@@ -48,21 +48,6 @@ async function fileRequest(page: Page, asked: RefundAsked): Promise<RequestedRef
   return { path: new URL(page.url()).pathname, number: number! };
 }
 
-/**
- * A handler requests a refund of one bill of a payment: the payment found by
- * its receipt number, the bill by its write-off number.
- */
-export async function requestRefund(page: Page, payment: { receiptNumber: string; writeOffNumber: string }, asked: RefundAsked) {
-  await page.goto(`/back-office/payments?receiptNumber=${payment.receiptNumber}`);
-  await page.getByRole("table").getByRole("link").first().click();
-  await page
-    .getByRole("link", {
-      name: new RegExp(`(申請退還帳單 ${payment.writeOffNumber} 的款項|Request a refund of bill ${payment.writeOffNumber})`),
-    })
-    .click();
-  return fileRequest(page, asked);
-}
-
 /** A handler starts the refund of a duplicate payment from the queue (the case's one action), the form filled in from the case. */
 export async function refundDuplicate(page: Page, writeOffNumber: string, asked: RefundAsked = {}) {
   await page.goto("/back-office/duplicates?state=open");
@@ -91,27 +76,4 @@ export async function takeRefundStep(
   await expect(page).toHaveURL(/\?done=\w+$/);
   await expect(page.getByRole("status").first()).toBeVisible();
   return new URL(page.url()).searchParams.get("done")!;
-}
-
-/**
- * A refund through the whole chain: requested on `handler`'s page, then
- * approved on each approver's page in turn (the agency's chain: reviewer,
- * then releaser, for the demo agencies). Returns the refund and the last
- * step's outcome ("refunded" when the sandbox answered).
- */
-export async function refundThroughChain(
-  pages: { handler: Page; approvers: Page[] },
-  payment: { receiptNumber: string; writeOffNumber: string },
-  asked: RefundAsked,
-): Promise<RequestedRefund & { outcome: string }> {
-  const refund = await requestRefund(pages.handler, payment, asked);
-  let outcome = "requested";
-  for (const approver of pages.approvers) {
-    await approver.goto("/back-office/refunds");
-    await expect(
-      approver.getByRole("region", { name: /^(待您簽核|Waiting for you)$/ }).getByRole("link", { name: refund.number }),
-    ).toBeVisible();
-    outcome = await takeRefundStep(approver, refund, "approve");
-  }
-  return { ...refund, outcome };
 }

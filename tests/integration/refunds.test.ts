@@ -531,7 +531,7 @@ describeEachDatabase(
         await recoverRefunds(world.ctx, later);
         const [found, lost] = [await refundRow(refunds[0]!.id), await refundRow(refunds[1]!.id)];
         const providerRefundId =
-                    // ECPay's card refund names no refund of its own; its credit-card query lists it as the trade's first refund.
+          // ECPay's card refund names no refund of its own; its credit-card query lists it as the trade's first refund.
           tool === "line_pay" ? linePayOf(refunds[0]!.order).refunds[0]!.refundId : `${ecpayOf(refunds[0]!.order).tradeNo}R1`;
         expect(found).toMatchObject({ state: "refunded", providerRefundId });
         expect((await findOrderByReference(db(), refunds[0]!.order.reference))!.refundedAmount).toBe(100);

@@ -114,7 +114,8 @@ for (const kind of TEST_DATABASES) {
 
     beforeAll(async () => {
       ({ portal, origin } = await startBackOfficePortal(kind.name));
-      for (const name of ["police-handler", "police-accounting", "auditor", "city-admin"] as const) staff[name] = await signIn(origin, name);
+      for (const name of ["police-handler", "police-accounting", "auditor", "city-admin"] as const)
+        staff[name] = await signIn(origin, name);
     }, 180_000);
     afterAll(async () => {
       await portal?.stop();
