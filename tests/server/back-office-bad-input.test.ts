@@ -61,6 +61,9 @@ const ODD_VALUES = [
   "%E4%B8%AD".repeat(1_500),
 ];
 
+/** Fields no page reads, some with names that mean something elsewhere (Remix's `_data` and `index`, a prototype). */
+const STRAY_FIELDS = ["_data", "index", "__proto__", "中文"];
+
 /** Each search page and the query fields its GET form (and its paging) read. */
 const SEARCHES: Array<{ path: string; fields: string[]; as: StaffName }> = [
   {
@@ -176,15 +179,20 @@ for (const kind of TEST_DATABASES) {
 
     it("answers garbage, overlong, repeated, unicode and out-of-range search parameters with a page or a 400, never a 5xx", async () => {
       for (const { path, fields, as } of SEARCHES) {
-        for (const field of [...fields, "_data", "index", "__proto__", "中文"]) {
-          for (const value of ODD_VALUES) {
-            const response = await get(as, `${path}?${field}=${value}`);
-            await expectHandled(
-              response,
-              `${path}?${field}=${value.slice(0, 40)}`,
-              (status) => status === 200 || (status >= 400 && status < 500),
-            );
-          }
+        for (const field of [...fields, ...STRAY_FIELDS]) {
+          // A field's odd values at once: the portal answers each on its own, and the sweep stays short. A field no
+          // page reads gets a few of them: what matters there is that it is ignored, not how each value is.
+          const values = fields.includes(field) ? ODD_VALUES : ODD_VALUES.filter((_, i) => i % 5 === 0);
+          await Promise.all(
+            values.map(async (value) => {
+              const response = await get(as, `${path}?${field}=${value}`);
+              await expectHandled(
+                response,
+                `${path}?${field}=${value.slice(0, 40)}`,
+                (status) => status === 200 || (status >= 400 && status < 500),
+              );
+            }),
+          );
           // Repeated: the first is the one read, the rest must not matter.
           await expectHandled(await get(as, `${path}?${field}=a&${field}=%00&${field}=${"9".repeat(30)}`), `${path} repeated ${field}`);
         }
