@@ -217,7 +217,8 @@ test("a day with injected mismatches reconciles to exactly those, and the accoun
       await fetchForm.getByLabel("金流業者").selectOption({ label: provider });
       await fetchForm.getByLabel("日期").fill(taipeiToday());
       await fetchForm.getByRole("button", { name: "取得並對帳" }).click();
-      await expect(staff.getByRole("status")).toContainText("已讀取並對帳");
+      // This provider's answer, not the one before it still on the page: the faults must hold until the file is made.
+      await expect(staff.getByRole("status")).toContainText(`${provider}，${taipeiToday()}：已讀取並對帳`);
     }
   } finally {
     await request.post(`${E2E_SANDBOX_URL}/_sandbox/settlement-faults`, { data: { faults: [] } });
