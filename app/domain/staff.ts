@@ -42,49 +42,21 @@ export type StaffPermission = (typeof STAFF_PERMISSIONS)[number];
  * agency's bill, and may reveal those senders' contact details to answer them
  * (the inbox narrows its reach to those messages: `CITY_ROLE_INBOX_REACH`).
  */
+/** What every agency role sees of its agency's money: payments, duplicates, refunds, statements; and naming its own proxy. */
+const AGENCY_MONEY_VIEW: readonly StaffPermission[] = [
+  "payments.view",
+  "duplicates.view",
+  "proxies.set_own",
+  "refunds.view",
+  "statements.view",
+];
+
 export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
-  handler: [
-    "payments.view",
-    "personal_data.reveal",
-    "inbox.view",
-    "inbox.work",
-    "duplicates.view",
-    "proxies.set_own",
-    "refunds.view",
-    "refunds.request",
-    "statements.view",
-  ],
-  reviewer: [
-    "payments.view",
-    "personal_data.reveal",
-    "inbox.view",
-    "inbox.work",
-    "duplicates.view",
-    "proxies.set_own",
-    "refunds.view",
-    "statements.view",
-  ],
-  accounting_head: [
-    "payments.view",
-    "personal_data.reveal",
-    "inbox.view",
-    "duplicates.view",
-    "proxies.set_own",
-    "refunds.view",
-    "reconciliation.view",
-    "reconciliation.work",
-    "statements.view",
-  ],
-  agency_head: [
-    "payments.view",
-    "personal_data.reveal",
-    "inbox.view",
-    "duplicates.view",
-    "proxies.set_own",
-    "refunds.view",
-    "statements.view",
-  ],
-  releaser: ["payments.view", "duplicates.view", "proxies.set_own", "refunds.view", "statements.view"],
+  handler: [...AGENCY_MONEY_VIEW, "personal_data.reveal", "inbox.view", "inbox.work", "refunds.request"],
+  reviewer: [...AGENCY_MONEY_VIEW, "personal_data.reveal", "inbox.view", "inbox.work"],
+  accounting_head: [...AGENCY_MONEY_VIEW, "personal_data.reveal", "inbox.view", "reconciliation.view", "reconciliation.work"],
+  agency_head: [...AGENCY_MONEY_VIEW, "personal_data.reveal", "inbox.view"],
+  releaser: [...AGENCY_MONEY_VIEW],
   auditor: [
     "payments.view",
     "personal_data.reveal",
