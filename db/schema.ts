@@ -96,6 +96,7 @@ export const agencies = pgTable(
     phone: text("phone"),
     websiteUrl: text("website_url"),
     sortOrder: integer("sort_order").notNull().default(0),
+    updatedAt: updatedAt(),
     /** Who approves a refund after the handler's request, in order; the last releases it (domain/refund.ts). */
     refundApprovalChain: jsonb("refund_approval_chain")
       .$type<AgencyRole[]>()
@@ -138,6 +139,7 @@ export const billTypes = pgTable(
     active: boolean("active").notNull().default(true),
     sortOrder: integer("sort_order").notNull().default(0),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     check("bill_types_code_format", sql`${t.code} ~ '^[a-z][a-z0-9-]{1,39}$'`),
@@ -547,9 +549,16 @@ export const writeOffNotices = pgTable(
     leasedUntil: timestamp("leased_until", { withTimezone: true }),
     deliveredAt: timestamp("delivered_at", { withTimezone: true }),
     lastError: text("last_error"),
+    /**
+     * The notice's place in its agency's feed (GET /api/agency/v1/notices):
+     * numbered by a trigger under a per-agency lock held to commit, so a
+     * reader that has seen N never later finds a committed notice below N.
+     */
+    feedSeq: bigint("feed_seq", { mode: "number" }).notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [
+    unique("write_off_notices_agency_feed_seq_unique").on(t.agencyCode, t.feedSeq),
     // One notice of each kind per bill and order, however often a transition is attempted.
     unique("write_off_notices_order_bill_kind_unique").on(t.orderId, t.billId, t.kind, t.refundId, t.statementId).nullsNotDistinct(),
     check(
@@ -566,21 +575,31 @@ export const writeOffNotices = pgTable(
   ],
 );
 
-/** Every delivery attempt of a write-off notice, for the agency and the auditor. */
+/** Every delivery attempt of a write-off notice (and every test ping), for the agency and the auditor. */
 export const webhookDeliveries = pgTable(
   "webhook_deliveries",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    noticeId: uuid("notice_id")
-      .notNull()
-      .references(() => writeOffNotices.id),
+    /** The notice sent; null for a test ping. */
+    noticeId: uuid("notice_id").references(() => writeOffNotices.id),
+    /** Whose receiver was called (set on every row written since migration 0010). */
+    agencyCode: text("agency_code").references(() => agencies.code),
+    /** `notice`: the outbox's own attempt; `redelivery`: sent again by staff; `ping`: a test ping. */
+    kind: text("kind").$type<"notice" | "redelivery" | "ping">().notNull().default("notice"),
+    /** The staff member who asked for a redelivery or a ping. */
+    requestedBy: uuid("requested_by").references(() => staff.id),
     attemptedAt: timestamp("attempted_at", { withTimezone: true }).notNull().defaultNow(),
     url: text("url").notNull(),
     statusCode: integer("status_code"),
     error: text("error"),
     durationMs: integer("duration_ms").notNull(),
   },
-  (t) => [index("webhook_deliveries_notice_idx").on(t.noticeId, t.attemptedAt)],
+  (t) => [
+    index("webhook_deliveries_notice_idx").on(t.noticeId, t.attemptedAt),
+    index("webhook_deliveries_agency_idx").on(t.agencyCode, t.attemptedAt),
+    check("webhook_deliveries_kind_valid", oneOf(t.kind, ["notice", "redelivery", "ping"])),
+    check("webhook_deliveries_ping_has_no_notice", sql`(${t.kind} = 'ping') = (${t.noticeId} is null)`),
+  ],
 );
 
 /**
@@ -1028,5 +1047,106 @@ export const agencyStatements = pgTable(
     check("agency_statements_version_positive", sql`${t.version} >= 1`),
     check("agency_statements_sha256_format", sql`${t.sha256} ~ '^[0-9a-f]{64}$'`),
     check("agency_statements_net_consistent", sql`${t.net} = ${t.collected} - ${t.refunded} - ${t.fees}`),
+  ],
+);
+
+/**
+ * API keys agencies sign their calls with (機關介接金鑰). The secret is kept
+ * sealed (AES-256-GCM under CREDENTIALS_KEY): the portal must hold it to check
+ * HMACs, and a copy of this table alone signs nothing. A rotated key works
+ * until `expires_at` (the overlap); a revoked one no more.
+ */
+export const agencyApiKeys = pgTable(
+  "agency_api_keys",
+  {
+    /** Public key id sent in X-Agency-Key-Id (domain/agency-api.ts API_KEY_ID_PATTERN). */
+    id: text("id").primaryKey(),
+    agencyCode: text("agency_code")
+      .notNull()
+      .references(() => agencies.code),
+    label: text("label").notNull().default(""),
+    secretSealed: text("secret_sealed").notNull(),
+    createdAt: createdAt(),
+    createdBy: uuid("created_by").references(() => staff.id),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("agency_api_keys_agency_idx").on(t.agencyCode),
+    check("agency_api_keys_id_format", sql`${t.id} ~ '^[a-z][a-z0-9-]{1,31}[.][a-z2-7]{16}$'`),
+    check("agency_api_keys_label_length", sql`char_length(${t.label}) <= 60`),
+  ],
+);
+
+/** Nonces of accepted signed calls, kept past the signature window: the same nonce twice is a replay. */
+export const agencyApiNonces = pgTable(
+  "agency_api_nonces",
+  {
+    keyId: text("key_id")
+      .notNull()
+      .references(() => agencyApiKeys.id),
+    nonce: text("nonce").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.nonce] }), index("agency_api_nonces_expires_idx").on(t.expiresAt)],
+);
+
+/** Where an agency's write-off notices go (one receiver per agency), managed in the back office. */
+export const agencyWebhookEndpoints = pgTable(
+  "agency_webhook_endpoints",
+  {
+    agencyCode: text("agency_code")
+      .primaryKey()
+      .references(() => agencies.code),
+    url: text("url").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    updatedAt: updatedAt(),
+    updatedBy: uuid("updated_by").references(() => staff.id),
+  },
+  (t) => [check("agency_webhook_endpoints_url_http", sql`${t.url} ~ '^https?://'`)],
+);
+
+/**
+ * Secrets the portal signs an agency's notices with, sealed like API keys.
+ * During a rotation's overlap a notice carries a signature by each live
+ * secret (`v1=` twice), so the receiver can switch when it likes.
+ */
+export const agencyWebhookSecrets = pgTable(
+  "agency_webhook_secrets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    agencyCode: text("agency_code")
+      .notNull()
+      .references(() => agencies.code),
+    secretSealed: text("secret_sealed").notNull(),
+    createdAt: createdAt(),
+    createdBy: uuid("created_by").references(() => staff.id),
+    /** Set when a newer secret replaced it: it still signs until then. */
+    retiresAt: timestamp("retires_at", { withTimezone: true }),
+  },
+  (t) => [index("agency_webhook_secrets_agency_idx").on(t.agencyCode, t.createdAt)],
+);
+
+/**
+ * Look-ups counted by day, way (typed number, paper bill's QR link, scan),
+ * bill type and outcome, for the monthly statistics: counts only, nothing
+ * about who looked or for which bill.
+ */
+export const lookupTallies = pgTable(
+  "lookup_tallies",
+  {
+    day: date("day", { mode: "string" }).notNull(),
+    way: text("way").$type<"lookup" | "qr_link" | "scan">().notNull(),
+    /** '' when the bill type could not be told (a garbled scan, a forged link). */
+    billTypeCode: text("bill_type_code").notNull().default(""),
+    outcome: text("outcome").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.day, t.way, t.billTypeCode, t.outcome] }),
+    check("lookup_tallies_way_valid", oneOf(t.way, ["lookup", "qr_link", "scan"])),
+    check("lookup_tallies_outcome_format", sql`${t.outcome} ~ '^[a-z_]{1,40}$'`),
+    check("lookup_tallies_count_positive", sql`${t.count} > 0`),
   ],
 );

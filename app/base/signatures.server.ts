@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { canonicalRequest } from "~/domain/agency-api";
 
 /**
  * Constant-time comparison of two strings' UTF-8 bytes: false, never an
@@ -52,4 +53,20 @@ export function verifyRequest(
   const timestamp = Number(request.timestamp);
   if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > toleranceSeconds) return false;
   return safeEqual(request.signature, signRequest(secret, request, timestamp));
+}
+
+/**
+ * Calls agencies make to the agency API (docs/agency-api.md):
+ *   X-Agency-Signature: <hex HMAC-SHA256(secret, canonicalRequest(…))>
+ * over the timestamp, the nonce, the method, the path with its query and the
+ * body's SHA-256, so no part of a call can be changed or replayed elsewhere.
+ */
+export function signAgencyCall(
+  secret: string,
+  call: { timestamp: string; nonce: string; method: string; pathWithQuery: string; body: string | Uint8Array },
+): string {
+  const bodySha256 = createHash("sha256").update(call.body).digest("hex");
+  return createHmac("sha256", secret)
+    .update(canonicalRequest({ ...call, bodySha256 }))
+    .digest("hex");
 }
