@@ -264,6 +264,8 @@ const schema = z
     RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: rateLimit.default({ limit: 10, windowSeconds: 600 }),
     RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER: rateLimit.default({ limit: 5, windowSeconds: 900 }),
     RATE_LIMIT_FEEDBACK_PER_ADDRESS: rateLimit.default({ limit: 10, windowSeconds: 3600 }),
+    /** Signed calls to the agency API per key (docs/agency-api.md): answered 429 with Retry-After past it. */
+    AGENCY_API_RATE_LIMIT: rateLimit.default({ limit: 600, windowSeconds: 60 }),
     SHUTDOWN_TIMEOUT_MS: z.coerce
       .number({ error: "must be a number of milliseconds" })
       .int("must be a whole number")

@@ -21,7 +21,7 @@ import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "~/base/db.server";
 import { asyncRoute } from "~/base/async-route.server";
 import { requestScope } from "~/base/request-scope.server";
-import { rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server";
+import { isAgencyApiPath, rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server";
 import type { Env } from "~/base/env.server";
 import { configurationOrExit } from "./configuration.server";
 import { openControlSocket, type ControlSocket } from "./control-socket.server";
@@ -270,6 +270,23 @@ const finalErrorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   else req.log.info({ status, reason: error?.type ?? error?.message }, "request refused outside the routes");
   if (res.headersSent) {
     res.end();
+    return;
+  }
+  if (isAgencyApiPath(req.path)) {
+    // Agencies' systems read problem+json, whatever failed (docs/agency-api.md).
+    const code = status >= 500 ? "unexpected" : status === 413 ? "body_too_large" : "malformed_json";
+    res
+      .status(status)
+      .type("application/problem+json")
+      .send(
+        JSON.stringify({
+          type: `/developers/agency-api#refusal-${code}`,
+          title: "Refused",
+          status,
+          detail: status >= 500 ? `Try again later, quoting ${String(req.id)}.` : "The request could not be read.",
+          code,
+        }),
+      );
     return;
   }
   if (status >= 500) {

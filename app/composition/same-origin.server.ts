@@ -1,5 +1,9 @@
 import type express from "express";
+import { AGENCY_API_BASE_PATH } from "~/domain/agency-api";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
+
+/** Paths of the agency API (signed server-to-server calls, JSON answers only). */
+export const isAgencyApiPath = (path: string) => path === AGENCY_API_BASE_PATH || path.startsWith(`${AGENCY_API_BASE_PATH}/`);
 
 /**
  * The host the client asked for: X-Forwarded-Host only from a proxy of ours
@@ -42,6 +46,8 @@ function isOnHost(address: string, host: string | undefined): boolean {
 export function rejectCrossSiteWrites(trustProxy: number): express.RequestHandler {
   return (req, res, next) => {
     if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+    // Agencies' servers call the agency API: no browser, no cookie, each call signed (app/agency-api/auth.server.ts).
+    if (isAgencyApiPath(req.path)) return next();
     const host = requestHost(req, trustProxy);
     const origin = req.get("Origin");
     const fetchSite = req.get("Sec-Fetch-Site");
