@@ -14,8 +14,8 @@ import {
   type PushedBill,
   type PushResult,
   type RowRefusal,
-  amendRequestSchema,
-  cancelRequestSchema,
+  type amendRequestSchema,
+  type cancelRequestSchema,
 } from "./contract.server";
 import type { z } from "zod";
 

@@ -231,11 +231,9 @@ const noticeSchema = z
     kind: z.enum(["bill.paid", "bill.payment_refunded", "bill.payment_partially_refunded", "statement.ready"]),
     feedSeq: z.number().int().min(1),
     createdAt: isoDateTime,
-    notice: z
-      .record(z.string(), z.unknown())
-      .meta({
-        description: "The notice exactly as the webhook carries it (docs/agency-write-off-webhooks.md), `noticeId` and `type` included.",
-      }),
+    notice: z.record(z.string(), z.unknown()).meta({
+      description: "The notice exactly as the webhook carries it (docs/agency-write-off-webhooks.md), `noticeId` and `type` included.",
+    }),
   })
   .meta({ id: "FeedNotice" });
 
