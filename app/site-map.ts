@@ -23,7 +23,8 @@ export interface SitePage {
     | "nav.antiFraud"
     | "nav.contact"
     | "footer.sitemap"
-    | "footer.accessibility";
+    | "footer.accessibility"
+    | "pages.agencyApi.title";
   section: SiteSection;
   /** Reached after logging in as a member (the page asks for it first). */
   membersOnly?: true;
@@ -44,6 +45,7 @@ export const SITE_PAGES: readonly SitePage[] = [
   { path: "/contact", labelKey: "nav.contact", section: "help" },
   { path: "/accessibility", labelKey: "footer.accessibility", section: "about" },
   { path: "/sitemap", labelKey: "footer.sitemap", section: "about" },
+  { path: "/developers/agency-api", labelKey: "pages.agencyApi.title", section: "about" },
 ];
 
 /** Services on the home page; `path` is set only once the page exists. */

@@ -38,6 +38,52 @@ export const REQUEST_REFUSALS = [
 export const ALL_REFUSALS = [...AUTH_REFUSALS, ...BILL_ROW_REFUSALS, ...REQUEST_REFUSALS] as const;
 export type Refusal = (typeof ALL_REFUSALS)[number];
 
+/** Each refusal's status (for a bill row of a push: 200, refused in its row) and what to do: the document's `x-refusals`. */
+const REFUSALS: Record<Refusal, { status: number; meaning: string }> = {
+  missing_headers: { status: 401, meaning: "A signature header is missing: send all four X-Agency-* headers." },
+  unknown_key: { status: 401, meaning: "The key id is not one of this portal's: check X-Agency-Key-Id." },
+  key_expired: { status: 401, meaning: "The key was revoked, or its overlap after a rotation ended: sign with the current key." },
+  bad_timestamp: { status: 401, meaning: "X-Agency-Timestamp is not Unix time in whole seconds." },
+  stale_timestamp: {
+    status: 401,
+    meaning: "The timestamp is more than 5 minutes from the portal's clock: sign with the current time, check NTP.",
+  },
+  bad_nonce: { status: 401, meaning: "X-Agency-Nonce must be 16 to 64 base64url characters." },
+  replayed_nonce: { status: 401, meaning: "The nonce was used already: every call (a retry too) needs a new nonce and signature." },
+  bad_signature: {
+    status: 401,
+    meaning: "The HMAC does not match the canonical request: check the path and query as sent, the body's exact bytes, and the secret.",
+  },
+  invalid: {
+    status: 422,
+    meaning: "A field is missing or out of range (amounts 1 to 999,999,999; dates real; due date not before issue date).",
+  },
+  unknown_bill_type: { status: 200, meaning: "No active bill type has this code." },
+  bill_type_not_yours: { status: 200, meaning: "The bill type belongs to another agency: a key reaches its own agency's bill types only." },
+  bad_write_off_number: {
+    status: 200,
+    meaning: "The write-off number breaks its bill type's rule (prefix, length, characters or check digit): see writeOffNumberProblem.",
+  },
+  duplicate_in_batch: { status: 200, meaning: "The same bill came earlier in the same batch: only the first counts." },
+  conflict: {
+    status: 200,
+    meaning: "The portal has this bill with other content: amend the amount or due date with PATCH; other fields cannot change.",
+  },
+  not_found: { status: 404, meaning: "No such bill (or statement) of your agency." },
+  already_paid: { status: 409, meaning: "The bill is paid: it cannot be amended or cancelled (refunds go through the back office)." },
+  cancelled: { status: 409, meaning: "The bill is cancelled: push a new bill instead." },
+  in_payment: { status: 409, meaning: "A payer is paying the bill right now: try again in a few minutes." },
+  source_bill: { status: 409, meaning: "The bill comes from an outside bill source (water, power, parking), not from your pushes." },
+  malformed_json: { status: 400, meaning: "The body is not JSON." },
+  invalid_request: { status: 400, meaning: "The body, path or query does not match the schema: `errors` lists each field." },
+  body_too_large: { status: 413, meaning: "The body is over 2 MiB." },
+  too_many_bills: { status: 400, meaning: "More than 1,000 bills in one push: split the batch." },
+  rate_limited: { status: 429, meaning: "Too many calls with this key: wait Retry-After seconds." },
+  route_not_found: { status: 404, meaning: "No call of the agency API has this path." },
+  method_not_allowed: { status: 405, meaning: "The path does not answer this method: see Allow." },
+  unexpected: { status: 500, meaning: "The portal failed: try again later, quoting requestId." },
+};
+
 /** Where the reference page explains a refusal: a problem's `type`. */
 export const AGENCY_API_REFERENCE_PATH = "/developers/agency-api";
 export const problemType = (code: Refusal) => `${AGENCY_API_REFERENCE_PATH}#refusal-${code}`;
@@ -453,6 +499,7 @@ export function agencyApiDocument(): ReturnType<typeof createDocument> {
         "Push your bills to the portal, amend or cancel them while unpaid, read a bill with its payments, follow payments and refunds since a cursor, and fetch a day's statement. Integration guide: docs/agency-api.md.",
     },
     servers: [{ url: AGENCY_API_BASE_PATH }],
+    "x-refusals": REFUSALS,
     security: [{ agencySignature: [] }],
     components: {
       securitySchemes: {

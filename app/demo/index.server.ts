@@ -7,11 +7,11 @@ import { postLogoutRedirectUri, redirectUri } from "~/members/oidc.server";
 import { staffPostLogoutRedirectUri, staffRedirectUri } from "~/back-office/staff-oidc.server";
 import { createAgencySimulator } from "./agency-simulator.server";
 import { createBillSourceSimulator } from "./bill-sources.server";
-import { seedDemoDataIfEmpty, seedDemoStaff } from "./data/seed.server";
+import { seedDemoApiKeys, seedDemoDataIfEmpty, seedDemoStaff } from "./data/seed.server";
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from "./data/staff";
 import { createSandboxGateway } from "./gateway.server";
 import { createIdentityProvider, staffDirectory } from "./identity-provider.server";
-import { SANDBOX_CREDENTIALS, demoWebhookSecret } from "./keys";
+import { SANDBOX_CREDENTIALS, demoApiKey, demoWebhookSecret } from "./keys";
 import { demoOverlay, type DemoServices } from "./overlay.server";
 
 /**
@@ -36,18 +36,24 @@ function listen(app: express.Express | ((req: never, res: never) => void), port:
  * may try: one does it).
  */
 export async function seedDemoData(database: DatabaseHandle, env: Env, logger: Logger): Promise<void> {
-  const { result, staff } = await database.withStartupLock(async (db) => ({
+  const { result, staff, apiKeys } = await database.withStartupLock(async (db) => ({
     result: await seedDemoDataIfEmpty(db, { piiHmacKey: env.PII_HMAC_KEY }),
     staff: await seedDemoStaff(db),
+    apiKeys: await seedDemoApiKeys(db, env),
   }));
   if (result.seeded) logger.info(result, "demo data seeded");
   if (staff.staff > 0 || staff.grants > 0) logger.info(staff, "demo staff seeded");
+  if (apiKeys > 0) logger.info({ apiKeys }, "demo agency API keys seeded");
 }
 
 /** Starts the stand-ins the configuration points at; the servers, for shutdown. */
 export async function startDemoServices(env: Env, services: DemoServices, logger: Logger): Promise<Server[]> {
   const gateway = createSandboxGateway(SANDBOX_CREDENTIALS, { publicUrl: services.sandboxPublicUrl });
-  const simulator = createAgencySimulator(demoWebhookSecret);
+  // The simulator pushes bills to this instance itself, not through a proxy in front of it.
+  const simulator = createAgencySimulator(demoWebhookSecret, {
+    portalUrl: `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${env.PORT}`,
+    apiKeyFor: demoApiKey,
+  });
   const servers = [
     await listen(gateway.app, services.sandboxPort, services.host),
     await listen(simulator.app, services.agencySimulatorPort, "127.0.0.1"),

@@ -42,6 +42,7 @@ const MASTERS = {
   webhook: "demo-only-agency-webhook-master-do-not-use-in-production",
   link: "demo-only-agency-link-master-do-not-use-in-production",
   source: "demo-only-bill-source-master-do-not-use-in-production",
+  apiKey: "demo-only-agency-api-key-master-do-not-use-in-production",
 } as const;
 
 /** A demo key's secret, derived from a public master: base64url(HMAC-SHA256(master, id)). */
@@ -57,3 +58,12 @@ export const demoLinkKey = (agency: string) => ({ id: `${agency}-demo`, agency, 
 
 /** The secret the portal signs its questions to a bill source's simulator with. */
 export const demoSourceSecret = (source: string) => derived(MASTERS.source, source);
+
+/**
+ * The agency API key of an agency's simulator (seeded in demo mode only): its
+ * id says "demo", its secret derives from a public master.
+ */
+export const demoApiKey = (agency: string) => {
+  const id = `${agency}.demodemodemodemo`;
+  return { id, agency, secret: derived(MASTERS.apiKey, id) };
+};

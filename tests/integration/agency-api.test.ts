@@ -1,13 +1,23 @@
-import { readdirSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { promisify } from "node:util";
 import path from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { and, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agencyApiDocument, MAX_BODY_BYTES } from "~/agency-api/contract.server";
 import { sweepExpiredNonces } from "~/agency-api/auth.server";
 import { findBill } from "~/bills/bills.server";
+import { agencyApiReference } from "~/agency-api/reference.server";
+import { createAgencySimulator } from "~/demo/agency-simulator.server";
+import { demoApiKey, demoWebhookSecret } from "~/demo/keys";
+import { seedDemoApiKeys } from "~/demo/data/seed.server";
+import { signAgencyCall } from "~/base/signatures.server";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { addDays } from "~/domain/dates";
 import { statementDocument, statementJson, statementSha256 } from "~/domain/statement";
@@ -115,6 +125,32 @@ async function send(request: Request) {
   const handler = request.method === "GET" ? module.loader : module.action;
   const response = await handler!({ request, params, context: {} });
   return { ...(await checked(response, template, request.method.toLowerCase())), headers: response.headers };
+}
+
+/** The API's routes behind a real HTTP server, as an agency's system meets them. */
+async function startApiServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      void (async () => {
+        const url = new URL(req.url!, "http://127.0.0.1");
+        const request = new Request(url, {
+          method: req.method,
+          headers: req.headers as Record<string, string>,
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        });
+        const { template, params } = match(url.pathname.slice("/api/agency/v1".length));
+        const module = await route(template);
+        const response = await (req.method === "GET" ? module.loader : module.action)!({ request, params, context: {} });
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        res.end(Buffer.from(await response.arrayBuffer()));
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 const call = (key: TestApiKey, method: string, pathname: string, body?: unknown, options?: Parameters<typeof signedRequest>[5]) =>
@@ -494,6 +530,46 @@ describeEachDatabase(
       expect((await call(police, "GET", "/statements/29-11-2026")).body.code).toBe("invalid_request");
     });
 
+    it("answers the documented node script over real HTTP, and the simulator's pushed batch", async () => {
+      const server = await startApiServer();
+      try {
+        const script = /```js\n([\s\S]*?)```/.exec(readFileSync("docs/agency-api.md", "utf8"))![1]!;
+        const file = path.join(mkdtempSync(path.join(tmpdir(), "agency-call-")), "agency-call.mjs");
+        writeFileSync(file, script);
+        const run = (args: string[]) =>
+          promisify(execFile)(process.execPath, [file, ...args], {
+            env: { ...process.env, PORTAL_URL: server.url, AGENCY_KEY_ID: police.id, AGENCY_KEY_SECRET: police.secret },
+          });
+        const feed = await run([]);
+        expect(feed.stdout).toMatch(/^200 \{"notices":/);
+        const bill = pushedBill();
+        const pushed = await run(["POST", "/api/agency/v1/bills", JSON.stringify({ bills: [bill] })]);
+        expect(pushed.stdout).toContain('"outcome":"created"');
+
+        expect(await seedDemoApiKeys(db(), env)).toBeGreaterThan(0);
+        expect(await seedDemoApiKeys(db(), env)).toBe(0);
+        const simulator = createAgencySimulator(demoWebhookSecret, { portalUrl: server.url, apiKeyFor: demoApiKey });
+        const simulatorServer = simulator.app.listen(0, "127.0.0.1");
+        await new Promise((resolve) => simulatorServer.once("listening", resolve));
+        try {
+          const { port } = simulatorServer.address() as AddressInfo;
+          const answer = await fetch(`http://127.0.0.1:${port}/_simulator/agencies/environment/push-bills`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ count: 25 }),
+          });
+          expect(answer.status).toBe(200);
+          const body = (await answer.json()) as { created: number; results: Array<{ billType: string; writeOffNumber: string }> };
+          expect(body.created).toBe(25);
+          expect(await findBill(db(), "environmental-fine", body.results[0]!.writeOffNumber)).toMatchObject({ status: "unpaid" });
+        } finally {
+          await new Promise((resolve) => simulatorServer.close(resolve));
+        }
+      } finally {
+        await server.close();
+      }
+    });
+
     it("forgets nonces past their window", async () => {
       await db()
         .insert(schema.agencyApiNonces)
@@ -506,3 +582,19 @@ describeEachDatabase(
     await seedDemoDataIfEmpty(handle.db, { piiHmacKey: env.PII_HMAC_KEY, billsPerType: 2, residents: 2 });
   },
 );
+
+describe("agency API reference page", () => {
+  it("lists every operation, every refusal, and a signing example the portal's own check accepts", () => {
+    const reference = agencyApiReference();
+    expect(reference.operations.map((operation) => operation.id).sort()).toEqual(
+      Object.values(document.paths ?? {})
+        .flatMap((methods) => Object.values(methods as Record<string, { operationId: string }>).map((operation) => operation.operationId))
+        .sort(),
+    );
+    expect(reference.refusals.map((refusal) => refusal.code)).toContain("bad_signature");
+    expect(reference.refusals).toHaveLength(Object.keys((document as { "x-refusals"?: object })["x-refusals"] ?? {}).length);
+    const { signing } = reference;
+    expect(signing.signature).toBe(signAgencyCall(signing.secret, signing));
+    expect(signing.canonical.split("\n")).toEqual([signing.timestamp, signing.nonce, "POST", "/api/agency/v1/bills", signing.bodySha256]);
+  });
+});

@@ -4,6 +4,9 @@ import { isAgencyRole } from "~/domain/staff";
 import { recordAudit } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
 import { hashNationalId } from "~/base/pii.server";
+import { sealCredential } from "~/base/credentials.server";
+import type { Env } from "~/base/env.server";
+import { demoApiKey } from "../keys";
 import { DEMO_AGENCIES, DEMO_BILL_TYPES } from "./catalogue";
 import { generateDemoData, type DemoDataOptions } from "./generate";
 import { DEMO_STAFF, type DemoStaffMember } from "./staff";
@@ -137,4 +140,22 @@ export async function seedDemoStaff(
     }
     return { staff: added.length, grants: granted.length };
   });
+}
+
+/** Gives every demo agency its simulator's API key (docs/agency-api.md), on every start; an existing key is left as it is. */
+export async function seedDemoApiKeys(db: Database, env: Pick<Env, "BINDING_ENCRYPTION_KEY">): Promise<number> {
+  const keys = DEMO_AGENCIES.map((agency) => demoApiKey(agency.code));
+  const inserted = await db
+    .insert(schema.agencyApiKeys)
+    .values(
+      keys.map((key) => ({
+        id: key.id,
+        agencyCode: key.agency,
+        label: "demo simulator",
+        secretSealed: sealCredential(env, `api-key:${key.id}`, key.secret),
+      })),
+    )
+    .onConflictDoNothing()
+    .returning({ id: schema.agencyApiKeys.id });
+  return inserted.length;
 }
