@@ -5,10 +5,10 @@ import { capturedLogger, listen } from "../../tests/support/payments";
 import { rejectCrossSiteWrites } from "./same-origin.server";
 
 /** A post to an app that has only the check, with exactly these headers (Host included). */
-function post(url: string, headers: Record<string, string>): Promise<number> {
+function post(url: string, headers: Record<string, string>, path = "/form"): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      `${url}/form`,
+      `${url}${path}`,
       { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers } },
       (res) => {
         res.resume();
@@ -33,6 +33,8 @@ for (const trustProxy of [0, 1]) {
       });
       app.use(rejectCrossSiteWrites(trustProxy));
       app.post("/form", (_req, res) => void res.send("ok"));
+      app.post("/api/agency/v1/bills", (_req, res) => void res.send("ok"));
+      app.post("/api/agency/v1-not/bills", (_req, res) => void res.send("ok"));
       server = await listen(app);
     });
     afterAll(() => server.server.close());
@@ -66,6 +68,12 @@ for (const trustProxy of [0, 1]) {
       expect(refusals.every((entry) => entry.level === 40)).toBe(true);
       // The Referer is logged as its origin only: its path and query can hold write-off numbers.
       expect(JSON.stringify(refusals)).not.toContain("/contact");
+    });
+
+    it("lets agencies' servers call the agency API (signed, no browser), and nothing else past the check", async () => {
+      expect(await post(server.url, {}, "/api/agency/v1/bills")).toBe(200);
+      expect(await post(server.url, { origin: "https://agency.example" }, "/api/agency/v1/bills")).toBe(200);
+      expect(await post(server.url, {}, "/api/agency/v1-not/bills")).toBe(403);
     });
 
     it(
