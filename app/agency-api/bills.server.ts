@@ -59,7 +59,7 @@ async function billTypesNamed(db: Database, codes: readonly string[]): Promise<M
   );
 }
 
-export function describeWriteOffProblem(problem: WriteOffProblem): string {
+function describeWriteOffProblem(problem: WriteOffProblem): string {
   switch (problem.code) {
     case "empty":
       return "The write-off number is empty.";

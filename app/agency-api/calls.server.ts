@@ -80,7 +80,7 @@ async function readBody(request: Request): Promise<Uint8Array> {
 const issuesOf = (error: z.ZodError) =>
   error.issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(body)", message: issue.message }));
 
-export const invalidRequest = (error: z.ZodError, what: string): Answer =>
+const invalidRequest = (error: z.ZodError, what: string): Answer =>
   problem(400, "invalid_request", `The ${what} does not match the schema: see errors (and the OpenAPI document).`, {
     errors: issuesOf(error),
   });

@@ -24,7 +24,7 @@ import { WRITE_OFF_CHARSETS } from "~/domain/write-off-number";
  */
 
 /** Why a whole call is refused, besides the signature's refusals and a bill's. */
-export const REQUEST_REFUSALS = [
+const REQUEST_REFUSALS = [
   "malformed_json",
   "invalid_request",
   "body_too_large",
@@ -35,7 +35,7 @@ export const REQUEST_REFUSALS = [
   "unexpected",
 ] as const;
 
-export const ALL_REFUSALS = [...AUTH_REFUSALS, ...BILL_ROW_REFUSALS, ...REQUEST_REFUSALS] as const;
+const ALL_REFUSALS = [...AUTH_REFUSALS, ...BILL_ROW_REFUSALS, ...REQUEST_REFUSALS] as const;
 export type Refusal = (typeof ALL_REFUSALS)[number];
 
 /** Each refusal's status (for a bill row of a push: 200, refused in its row) and what to do: the document's `x-refusals`. */
@@ -85,7 +85,7 @@ const REFUSALS: Record<Refusal, { status: number; meaning: string }> = {
 };
 
 /** Where the reference page explains a refusal: a problem's `type`. */
-export const AGENCY_API_REFERENCE_PATH = "/developers/agency-api";
+const AGENCY_API_REFERENCE_PATH = "/developers/agency-api";
 export const problemType = (code: Refusal) => `${AGENCY_API_REFERENCE_PATH}#refusal-${code}`;
 
 /** Largest body a call may send: a full batch of long rows fits four times over. */
@@ -104,7 +104,7 @@ const writeOffNumber = z.string().min(1).max(40).meta({
 });
 const amount = z.number().int().min(1).max(999_999_999).meta({ description: "Whole NT dollars (TWD).", example: 1800 });
 
-export const problemSchema = z
+const problemSchema = z
   .object({
     type: z.string().meta({ description: "A link to the refusal's explanation on the reference page." }),
     title: z.string(),
@@ -157,7 +157,7 @@ export const pushedBillSchema = z
   .meta({ id: "PushedBill" });
 export type PushedBill = z.infer<typeof pushedBillSchema>;
 
-export const pushRequestSchema = z
+const pushRequestSchema = z
   .object({ bills: z.array(pushedBillSchema).min(1).max(MAX_BILLS_PER_PUSH) })
   .meta({ id: "PushBillsRequest", description: `One to ${MAX_BILLS_PER_PUSH} bills; each is accepted or refused on its own.` });
 
@@ -171,7 +171,7 @@ const writeOffProblemSchema = z
   })
   .meta({ id: "WriteOffNumberProblem" });
 
-export const rowRefusalSchema = z
+const rowRefusalSchema = z
   .object({
     code: z.enum(BILL_ROW_REFUSALS),
     detail: z.string(),
@@ -182,7 +182,7 @@ export const rowRefusalSchema = z
   .meta({ id: "BillRefusal" });
 export type RowRefusal = z.infer<typeof rowRefusalSchema>;
 
-export const pushResultSchema = z
+const pushResultSchema = z
   .object({
     index: z.number().int().min(0).meta({ description: "The row's place in the request's `bills`, from 0." }),
     billType: z.string().nullable(),
@@ -196,7 +196,7 @@ export const pushResultSchema = z
   .meta({ id: "PushResult" });
 export type PushResult = z.infer<typeof pushResultSchema>;
 
-export const pushResponseSchema = z
+const pushResponseSchema = z
   .object({
     created: z.number().int(),
     unchanged: z.number().int(),
@@ -228,7 +228,7 @@ const billPaymentSchema = z
   })
   .meta({ id: "BillPayment" });
 
-export const agencyBillSchema = z
+const agencyBillSchema = z
   .object({
     billType: z.string(),
     writeOffNumber: z.string(),
@@ -283,7 +283,7 @@ const noticeSchema = z
   })
   .meta({ id: "FeedNotice" });
 
-export const feedResponseSchema = z
+const feedResponseSchema = z
   .object({
     notices: z.array(noticeSchema),
     nextCursor: z.number().int().min(0).meta({ description: "Pass as `after` next time; it only grows." }),
@@ -307,7 +307,7 @@ const statementLineSchema = z.object({
   net: z.number().int(),
 });
 
-export const statementSchema = z
+const statementSchema = z
   .object({
     agency: z.string(),
     businessDate: isoDate,
@@ -370,7 +370,7 @@ function responses(success: ZodOpenApiResponsesObject, refusals: Record<string, 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
 /** The operations, by id: the routes name theirs, a test checks each route file is here and each path has a route. */
-export const OPERATIONS = {
+const OPERATIONS = {
   pushBills: {
     method: "post",
     path: "/bills",
