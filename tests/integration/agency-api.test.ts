@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,7 +13,11 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agencyApiDocument, MAX_BODY_BYTES } from "~/agency-api/contract.server";
 import { sweepExpiredNonces } from "~/agency-api/auth.server";
+import { pino } from "pino";
 import { findBill } from "~/bills/bills.server";
+import { findBillType } from "~/bills/catalogue.server";
+import { captchaAnswer, issueCaptcha } from "~/lookup/captcha.server";
+import { lookUpBill } from "~/lookup/lookup.server";
 import { agencyApiReference } from "~/agency-api/reference.server";
 import { createAgencySimulator } from "~/demo/agency-simulator.server";
 import { demoApiKey, demoWebhookSecret } from "~/demo/keys";
@@ -403,7 +408,17 @@ describeEachDatabase(
     it("a pushed bill is looked up and paid like a seeded one; its payment shows on the bill and its bill.paid notice in the feed", async () => {
       const bill = pushedBill({ amount: 3600 });
       await call(police, "POST", "/bills", { bills: [bill] });
-      const found = await findBill(db(), "traffic-fine", bill.writeOffNumber);
+      // As a resident finds it: the number typed from paper, with a captcha.
+      const visitor = { env, clientAddress: "198.51.100.7", sessionId: "session-agency-api", logger: pino({ level: "silent" }) };
+      const { token } = issueCaptcha(env.CAPTCHA_SECRET, visitor.sessionId);
+      const lookup = await lookUpBill(db(), visitor, {
+        billType: (await findBillType(db(), "traffic-fine"))!.billType,
+        writeOffNumber: `${bill.writeOffNumber.slice(0, 5)} ${bill.writeOffNumber.slice(5)}`,
+        captchaToken: token,
+        captchaAnswer: captchaAnswer(env.CAPTCHA_SECRET, token.split(".")[1]!),
+      });
+      if (lookup.kind !== "found") throw new Error(`look-up: ${lookup.kind}`);
+      const found = lookup.bill;
       expect(found).toMatchObject({ status: "unpaid", amount: 3600, payerNameMasked: "王○明" });
       const start = (await call(police, "GET", "/notices?limit=500")).body.nextCursor as number;
       const created = await createPaymentOrder(world.ctx, {
@@ -584,6 +599,14 @@ describeEachDatabase(
 );
 
 describe("agency API reference page", () => {
+  it("the README's demo secret one-liner gives the demo key's secret", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const master = /createHmac\("sha256", "(demo-only-agency-api-key-master[^"]*)"\)/.exec(readme)![1]!;
+    const key = demoApiKey("police");
+    expect(readme).toContain(`AGENCY_KEY_ID=${key.id}`);
+    expect(createHmac("sha256", master).update(key.id).digest("base64url")).toBe(key.secret);
+  });
+
   it("lists every operation, every refusal, and a signing example the portal's own check accepts", () => {
     const reference = agencyApiReference();
     expect(reference.operations.map((operation) => operation.id).sort()).toEqual(
