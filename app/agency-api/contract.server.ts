@@ -6,7 +6,9 @@ import {
   AGENCY_API_HEADERS,
   AUTH_REFUSALS,
   BILL_ROW_REFUSALS,
+  DEFAULT_KEY_OVERLAP_DAYS,
   FEED_PAGE_MAX,
+  MAX_KEY_OVERLAP_DAYS,
   MAX_BILLS_PER_PUSH,
   NONCE_RETENTION_SECONDS,
   SIGNATURE_TOLERANCE_SECONDS,
@@ -484,6 +486,8 @@ const SIGNING_DESCRIPTION = [
   `3. Send \`${AGENCY_API_HEADERS.signature}\`: the hex HMAC-SHA256 of the canonical request under the secret, with \`${AGENCY_API_HEADERS.keyId}\`, \`${AGENCY_API_HEADERS.timestamp}\` and \`${AGENCY_API_HEADERS.nonce}\`.`,
   "",
   `A signature is accepted ${SIGNATURE_TOLERANCE_SECONDS / 60} minutes either side of the portal's clock; a nonce once only (it is remembered ${NONCE_RETENTION_SECONDS / 60} minutes).`,
+  "",
+  `After a rotation the old key keeps working for its overlap (${DEFAULT_KEY_OVERLAP_DAYS} days unless set otherwise, at most ${MAX_KEY_OVERLAP_DAYS}): deploy the new key meanwhile. A revoked key stops within seconds.`,
 ].join("\n");
 
 let cachedDocument: ReturnType<typeof createDocument> | undefined;

@@ -60,6 +60,10 @@ describeEachPortal("agency API over HTTP", {}, (portal) => {
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: "route_not_found" });
 
+    const undecodable = await send("GET", "/bills/traffic-fine/%E0%A4%A");
+    expect(undecodable.headers.get("content-type")).toMatch(/^application\/(problem\+)?json/);
+    expect(undecodable.status).toBeLessThan(500);
+
     const unsigned = await fetch(`${portal().url}/api/agency/v1/bills`, {
       method: "POST",
       body: "{}",
