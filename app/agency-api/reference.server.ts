@@ -35,8 +35,16 @@ function typeOf(schema: JsonSchema | undefined): string {
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   const type = Array.isArray(schema.type) ? schema.type.join(" | ") : (schema.type ?? "object");
   if (type === "array") return `${typeOf(schema.items)}[]${schema.maxItems ? ` (≤ ${schema.maxItems})` : ""}`;
-  const bounds = schema.minimum !== undefined && schema.maximum !== undefined ? ` ${schema.minimum}–${schema.maximum}` : "";
-  return `${type}${schema.format ? ` (${schema.format})` : ""}${bounds}${schema.pattern ? ` /${schema.pattern}/` : ""}`;
+  // zod writes the safe-integer range on every integer, and a regex beside every format: neither tells a reader anything.
+  const bounded = (bound: number | undefined) => bound !== undefined && Math.abs(bound) < Number.MAX_SAFE_INTEGER;
+  const bounds =
+    bounded(schema.minimum) && bounded(schema.maximum)
+      ? ` ${schema.minimum}–${schema.maximum}`
+      : bounded(schema.minimum)
+        ? ` ≥ ${schema.minimum}`
+        : "";
+  const shape = schema.format ? ` (${schema.format})` : schema.pattern ? ` /${schema.pattern}/` : "";
+  return `${type}${shape}${bounds}`;
 }
 
 type Operation = {

@@ -46,6 +46,21 @@ describeEachPortal("agency API over HTTP", {}, (portal) => {
     expect(((await document.json()) as { openapi: string }).openapi).toBe("3.1.0");
   });
 
+  it("shows the reference page, made from the document, in both languages", async () => {
+    for (const [language, title] of [
+      ["en", "Agency bill API reference"],
+      ["zh-TW", "機關帳單介接 API 參考文件"],
+    ]) {
+      const page = await fetch(`${portal().url}/developers/agency-api`, { headers: { "Accept-Language": language! } });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain(`<h1>${title}</h1>`);
+      expect(html).toContain('id="refusal-bad_signature"');
+      expect(html).toContain('id="operation-pushBills"');
+      expect(html).toContain("/api/agency/v1/bills/{billType}/{writeOffNumber}/cancel");
+    }
+  });
+
   it("answers malformed JSON, an oversized body, an unknown path and an unsigned call with problem+json", async () => {
     const malformed = await send("POST", "/bills", "{not json");
     expect(malformed.status).toBe(400);
