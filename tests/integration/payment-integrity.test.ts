@@ -210,6 +210,27 @@ describeEachDatabase(
       expect(orders).toEqual([]);
     });
 
+    it("charges a bill's amount as it stands when the order is made, not as it was read before its source was asked", async () => {
+      const { water } = await memberWithSourceBills("amended-meanwhile", residents[3]!);
+      members.sources.behaviour.water = { mode: "normal", latencyMs: 300 };
+      try {
+        const creating = createPaymentOrder(world.ctx, { billIds: [water.id], tool: "line_pay", idempotencyKey: newKey() });
+        // The agency's amendment (as the agency API makes it) commits while the source is being asked.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await db()
+          .update(schema.bills)
+          .set({ amount: water.amount + 37 })
+          .where(eq(schema.bills.id, water.id));
+        const created = await creating;
+        if (created.kind !== "created") throw new Error(`order not created: ${JSON.stringify(created)}`);
+        expect(created.order.totalAmount).toBe(water.amount + 37);
+        const items = await db().select().from(schema.paymentOrderItems).where(eq(schema.paymentOrderItems.orderId, created.order.id));
+        expect(items.map((item) => item.amount)).toEqual([water.amount + 37]);
+      } finally {
+        members.sources.behaviour.water = { mode: "normal", latencyMs: 20 };
+      }
+    });
+
     it("does not take money for a source's bill while the source cannot be asked", async () => {
       const { water } = await memberWithSourceBills("source-down", residents[2]!);
       members.sources.behaviour.water = { mode: "down", latencyMs: 20 };

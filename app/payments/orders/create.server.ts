@@ -191,10 +191,20 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
   );
   if (unconfirmed.length > 0) return { kind: "bills_unavailable", bills: unconfirmed };
 
-  // The server computes every amount, from the bills themselves.
-  const totalAmount = rows.reduce((sum, bill) => sum + bill.amount, 0);
   try {
     const order = await ctx.db.transaction(async (tx) => {
+      // The server computes every amount, from the bills themselves, read again under a share lock: an
+      // agency's amendment or cancellation committed since the checks above (a source was asked meanwhile)
+      // is what is charged or refused, and one arriving now waits for this order and then finds it.
+      const locked = await tx
+        .select({ id: schema.bills.id, amount: schema.bills.amount, status: schema.bills.status })
+        .from(schema.bills)
+        .where(inArray(schema.bills.id, billIds))
+        .for("share");
+      const changed = locked.filter((bill) => bill.status !== "unpaid");
+      if (changed.length > 0)
+        throw new BillsChanged(changed.map((bill) => ({ id: bill.id, reason: isPaid(bill.status) ? "paid" : "cancelled" })));
+      const totalAmount = locked.reduce((sum, bill) => sum + bill.amount, 0);
       const expiresAt = new Date(now.getTime() + ctx.env.PAYMENT_WINDOW_MINUTES * 60_000);
       const [created] = await tx
         .insert(schema.paymentOrders)
@@ -216,7 +226,7 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
         .returning();
       await tx
         .insert(schema.paymentOrderItems)
-        .values(rows.map((bill) => ({ orderId: created!.id, billId: bill.id, amount: bill.amount })));
+        .values(locked.map((bill) => ({ orderId: created!.id, billId: bill.id, amount: bill.amount })));
       await tx.insert(schema.paymentEvents).values({
         orderId: created!.id,
         kind: "transition",
@@ -227,9 +237,13 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
       });
       return created!;
     });
-    ctx.logger.info({ order: order.reference, provider: order.provider, bills: billIds.length, totalAmount }, "payment order created");
+    ctx.logger.info(
+      { order: order.reference, provider: order.provider, bills: billIds.length, totalAmount: order.totalAmount },
+      "payment order created",
+    );
     return { kind: "created", order };
   } catch (error) {
+    if (error instanceof BillsChanged) return { kind: "bills_unavailable", bills: error.bills };
     const { code, constraint } = databaseError(error);
     if (code === "23505" && constraint === "payment_order_items_one_active_order_per_bill") {
       // Another order began paying one of these bills a moment ago: the same submission's (its twin won), or
@@ -248,6 +262,13 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
       if (again) return again;
     }
     throw error;
+  }
+}
+
+/** A bill paid or cancelled between the checks and the order's transaction: nothing is created. */
+class BillsChanged extends Error {
+  constructor(readonly bills: UnavailableBill[]) {
+    super("bills changed before the order was created");
   }
 }
 
