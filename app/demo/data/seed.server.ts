@@ -4,6 +4,9 @@ import { isAgencyRole } from "~/domain/staff";
 import { recordAudit } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
 import { hashNationalId } from "~/base/pii.server";
+import type { Env } from "~/base/env.server";
+import { installReceiverIfNone } from "~/agencies/webhook-receivers.server";
+import { demoWebhookSecret } from "../keys";
 import { DEMO_AGENCIES, DEMO_BILL_TYPES } from "./catalogue";
 import { generateDemoData, type DemoDataOptions } from "./generate";
 import { DEMO_STAFF, type DemoStaffMember } from "./staff";
@@ -137,4 +140,23 @@ export async function seedDemoStaff(
     }
     return { staff: added.length, grants: granted.length };
   });
+}
+
+/**
+ * Points every agency of the database that has no webhook receiver at the
+ * agency simulator, with the secret the simulator knows (demoWebhookSecret),
+ * on every start: a receiver set in the back office is left as it is. The
+ * number of receivers set.
+ */
+export async function seedSimulatorReceivers(
+  db: Database,
+  env: Pick<Env, "BINDING_ENCRYPTION_KEY">,
+  simulatorUrl: string,
+): Promise<number> {
+  let installed = 0;
+  for (const { code } of await db.select({ code: schema.agencies.code }).from(schema.agencies)) {
+    const url = `${simulatorUrl}/agencies/${code}/write-offs`;
+    if (await installReceiverIfNone(db, env, { agencyCode: code, url, secret: demoWebhookSecret(code) })) installed += 1;
+  }
+  return installed;
 }
