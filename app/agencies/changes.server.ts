@@ -13,10 +13,10 @@ import { forgetCatalogue } from "~/bills/catalogue.server";
  * its own notice.
  */
 
-export const SETTINGS_CHANNEL = "agency_settings_changed";
+const SETTINGS_CHANNEL = "agency_settings_changed";
 
 /** What changed: the bill catalogue, webhook receivers and their secrets, API keys. */
-export const SETTINGS_TOPICS = ["catalogue", "webhooks", "api-keys"] as const;
+const SETTINGS_TOPICS = ["catalogue", "webhooks", "api-keys"] as const;
 export type SettingsTopic = (typeof SETTINGS_TOPICS)[number];
 
 type Forgetter = (db: Database) => void;
@@ -35,11 +35,8 @@ function forgetLocally(db: Database, topic: SettingsTopic): void {
   for (const forget of forgetters[topic]) forget(db);
 }
 
-/**
- * Sends the signal inside the changing transaction `tx`; call `forgetLocally`
- * through `settingsChanged` after it commits.
- */
-export async function announceSettingsChange(tx: Database, topic: SettingsTopic): Promise<void> {
+/** The signal, sent inside the changing transaction `tx` (PostgreSQL delivers it at commit). */
+async function announceSettingsChange(tx: Database, topic: SettingsTopic): Promise<void> {
   await tx.execute(sql`select pg_notify(${SETTINGS_CHANNEL}, ${topic})`);
 }
 

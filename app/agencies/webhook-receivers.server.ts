@@ -165,7 +165,7 @@ export async function receiverSettings(
   };
 }
 
-export const RECEIVER_FIELDS = ["url", "enabled"] as const;
+const RECEIVER_FIELDS = ["url", "enabled"] as const;
 export type ReceiverField = (typeof RECEIVER_FIELDS)[number];
 /** Keys under `integrations.errors`. */
 export type IntegrationProblem = "urlRequired" | "urlInvalid" | "urlTooLong" | "overlapInvalid" | "labelTooLong" | "receiverMissing";
@@ -349,7 +349,7 @@ export interface DeliveryLogLine {
   requestedBy: string | null;
 }
 
-export const DELIVERY_LOG_PAGE = 50;
+const DELIVERY_LOG_PAGE = 50;
 
 /** An agency's delivery log, newest first, a page at a time (`before`: the last id of the previous page). */
 export async function deliveryLog(

@@ -59,11 +59,11 @@ export type IntegrationAnswer =
   | { stage: "done"; done: IntegrationDone; shown?: { id: string; secret: string }; answer?: ReceiverAnswer; until?: string };
 
 /** Keys under `integrations.refusals`. */
-export type IntegrationRefusal =
+type IntegrationRefusal =
   "overlapInvalid" | "labelTooLong" | "receiverMissing" | "keyNotFound" | "keyNotUsable" | "noticeNotFound" | `stepUp.${StepUpRefusal}`;
 
 /** Keys under `integrations.done`. */
-export type IntegrationDone = "receiverSaved" | "pinged" | "redelivered" | "secretRotated" | "keyIssued" | "keyRotated" | "keyRevoked";
+type IntegrationDone = "receiverSaved" | "pinged" | "redelivered" | "secretRotated" | "keyIssued" | "keyRotated" | "keyRevoked";
 
 const refused = (refusal: IntegrationRefusal): IntegrationAnswer => ({ stage: "refused", refusal });
 
