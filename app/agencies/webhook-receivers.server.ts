@@ -53,11 +53,15 @@ async function loadReceiver(db: Database, env: CredentialEnv, agencyCode: string
   return {
     url: endpoint.url,
     enabled: endpoint.enabled,
-    secrets: secrets.map((row) => ({
-      id: row.id,
-      secret: openCredential(env, secretBinding(row.id), row.secretSealed),
-      retiresAt: row.retiresAt,
-    })),
+    // A secret that does not open (sealed under another key) signs nothing: the notice then waits, logged, instead of
+    // failing the whole delivery run for every agency.
+    secrets: secrets.flatMap((row) => {
+      try {
+        return [{ id: row.id, secret: openCredential(env, secretBinding(row.id), row.secretSealed), retiresAt: row.retiresAt }];
+      } catch {
+        return [];
+      }
+    }),
   };
 }
 
