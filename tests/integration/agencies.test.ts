@@ -21,7 +21,7 @@ import { openDatabase, schema, type Database } from "~/base/db.server";
 import { verifyWebhook } from "~/base/signatures.server";
 import { findBillType, getCatalogue } from "~/bills/catalogue.server";
 import { seedDemoDataIfEmpty, seedDemoStaff } from "~/demo/data/seed.server";
-import { redeliverNotice } from "~/payments/write-off-notices.server";
+import { deliverWriteOffNotices, redeliverNotice } from "~/payments/write-off-notices.server";
 import { describeEachDatabase } from "../support/databases";
 import { demoEnv } from "../support/env";
 import { capturedLogger, listen } from "../support/payments";
@@ -297,6 +297,13 @@ describeEachDatabase(
       const ctx = { db: db(), env, logger };
       await saveReceiver(db(), admin, "police", { url: receiver.url, enabled: false });
       await rotateWebhookSecret(db(), env, admin, "police", 3);
+      // The outbox's own run: a disabled receiver is not called, the notice waits and the attempt is logged.
+      expect(await deliverWriteOffNotices(ctx, new Date(Date.now() + 1000))).toEqual({ attempted: 1, delivered: 0 });
+      expect((await deliveryLog(db(), "police")).lines[0]).toMatchObject({
+        kind: "notice",
+        noticeId: notice!.id,
+        error: "webhook receiver of agency police is disabled",
+      });
       const waiting = await redeliverNotice(ctx, { agencyCode: "police", noticeId: notice!.id, requestedBy: admin.staffId });
       expect(waiting).toMatchObject({ ok: true, delivered: false, answer: { error: "webhook receiver of agency police is disabled" } });
       await saveReceiver(db(), admin, "police", { url: receiver.url, enabled: true });
