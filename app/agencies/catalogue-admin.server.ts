@@ -1,6 +1,6 @@
 import { and, asc, count, eq, ne } from "drizzle-orm";
 import { z } from "zod";
-import { BILL_CATEGORIES, SUBJECT_KINDS, type BillCategory, type SubjectKind } from "~/domain/catalogue";
+import { AGENCY_KINDS, BILL_CATEGORIES, SUBJECT_KINDS, type AgencyKind, type BillCategory, type SubjectKind } from "~/domain/catalogue";
 import { PAYMENT_TOOLS, type PaymentTool } from "~/domain/payment-tools";
 import {
   MAX_WRITE_OFF_LENGTH,
@@ -13,7 +13,14 @@ import {
   type WriteOffRule,
 } from "~/domain/write-off-number";
 import { schema, type Database } from "~/base/db.server";
-import { AGENCY_FIELDS, BILL_TYPE_FIELDS, type AgencyField, type BillTypeField } from "~/lib/catalogue-forms";
+import {
+  AGENCY_FIELDS,
+  BILL_TYPE_FIELDS,
+  NEW_AGENCY_FIELDS,
+  type AgencyField,
+  type BillTypeField,
+  type NewAgencyField,
+} from "~/lib/catalogue-forms";
 import { auditAdminChange, firstProblems, formValues, type AdminActor, type FormParse } from "./actor.server";
 import { changeSettings } from "./changes.server";
 
@@ -131,6 +138,9 @@ export type CatalogueProblem =
   | "phoneInvalid"
   | "websiteInvalid"
   | "orderInvalid"
+  | "kindRequired"
+  | "agencyCodeInvalid"
+  | "agencyCodeTaken"
   | "codeRequired"
   | "codeInvalid"
   | "codeTaken"
@@ -167,29 +177,52 @@ export interface AgencyInput {
   sortOrder: number;
 }
 
+const agencyDetails = z.object({
+  nameZh: name,
+  nameEn: name,
+  // Taiwanese numbers as printed: digits with an optional leading +, spaces, dashes, brackets, an extension.
+  phone: z
+    .string()
+    .trim()
+    .regex(/^$|^\+?[0-9][0-9 ()#-]{5,24}$/, "phoneInvalid")
+    .transform((value) => value || null),
+  websiteUrl: z
+    .string()
+    .trim()
+    .refine((value) => value === "" || (/^https:\/\//.test(value) && URL.canParse(value) && value.length <= 300), "websiteInvalid")
+    .transform((value) => value || null),
+  sortOrder: order,
+});
+
 export function parseAgencyForm(form: FormData): FormParse<AgencyField, CatalogueProblem, AgencyInput> {
   const values = formValues(form, AGENCY_FIELDS);
-  const result = z
-    .object({
-      nameZh: name,
-      nameEn: name,
-      // Taiwanese numbers as printed: digits with an optional leading +, spaces, dashes, brackets, an extension.
-      phone: z
+  const result = agencyDetails.safeParse(values);
+  return result.success
+    ? { ok: true, input: result.data, values }
+    : { ok: false, errors: firstProblems<AgencyField, CatalogueProblem>(result.error.issues), values };
+}
+
+export interface NewAgencyInput extends AgencyInput {
+  code: string;
+  kind: AgencyKind;
+}
+
+export function parseNewAgencyForm(form: FormData): FormParse<NewAgencyField, CatalogueProblem, NewAgencyInput> {
+  const values = formValues(form, NEW_AGENCY_FIELDS);
+  const result = agencyDetails
+    .extend({
+      // An agency's code names its API keys (`<agency>.<…>`) and its webhook path: short, lower case.
+      code: z
         .string()
         .trim()
-        .regex(/^$|^\+?[0-9][0-9 ()#-]{5,24}$/, "phoneInvalid")
-        .transform((value) => value || null),
-      websiteUrl: z
-        .string()
-        .trim()
-        .refine((value) => value === "" || (/^https:\/\//.test(value) && URL.canParse(value) && value.length <= 300), "websiteInvalid")
-        .transform((value) => value || null),
-      sortOrder: order,
+        .min(1, "codeRequired")
+        .regex(/^[a-z][a-z0-9-]{1,31}$/, "agencyCodeInvalid"),
+      kind: z.enum(AGENCY_KINDS, { error: "kindRequired" }),
     })
     .safeParse(values);
   return result.success
     ? { ok: true, input: result.data, values }
-    : { ok: false, errors: firstProblems<AgencyField, CatalogueProblem>(result.error.issues), values };
+    : { ok: false, errors: firstProblems<NewAgencyField, CatalogueProblem>(result.error.issues), values };
 }
 
 export interface BillTypeInput {
@@ -320,6 +353,24 @@ export async function updateAgency(
         after: input,
       },
     });
+    return { ok: true as const };
+  });
+}
+
+/** Adds an agency to the catalogue (with no bill types yet, it shows nowhere to residents); audited. */
+export async function createAgency(
+  db: Database,
+  actor: AdminActor,
+  input: NewAgencyInput,
+): Promise<{ ok: true } | { ok: false; refusal: "agencyCodeTaken" }> {
+  return changeSettings(db, "catalogue", async (tx) => {
+    const created = await tx
+      .insert(schema.agencies)
+      .values({ ...input })
+      .onConflictDoNothing()
+      .returning({ code: schema.agencies.code });
+    if (created.length === 0) return { ok: false as const, refusal: "agencyCodeTaken" as const };
+    await auditAdminChange(tx, actor, { action: "agency.created", targetType: "agency", targetId: input.code, details: { after: input } });
     return { ok: true as const };
   });
 }

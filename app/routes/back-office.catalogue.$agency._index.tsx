@@ -23,9 +23,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const found = await agencyForAdmin(getDb(), params.agency ?? "");
   if (!found) throw notFound();
   await auditStaffAct(staff, { action: "catalogue.agency_viewed", targetType: "agency", targetId: found.agency.code });
-  const saved = new URL(request.url).searchParams.get("saved");
+  const query = new URL(request.url).searchParams;
+  const saved = query.get("saved");
+  const created = query.get("created") === "1";
   const savedBillType = found.billTypes.find((type) => type.code === saved)?.code ?? null;
-  return json({ ...found, savedBillType, canManage: mayUse(staff, "catalogue.manage") }, { headers: noStore });
+  return json({ ...found, savedBillType, created, canManage: mayUse(staff, "catalogue.manage") }, { headers: noStore });
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -42,7 +44,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function CatalogueAgency() {
-  const { agency, billTypes, savedBillType, canManage } = useLoaderData<typeof loader>();
+  const { agency, billTypes, savedBillType, created, canManage } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const { t, i18n } = useTranslation("backOffice");
   const { t: common } = useTranslation();
@@ -60,6 +62,11 @@ export default function CatalogueAgency() {
       </p>
       <ErrorSummary errors={errors} />
       <h1>{en ? agency.nameEn : agency.nameZh}</h1>
+      {created && !answer ? (
+        <p role="status" className="notice">
+          {t("catalogue.done.agencyCreated", { code: agency.code })}
+        </p>
+      ) : null}
       {answer?.saved || (savedBillType && !answer) ? (
         <p role="status" className="notice">
           {answer?.saved ? t("catalogue.done.agencySaved") : t("catalogue.done.billTypeSaved", { code: savedBillType })}

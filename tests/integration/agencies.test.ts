@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeyStatus } from "~/domain/agency-credentials";
 import { issueApiKey, listApiKeys, revokeApiKey, rotateApiKey, apiKeyBinding } from "~/agencies/api-keys.server";
 import { listenForSettingsChanges } from "~/agencies/changes.server";
-import { parseBillTypeForm, saveBillType, billTypeForAdmin, parseAgencyForm, updateAgency } from "~/agencies/catalogue-admin.server";
+import {
+  billTypeForAdmin,
+  createAgency,
+  parseAgencyForm,
+  parseBillTypeForm,
+  parseNewAgencyForm,
+  saveBillType,
+  updateAgency,
+} from "~/agencies/catalogue-admin.server";
 import {
   deliveryLog,
   findReceiver,
@@ -121,6 +129,33 @@ describeEachDatabase(
       expect(entry).toMatchObject({ actorId: admin.staffId, targetId: "police" });
       expect((entry!.details as { before: { nameZh: string } }).before.nameZh).not.toBe("臺中市政府警察局（新）");
       expect((entry!.details as { after: { phone: string } }).after.phone).toBe("04-2328-9111");
+    });
+
+    it("adds an agency, audited, refusing a code taken or one that could not name its API keys", async () => {
+      expect(
+        parseNewAgencyForm(form({ code: "Fire Dept", kind: "ministry", nameZh: "消防局", nameEn: "Fire", sortOrder: "9" })),
+      ).toMatchObject({
+        ok: false,
+        errors: { code: "agencyCodeInvalid", kind: "kindRequired" },
+      });
+      const parsed = parseNewAgencyForm(
+        form({
+          code: "fire",
+          kind: "city_government",
+          nameZh: "臺中市政府消防局",
+          nameEn: "Fire Bureau",
+          phone: "",
+          websiteUrl: "",
+          sortOrder: "20",
+        }),
+      );
+      if (!parsed.ok) throw new Error("valid form refused");
+      expect(await createAgency(db(), admin, parsed.input)).toEqual({ ok: true });
+      expect(await createAgency(db(), admin, parsed.input)).toEqual({ ok: false, refusal: "agencyCodeTaken" });
+      expect((await auditOf("agency.created"))[0]).toMatchObject({ targetId: "fire", actorId: admin.staffId });
+      // No bill types yet: residents see nothing of it; its keys can be issued.
+      expect((await getCatalogue(db())).some((agency) => agency.code === "fire")).toBe(false);
+      expect((await issueApiKey(db(), env, admin, "fire", "")).keyId).toMatch(/^fire\.[a-z2-7]{16}$/);
     });
 
     it("refuses a bill type's bad fields each with its own problem, and an inconsistent rule with the reason", async () => {

@@ -102,6 +102,31 @@ for (const kind of TEST_DATABASES) {
       expect(billType).toContain("請輸入編號印製位置");
       expect(billType).toContain('value="超速罰鍰"');
 
+      const agency2 = await page(
+        await post(admin, "/back-office/catalogue", { code: "9fire", kind: "", nameZh: "消防局", nameEn: "Fire", sortOrder: "3" }),
+        "the new agency form",
+        400,
+      );
+      expect(agency2).toContain("代碼為 2 到 32 個小寫英文字母");
+      expect(agency2).toContain("請選擇機關類型");
+      expect(agency2).toContain('value="消防局"');
+      const added = await post(admin, "/back-office/catalogue", {
+        code: "fire",
+        kind: "city_government",
+        nameZh: "臺中市政府消防局",
+        nameEn: "Fire Bureau",
+        sortOrder: "30",
+      });
+      expect(added.status).toBe(303);
+      expect(await page(await get(admin, added.headers.get("location")!), "the new agency", 200)).toContain("已新增機關 fire");
+      expect(
+        await page(
+          await post(admin, "/back-office/catalogue", { code: "fire", kind: "city_government", nameZh: "x", nameEn: "x", sortOrder: "1" }),
+          "again",
+          400,
+        ),
+      ).toContain("已有機關使用這個代碼");
+
       const receiver = await page(
         await post(admin, "/back-office/catalogue/police/integration", {
           intent: "save-receiver",
