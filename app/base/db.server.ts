@@ -28,6 +28,11 @@ export interface DatabaseHandle {
   /** Runs `work` while holding the cluster-wide start-up lock (migrations, seeding). */
   withStartupLock<T>(work: (db: Database) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /**
+   * Calls `onNotice` with the payload of every NOTIFY on `channel` (from any
+   * instance, this one included) until the returned stop is called.
+   */
+  listen(channel: string, onNotice: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -87,6 +92,11 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
       ),
     ping: async () => {
       await client`select 1`;
+    },
+    // postgres.js keeps one connection of its own for LISTEN and listens again after a reconnection.
+    listen: async (channel, onNotice) => {
+      const { unlisten } = await client.listen(channel, onNotice);
+      return unlisten;
     },
     close: () => client.end({ timeout: 5 }),
   };
@@ -171,6 +181,7 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    listen: (channel, onNotice) => client.listen(channel, onNotice),
     close: async () => {
       await client.close();
       await unlock();

@@ -76,13 +76,18 @@ describe("configuration", () => {
     ).toEqual(["CAPTCHA_SECRET must not be a public demo key outside demo mode"]);
   });
 
+  it("refuses the retired AGENCY_WEBHOOKS (receivers are kept in the database), without echoing its secrets", () => {
+    const hooks = JSON.stringify([{ agency: "police", url: "https://police.example.gov.tw/hook", secret: "s".repeat(40) }]);
+    expect(() => parseEnv({ DEMO_MODE: "false", ...SECRETS, AGENCY_WEBHOOKS: hooks })).toThrow(/AGENCY_WEBHOOKS is no longer read/);
+    expect(() => parseEnv({ DEMO_MODE: "false", ...SECRETS, AGENCY_WEBHOOKS: hooks })).not.toThrow(/s{40}/);
+  });
+
   it("leaves every outside service off until it is configured", () => {
     const env = parseEnv({ DEMO_MODE: "false", ...SECRETS });
     expect(env.linePay).toBeNull();
     expect(env.ecpay).toBeNull();
     expect(env.oidc).toBeNull();
     expect(env.billSources).toEqual([]);
-    expect(env.AGENCY_WEBHOOKS).toEqual([]);
     expect(env.AGENCY_LINK_KEYS).toEqual([]);
   });
 

@@ -67,15 +67,6 @@ function jsonList<T extends z.ZodType>(item: T, shape: string) {
     .pipe(z.array(item, { error: `must be a JSON array like ${shape}` }));
 }
 
-const agencyWebhooks = jsonList(
-  z.object({
-    agency: z.string().min(1),
-    url: z.url({ protocol: /^https?$/, error: "webhook urls must be http(s) URLs" }),
-    secret: z.string().min(32, "webhook secrets must be at least 32 characters"),
-  }),
-  '[{"agency":"police","url":"https://…","secret":"…"}]',
-);
-
 const billSources = jsonList(
   z.object({
     source: z.enum(BILL_SOURCE_IDS as [BillSourceId, ...BillSourceId[]], { error: `sources are ${BILL_SOURCE_IDS.join(", ")}` }),
@@ -193,7 +184,13 @@ const schema = z
     CAPTCHA_SECRET: z.string({ error: "is required" }).min(32, "must be at least 32 characters"),
     AGENCY_LINK_KEYS: agencyLinkKeys.optional(),
     RECEIPT_SECRET: z.string({ error: "is required" }).min(32, "must be at least 32 characters"),
-    AGENCY_WEBHOOKS: agencyWebhooks.optional(),
+    // Receivers and their secrets live in the database since issue 16 (docs/decisions/024): a setting left behind is refused, never silently dropped.
+    AGENCY_WEBHOOKS: z
+      .never({
+        error:
+          "is no longer read: each agency's webhook receiver and secret are set in the back office (Catalogue → the agency → Integration), see docs/agency-write-off-webhooks.md",
+      })
+      .optional(),
     LINE_PAY_API_URL: httpUrl.optional(),
     LINE_PAY_CHANNEL_ID: z
       .string()
@@ -331,7 +328,6 @@ const schema = z
       controlSocket: env.CONTROL_SOCKET === "off" ? null : path.resolve(env.CONTROL_SOCKET ?? path.join(env.DATA_DIR, "control.sock")),
       linePay,
       ecpay,
-      AGENCY_WEBHOOKS: env.AGENCY_WEBHOOKS ?? [],
       providerFees: (env.PROVIDER_FEES ?? []) as FeeRule[],
       AGENCY_LINK_KEYS: env.AGENCY_LINK_KEYS ?? [],
       isProduction: env.NODE_ENV === "production",
@@ -357,7 +353,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join(".") || "(environment)";
     const given = cleaned[name];
-    const shown = given === undefined || /KEY|SECRET|PASSWORD|URL/.test(name) ? "" : ` (got "${given}")`;
+    const shown = given === undefined || /KEY|SECRET|PASSWORD|URL|WEBHOOK/.test(name) ? "" : ` (got "${given}")`;
     return `${name} ${issue.message}${shown}`;
   });
   throw new ConfigurationError(problems);

@@ -19,18 +19,41 @@ export function shortSignature(secret: string, ...parts: string[]): string {
 
 /**
  * The signature of write-off notices sent to agencies:
- *   X-Portal-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
- * The timestamp lets receivers refuse old replays (we suggest 5 minutes).
+ *   X-Portal-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>[,v1=…]
+ * one `v1` per live secret, the newest first: during a rotation's overlap the
+ * receiver may check with the old secret or the new one. The timestamp lets
+ * receivers refuse old replays (we suggest 5 minutes).
  */
-export function signWebhook(secret: string, body: string, timestamp: number): string {
-  return `t=${timestamp},v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+export function signWebhook(secrets: string | readonly string[], body: string, timestamp: number): string {
+  const signatures = (typeof secrets === "string" ? [secrets] : secrets).map((secret) => `v1=${webhookMac(secret, body, timestamp)}`);
+  return [`t=${timestamp}`, ...signatures].join(",");
 }
 
-export function verifyWebhook(secret: string, body: string, header: string, now = Date.now(), toleranceSeconds = 300): boolean {
-  const parts = Object.fromEntries(header.split(",").map((part) => part.split("=", 2) as [string, string]));
-  const timestamp = Number(parts.t);
-  if (!Number.isInteger(timestamp) || Math.abs(now / 1000 - timestamp) > toleranceSeconds || !parts.v1) return false;
-  return safeEqual(parts.v1, signWebhook(secret, body, timestamp).split("v1=")[1]!);
+function webhookMac(secret: string, body: string, timestamp: number): string {
+  return createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+}
+
+/** A receiver's check: fresh, and one of the `v1`s made with (one of) its secret(s). */
+export function verifyWebhook(
+  secrets: string | readonly string[],
+  body: string,
+  header: string,
+  now = Date.now(),
+  toleranceSeconds = 300,
+): boolean {
+  const pairs = header.split(",").map((part): [string, string] => {
+    const at = part.indexOf("=");
+    return at < 0 ? ["", ""] : [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+  });
+  const timestamps = pairs.filter(([key]) => key === "t").map(([, value]) => value);
+  const timestamp = Number(timestamps[0]);
+  if (timestamps.length !== 1 || !/^\d+$/.test(timestamps[0] ?? "") || Math.abs(now / 1000 - timestamp) > toleranceSeconds) return false;
+  const given = pairs.filter(([key, value]) => key === "v1" && value !== "").map(([, value]) => value);
+  const expected = (typeof secrets === "string" ? [secrets] : secrets).map((secret) => webhookMac(secret, body, timestamp));
+  // Every pair compared, so the time taken says nothing about which matched.
+  let matched = false;
+  for (const signature of given) for (const mac of expected) matched = safeEqual(signature, mac) || matched;
+  return matched;
 }
 
 /**

@@ -83,7 +83,9 @@ async function listCatalogueByAgency(db: Database): Promise<CatalogueAgency[]> {
 }
 
 // The catalogue changes a few times a year and is read by every page: keep it
-// for a minute per database (several instances then agree within a minute).
+// for a minute per database. A change made in the back office forgets it at
+// once, here and (through NOTIFY, app/agencies/changes.server.ts) on every
+// other instance; the minute only bounds a missed signal.
 const CATALOGUE_TTL_MS = 60_000;
 const catalogueCaches = new WeakMap<Database, LRUCache<"catalogue", CatalogueAgency[]>>();
 
@@ -101,6 +103,12 @@ export async function getCatalogue(db: Database): Promise<CatalogueAgency[]> {
   const catalogue = await cache.fetch("catalogue");
   if (!catalogue) throw new Error("catalogue could not be loaded");
   return catalogue;
+}
+
+/** Drops the cached catalogue of `db`: the next read queries the database. */
+export function forgetCatalogue(db: Database): void {
+  // A new cache, so that a read already under way cannot put the old catalogue back.
+  catalogueCaches.delete(db);
 }
 
 type Found = { billType: CatalogueBillType; agency: CatalogueAgency } | null;

@@ -16,6 +16,7 @@ import { recoverPayments } from "~/payments/orders/recovery.server";
 import { dailyReconciliation } from "~/money/reconciliation-job.server";
 import { statementsAfterReconciliation } from "~/money/statements.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
+import { listenForSettingsChanges } from "~/agencies/changes.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "~/base/db.server";
@@ -43,7 +44,7 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const { env, demo } = await configurationOrExit();
   const logger = getLogger();
   const database = await openAppDatabase(env, logger);
-  if (demo?.services.seed) await demo.wing.seedDemoData(database, env, logger);
+  if (demo?.services.seed) await demo.wing.seedDemoData(database, env, demo.services, logger);
   const unknownAgencies = await unknownAgencyNetworks(database.db, env);
   if (unknownAgencies.length > 0) {
     logger.fatal(
@@ -56,7 +57,7 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const state = { shuttingDown: false };
   const app = createApp({ build, env, logger, database, state });
 
-  const servers = demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger) : [];
+  const servers = demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger, database.db) : [];
   const server = await listen(app, env.PORT, env.HOST);
   server.on("clientError", answerUnparsableRequest(logger));
   const control = await openControlSocket(env.controlSocket, () => getPaymentContext(logger), logger);
@@ -117,6 +118,8 @@ async function openAppDatabase(env: Env, logger: Logger): Promise<DatabaseHandle
     poolSize: env.DATABASE_POOL_SIZE,
   });
   await database.migrate();
+  // A change to the catalogue or an agency's credentials made through any instance reaches this one's caches at once.
+  await listenForSettingsChanges(database, logger);
   setAppDatabase(database);
   logger.info({ database: database.kind, ms: Math.round(performance.now() - started) }, "database ready");
   return database;

@@ -3,6 +3,7 @@ import express from "express";
 import { AGENCY_API_BASE_PATH, AGENCY_API_HEADERS, MAX_BILLS_PER_PUSH } from "~/domain/agency-api";
 import { addDays, taipeiDate } from "~/domain/dates";
 import { withCheckDigit } from "~/domain/write-off-number";
+import { asyncRoute } from "~/base/async-route.server";
 import { signAgencyCall, verifyWebhook } from "~/base/signatures.server";
 import { DEMO_BILL_TYPES } from "./data/catalogue";
 
@@ -83,39 +84,53 @@ export interface AgencySimulator {
   down: boolean;
   notices: Map<string, ReceivedNotice>;
   rejected: number;
+  /** Test pings taken (signed `{"type":"ping"}` bodies from the back office). */
+  pings: number;
 }
 
-export function createAgencySimulator(secretFor: (agency: string) => string | undefined, push?: PushOptions): AgencySimulator {
-  const simulator: AgencySimulator = { app: express(), down: false, notices: new Map(), rejected: 0 };
+/** An agency's secrets now: more than one while the portal rotates them (either may sign). */
+type SecretsOf = (agency: string) => string | readonly string[] | undefined | Promise<string | readonly string[] | undefined>;
+
+export function createAgencySimulator(secretsFor: SecretsOf, push?: PushOptions): AgencySimulator {
+  const simulator: AgencySimulator = { app: express(), down: false, notices: new Map(), rejected: 0, pings: 0 };
   const { app } = simulator;
   app.disable("x-powered-by");
 
-  app.post("/agencies/:agency/write-offs", express.text({ type: "application/json" }), (req, res) => {
-    if (simulator.down) {
-      res.status(503).json({ error: "maintenance" });
-      return;
-    }
-    const secret = secretFor(req.params.agency);
-    const body = typeof req.body === "string" ? req.body : "";
-    if (!secret || !verifyWebhook(secret, body, req.header("X-Portal-Signature") ?? "")) {
-      simulator.rejected += 1;
-      res.status(401).json({ error: "bad signature" });
-      return;
-    }
-    const parsed = JSON.parse(body) as { noticeId: string; type?: unknown };
-    const existing = simulator.notices.get(parsed.noticeId);
-    if (existing) existing.deliveries += 1;
-    else
-      simulator.notices.set(parsed.noticeId, {
-        agency: req.params.agency,
-        noticeId: parsed.noticeId,
-        type: typeof parsed.type === "string" ? parsed.type : "",
-        body: parsed,
-        receivedAt: new Date(),
-        deliveries: 1,
-      });
-    res.json({ received: true, noticeId: parsed.noticeId });
-  });
+  app.post(
+    "/agencies/:agency/write-offs",
+    express.text({ type: "application/json" }),
+    asyncRoute(async (req: express.Request<{ agency: string }>, res) => {
+      if (simulator.down) {
+        res.status(503).json({ error: "maintenance" });
+        return;
+      }
+      const secrets = await secretsFor(req.params.agency);
+      const body = typeof req.body === "string" ? req.body : "";
+      if (!secrets || secrets.length === 0 || !verifyWebhook(secrets, body, req.header("X-Portal-Signature") ?? "")) {
+        simulator.rejected += 1;
+        res.status(401).json({ error: "bad signature" });
+        return;
+      }
+      const parsed = JSON.parse(body) as { noticeId: string; type?: unknown };
+      if (parsed.type === "ping") {
+        simulator.pings += 1;
+        res.json({ received: true, ping: true });
+        return;
+      }
+      const existing = simulator.notices.get(parsed.noticeId);
+      if (existing) existing.deliveries += 1;
+      else
+        simulator.notices.set(parsed.noticeId, {
+          agency: req.params.agency,
+          noticeId: parsed.noticeId,
+          type: typeof parsed.type === "string" ? parsed.type : "",
+          body: parsed,
+          receivedAt: new Date(),
+          deliveries: 1,
+        });
+      res.json({ received: true, noticeId: parsed.noticeId });
+    }),
+  );
 
   app.get("/_simulator/notices", (req, res) => {
     const type = typeof req.query.type === "string" ? req.query.type : null;

@@ -1,17 +1,18 @@
 import type { Server } from "node:http";
 import type express from "express";
 import type { Logger } from "pino";
-import type { DatabaseHandle } from "~/base/db.server";
+import type { Database, DatabaseHandle } from "~/base/db.server";
+import { findReceiver } from "~/agencies/webhook-receivers.server";
 import type { Env } from "~/base/env.server";
 import { postLogoutRedirectUri, redirectUri } from "~/members/oidc.server";
 import { staffPostLogoutRedirectUri, staffRedirectUri } from "~/back-office/staff-oidc.server";
 import { createAgencySimulator } from "./agency-simulator.server";
 import { createBillSourceSimulator } from "./bill-sources.server";
-import { seedDemoApiKeys, seedDemoDataIfEmpty, seedDemoStaff } from "./data/seed.server";
+import { seedDemoApiKeys, seedDemoDataIfEmpty, seedDemoStaff, seedSimulatorReceivers } from "./data/seed.server";
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from "./data/staff";
 import { createSandboxGateway } from "./gateway.server";
 import { createIdentityProvider, staffDirectory } from "./identity-provider.server";
-import { SANDBOX_CREDENTIALS, demoApiKey, demoWebhookSecret } from "./keys";
+import { SANDBOX_CREDENTIALS, demoApiKey } from "./keys";
 import { demoOverlay, type DemoServices } from "./overlay.server";
 
 /**
@@ -35,22 +36,25 @@ function listen(app: express.Express | ((req: never, res: never) => void), port:
  * demo staff their accounts and roles where they have none (every instance
  * may try: one does it).
  */
-export async function seedDemoData(database: DatabaseHandle, env: Env, logger: Logger): Promise<void> {
-  const { result, staff, apiKeys } = await database.withStartupLock(async (db) => ({
+export async function seedDemoData(database: DatabaseHandle, env: Env, services: DemoServices, logger: Logger): Promise<void> {
+  const { result, staff, receivers, apiKeys } = await database.withStartupLock(async (db) => ({
     result: await seedDemoDataIfEmpty(db, { piiHmacKey: env.PII_HMAC_KEY }),
     staff: await seedDemoStaff(db),
+    receivers: await seedSimulatorReceivers(db, env, `http://127.0.0.1:${services.agencySimulatorPort}`),
     apiKeys: await seedDemoApiKeys(db, env),
   }));
   if (result.seeded) logger.info(result, "demo data seeded");
   if (staff.staff > 0 || staff.grants > 0) logger.info(staff, "demo staff seeded");
+  if (receivers > 0) logger.info({ receivers }, "agencies' webhook receivers set to the agency simulator");
   if (apiKeys > 0) logger.info({ apiKeys }, "demo agency API keys seeded");
 }
 
 /** Starts the stand-ins the configuration points at; the servers, for shutdown. */
-export async function startDemoServices(env: Env, services: DemoServices, logger: Logger): Promise<Server[]> {
+export async function startDemoServices(env: Env, services: DemoServices, logger: Logger, db: Database): Promise<Server[]> {
   const gateway = createSandboxGateway(SANDBOX_CREDENTIALS, { publicUrl: services.sandboxPublicUrl });
-  // The simulator pushes bills to this instance itself, not through a proxy in front of it.
-  const simulator = createAgencySimulator(demoWebhookSecret, {
+  // The simulator checks with the secrets the portal holds, so a rotation in the back office goes on working in a demo;
+  // it pushes bills to this instance itself, not through a proxy in front of it.
+  const simulator = createAgencySimulator(async (agency) => (await findReceiver(db, env, agency))?.secrets, {
     portalUrl: `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${env.PORT}`,
     apiKeyFor: demoApiKey,
   });

@@ -1,15 +1,7 @@
 import { z } from "zod";
 import { BILL_SOURCE_IDS } from "~/domain/member";
 import { DEMO_AGENCIES } from "./data/catalogue";
-import {
-  DEMO_OIDC_CLIENT,
-  DEMO_SECRETS,
-  DEMO_STAFF_OIDC_CLIENT,
-  SANDBOX_CREDENTIALS,
-  demoLinkKey,
-  demoSourceSecret,
-  demoWebhookSecret,
-} from "./keys";
+import { DEMO_OIDC_CLIENT, DEMO_SECRETS, DEMO_STAFF_OIDC_CLIENT, SANDBOX_CREDENTIALS, demoLinkKey, demoSourceSecret } from "./keys";
 import { SANDBOX_FEES } from "./sandbox-fees";
 
 /**
@@ -46,7 +38,6 @@ const SANDBOX_HOSTS = [
   "payment-stage.ecpay.com.tw",
   "vendor-stage.ecpay.com.tw",
 ];
-const LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
 
 export interface DemoServices {
   host: string;
@@ -98,17 +89,6 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
       );
     }
   }
-  let webhooks: Array<{ agency: string; url: string; secret: string }> = [];
-  if (given.AGENCY_WEBHOOKS) {
-    try {
-      webhooks = JSON.parse(given.AGENCY_WEBHOOKS) as typeof webhooks;
-    } catch {
-      webhooks = [];
-    }
-    if (Array.isArray(webhooks) && webhooks.some((hook) => !LOCAL_HOSTS.includes(hostOf(String(hook?.url)) ?? ""))) {
-      problems.push("AGENCY_WEBHOOKS must point at receivers on this machine in demo mode: demo payments never write off a real bill");
-    }
-  }
   if (problems.length > 0) return { ok: false, problems };
 
   const sandboxUrl = `http://127.0.0.1:${vars.SANDBOX_PORT}`;
@@ -122,11 +102,6 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
   const localIdentityProvider = !given.OIDC_ISSUER;
   const localStaffIdentityProvider = !given.STAFF_OIDC_ISSUER;
   const localSources = !given.BILL_SOURCES;
-  const simulatorWebhooks = DEMO_AGENCIES.filter((agency) => !webhooks.some((hook) => hook.agency === agency.code)).map((agency) => ({
-    agency: agency.code,
-    url: `http://127.0.0.1:${vars.AGENCY_SIMULATOR_PORT}/agencies/${agency.code}/write-offs`,
-    secret: demoWebhookSecret(agency.code),
-  }));
   const configuredLinkKeys = given.AGENCY_LINK_KEYS ? (JSON.parse(given.AGENCY_LINK_KEYS) as unknown[]) : [];
 
   const environment: Record<string, string | undefined> = {
@@ -187,7 +162,6 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
           ),
         }
       : {}),
-    AGENCY_WEBHOOKS: JSON.stringify([...webhooks, ...simulatorWebhooks]),
     AGENCY_LINK_KEYS: JSON.stringify([...configuredLinkKeys, ...DEMO_AGENCIES.map((agency) => demoLinkKey(agency.code))]),
   };
   return {

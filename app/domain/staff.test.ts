@@ -44,7 +44,12 @@ describe("staff roles and scope", () => {
     for (const role of [...AGENCY_ROLES, "auditor" as const]) {
       expect(ROLE_PERMISSIONS[role], role).not.toContain("staff.manage");
       expect(ROLE_PERMISSIONS[role], role).not.toContain("settings.view");
+      expect(ROLE_PERMISSIONS[role], role).not.toContain("catalogue.manage");
+      expect(ROLE_PERMISSIONS[role], role).not.toContain("integrations.manage");
     }
+    // Agencies' staff do not see other agencies' receivers and keys; the auditor reads them.
+    for (const role of AGENCY_ROLES) expect(ROLE_PERMISSIONS[role], role).not.toContain("integrations.view");
+    expect(ROLE_PERMISSIONS.auditor).toContain("integrations.view");
     expect(ROLE_PERMISSIONS.auditor.filter((p) => p === "inbox.work" || p === "proxies.set_own")).toEqual([]);
   });
 

@@ -31,12 +31,16 @@ export const STAFF_PERMISSIONS = [
   "reconciliation.view",
   "reconciliation.work",
   "statements.view",
+  "catalogue.manage",
+  "integrations.view",
+  "integrations.manage",
 ] as const;
 export type StaffPermission = (typeof STAFF_PERMISSIONS)[number];
 
 /**
  * Which role may do what. The auditor reads everything and changes nothing;
- * the city administrator runs the catalogue, staff and settings but reads no
+ * the city administrator runs the catalogue, agencies' integrations (webhook
+ * receivers, API keys), staff and settings but reads no
  * payments (least privilege: money work is the agencies'). The city
  * administrator is also the portal's own team for contact messages about no
  * agency's bill, and may reveal those senders' contact details to answer them
@@ -66,8 +70,19 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
     "refunds.view",
     "reconciliation.view",
     "statements.view",
+    "integrations.view",
   ],
-  city_admin: ["personal_data.reveal", "inbox.view", "inbox.work", "audit.view", "staff.manage", "settings.view"],
+  city_admin: [
+    "personal_data.reveal",
+    "inbox.view",
+    "inbox.work",
+    "audit.view",
+    "staff.manage",
+    "settings.view",
+    "catalogue.manage",
+    "integrations.view",
+    "integrations.manage",
+  ],
 };
 
 /** A role held by a staff member: agency roles name their agency, city roles none. */

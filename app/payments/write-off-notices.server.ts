@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { WEBHOOK_PROBE_SECONDS, webhookBackoffSeconds } from "~/domain/payment-order";
 import { claimIds, schema, type Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
-import { signWebhook } from "~/base/signatures.server";
+import { findReceiver, logDelivery, postToReceiver, type AgencyReceiver, type ReceiverAnswer } from "~/agencies/webhook-receivers.server";
 
 /**
  * Delivering write-off notices (銷帳通知) to agencies: rows of the outbox
@@ -12,23 +12,13 @@ import { signWebhook } from "~/base/signatures.server";
  * (webhookBackoffSeconds), a probe of a silent receiver every minute, and a
  * log of every attempt. At least once: agencies recognise repeats by `noticeId`.
  * A day's `statement.ready` notice (about no order or bill) goes the same way.
+ * Where each agency's notices go, and the secrets that sign them, are kept in
+ * the database and managed in the back office (app/agencies/).
  */
-
-interface AgencyWebhook {
-  agency: string;
-  url: string;
-  secret: string;
-}
-
-/** The receiver configured for an agency (AGENCY_WEBHOOKS); without one, its notices wait, logged. */
-function agencyWebhookFinder(env: Pick<Env, "AGENCY_WEBHOOKS">) {
-  const configured = new Map(env.AGENCY_WEBHOOKS.map((hook) => [hook.agency, hook]));
-  return (agency: string): AgencyWebhook | undefined => configured.get(agency);
-}
 
 export interface DeliveryContext {
   db: Database;
-  env: Pick<Env, "AGENCY_WEBHOOKS">;
+  env: Pick<Env, "BINDING_ENCRYPTION_KEY">;
   logger: Logger;
 }
 
@@ -89,7 +79,6 @@ export async function deliverWriteOffNotices(
   now = new Date(),
   limit = 25,
 ): Promise<{ attempted: number; delivered: number }> {
-  const webhookFor = agencyWebhookFinder(ctx.env);
   let attempted = 0;
   let delivered = 0;
   let agencies: string[] | null = null;
@@ -101,7 +90,7 @@ export async function deliverWriteOffNotices(
     const notices = await ctx.db.select().from(schema.writeOffNotices).where(inArray(schema.writeOffNotices.id, ids));
     const answered = new Set<string>();
     for (const notice of notices) {
-      if (await deliver(ctx, notice, webhookFor(notice.agencyCode), now)) {
+      if (await deliver(ctx, notice, await findReceiver(ctx.db, ctx.env, notice.agencyCode), now)) {
         delivered += 1;
         answered.add(notice.agencyCode);
       }
@@ -123,46 +112,30 @@ export async function deliverWriteOffNotices(
   return { attempted, delivered };
 }
 
+type Notice = typeof schema.writeOffNotices.$inferSelect;
+
+/** The body an agency receives for a notice: the same bytes however often it is sent. */
+const noticeBody = (notice: Notice) => JSON.stringify({ noticeId: notice.id, ...(notice.payload as object) });
+
+/** Sends a notice to the agency's receiver, or says why it cannot go (none, or switched off in the back office). */
+async function sendNotice(receiver: AgencyReceiver | null, notice: Notice): Promise<ReceiverAnswer> {
+  if (!receiver) return { statusCode: null, error: `no webhook receiver for agency ${notice.agencyCode}`, durationMs: 0 };
+  if (!receiver.enabled) return { statusCode: null, error: `webhook receiver of agency ${notice.agencyCode} is disabled`, durationMs: 0 };
+  return postToReceiver(receiver, noticeBody(notice), { "X-Portal-Notice-Id": notice.id });
+}
+
 /** One attempt, logged; true when the agency took it. */
-async function deliver(
-  ctx: DeliveryContext,
-  notice: typeof schema.writeOffNotices.$inferSelect,
-  hook: AgencyWebhook | undefined,
-  now: Date,
-): Promise<boolean> {
-  const body = JSON.stringify({ noticeId: notice.id, ...(notice.payload as object) });
-  const started = performance.now();
-  let statusCode: number | null = null;
-  let error: string | null = null;
-  if (!hook) {
-    error = `no webhook configured for agency ${notice.agencyCode}`;
-  } else {
-    try {
-      const response = await fetch(hook.url, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          "X-Portal-Notice-Id": notice.id,
-          // The real clock, not the run's: the receiver checks the signature's freshness against its own.
-          "X-Portal-Signature": signWebhook(hook.secret, body, Math.floor(Date.now() / 1000)),
-        },
-        body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      statusCode = response.status;
-      await response.body?.cancel();
-      if (!response.ok) error = `HTTP ${response.status}`;
-    } catch (failure) {
-      error = (failure as Error).name === "TimeoutError" ? "no answer within 10 s" : String(failure);
-    }
-  }
-  await ctx.db.insert(schema.webhookDeliveries).values({
+async function deliver(ctx: DeliveryContext, notice: Notice, receiver: AgencyReceiver | null, now: Date): Promise<boolean> {
+  const { error, ...answer } = await sendNotice(receiver, notice);
+  await logDelivery(ctx.db, {
+    agencyCode: notice.agencyCode,
     noticeId: notice.id,
+    kind: "notice",
+    requestedBy: null,
+    url: receiver?.url ?? "",
     attemptedAt: now,
-    url: hook?.url ?? "",
-    statusCode,
     error,
-    durationMs: Math.round(performance.now() - started),
+    ...answer,
   });
   const attempts = notice.attempts + 1;
   if (error === null) {
@@ -194,4 +167,43 @@ async function deliver(
     "write-off notice not delivered",
   );
   return false;
+}
+
+/**
+ * Sends one notice again now, at a staff member's request (the agency lost
+ * it, or its receiver is back and nobody wants to wait for the back-off):
+ * logged as a redelivery. A pending notice the agency takes this way is
+ * delivered; a delivered one stays delivered whatever the answer.
+ */
+export async function redeliverNotice(
+  ctx: DeliveryContext,
+  request: { agencyCode: string; noticeId: string; requestedBy: string },
+): Promise<{ ok: true; answer: ReceiverAnswer; delivered: boolean } | { ok: false; refusal: "not_found" }> {
+  const [notice] = await ctx.db
+    .select()
+    .from(schema.writeOffNotices)
+    .where(and(eq(schema.writeOffNotices.id, request.noticeId), eq(schema.writeOffNotices.agencyCode, request.agencyCode)));
+  if (!notice) return { ok: false, refusal: "not_found" };
+  const receiver = await findReceiver(ctx.db, ctx.env, notice.agencyCode);
+  const now = new Date();
+  const answer = await sendNotice(receiver, notice);
+  await logDelivery(ctx.db, {
+    agencyCode: notice.agencyCode,
+    noticeId: notice.id,
+    kind: "redelivery",
+    requestedBy: request.requestedBy,
+    url: receiver?.url ?? "",
+    attemptedAt: now,
+    ...answer,
+  });
+  let delivered = notice.state === "delivered";
+  if (answer.error === null && !delivered) {
+    const taken = await ctx.db
+      .update(schema.writeOffNotices)
+      .set({ state: "delivered", deliveredAt: now, attempts: notice.attempts + 1, lastError: null, leasedUntil: null })
+      .where(and(eq(schema.writeOffNotices.id, notice.id), eq(schema.writeOffNotices.state, "pending")))
+      .returning({ id: schema.writeOffNotices.id });
+    delivered = taken.length > 0;
+  }
+  return { ok: true, answer, delivered };
 }

@@ -80,6 +80,8 @@ const SEARCHES: Array<{ path: string; fields: string[]; as: StaffName }> = [
   { path: "/back-office/proxies", fields: ["page"], as: "police-handler" },
   { path: "/back-office/staff", fields: ["page"], as: "city-admin" },
   { path: "/back-office/settings", fields: ["page"], as: "city-admin" },
+  { path: "/back-office/catalogue/police", fields: ["saved"], as: "city-admin" },
+  { path: "/back-office/catalogue/police/integration", fields: ["before"], as: "auditor" },
   { path: "/back-office", fields: ["page"], as: "auditor" },
   { path: "/back-office/reconciliation", fields: ["page"], as: "police-accounting" },
   { path: "/back-office/reconciliation/2026-12-01", fields: ["resolved"], as: "police-accounting" },

@@ -46,7 +46,7 @@ describe("the server process", () => {
     expect(server.output()).not.toContain("sandbox");
   });
 
-  it("refuses, in demo mode, payment providers that are not sandboxes and agencies' real receivers", async () => {
+  it("refuses, in demo mode, payment providers that are not sandboxes, and the retired AGENCY_WEBHOOKS setting", async () => {
     for (const [variables, message] of [
       [{ LINE_PAY_API_URL: "https://api-pay.line.me" }, "LINE_PAY_API_URL must be a sandbox in demo mode"],
       [{ ECPAY_CHECKOUT_URL: "https://payment.ecpay.com.tw/Cashier/AioCheckOut/V5" }, "ECPAY_CHECKOUT_URL must be a sandbox in demo mode"],
@@ -55,7 +55,8 @@ describe("the server process", () => {
         {
           AGENCY_WEBHOOKS: JSON.stringify([{ agency: "police", url: "https://police.example.gov.tw/write-offs", secret: "x".repeat(32) }]),
         },
-        "AGENCY_WEBHOOKS must point at receivers on this machine in demo mode",
+        // Receivers are set in the back office now; a left-over setting is refused, not silently dropped.
+        "AGENCY_WEBHOOKS is no longer read",
       ],
     ] as const) {
       const server = start({ DEMO_MODE: "true", ...variables });

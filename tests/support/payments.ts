@@ -11,6 +11,7 @@ import { createSandboxGateway } from "~/demo/gateway.server";
 import { schema, type Database } from "~/base/db.server";
 import { SANDBOX_CREDENTIALS, demoWebhookSecret } from "~/demo/keys";
 import { demoEnv } from "./env";
+import { receiversAtSimulator } from "./webhooks";
 
 /**
  * The payment world of a test: the sandbox gateway (LINE Pay and ECPay), the
@@ -75,6 +76,8 @@ export async function startPaymentWorld(db: Database, overrides: Record<string, 
     ...overrides,
   });
   const ctx: PaymentContext = { db, env, providers: paymentProvidersFromEnv(env), logger };
+  // The agencies' receivers, as the demo sets them: at the simulator, with its secrets.
+  await receiversAtSimulator(db, env, simulatorServer.url);
 
   return {
     ctx,

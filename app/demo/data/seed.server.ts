@@ -6,7 +6,8 @@ import { schema, type Database } from "~/base/db.server";
 import { hashNationalId } from "~/base/pii.server";
 import { sealCredential } from "~/base/credentials.server";
 import type { Env } from "~/base/env.server";
-import { demoApiKey } from "../keys";
+import { installReceiverIfNone } from "~/agencies/webhook-receivers.server";
+import { demoApiKey, demoWebhookSecret } from "../keys";
 import { DEMO_AGENCIES, DEMO_BILL_TYPES } from "./catalogue";
 import { generateDemoData, type DemoDataOptions } from "./generate";
 import { DEMO_STAFF, type DemoStaffMember } from "./staff";
@@ -158,4 +159,23 @@ export async function seedDemoApiKeys(db: Database, env: Pick<Env, "BINDING_ENCR
     .onConflictDoNothing()
     .returning({ id: schema.agencyApiKeys.id });
   return inserted.length;
+}
+
+/**
+ * Points every agency of the database that has no webhook receiver at the
+ * agency simulator, with the secret the simulator knows (demoWebhookSecret),
+ * on every start: a receiver set in the back office is left as it is. The
+ * number of receivers set.
+ */
+export async function seedSimulatorReceivers(
+  db: Database,
+  env: Pick<Env, "BINDING_ENCRYPTION_KEY">,
+  simulatorUrl: string,
+): Promise<number> {
+  let installed = 0;
+  for (const { code } of await db.select({ code: schema.agencies.code }).from(schema.agencies)) {
+    const url = `${simulatorUrl}/agencies/${code}/write-offs`;
+    if (await installReceiverIfNone(db, env, { agencyCode: code, url, secret: demoWebhookSecret(code) })) installed += 1;
+  }
+  return installed;
 }
