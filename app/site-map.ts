@@ -23,7 +23,8 @@ export interface SitePage {
     | "nav.antiFraud"
     | "nav.contact"
     | "footer.sitemap"
-    | "footer.accessibility";
+    | "footer.accessibility"
+    | "footer.statistics";
   section: SiteSection;
   /** Reached after logging in as a member (the page asks for it first). */
   membersOnly?: true;
@@ -42,6 +43,7 @@ export const SITE_PAGES: readonly SitePage[] = [
   { path: "/faq", labelKey: "nav.faq", section: "help" },
   { path: "/anti-fraud", labelKey: "nav.antiFraud", section: "help" },
   { path: "/contact", labelKey: "nav.contact", section: "help" },
+  { path: "/statistics", labelKey: "footer.statistics", section: "about" },
   { path: "/accessibility", labelKey: "footer.accessibility", section: "about" },
   { path: "/sitemap", labelKey: "footer.sitemap", section: "about" },
 ];
@@ -57,7 +59,7 @@ export const SERVICES: ReadonlyArray<{ key: ServiceKey; path?: string }> = [
 ];
 
 export const HEADER_NAV = ["/", "/lookup", "/scan", "/guide", "/faq", "/anti-fraud", "/contact"] as const;
-export const FOOTER_NAV = ["/sitemap", "/accessibility", "/contact"] as const;
+export const FOOTER_NAV = ["/sitemap", "/statistics", "/accessibility", "/contact"] as const;
 
 export function pageAt(path: string): SitePage {
   const page = SITE_PAGES.find((p) => p.path === path);

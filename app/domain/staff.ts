@@ -31,6 +31,7 @@ export const STAFF_PERMISSIONS = [
   "reconciliation.view",
   "reconciliation.work",
   "statements.view",
+  "statistics.view",
 ] as const;
 export type StaffPermission = (typeof STAFF_PERMISSIONS)[number];
 
@@ -42,13 +43,14 @@ export type StaffPermission = (typeof STAFF_PERMISSIONS)[number];
  * agency's bill, and may reveal those senders' contact details to answer them
  * (the inbox narrows its reach to those messages: `CITY_ROLE_INBOX_REACH`).
  */
-/** What every agency role sees of its agency's money: payments, duplicates, refunds, statements; and naming its own proxy. */
+/** What every agency role sees of its agency's money: payments, duplicates, refunds, statements, statistics; and naming its own proxy. */
 const AGENCY_MONEY_VIEW: readonly StaffPermission[] = [
   "payments.view",
   "duplicates.view",
   "proxies.set_own",
   "refunds.view",
   "statements.view",
+  "statistics.view",
 ];
 
 export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
@@ -66,8 +68,10 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
     "refunds.view",
     "reconciliation.view",
     "statements.view",
+    "statistics.view",
   ],
-  city_admin: ["personal_data.reveal", "inbox.view", "inbox.work", "audit.view", "staff.manage", "settings.view"],
+  // Statistics are counts and sums, never a payment or a person: the city administrator sees them city-wide.
+  city_admin: ["personal_data.reveal", "inbox.view", "inbox.work", "audit.view", "staff.manage", "settings.view", "statistics.view"],
 };
 
 /** A role held by a staff member: agency roles name their agency, city roles none. */

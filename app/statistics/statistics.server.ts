@@ -3,6 +3,7 @@ import type { BillCategory } from "~/domain/catalogue";
 import type { EntryChannel } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
 import {
+  chooserMonths,
   groupFigures,
   monthDays,
   monthsEndingWith,
@@ -225,4 +226,35 @@ export async function citySummary(db: Database, month: Month): Promise<CitySumma
     byAgency: chosen.byAgency,
     byCategory: chosen.byCategory,
   };
+}
+
+/**
+ * The month a page shows: the one asked for when the chooser offers it,
+ * else the latest (`unavailable` says a month was asked for and is not
+ * offered, so the page can say so rather than fail).
+ */
+export function chooseMonth(params: URLSearchParams, latest: Month): { month: Month; months: Month[]; unavailable: boolean } {
+  const months = chooserMonths(latest);
+  const asked = params.get("month");
+  const month = months.find((m) => m === asked);
+  return { month: month ?? latest, months, unavailable: asked !== null && asked !== "" && !month };
+}
+
+const PUBLISHED_TTL_MS = 10 * 60 * 1000;
+const published = new WeakMap<Database, Map<Month, { at: number; summary: Promise<CitySummary> }>>();
+
+/**
+ * The public page's figures, kept ten minutes per month in this instance:
+ * the page is open to anyone, and published figures a few minutes old are
+ * what a publication is.
+ */
+export function publishedSummary(db: Database, month: Month, now = Date.now()): Promise<CitySummary> {
+  const kept = published.get(db) ?? new Map();
+  published.set(db, kept);
+  const found = kept.get(month);
+  if (found && now - found.at < PUBLISHED_TTL_MS) return found.summary;
+  const summary = citySummary(db, month);
+  kept.set(month, { at: now, summary });
+  summary.catch(() => kept.delete(month));
+  return summary;
 }
