@@ -72,8 +72,8 @@ export interface PaymentFigures {
 
 /**
  * Fine-grained rows summed into groups (bill types into their agency, tools
- * across bill types), largest amount first, then by key: a stable order for
- * the charts, the tables and the files.
+ * across bill types), largest amount first: a stable order for
+ * the charts, the tables and the files (ties: more payments first, then by key).
  */
 export function groupFigures<Row extends PaymentFigures, Key extends string>(
   rows: readonly Row[],

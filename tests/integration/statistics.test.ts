@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { eq, inArray } from "drizzle-orm";
+import { parse } from "csv-parse/sync";
+import { asc, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { composeConvenienceBarcodes } from "~/domain/convenience-barcode";
 import { taipeiDate } from "~/domain/dates";
@@ -15,7 +16,12 @@ import { openScannedBill } from "~/lookup/scan.server";
 import { createPaymentOrder } from "~/payments/orders/create.server";
 import { applyTransition } from "~/payments/orders/transitions.server";
 import { citySummary, monthStatistics } from "~/statistics/statistics.server";
-import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
+import { startStaffSession } from "~/back-office/staff-sessions.server";
+import { seedDemoDataIfEmpty, seedDemoStaff } from "~/demo/data/seed.server";
+import { loader as backOfficeStatistics } from "~/routes/back-office.statistics";
+import { loader as backOfficeStatisticsCsv } from "~/routes/back-office.statistics[.]csv";
+import { loader as publicStatistics } from "~/routes/statistics";
+import { loader as publicStatisticsCsv } from "~/routes/statistics[.]csv";
 import { describeEachDatabase } from "../support/databases";
 import { capturedLogger, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";
 
@@ -365,6 +371,108 @@ describeEachDatabase(
       );
       expect(outcome.kind).toBe("invalid_number");
       expect(logs.some((entry) => entry.msg === "look-up tally not counted")).toBe(true);
+    });
+
+    /** A route's answer to a GET, a thrown Response being an answer too. */
+    async function get(loader: (args: never) => Promise<Response>, url: string, headers: Record<string, string> = {}) {
+      const args = {
+        request: new Request(url, { headers }),
+        params: {},
+        context: { requestId: randomUUID(), cspNonce: "", logger: world.ctx.logger, clientAddress: "127.0.0.1" },
+      };
+      try {
+        return await loader(args as never);
+      } catch (thrown) {
+        if (thrown instanceof Response) return thrown;
+        throw thrown;
+      }
+    }
+    const csvRows = async (response: Response) =>
+      parse((await response.text()).replace(/^\uFEFF/, ""), { columns: true }) as Array<Record<string, string>>;
+
+    it("shows staff the month within their reach, audits each view and download, and says when a month is not offered", async () => {
+      await seedDemoStaff(db());
+      const env = world.ctx.env;
+      const cookieOf = async (subject: string) => {
+        const [member] = await db().select().from(schema.staff).where(eq(schema.staff.subject, subject));
+        await db()
+          .insert(schema.staffPasskeys)
+          .values({ id: `test-key-${subject}`, staffId: member!.id, publicKey: "test" })
+          .onConflictDoNothing();
+        const cookie = (await startStaffSession(db(), env, member!.id, { idToken: null, clientAddress: "127.0.0.1" })).split(";")[0]!;
+        return { id: member!.id, headers: { cookie, "accept-language": "en" } };
+      };
+      const page = `${env.backOfficeUrl}/back-office/statistics`;
+      const auditor = await cookieOf("st-auditor");
+      const city = await get(backOfficeStatistics, `${page}?month=${MONTH}`, auditor.headers);
+      expect(city.status).toBe(200);
+      const cityData = await city.json();
+      const records = await itemsPaidIn(MONTH);
+      expect(cityData).toMatchObject({ month: MONTH, all: true, unavailable: false });
+      expect(cityData.figures.total).toMatchObject({ payments: records.length, amount: sum(records.map((row) => row.amount)) });
+
+      const accounting = await cookieOf("st-police-accounting");
+      const own = await (await get(backOfficeStatistics, `${page}?month=${MONTH}`, accounting.headers)).json();
+      expect(own.all).toBe(false);
+      expect(own.agencies.map((agency: { code: string }) => agency.code)).toEqual(["police"]);
+      expect(own.figures.byAgency.map((row: { agency: string }) => row.agency)).toEqual(["police"]);
+      // A month the chooser does not offer: the latest month, and the page says so.
+      const odd = await (await get(backOfficeStatistics, `${page}?month=1999-99`, accounting.headers)).json();
+      expect(odd).toMatchObject({ month: taipeiMonth(), unavailable: true });
+      // Signed out: sent to sign in, never the figures.
+      expect((await get(backOfficeStatistics, `${page}?month=${MONTH}`)).status).toBe(302);
+
+      // The CSV: the month's figures, the same reach, Excel-safe; its total row ties out with the items of the month.
+      const file = await get(backOfficeStatisticsCsv, `${page}.csv?month=${MONTH}`, auditor.headers);
+      expect(file.headers.get("content-disposition")).toBe(`attachment; filename="statistics-city-${MONTH}.csv"`);
+      const rows = await csvRows(file);
+      expect(rows[0]).toMatchObject({ Section: "All payments", Month: MONTH, Checkouts: "4", "Payments (bills)": String(records.length) });
+      expect(Number(rows[0]!["Amount (NT$)"])).toBe(sum(records.map((row) => row.amount)));
+      const agencyRows = rows.filter((row) => row.Section === "Agency");
+      expect(sum(agencyRows.map((row) => Number(row["Amount (NT$)"])))).toBe(sum(records.map((row) => row.amount)));
+      expect(rows.find((row) => row.Section === "Paid by the due date")).toMatchObject({ Count: "5", "Share (%)": "62.5" });
+      const policeFile = await get(backOfficeStatisticsCsv, `${page}.csv?month=${MONTH}`, accounting.headers);
+      expect(new Set((await csvRows(policeFile)).filter((row) => row.Section === "Agency").map((row) => row.Item))).toEqual(
+        new Set([own.figures.byAgency[0].nameEn]),
+      );
+      expect((await get(backOfficeStatisticsCsv, `${page}.csv?month=1999-99`, auditor.headers)).status).toBe(404);
+
+      const audited = await db()
+        .select()
+        .from(schema.auditLog)
+        .where(inArray(schema.auditLog.action, ["statistics.viewed", "statistics.exported"]))
+        .orderBy(asc(schema.auditLog.seq));
+      expect(
+        audited.map((entry) => [entry.action, entry.actorId, entry.targetId, (entry.details as { agencies: unknown }).agencies]),
+      ).toEqual([
+        ["statistics.viewed", auditor.id, MONTH, "all"],
+        ["statistics.viewed", accounting.id, MONTH, ["police"]],
+        ["statistics.viewed", accounting.id, taipeiMonth(), ["police"]],
+        ["statistics.exported", auditor.id, MONTH, "all"],
+        ["statistics.exported", accounting.id, MONTH, ["police"]],
+      ]);
+    });
+
+    it("publishes the city's figures on the public page and as CSV in the reader's language, nothing finer than agency", async () => {
+      const url = "https://pay.example.gov.tw/statistics";
+      const records = await itemsPaidIn(MONTH);
+      const response = await get(publicStatistics, `${url}?month=${MONTH}`);
+      expect(response.status).toBe(200);
+      const data = await response.json();
+      expect(data.summary.months.at(-1)).toEqual({ month: MONTH, payments: records.length, amount: sum(records.map((row) => row.amount)) });
+      expect(Object.keys(data.summary).sort()).toEqual(["byAgency", "byCategory", "month", "months"]);
+      // The month under way is not published: asked for, it is refused and the last complete month shown.
+      const current = await (await get(publicStatistics, `${url}?month=${taipeiMonth()}`)).json();
+      expect(current).toMatchObject({ unavailable: true });
+      expect(current.month).not.toBe(taipeiMonth());
+
+      const zh = await csvRows(await get(publicStatisticsCsv, `${url}.csv?month=${MONTH}`, { "accept-language": "zh-TW" }));
+      const year = zh.filter((row) => row["項目類別"] === "月份");
+      expect(year.map((row) => row["項目"])).toHaveLength(12);
+      expect(year.at(-1)).toMatchObject({ 月份: MONTH, "繳費筆數（帳單）": String(records.length) });
+      const categories = zh.filter((row) => row["項目類別"] === "類別");
+      expect(sum(categories.map((row) => Number(row["金額（新臺幣元）"])))).toBe(sum(records.map((row) => row.amount)));
+      expect(categories.map((row) => row["項目"]).sort()).toEqual(["罰鍰", "規費"].sort());
     });
   },
   async (handle) => {
