@@ -43,7 +43,7 @@ async function insertYear(db: Database, payments: number): Promise<{ orders: num
   const yearMs = monthWindow(LAST).to.getTime() - monthWindow(FIRST).from.getTime();
   const orderOf = sql.raw(`((b / 6) * 3 + case when b % 6 = 0 then 0 when b % 6 < 3 then 1 else 2 end)`);
   const amountOf = sql.raw(`(100 + (b * 37) % 4900)`);
-  const orderCount = Math.floor(payments / 6) * 3 + [0, 1, 1, 2, 2, 2][payments % 6]!;
+  const orderCount = Math.floor(payments / 6) * 3 + [0, 1, 2, 2, 3, 3][payments % 6]!;
   // The moment order j was paid: spread evenly over the year.
   const paidAtOf = (j: SQL) => sql`(${from}::timestamptz + (${j}::float8 / ${orderCount}) * ${yearMs} * interval '1 millisecond')`;
   const timed = async (query: SQL) => {
