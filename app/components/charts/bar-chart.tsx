@@ -24,7 +24,8 @@ const LABEL_GAP = 18;
 const VALUE_ROOM = 150;
 
 export function BarChart({ title, description, rows }: { title: string; description: string; rows: readonly BarChartRow[] }) {
-  const id = useId();
+  // React's ids have colons, which a `url(#…)` reference would have to escape.
+  const id = useId().replaceAll(":", "");
   const titleId = `${id}-title`;
   const descId = `${id}-desc`;
   const hatch = `${id}-hatch`;
