@@ -7,8 +7,7 @@ import {
   FiguresSection,
   MonthChooser,
   largest,
-  paymentColumns,
-  paymentFooter,
+  PaymentsCutSection,
   paymentRows,
   type FigureRow,
 } from "~/components/charts/figures-section";
@@ -100,7 +99,6 @@ export default function BackOfficeStatistics() {
     bar: { value: row.count, display: `${digits.format(row.count)} (${percentOf(row.count)})` },
     cells: [digits.format(row.count), percentOf(row.count)],
   }));
-  const column = (key: "agency" | "billType" | "tool" | "channel") => common(`statistics.columns.${key}`);
 
   return (
     <>
@@ -171,44 +169,40 @@ export default function BackOfficeStatistics() {
         />
       </section>
 
-      <FiguresSection
+      <PaymentsCutSection
         id="statistics-agency"
+        cut="agency"
         heading={common("statistics.agencyHeading", { month: name })}
-        description={common("statistics.chartDescription", largest(byAgency))}
         caption={common("statistics.agencyCaption", { month: name })}
-        columns={paymentColumns(common, column("agency"))}
+        month={name}
         rows={byAgency}
-        footer={paymentFooter(common, { payments: figures.total.payments, amount: figures.total.amount }, locale)}
-        empty={common("statistics.noPayments", { month: name })}
+        total={{ payments: figures.total.payments, amount: figures.total.amount }}
       />
-      <FiguresSection
+      <PaymentsCutSection
         id="statistics-bill-type"
+        cut="billType"
         heading={t("statistics.billTypeHeading", { month: name })}
-        description={common("statistics.chartDescription", largest(byBillType))}
         caption={t("statistics.billTypeCaption", { month: name })}
-        columns={paymentColumns(common, column("billType"))}
+        month={name}
         rows={byBillType}
-        empty={common("statistics.noPayments", { month: name })}
       />
-      <FiguresSection
+      <PaymentsCutSection
         id="statistics-tool"
+        cut="tool"
         heading={t("statistics.toolHeading", { month: name })}
-        description={common("statistics.chartDescription", largest(byTool))}
         caption={t("statistics.toolCaption", { month: name })}
-        columns={paymentColumns(common, column("tool"), true)}
+        month={name}
         rows={byTool}
-        footer={paymentFooter(common, figures.total, locale)}
-        empty={common("statistics.noPayments", { month: name })}
+        total={figures.total}
       />
-      <FiguresSection
+      <PaymentsCutSection
         id="statistics-channel"
+        cut="channel"
         heading={t("statistics.channelHeading", { month: name })}
-        description={common("statistics.chartDescription", largest(byChannel))}
         caption={t("statistics.channelCaption", { month: name })}
-        columns={paymentColumns(common, column("channel"), true)}
+        month={name}
         rows={byChannel}
-        footer={paymentFooter(common, figures.total, locale)}
-        empty={common("statistics.noPayments", { month: name })}
+        total={figures.total}
       />
       <FiguresSection
         id="statistics-refunds"
@@ -216,7 +210,7 @@ export default function BackOfficeStatistics() {
         description={t("statistics.refundsDescription", largest(refunds))}
         caption={t("statistics.refundsCaption", { month: name })}
         columns={[
-          { header: column("agency") },
+          { header: common("statistics.columns.agency") },
           { header: common("statistics.columns.count"), numeric: true },
           { header: common("statistics.columns.amount"), numeric: true },
         ]}

@@ -1,7 +1,15 @@
 import { json, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { FiguresSection, MonthChooser, largest, paymentColumns, paymentFooter, paymentRows } from "~/components/charts/figures-section";
+import {
+  FiguresSection,
+  MonthChooser,
+  PaymentsCutSection,
+  largest,
+  paymentColumns,
+  paymentFooter,
+  paymentRows,
+} from "~/components/charts/figures-section";
 import { addMonths, taipeiMonth, totalFigures } from "~/domain/statistics";
 import { localized } from "~/i18n";
 import { figureWords } from "~/lib/statistics-words";
@@ -67,25 +75,23 @@ export default function Statistics() {
         footer={paymentFooter(t, totalFigures(summary.months), locale)}
         empty={t("statistics.chartEmpty")}
       />
-      <FiguresSection
+      <PaymentsCutSection
         id="statistics-agency"
+        cut="agency"
         heading={t("statistics.agencyHeading", { month: name })}
-        description={t("statistics.chartDescription", largest(agencies))}
         caption={t("statistics.agencyCaption", { month: name })}
-        columns={paymentColumns(t, t("statistics.columns.agency"))}
+        month={name}
         rows={agencies}
-        footer={paymentFooter(t, totalFigures(summary.byAgency), locale)}
-        empty={t("statistics.noPayments", { month: name })}
+        total={totalFigures(summary.byAgency)}
       />
-      <FiguresSection
+      <PaymentsCutSection
         id="statistics-category"
+        cut="category"
         heading={t("statistics.categoryHeading", { month: name })}
-        description={t("statistics.chartDescription", largest(categories))}
         caption={t("statistics.categoryCaption", { month: name })}
-        columns={paymentColumns(t, t("statistics.columns.category"))}
+        month={name}
         rows={categories}
-        footer={paymentFooter(t, totalFigures(summary.byCategory), locale)}
-        empty={t("statistics.noPayments", { month: name })}
+        total={totalFigures(summary.byCategory)}
       />
     </>
   );

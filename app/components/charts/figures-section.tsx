@@ -148,3 +148,41 @@ export function paymentFooter(t: TFunction, total: { payments: number; amount: n
     digits.format(total.amount),
   ];
 }
+
+/**
+ * A month's payments cut one way (agency, bill type, category, tool,
+ * channel): the bars are the amounts, the table gives checkouts (when
+ * `total.orders` is given), payments and amounts, with the month's total.
+ */
+export function PaymentsCutSection({
+  id,
+  cut,
+  heading,
+  caption,
+  month,
+  rows,
+  total,
+}: {
+  id: string;
+  cut: "agency" | "billType" | "category" | "tool" | "channel";
+  heading: string;
+  caption: string;
+  /** The month as the reader reads it. */
+  month: string;
+  rows: readonly FigureRow[];
+  total?: { payments: number; amount: number; orders?: number };
+}) {
+  const { t, i18n } = useTranslation();
+  return (
+    <FiguresSection
+      id={id}
+      heading={heading}
+      description={t("statistics.chartDescription", largest(rows))}
+      caption={caption}
+      columns={paymentColumns(t, t(`statistics.columns.${cut}`), total?.orders !== undefined)}
+      rows={rows}
+      footer={total ? paymentFooter(t, total, i18n.language) : undefined}
+      empty={t("statistics.noPayments", { month })}
+    />
+  );
+}
