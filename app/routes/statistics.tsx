@@ -68,7 +68,11 @@ export default function Statistics() {
       <FiguresSection
         id="statistics-year"
         heading={t("statistics.yearHeading")}
-        description={t("statistics.yearDescription", { ...range, ...largest(year) })}
+        description={
+          totalFigures(summary.months).payments === 0
+            ? t("statistics.yearEmpty")
+            : t("statistics.yearDescription", { ...range, ...largest(year) })
+        }
         caption={t("statistics.yearCaption", range)}
         columns={paymentColumns(t, t("statistics.columns.month"))}
         rows={year}
