@@ -99,18 +99,25 @@ export async function monthStatistics(db: Database, month: Month, reach: Statist
       .where(paidIn(window))
       .groupBy(bills.billTypeCode, billTypes.agencyCode, billTypes.category, orders.paymentTool, orders.entryChannel),
     // Orders are counted apart: an order paying bills of two types is one order, not two.
-    db
-      .select({
-        tool: orders.paymentTool,
-        channel: orders.entryChannel,
-        orders: sql<number>`count(distinct ${orders.id})`.mapWith(Number),
-      })
-      .from(orders)
-      .innerJoin(items, eq(items.orderId, orders.id))
-      .innerJoin(bills, eq(bills.id, items.billId))
-      .innerJoin(billTypes, and(eq(billTypes.code, bills.billTypeCode), inReach(reach, billTypes.agencyCode)))
-      .where(paidIn(window))
-      .groupBy(orders.paymentTool, orders.entryChannel),
+    // City-wide every paid order counts, so the orders alone answer (through their paid_at index).
+    reach === "all"
+      ? db
+          .select({ tool: orders.paymentTool, channel: orders.entryChannel, orders: sql<number>`count(*)`.mapWith(Number) })
+          .from(orders)
+          .where(paidIn(window))
+          .groupBy(orders.paymentTool, orders.entryChannel)
+      : db
+          .select({
+            tool: orders.paymentTool,
+            channel: orders.entryChannel,
+            orders: sql<number>`count(distinct ${orders.id})`.mapWith(Number),
+          })
+          .from(orders)
+          .innerJoin(items, eq(items.orderId, orders.id))
+          .innerJoin(bills, eq(bills.id, items.billId))
+          .innerJoin(billTypes, and(eq(billTypes.code, bills.billTypeCode), inReach(reach, billTypes.agencyCode)))
+          .where(paidIn(window))
+          .groupBy(orders.paymentTool, orders.entryChannel),
     db
       .select({
         agency: refunds.agencyCode,
