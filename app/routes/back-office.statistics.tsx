@@ -14,7 +14,7 @@ import {
 import { FigureTable } from "~/components/charts/figure-table";
 import { formatMoney } from "~/domain/format";
 import { agenciesFor } from "~/domain/staff";
-import { taipeiMonth } from "~/domain/statistics";
+import { sharePercent, taipeiMonth } from "~/domain/statistics";
 import { localized } from "~/i18n";
 import { figureWords } from "~/lib/statistics-words";
 import { agenciesInReach } from "~/money/statements.server";
@@ -89,7 +89,10 @@ export default function BackOfficeStatistics() {
     cells: [],
   }));
   const late = figures.onTime.payments - figures.onTime.onTime;
-  const percentOf = (part: number) => (figures.onTime.payments ? `${Math.round((part * 1000) / figures.onTime.payments) / 10}%` : "");
+  const percentOf = (part: number) => {
+    const share = sharePercent(part, figures.onTime.payments);
+    return share === null ? "" : `${share}%`;
+  };
   const onTime: FigureRow[] = [
     { key: "on-time", label: t("statistics.onTimeOnTime"), count: figures.onTime.onTime },
     { key: "late", label: t("statistics.onTimeLate"), count: late },
