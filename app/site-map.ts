@@ -24,6 +24,7 @@ export interface SitePage {
     | "nav.contact"
     | "footer.sitemap"
     | "footer.accessibility"
+    | "footer.statistics"
     | "pages.agencyApi.title";
   section: SiteSection;
   /** Reached after logging in as a member (the page asks for it first). */
@@ -43,6 +44,7 @@ export const SITE_PAGES: readonly SitePage[] = [
   { path: "/faq", labelKey: "nav.faq", section: "help" },
   { path: "/anti-fraud", labelKey: "nav.antiFraud", section: "help" },
   { path: "/contact", labelKey: "nav.contact", section: "help" },
+  { path: "/statistics", labelKey: "footer.statistics", section: "about" },
   { path: "/accessibility", labelKey: "footer.accessibility", section: "about" },
   { path: "/sitemap", labelKey: "footer.sitemap", section: "about" },
   { path: "/developers/agency-api", labelKey: "pages.agencyApi.title", section: "about" },
@@ -59,7 +61,7 @@ export const SERVICES: ReadonlyArray<{ key: ServiceKey; path?: string }> = [
 ];
 
 export const HEADER_NAV = ["/", "/lookup", "/scan", "/guide", "/faq", "/anti-fraud", "/contact"] as const;
-export const FOOTER_NAV = ["/sitemap", "/accessibility", "/contact"] as const;
+export const FOOTER_NAV = ["/sitemap", "/statistics", "/accessibility", "/contact"] as const;
 
 export function pageAt(path: string): SitePage {
   const page = SITE_PAGES.find((p) => p.path === path);

@@ -11,6 +11,7 @@ const BACK_OFFICE_AREAS: ReadonlyArray<{ to: string; key: string; permission: St
   { to: "/back-office/refunds", key: "refunds.title", permission: "refunds.view" },
   { to: "/back-office/reconciliation", key: "reconciliation.title", permission: "reconciliation.view" },
   { to: "/back-office/statements", key: "statements.title", permission: "statements.view" },
+  { to: "/back-office/statistics", key: "statistics.title", permission: "statistics.view" },
   { to: "/back-office/inbox", key: "inbox.title", permission: "inbox.view" },
   { to: "/back-office/audit", key: "audit.title", permission: "audit.view" },
   { to: "/back-office/staff", key: "admin.title", permission: "staff.manage" },

@@ -34,6 +34,7 @@ export const STAFF_PERMISSIONS = [
   "catalogue.manage",
   "integrations.view",
   "integrations.manage",
+  "statistics.view",
 ] as const;
 export type StaffPermission = (typeof STAFF_PERMISSIONS)[number];
 
@@ -46,13 +47,14 @@ export type StaffPermission = (typeof STAFF_PERMISSIONS)[number];
  * agency's bill, and may reveal those senders' contact details to answer them
  * (the inbox narrows its reach to those messages: `CITY_ROLE_INBOX_REACH`).
  */
-/** What every agency role sees of its agency's money: payments, duplicates, refunds, statements; and naming its own proxy. */
+/** What every agency role sees of its agency's money: payments, duplicates, refunds, statements, statistics; and naming its own proxy. */
 const AGENCY_MONEY_VIEW: readonly StaffPermission[] = [
   "payments.view",
   "duplicates.view",
   "proxies.set_own",
   "refunds.view",
   "statements.view",
+  "statistics.view",
 ];
 
 export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
@@ -71,7 +73,9 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
     "reconciliation.view",
     "statements.view",
     "integrations.view",
+    "statistics.view",
   ],
+  // Statistics are counts and sums, never a payment or a person: the city administrator sees them city-wide.
   city_admin: [
     "personal_data.reveal",
     "inbox.view",
@@ -82,6 +86,7 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
     "catalogue.manage",
     "integrations.view",
     "integrations.manage",
+    "statistics.view",
   ],
 };
 

@@ -8,6 +8,7 @@ import { findBillType, type CatalogueBillType } from "~/bills/catalogue.server";
 import type { Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
 import { hitRateLimit, peekRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
+import { tallyLookup } from "./tallies.server";
 
 /**
  * Looking up a bill by write-off number (線上查繳). The order matters: the
@@ -76,14 +77,16 @@ export async function lookUpBill(db: Database, context: LookupContext, input: Lo
   const outcome: LookupOutcome = number.ok
     ? await checkAndFind(db, context, input, number.value, now)
     : { kind: "invalid_number", problem: number.problem };
+  const told = outcome.kind === "captcha" ? `captcha_${outcome.check}` : outcome.kind;
   context.logger.info(
     {
       billType: input.billType.code,
       writeOffNumber: number.ok ? maskedNumber(number.value) : "(invalid)",
-      outcome: outcome.kind === "captcha" ? `captcha_${outcome.check}` : outcome.kind,
+      outcome: told,
     },
     "bill look-up",
   );
+  await tallyLookup(db, context.logger, { way: "lookup", billTypeCode: input.billType.code, outcome: told }, now);
   return outcome;
 }
 
@@ -151,13 +154,9 @@ export async function openBillLink(
     const bill = await findBill(db, billType.code, check.writeOffNumber, now);
     outcome = bill ? { kind: "found", bill } : { kind: "refused", reason: "not_found", billType, writeOffNumber: check.writeOffNumber };
   }
-  context.logger.info(
-    {
-      billType: code ?? "(none)",
-      keyId: query.get("k") ?? "(none)",
-      outcome: outcome.kind === "found" ? "found" : outcome.reason,
-    },
-    "bill link opened",
-  );
+  const told = outcome.kind === "found" ? "found" : outcome.reason;
+  context.logger.info({ billType: code ?? "(none)", keyId: query.get("k") ?? "(none)", outcome: told }, "bill link opened");
+  // Only a bill type the catalogue knows is counted by name: a forged link's code is anyone's text.
+  await tallyLookup(db, context.logger, { way: "qr_link", billTypeCode: billType?.code, outcome: told }, now);
   return outcome;
 }

@@ -7,6 +7,7 @@ import { findBillTypeByCollectionCode } from "~/bills/catalogue.server";
 import type { Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
 import { billFindingLimits, maskedNumber } from "./lookup.server";
+import { tallyLookup } from "./tallies.server";
 
 /**
  * Opening a bill from its three convenience-store barcodes, scanned or typed.
@@ -32,7 +33,9 @@ export async function openScannedBill(
   barcodes: [string, string, string],
   now = new Date(),
 ): Promise<ScanOutcome> {
-  const outcome = await decide(db, context, barcodes, now);
+  // The bill type, once the barcodes name one the catalogue knows: what the tally counts the outcome under.
+  const named: { billTypeCode?: string } = {};
+  const outcome = await decide(db, context, barcodes, now, named);
   const number = "read" in outcome ? outcome.read.writeOffNumber : outcome.kind === "found" ? outcome.bill.writeOffNumber : null;
   context.logger.info(
     {
@@ -42,6 +45,7 @@ export async function openScannedBill(
     },
     "bill scan",
   );
+  await tallyLookup(db, context.logger, { way: "scan", billTypeCode: named.billTypeCode, outcome: outcome.kind }, now);
   return outcome;
 }
 
@@ -50,6 +54,7 @@ async function decide(
   context: { env: Env; clientAddress: string },
   barcodes: [string, string, string],
   now: Date,
+  named: { billTypeCode?: string },
 ): Promise<ScanOutcome> {
   const parsed = parseConvenienceBill(barcodes, taipeiDate(now));
   if (!parsed.bill) return { kind: "unreadable", problems: parsed.ok ? [] : parsed.problems };
@@ -57,6 +62,7 @@ async function decide(
 
   const found = await findBillTypeByCollectionCode(db, read.collectionItemCode);
   if (!found) return { kind: "other_biller", read, expired: !parsed.ok };
+  named.billTypeCode = found.billType.code;
   if (!parsed.ok) return { kind: "expired", read };
 
   const { billType } = found;

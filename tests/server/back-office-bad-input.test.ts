@@ -76,6 +76,8 @@ const SEARCHES: Array<{ path: string; fields: string[]; as: StaffName }> = [
   { path: "/back-office/inbox", fields: ["status", "topic", "page"], as: "police-handler" },
   { path: "/back-office/duplicates", fields: ["state", "page"], as: "police-handler" },
   { path: "/back-office/statements", fields: ["agency", "page"], as: "police-handler" },
+  { path: "/back-office/statistics", fields: ["month"], as: "police-handler" },
+  { path: "/back-office/statistics.csv", fields: ["month"], as: "auditor" },
   { path: "/back-office/refunds", fields: ["state", "page"], as: "police-handler" },
   { path: "/back-office/proxies", fields: ["page"], as: "police-handler" },
   { path: "/back-office/staff", fields: ["page"], as: "city-admin" },
