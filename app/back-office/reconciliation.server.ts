@@ -11,7 +11,8 @@ import {
 } from "~/domain/reconciliation";
 import { actingForIn, agenciesFor, allows } from "~/domain/staff";
 import { fetchAndReconcile, type FetchResult } from "~/money/reconciliation-job.server";
-import { importSettlementFile, type ImportResult } from "~/money/reconciliation.server";
+import { currentSettlementFiles, importSettlementFile, type ImportResult } from "~/money/reconciliation.server";
+import { statementsAfterReconciliation } from "~/money/statements.server";
 import { decodeSettlementBytes, type SettlementProblem } from "~/money/settlement-files";
 import type { PaymentContext } from "~/payments/orders/order.server";
 import { isCalendarDate } from "~/payments/records.server";
@@ -390,5 +391,19 @@ export async function actOnSettlementFile(
   );
   if (upload && result.kind === "refused")
     return { kind: "invalid", intent, problems: [{ field: "file", code: "fileRefused", problem: result.problem }], values };
+  if (result.kind === "imported" || result.kind === "same_file") await statementsIfDayComplete(ctx, values.businessDate, now);
   return { kind: "done", intent, provider, businessDate: values.businessDate, result };
+}
+
+/**
+ * A file that completes an ended day (every configured provider's file is in)
+ * brings the day's statements at once, as the daily job would: staff fixing a
+ * day by hand need not wait for its next round. A day still under way gets
+ * none: its statement would leave out the rest of the day.
+ */
+async function statementsIfDayComplete(ctx: PaymentContext, businessDate: string, now: Date): Promise<void> {
+  if (businessDate >= taipeiDate(now)) return;
+  const configured = PAYMENT_PROVIDERS.filter((provider) => ctx.providers.get(provider) !== undefined);
+  const present = new Set((await currentSettlementFiles(ctx.db, businessDate)).map((file) => file.provider));
+  if (configured.every((provider) => present.has(provider))) await statementsAfterReconciliation(ctx, businessDate, now);
 }

@@ -312,6 +312,33 @@ describeEachDatabase(
       expect(days.days[0]).toMatchObject({ businessDate: today, providers: [{ provider: "line_pay" }, { provider: "ecpay" }] });
     });
 
+    it("brings an ended day's statements as soon as staff fetch a file that completes it, and none while the day runs", async () => {
+      const accounting = await staffMember(db(), "police-accounting", [{ role: "accounting_head", agencyCode: "police", actingFor: null }]);
+      // The provider's own file uploaded again (the same file: nothing else of the day changes).
+      const [current] = (await filesOf("ecpay", today)).filter((file) => file.supersededAt === null);
+      const uploadAgain = (now: Date) => {
+        const form = new FormData();
+        form.set("provider", "ecpay");
+        form.set("businessDate", today);
+        form.set("file", new File([current!.content], "media.csv", { type: "text/csv" }));
+        return actOnSettlementFile(world.ctx, accounting, "upload", form, now);
+      };
+      const statementsOfToday = () => db().select().from(schema.agencyStatements).where(eq(schema.agencyStatements.businessDate, today));
+      // Today's files are all in (the tests above): while the day runs, still no statement.
+      expect(await uploadAgain(new Date())).toMatchObject({ kind: "done", result: { kind: "same_file" } });
+      expect(await statementsOfToday()).toEqual([]);
+      // The same file once the day is over: the statements come at once, each announced.
+      const tomorrow = new Date(Date.parse(`${addDays(today, 1)}T01:00:00+08:00`));
+      expect(await uploadAgain(tomorrow)).toMatchObject({ kind: "done", result: { kind: "same_file" } });
+      const made = await statementsOfToday();
+      expect(made.map((row) => row.agencyCode)).toContain("police");
+      const announced = await db()
+        .select({ statementId: schema.writeOffNotices.statementId })
+        .from(schema.writeOffNotices)
+        .where(eq(schema.writeOffNotices.kind, "statement.ready"));
+      expect(announced.map((row) => row.statementId)).toEqual(expect.arrayContaining(made.map((row) => row.id)));
+    });
+
     it("refuses a malformed file whole, and takes a provider's own file uploaded by staff", async () => {
       const accounting = await staffMember(db(), "police-accounting", [{ role: "accounting_head", agencyCode: "police", actingFor: null }]);
       const [countBefore] = await db().select({ n: count() }).from(schema.settlementLines);
