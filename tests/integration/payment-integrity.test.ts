@@ -211,7 +211,7 @@ describeEachDatabase(
     });
 
     it("charges a bill's amount as it stands when the order is made, not as it was read before its source was asked", async () => {
-      const { water } = await memberWithSourceBills("amended-meanwhile", residents[3]!);
+      const { water } = await memberWithSourceBills("amended-meanwhile", residents[5]!);
       members.sources.behaviour.water = { mode: "normal", latencyMs: 300 };
       try {
         const creating = createPaymentOrder(world.ctx, { billIds: [water.id], tool: "line_pay", idempotencyKey: newKey() });
