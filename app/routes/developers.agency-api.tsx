@@ -113,7 +113,9 @@ export default function AgencyApiReference() {
                     </th>
                     <td>{parameter.in}</td>
                     <td>
-                      <code>{parameter.type}</code>
+                      <code>
+                        <TypeText text={parameter.type} />
+                      </code>
                     </td>
                     <td>{parameter.description}</td>
                   </tr>
@@ -143,7 +145,9 @@ export default function AgencyApiReference() {
                 <tr key={response.status}>
                   <th scope="row">{response.status}</th>
                   <td>
-                    <code>{response.type}</code>
+                    <code>
+                      <TypeText text={response.type} />
+                    </code>
                   </td>
                   <td>{response.description}</td>
                 </tr>
@@ -205,7 +209,9 @@ export default function AgencyApiReference() {
                         {property.required ? ` (${t("pages.agencyApi.required")})` : ""}
                       </th>
                       <td>
-                        <code>{property.type}</code>
+                        <code>
+                          <TypeText text={property.type} />
+                        </code>
                       </td>
                       <td>{property.description}</td>
                     </tr>
@@ -217,5 +223,22 @@ export default function AgencyApiReference() {
         ))}
       </section>
     </div>
+  );
+}
+
+/** A type's words, its bounds kept whole: a line may break inside a long name, never inside a number (1–999999999). */
+function TypeText({ text }: { text: string }) {
+  return (
+    <>
+      {text.split(/(\d{4,})/).map((part, i) =>
+        i % 2 === 1 ? (
+          <span key={i} className="api-number">
+            {part}
+          </span>
+        ) : (
+          part
+        ),
+      )}
+    </>
   );
 }
