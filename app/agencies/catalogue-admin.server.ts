@@ -12,6 +12,7 @@ import {
   type WriteOffCheck,
   type WriteOffRule,
 } from "~/domain/write-off-number";
+import { writeOffRuleOf, type CatalogueBillType } from "~/bills/catalogue.server";
 import { schema, type Database } from "~/base/db.server";
 import {
   AGENCY_FIELDS,
@@ -69,18 +70,8 @@ export async function listAgenciesForAdmin(db: Database): Promise<AgencyAdminLis
   }));
 }
 
-export interface BillTypeAdmin {
-  code: string;
-  agencyCode: string;
-  nameZh: string;
-  nameEn: string;
-  category: BillCategory;
-  subjectKind: SubjectKind;
-  collectionItemCode: string;
-  writeOffRule: WriteOffRule;
-  writeOffHintZh: string;
-  writeOffHintEn: string;
-  paymentTools: PaymentTool[];
+/** A bill type as the administrator edits it: the catalogue's view, plus what residents never see. */
+export interface BillTypeAdmin extends CatalogueBillType {
   active: boolean;
   sortOrder: number;
   updatedAt: string;
@@ -95,7 +86,7 @@ function billTypeAdmin(row: typeof schema.billTypes.$inferSelect): BillTypeAdmin
     category: row.category,
     subjectKind: row.subjectKind,
     collectionItemCode: row.collectionItemCode,
-    writeOffRule: { prefix: row.writeOffPrefix, length: row.writeOffLength, charset: row.writeOffCharset, check: row.writeOffCheck },
+    writeOffRule: writeOffRuleOf(row),
     writeOffHintZh: row.writeOffHintZh,
     writeOffHintEn: row.writeOffHintEn,
     paymentTools: row.paymentTools,

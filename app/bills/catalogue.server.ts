@@ -27,6 +27,13 @@ export interface CatalogueAgency {
   billTypes: CatalogueBillType[];
 }
 
+/** A bill type row's write-off number rule, as the domain checks it. */
+export function writeOffRuleOf(
+  row: Pick<typeof schema.billTypes.$inferSelect, "writeOffPrefix" | "writeOffLength" | "writeOffCharset" | "writeOffCheck">,
+): WriteOffRule {
+  return { prefix: row.writeOffPrefix, length: row.writeOffLength, charset: row.writeOffCharset, check: row.writeOffCheck };
+}
+
 /** The active bill catalogue grouped by issuing agency, in the agencies' display order. */
 async function listCatalogueByAgency(db: Database): Promise<CatalogueAgency[]> {
   const rows = await db
@@ -68,12 +75,7 @@ async function listCatalogueByAgency(db: Database): Promise<CatalogueAgency[]> {
       category: row.category,
       subjectKind: row.subjectKind,
       collectionItemCode: row.collectionItemCode,
-      writeOffRule: {
-        prefix: row.writeOffPrefix,
-        length: row.writeOffLength,
-        charset: row.writeOffCharset,
-        check: row.writeOffCheck,
-      },
+      writeOffRule: writeOffRuleOf(row),
       writeOffHintZh: row.writeOffHintZh,
       writeOffHintEn: row.writeOffHintEn,
       paymentTools: row.paymentTools.filter(isPaymentTool),
