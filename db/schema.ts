@@ -48,6 +48,8 @@ import {
   type WriteOffNoticeKind,
 } from "../app/domain/payment-order";
 import { PAYMENT_TOOLS, type PaymentTool } from "../app/domain/payment-tools";
+import type { PaymentInstructions } from "../app/domain/payment-instructions";
+import { EMAIL_KINDS, EMAIL_STATES, MEMBER_EMAIL_KINDS, type EmailKind, type EmailState, type MemberEmailKind } from "../app/domain/email";
 import {
   WRITE_OFF_CHARSETS,
   WRITE_OFF_CHECKS,
@@ -224,8 +226,21 @@ export const members = pgTable(
     identityVerified: boolean("identity_verified").notNull().default(false),
     createdAt: createdAt(),
     lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
+    /** Where the member's mails go (set in their account); null: none are sent. */
+    email: text("email"),
+    /** The kinds of mail the member chose to get (domain/email.ts MEMBER_EMAIL_KINDS). */
+    emailKinds: text("email_kinds")
+      .array()
+      .$type<MemberEmailKind[]>()
+      .notNull()
+      .default(sql.raw(`'{${MEMBER_EMAIL_KINDS.join(",")}}'::text[]`)),
   },
   (t) => [
+    check("members_email_length", sql`${t.email} is null or char_length(${t.email}) between 3 and 254`),
+    check(
+      "members_email_kinds_valid",
+      sql`${t.emailKinds} <@ array[${sql.raw(MEMBER_EMAIL_KINDS.map((kind) => `'${kind}'`).join(", "))}]::text[]`,
+    ),
     unique("members_issuer_subject_unique").on(t.issuer, t.subject),
     check("members_national_id_hash_format", sql`${t.nationalIdHash} ~ '^[0-9a-f]{64}$'`),
     check("members_verified_has_id", sql`not ${t.identityVerified} or ${t.nationalIdHash} is not null`),
@@ -294,6 +309,15 @@ export const paymentOrders = pgTable(
     checkAttempts: integer("check_attempts").notNull().default(0),
     /** How the payer came to pay (look-up, QR link, scan, member dashboard); null before it was recorded. */
     entryChannel: text("entry_channel").$type<EntryChannel>(),
+    /**
+     * The instructions a provider issued for a tool paid later (an ATM
+     * account, a store code or barcodes, with their expiry); null otherwise.
+     * Set when the order enters awaiting_payment, whose hold and window then
+     * end at their expiry.
+     */
+    paymentInstructions: jsonb("payment_instructions").$type<PaymentInstructions>(),
+    /** Where the payer asked for the receipt and notices of this payment to go (optional; members' own address by default). */
+    payerEmail: text("payer_email"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -315,6 +339,8 @@ export const paymentOrders = pgTable(
     check("payment_orders_refunded_in_full", sql`(${t.state} = 'refunded') = (${t.refundedAmount} = ${t.totalAmount})`),
     check("payment_orders_fee_not_negative", sql`${t.providerFee} is null or ${t.providerFee} >= 0`),
     check("payment_orders_paid_at_when_paid", sql`(${t.state} in ('paid', 'refunded')) = (${t.paidAt} is not null)`),
+    check("payment_orders_payer_email_format", sql`${t.payerEmail} is null or char_length(${t.payerEmail}) <= 254`),
+    check("payment_orders_awaiting_has_instructions", sql`${t.state} <> 'awaiting_payment' or ${t.paymentInstructions} is not null`),
   ],
 );
 
@@ -1149,4 +1175,82 @@ export const lookupTallies = pgTable(
     check("lookup_tallies_outcome_format", sql`${t.outcome} ~ '^[a-z_]{1,40}$'`),
     check("lookup_tallies_count_positive", sql`${t.count} > 0`),
   ],
+);
+
+/**
+ * The e-mail outbox (寄件匣): every mail the portal sends, rendered when it
+ * was queued (subject, plain text, HTML), sent over SMTP by the mail job
+ * with retries. `dedupeKey` makes queueing idempotent (one receipt per
+ * order, one reminder per bill and phase). Attachments are named, not
+ * stored: the receipt PDF is made when the mail goes.
+ */
+export const emailOutbox = pgTable(
+  "email_outbox",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: text("kind").$type<EmailKind>().notNull(),
+    dedupeKey: text("dedupe_key").notNull().unique(),
+    toAddress: text("to_address").notNull(),
+    locale: text("locale").notNull(),
+    subject: text("subject").notNull(),
+    textBody: text("text_body").notNull(),
+    htmlBody: text("html_body").notNull(),
+    /** What to attach when sending: `{ kind: "receipt_pdf", orderId }`. */
+    attachments: jsonb("attachments").$type<Array<{ kind: "receipt_pdf"; orderId: string }>>().notNull().default([]),
+    state: text("state").$type<EmailState>().notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    lastError: text("last_error"),
+    /** The SMTP server's Message-ID for the mail, once sent. */
+    messageId: text("message_id"),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    /** What the mail is about, for the checks just before sending and the back office. */
+    orderId: uuid("order_id").references(() => paymentOrders.id),
+    billId: uuid("bill_id").references(() => bills.id),
+    memberId: uuid("member_id").references(() => members.id, { onDelete: "set null" }),
+    feedbackMessageId: uuid("feedback_message_id").references(() => feedbackMessages.id),
+    refundId: uuid("refund_id").references(() => refunds.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("email_outbox_due_idx").on(t.state, t.nextAttemptAt),
+    index("email_outbox_order_idx").on(t.orderId),
+    check("email_outbox_kind_valid", oneOf(t.kind, EMAIL_KINDS)),
+    check("email_outbox_state_valid", oneOf(t.state, EMAIL_STATES)),
+    check("email_outbox_sent_has_time", sql`(${t.state} = 'sent') = (${t.sentAt} is not null)`),
+  ],
+);
+
+/** Every attempt to send a mail: the delivery log. */
+export const emailAttempts = pgTable(
+  "email_attempts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    emailId: uuid("email_id")
+      .notNull()
+      .references(() => emailOutbox.id),
+    outcome: text("outcome").$type<"sent" | "failed" | "cancelled">().notNull(),
+    /** The SMTP server's reply, or why the mail was not sent. */
+    detail: text("detail").notNull().default(""),
+    durationMs: integer("duration_ms").notNull().default(0),
+    attemptedAt: timestamp("attempted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("email_attempts_email_idx").on(t.emailId, t.id),
+    check("email_attempts_outcome_valid", oneOf(t.outcome, ["sent", "failed", "cancelled"])),
+  ],
+);
+
+/**
+ * Addresses that unsubscribed from a kind of mail (by its link), as a keyed
+ * hash (PII_HMAC_KEY) of the normalized address: no list of addresses is kept.
+ */
+export const emailOptOuts = pgTable(
+  "email_opt_outs",
+  {
+    addressDigest: text("address_digest").notNull(),
+    kind: text("kind").$type<EmailKind>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.addressDigest, t.kind] }), check("email_opt_outs_kind_valid", oneOf(t.kind, EMAIL_KINDS))],
 );

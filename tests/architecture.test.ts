@@ -20,6 +20,7 @@ const LAYERS: Array<{ match: RegExp; layer: Layer }> = [
     layer: { name: "shared", rank: 1 },
   },
   { match: /^app\/base\//, layer: { name: "base", rank: 2 } },
+  { match: /^app\/mail\//, layer: { name: "mail", rank: 2.5 } },
   { match: /^app\/bills\//, layer: { name: "bills", rank: 3 } },
   { match: /^app\/agencies\//, layer: { name: "agencies", rank: 3.5 } },
   { match: /^app\/lookup\//, layer: { name: "lookup", rank: 4 } },

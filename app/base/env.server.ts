@@ -222,6 +222,27 @@ const schema = z
     RECONCILIATION_HOUR: z.coerce.number({ error: "must be an hour from 0 to 23" }).int("must be a whole hour").min(0).max(23).default(6),
     PROVIDER_TIMEOUT_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(100).max(120_000).default(15_000),
     PAYMENT_WINDOW_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(1).max(120).default(20),
+    /** Days an ATM virtual account stays open for the transfer (ECPay ExpireDate, 1 to 60). */
+    ECPAY_ATM_EXPIRE_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(1).max(60).default(3),
+    /** Minutes a convenience-store payment code stays valid (ECPay StoreExpireDate for CVS). */
+    ECPAY_STORE_CODE_EXPIRE_MINUTES: z.coerce.number({ error: "must be a number of minutes" }).int().min(60).max(43_200).default(4320),
+    /** Days convenience-store barcodes stay valid (ECPay StoreExpireDate for BARCODE, 1 to 30). */
+    ECPAY_STORE_BARCODE_EXPIRE_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(1).max(30).default(3),
+    /**
+     * The SMTP server mails are sent through (smtp:// or smtps://, user and
+     * password in the URL); unset: mails wait in the outbox and nothing is sent.
+     */
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/.+/, "must be an smtp:// or smtps:// URL")
+      .optional(),
+    /** The sender of every mail, as "Name <address>". */
+    MAIL_FROM: z
+      .string()
+      .min(3, "must be a sender such as 臺中市支付繳費通 <no-reply@pay.example.gov.tw>")
+      .default("支付繳費通 <no-reply@localhost>"),
+    /** How many days before a bound bill is due its member is reminded (and again the day after it is overdue). */
+    DUE_REMINDER_DAYS: z.coerce.number({ error: "must be a number of days" }).int().min(1).max(30).default(3),
     RECOVERY_AFTER_SECONDS: z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(180),
     JOBS_INTERVAL_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(0).max(3_600_000).default(15_000),
     OIDC_ISSUER: httpUrl.optional(),

@@ -2,9 +2,9 @@ import { DEFAULT_LOCALE, HTML_LANG, isLocale, type Locale } from "~/i18n";
 import en from "./locales/en.json";
 import zhTW from "./locales/zh-TW.json";
 
-/** Text placed into the sandboxes' hand-written HTML pages. */
-export const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+import { escapeHtml } from "~/lib/html";
+
+export { escapeHtml };
 
 const WORDS = { "zh-TW": zhTW, en } as const;
 

@@ -18,8 +18,21 @@ describe("the payment order state machine", () => {
     expect(PAYMENT_ORDER_STATES.filter((to) => canTransition("paid", to))).toEqual(["refunded"]);
   });
 
-  it("lets an unknown outcome end only in a definite one", () => {
-    expect(PAYMENT_ORDER_STATES.filter((to) => canTransition("unknown", to))).toEqual(["paid", "failed", "cancelled", "expired"]);
+  it("lets an unknown outcome end only in a definite one (instructions issued for a tool paid later among them)", () => {
+    expect(PAYMENT_ORDER_STATES.filter((to) => canTransition("unknown", to))).toEqual([
+      "awaiting_payment",
+      "paid",
+      "failed",
+      "cancelled",
+      "expired",
+    ]);
+  });
+
+  it("waits for money on issued instructions until it is paid, expires, fails or is given up, never back to pending", () => {
+    expect(canTransition("pending", "awaiting_payment")).toBe(true);
+    expect(PAYMENT_ORDER_STATES.filter((to) => canTransition("awaiting_payment", to))).toEqual(["paid", "failed", "cancelled", "expired"]);
+    expect(isSettled("awaiting_payment")).toBe(false);
+    expect(releasesBills("awaiting_payment")).toBe(false);
   });
 
   it("lets an order that ended without payment become paid only (money taken late is never lost), and a refunded one nothing", () => {

@@ -1,8 +1,21 @@
 /**
  * Payment order (繳費訂單) states. `unknown` is explicit: the provider was
  * called and we do not yet know the outcome; only a definite answer moves it.
+ * `awaiting_payment` (待繳費): the provider issued instructions for a tool
+ * paid later (an ATM account, a store code) and waits for the money; the
+ * bills stay held until the instructions expire.
  */
-export const PAYMENT_ORDER_STATES = ["created", "pending", "unknown", "paid", "failed", "cancelled", "expired", "refunded"] as const;
+export const PAYMENT_ORDER_STATES = [
+  "created",
+  "pending",
+  "unknown",
+  "awaiting_payment",
+  "paid",
+  "failed",
+  "cancelled",
+  "expired",
+  "refunded",
+] as const;
 export type PaymentOrderState = (typeof PAYMENT_ORDER_STATES)[number];
 
 /** Providers the portal speaks to; each has one adapter. */
@@ -14,7 +27,16 @@ export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number];
  * declares how its own codes map onto these). Not order states: the order
  * service decides what each means for the order (`ORDER_STATE_AFTER`).
  */
-export type ProviderOutcome = "paid" | "waiting" | "simulated" | "declined" | "cancelled" | "expired" | "unknown_order";
+export type ProviderOutcome =
+  | "paid"
+  /** Instructions issued for a tool paid later (ECPay's PaymentInfoURL notice): the money is still to come. */
+  | "awaiting_payment"
+  | "waiting"
+  | "simulated"
+  | "declined"
+  | "cancelled"
+  | "expired"
+  | "unknown_order";
 
 /**
  * The order state a provider's definite answer leads to; null: no change
@@ -23,6 +45,7 @@ export type ProviderOutcome = "paid" | "waiting" | "simulated" | "declined" | "c
  */
 export const ORDER_STATE_AFTER: Record<ProviderOutcome, PaymentOrderState | null> = {
   paid: "paid",
+  awaiting_payment: "awaiting_payment",
   waiting: null,
   simulated: null,
   declined: "failed",
@@ -91,8 +114,10 @@ export type PaymentEventKind = (typeof PAYMENT_EVENT_KINDS)[number];
  */
 const NEXT: Record<PaymentOrderState, readonly PaymentOrderState[]> = {
   created: ["pending", "unknown", "failed", "cancelled", "expired"],
-  pending: ["paid", "unknown", "failed", "cancelled", "expired"],
-  unknown: ["paid", "failed", "cancelled", "expired"],
+  pending: ["awaiting_payment", "paid", "unknown", "failed", "cancelled", "expired"],
+  unknown: ["awaiting_payment", "paid", "failed", "cancelled", "expired"],
+  // The payer may give instructions up (the bills freed; money sent after all becomes a refund case).
+  awaiting_payment: ["paid", "failed", "cancelled", "expired"],
   paid: ["refunded"],
   failed: ["paid"],
   cancelled: ["paid"],
