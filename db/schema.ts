@@ -234,6 +234,8 @@ export const members = pgTable(
       .$type<MemberEmailKind[]>()
       .notNull()
       .default(sql.raw(`'{${MEMBER_EMAIL_KINDS.join(",")}}'::text[]`)),
+    /** When the reminder job last looked at the member's bills (once a day each, whichever instance). */
+    remindersCheckedAt: timestamp("reminders_checked_at", { withTimezone: true }),
   },
   (t) => [
     check("members_email_length", sql`${t.email} is null or char_length(${t.email}) between 3 and 254`),

@@ -51,6 +51,7 @@ ALTER TABLE "payment_orders" DROP CONSTRAINT "payment_orders_state_valid";--> st
 ALTER TABLE "payment_orders" DROP CONSTRAINT "payment_orders_tool_valid";--> statement-breakpoint
 ALTER TABLE "members" ADD COLUMN "email" text;--> statement-breakpoint
 ALTER TABLE "members" ADD COLUMN "email_kinds" text[] DEFAULT '{receipt,refund_notice,code_reminder,due_reminder,overdue_reminder}'::text[] NOT NULL;--> statement-breakpoint
+ALTER TABLE "members" ADD COLUMN "reminders_checked_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "payment_orders" ADD COLUMN "payment_instructions" jsonb;--> statement-breakpoint
 ALTER TABLE "payment_orders" ADD COLUMN "payer_email" text;--> statement-breakpoint
 ALTER TABLE "email_attempts" ADD CONSTRAINT "email_attempts_email_id_email_outbox_id_fk" FOREIGN KEY ("email_id") REFERENCES "public"."email_outbox"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
