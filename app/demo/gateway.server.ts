@@ -117,6 +117,10 @@ type EcpayStatus = "unpaid" | "paid" | "failed";
 interface EcpayTrade {
   params: EcpayParams;
   tradeNo: string;
+  /** ECPay's PaymentType for the ChoosePayment asked (Credit_CreditCard, TWQR_OPAY, ATM_TAISHIN, CVS_CVS, BARCODE_BARCODE). */
+  paymentType: string;
+  /** Paid later (ATM, CVS, BARCODE): the account or code issued, as posted to PaymentInfoURL, and its expiry. */
+  issued?: { info: EcpayParams; expiresAt: Date };
   /** The card authorisation's serial (gwsr), given with NeedExtraPaidInfo=Y and asked for by the credit-card query. */
   gwsr: string;
   status: EcpayStatus;
@@ -175,6 +179,18 @@ function postBackPage(locale: Locale, action: string, fields: EcpayParams): stri
 <script>document.getElementById("back").submit()</script>`,
   );
 }
+
+/** ECPay's PaymentType for each ChoosePayment the sandbox speaks. */
+const ECPAY_PAYMENT_TYPES: Record<string, string> = {
+  Credit: "Credit_CreditCard",
+  TWQR: "TWQR_OPAY",
+  ATM: "ATM_TAISHIN",
+  CVS: "CVS_CVS",
+  BARCODE: "BARCODE_BARCODE",
+};
+
+/** Trades paid later, at an ATM or a store, with the account or code ECPay issues. */
+const isPaidLater = (trade: EcpayTrade) => ["ATM", "CVS", "BARCODE"].includes(trade.params.ChoosePayment ?? "");
 
 /** ECPay's Language: ENG for English; without it ECPay's pages are in Traditional Chinese, whatever the browser says. */
 const ecpayLocale = (params: EcpayParams): Locale => (params.Language === "ENG" ? "en" : "zh-TW");
@@ -456,14 +472,55 @@ export function createSandboxGateway(
       return;
     }
     const tradeNo = `${new Date().toISOString().slice(2, 10).replaceAll("-", "")}${String(randomInt(10 ** 8)).padStart(8, "0")}`;
+    const paymentType = ECPAY_PAYMENT_TYPES[params.ChoosePayment ?? "Credit"];
+    if (!paymentType) {
+      res
+        .status(400)
+        .send(payerPage(locale, t("gateway.cannotCreate"), `<h1>${escapeHtml(t("gateway.cannotCreate"))}</h1><p>ChoosePayment Error</p>`));
+      return;
+    }
     ecpayTrades.set(params.MerchantTradeNo!, {
       params,
       tradeNo,
+      paymentType,
       gwsr: String(10_000_000 + randomInt(89_999_999)),
       status: "unpaid",
       refunded: 0,
       refunds: [],
     });
+    const summary = `<dl><dt>${escapeHtml(t("gateway.order"))}</dt><dd>${escapeHtml(params.MerchantTradeNo!)}</dd>
+<dt>${escapeHtml(t("gateway.items"))}</dt><dd>${escapeHtml(params.ItemName ?? "")}</dd>
+<dt>${escapeHtml(t("gateway.amount"))}</dt><dd>NT$ ${escapeHtml(params.TotalAmount!)}</dd></dl>`;
+    if (params.ChoosePayment === "TWQR") {
+      return void res.send(
+        payerPage(
+          locale,
+          t("gateway.twqrTitle"),
+          `<h1>${escapeHtml(t("gateway.twqrHeading"))}</h1>${summary}
+<p>${escapeHtml(t("gateway.twqrScan"))}</p>
+<form method="post" action="/Cashier/pay/${escapeHtml(params.MerchantTradeNo!)}"><p>${decisionButtons(locale)}</p></form>`,
+        ),
+      );
+    }
+    const laterHeading = { ATM: "gateway.atmHeading", CVS: "gateway.cvsHeading", BARCODE: "gateway.barcodeHeading" } as const;
+    const later = laterHeading[params.ChoosePayment as keyof typeof laterHeading];
+    if (later) {
+      return void res.send(
+        payerPage(
+          locale,
+          t("gateway.laterTitle"),
+          `<h1>${escapeHtml(t(later))}</h1>${summary}
+<form method="post" action="/Cashier/issue/${escapeHtml(params.MerchantTradeNo!)}">
+<fieldset><legend>${escapeHtml(t("gateway.expiryLegend"))}</legend>
+<label><input type="radio" name="expiry" value="configured" checked> ${escapeHtml(t("gateway.expiryConfigured"))}</label>
+<label><input type="radio" name="expiry" value="one_minute"> ${escapeHtml(t("gateway.expiryOneMinute"))}</label>
+</fieldset>
+<p><button type="submit" name="decision" value="issue">${escapeHtml(t("gateway.issue"))}</button>
+<button type="submit" name="decision" value="cancel" class="secondary">${escapeHtml(t("gateway.cancel"))}</button></p>
+</form>`,
+        ),
+      );
+    }
     res.send(
       payerPage(
         locale,
@@ -493,7 +550,7 @@ export function createSandboxGateway(
       TradeNo: trade.tradeNo,
       TradeAmt: trade.params.TotalAmount!,
       PaymentDate: paid ? ecpayDate(trade.paidAt!) : "",
-      PaymentType: "Credit_CreditCard",
+      PaymentType: trade.paymentType,
       PaymentTypeChargeFee: "0",
       TradeDate: ecpayDate(new Date()),
       SimulatePaid: "0",
@@ -528,7 +585,8 @@ export function createSandboxGateway(
     express.urlencoded({ extended: false }),
     asyncRoute(async (req, res) => {
       const trade = ecpayTrades.get(req.params.merchantTradeNo ?? "");
-      if (!trade || trade.status !== "unpaid") {
+      // Paid later, a trade is paid at an ATM or a store, not on this page.
+      if (!trade || trade.status !== "unpaid" || isPaidLater(trade)) {
         res.status(404).send(notFoundPage(sandboxLocale(undefined, (...languages) => req.acceptsLanguages(...languages))));
         return;
       }
@@ -570,7 +628,7 @@ export function createSandboxGateway(
             TradeNo: trade.tradeNo,
             TradeAmt: trade.params.TotalAmount!,
             PaymentDate: trade.paidAt ? ecpayDate(trade.paidAt) : "",
-            PaymentType: "Credit_CreditCard",
+            PaymentType: trade.paymentType,
             HandlingCharge: "0",
             PaymentTypeChargeFee: "0",
             TradeDate: ecpayDate(new Date()),
@@ -818,6 +876,143 @@ export function createSandboxGateway(
     }
     res.type("text/csv; charset=utf-8").send(stringify(rows, { record_delimiter: "windows", bom: true }));
   });
+
+  // ---- ECPay, paid later: ATM virtual accounts, store codes and barcodes ---------
+
+  /**
+   * The payer asks for the account or code: it is issued, posted signed to
+   * the shop's PaymentInfoURL (server to server), and the payer is sent back
+   * with it to ClientRedirectURL. "In 1 minute" lets a test see a code expire;
+   * its expiry then carries the time even for an ATM account (ECPay's own
+   * ATM expiry is a day).
+   */
+  app.post(
+    "/Cashier/issue/:merchantTradeNo",
+    express.urlencoded({ extended: false }),
+    asyncRoute(async (req, res) => {
+      const merchantTradeNo = req.params.merchantTradeNo ?? "";
+      const trade = ecpayTrades.get(merchantTradeNo);
+      if (!trade || trade.status !== "unpaid" || trade.issued || !isPaidLater(trade)) {
+        res.status(404).send(notFoundPage(sandboxLocale(undefined, (...languages) => req.acceptsLanguages(...languages))));
+        return;
+      }
+      if (req.body.decision === "cancel") return void res.redirect(303, trade.params.ClientBackURL || "/");
+      const now = new Date();
+      const oneMinute = req.body.expiry === "one_minute";
+      const choose = trade.params.ChoosePayment!;
+      const endOfDayIn = (days: number) => new Date(`${addDays(taipeiDate(now), days)}T23:59:59+08:00`);
+      const expiresAt = oneMinute
+        ? new Date(now.getTime() + 60_000)
+        : choose === "ATM"
+          ? endOfDayIn(Number(trade.params.ExpireDate || 3))
+          : choose === "CVS"
+            ? new Date(now.getTime() + Number(trade.params.StoreExpireDate || 10_080) * 60_000)
+            : endOfDayIn(Number(trade.params.StoreExpireDate || 7));
+      const digits = (length: number) => Array.from({ length }, () => randomInt(10)).join("");
+      const issuedFields: EcpayParams =
+        choose === "ATM"
+          ? { RtnCode: "2", RtnMsg: "Get VirtualAccount Succeeded", BankCode: "812", vAccount: `9103${digits(10)}` }
+          : choose === "CVS"
+            ? { RtnCode: "10100073", RtnMsg: "Get CVS Code Succeeded", PaymentNo: `LLL${digits(11)}` }
+            : {
+                RtnCode: "10100073",
+                RtnMsg: "Get CVS Code Succeeded",
+                Barcode1: `${ecpayDate(expiresAt).slice(2, 10).replaceAll("/", "")}6DM`,
+                Barcode2: digits(16),
+                Barcode3: `${digits(9)}${trade.params.TotalAmount!.padStart(6, "0")}`,
+              };
+      const info = ecpaySigned({
+        MerchantID: credentials.ecpayMerchantId,
+        MerchantTradeNo: merchantTradeNo,
+        StoreID: "",
+        TradeNo: trade.tradeNo,
+        TradeAmt: trade.params.TotalAmount!,
+        PaymentType: trade.paymentType,
+        TradeDate: ecpayDate(now),
+        CustomField1: trade.params.CustomField1 ?? "",
+        ...issuedFields,
+        ExpireDate: choose === "ATM" && !oneMinute ? ecpayDate(expiresAt).slice(0, 10) : ecpayDate(expiresAt),
+      });
+      trade.issued = { info, expiresAt };
+      if (trade.params.PaymentInfoURL) await notify(trade.params.PaymentInfoURL, info, trade.params.ItemName ?? "");
+      if (trade.params.ClientRedirectURL) res.send(postBackPage(ecpayLocale(trade.params), trade.params.ClientRedirectURL, info));
+      else res.redirect(303, trade.params.ClientBackURL || "/");
+    }),
+  );
+
+  const outstanding = () => [...ecpayTrades.entries()].filter(([, trade]) => trade.issued && trade.status === "unpaid");
+
+  /** The tester's page: every account or code not yet paid, and buttons that pay it at the ATM or store. */
+  app.get("/_sandbox/ecpay/pay-later", (req, res) => {
+    const locale = sandboxLocale(String(req.query.lang ?? ""), (...languages) => req.acceptsLanguages(...languages));
+    const t = sandboxT(locale);
+    const now = Date.now();
+    const rows = outstanding()
+      .map(([no, trade]) => {
+        const info = trade.issued!.info;
+        const what = info.vAccount
+          ? `${info.BankCode} ${info.vAccount}`
+          : info.PaymentNo || [info.Barcode1, info.Barcode2, info.Barcode3].join(" ");
+        const expired = trade.issued!.expiresAt.getTime() <= now ? ` (${t("gateway.laterExpired")})` : "";
+        const button = (mode: string, label: string, secondary = true) =>
+          `<form method="post" action="/_sandbox/ecpay/pay-later/${escapeHtml(no)}/pay"><input type="hidden" name="mode" value="${mode}"><button type="submit"${secondary ? ' class="secondary"' : ""}>${escapeHtml(label)}</button></form>`;
+        return `<tr><td>${escapeHtml(no)}</td><td>NT$ ${escapeHtml(trade.params.TotalAmount!)}</td><td>${escapeHtml(what)}</td>
+<td>${escapeHtml(ecpayDate(trade.issued!.expiresAt))}${escapeHtml(expired)}</td>
+<td>${button("once", t("gateway.payNow"), false)}${button("twice", t("gateway.payTwice"))}${button("late", t("gateway.payLate"))}</td></tr>`;
+      })
+      .join("");
+    res.send(
+      payerPage(
+        locale,
+        t("gateway.laterListTitle"),
+        `<h1>${escapeHtml(t("gateway.laterListHeading"))}</h1>${
+          rows
+            ? `<table><thead><tr><th scope="col">${escapeHtml(t("gateway.order"))}</th><th scope="col">${escapeHtml(t("gateway.amount"))}</th><th scope="col">${escapeHtml(t("gateway.instructions"))}</th><th scope="col">${escapeHtml(t("gateway.expires"))}</th><th scope="col">${escapeHtml(t("gateway.actions"))}</th></tr></thead><tbody>${rows}</tbody></table>`
+            : `<p>${escapeHtml(t("gateway.laterNone"))}</p>`
+        }`,
+      ),
+    );
+  });
+
+  /** An outstanding account or code, as issued (for tests). */
+  app.get("/_sandbox/ecpay/pay-later/:merchantTradeNo", (req, res) => {
+    const trade = ecpayTrades.get(req.params.merchantTradeNo);
+    if (!trade?.issued) return void res.status(404).json({ error: "no account or code issued for this trade" });
+    res.json({ status: trade.status, expiresAt: trade.issued.expiresAt.toISOString(), info: trade.issued.info });
+  });
+
+  /**
+   * The payer pays at the ATM or store: the signed paid notice goes to
+   * ReturnURL (RtnCode 1). `mode`: "once"; "twice" (the notice repeated);
+   * "late" (the money comes after the expiry, as a bank's late transfer;
+   * otherwise an expired code is refused, as the store would). A form post
+   * comes back to the list; JSON gets the portal's answers.
+   */
+  app.post(
+    "/_sandbox/ecpay/pay-later/:merchantTradeNo/pay",
+    express.urlencoded({ extended: false }),
+    express.json(),
+    asyncRoute(async (req, res) => {
+      const asJson = req.is("application/json") !== false;
+      const trade = ecpayTrades.get(req.params.merchantTradeNo ?? "");
+      if (!trade?.issued || trade.status !== "unpaid") return void res.status(404).json({ error: "nothing outstanding for this trade" });
+      const mode = String((req.body as { mode?: unknown }).mode ?? "once");
+      if (trade.issued.expiresAt.getTime() <= Date.now() && mode !== "late") return void res.status(409).json({ error: "expired" });
+      trade.status = "paid";
+      trade.paidAt = new Date();
+      const result = tradeResult(req.params.merchantTradeNo ?? "", trade);
+      const answers: string[] = [];
+      for (let copy = 0; copy < (mode === "twice" ? 2 : 1); copy++) {
+        answers.push(
+          await fetch(trade.params.ReturnURL!, { method: "POST", body: new URLSearchParams(result), signal: AbortSignal.timeout(10_000) })
+            .then((response) => response.text())
+            .catch((error: unknown) => `no answer: ${String(error)}`),
+        );
+      }
+      if (asJson) res.json({ paid: true, answers });
+      else res.redirect(303, "/_sandbox/ecpay/pay-later");
+    }),
+  );
 
   // ---- Test controls ----------------------------------------------------------
 

@@ -7,10 +7,10 @@ import { findOrderByReference, type PaymentContext } from "./orders/order.server
 import { asyncRoute } from "~/base/async-route.server";
 
 /**
- * Where providers come back to, the same three addresses for every provider
- * (`/payments/callbacks/<slug>/return`, `/cancel`, `/notify`): the payer's
- * browser after deciding or giving up, and the provider's server-to-server
- * notice. Each adapter reads its own protocol; these routes know no provider
+ * Where providers come back to, the same addresses for every provider
+ * (`/payments/callbacks/<slug>/return`, `/cancel`, `/notify`, `/payment-info`):
+ * the payer's browser after deciding or giving up, and the provider's
+ * server-to-server notices. Each adapter reads its own protocol; these routes know no provider
  * by name. They are mounted before the portal's cross-site form check
  * (providers post from their own sites): each checks the provider's
  * signature, or asks the provider itself.
@@ -83,8 +83,10 @@ export function paymentCallbacks(context: (logger: Logger) => PaymentContext): e
     }),
   );
 
+  // The provider's server-to-server notices: a payment's result (`notify`), and for tools paid later the
+  // instructions it issued (`payment-info`, ECPay's PaymentInfoURL). Both are signed and read the same way.
   router.post(
-    "/:slug/notify",
+    ["/:slug/notify", "/:slug/payment-info"],
     form,
     asyncRoute(async (req, res) => {
       const adapter = adapterOf(res);

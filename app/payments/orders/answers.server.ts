@@ -1,4 +1,11 @@
-import { FINAL_CHECK_AFTER_SECONDS, ORDER_STATE_AFTER, holdEndsAt, isSettled, type PaymentEventSource } from "~/domain/payment-order";
+import {
+  EXPIRY_GRACE_SECONDS,
+  FINAL_CHECK_AFTER_SECONDS,
+  ORDER_STATE_AFTER,
+  holdEndsAt,
+  isSettled,
+  type PaymentEventSource,
+} from "~/domain/payment-order";
 import { DEFAULT_LOCALE, type Locale } from "~/i18n";
 import {
   ProviderUnreachable,
@@ -38,6 +45,7 @@ function callbacksFor(
     // Some providers come back here with nothing that names the order: the address does.
     cancelUrl: `${base}/cancel?${new URLSearchParams({ order: order.reference })}`,
     notifyUrl: `${base}/notify`,
+    paymentInfoUrl: `${base}/payment-info`,
   };
 }
 
@@ -144,11 +152,25 @@ export async function applyProviderAnswer(
     return { accepted: true, order };
   }
   const paid = answer.outcome === "paid" ? { providerTransactionId: answer.transactionId, paidAt: answer.paidAt } : {};
+  // Instructions issued: the bills are held, and the order's window runs, until they expire; then the
+  // provider is asked (an expired code sends no notice), just after the expiry.
+  const awaiting =
+    answer.outcome === "awaiting_payment"
+      ? (() => {
+          const expiresAt = new Date(answer.instructions.expiresAt);
+          return {
+            paymentInstructions: answer.instructions,
+            expiresAt,
+            heldUntil: expiresAt,
+            nextCheckAt: new Date(expiresAt.getTime() + (EXPIRY_GRACE_SECONDS + 60) * 1000),
+          };
+        })()
+      : {};
   const moved = await applyTransition(
     ctx,
     order.id,
     to,
-    { source, payload: { outcome: answer.outcome, answer: answer.payload }, ...paid },
+    { source, payload: { outcome: answer.outcome, answer: answer.payload }, ...paid, ...awaiting },
     now,
   );
   return { accepted: true, order: moved.order };
@@ -264,7 +286,9 @@ export async function abandonPayment(
 ): Promise<PaymentOrder> {
   const after = await refreshFromProvider(ctx, order, "payer", now);
   // "unknown": the provider may be taking the money right now; only its answer can end the order.
-  if (after.state !== "created" && after.state !== "pending") return after;
+  // Instructions for a tool paid later may be given up: the bills are freed, and money sent with them
+  // afterwards pays a bill still free or becomes a refund case (the paid transition decides).
+  if (after.state !== "created" && after.state !== "pending" && after.state !== "awaiting_payment") return after;
   const adapter = adapterOf(ctx, after);
   return (
     await applyTransition(ctx, after.id, "cancelled", { source: "payer", payload: { reason }, ...finalCheck(adapter, after, now) }, now)

@@ -130,6 +130,7 @@ export async function orderForProvider(db: Database, order: PaymentOrder): Promi
   return {
     paidDetails: paidAnswer(paid?.payload),
     reference: order.reference,
+    paymentTool: order.paymentTool,
     totalAmount: order.totalAmount,
     createdAt: order.createdAt,
     providerTransactionId: order.providerTransactionId,

@@ -9,7 +9,9 @@ import { applyTransition } from "./transitions.server";
 /**
  * The recovery job: asks providers about orders still created, pending or
  * unknown some minutes after they began, with back-off, and moves them only on
- * a definite answer. Expiry asks the provider first. Orders the portal ended
+ * a definite answer; orders awaiting payment at an ATM or store, just after
+ * their instructions expire. Expiry asks the provider first (an expired code
+ * sends no notice). Orders the portal ended
  * itself at a provider that charges by itself get one final question after
  * their window. Several instances may run it at once: orders are claimed
  * with FOR UPDATE SKIP LOCKED and leased.
@@ -22,7 +24,8 @@ export async function recoverPayments(ctx: PaymentContext, now = new Date(), lim
     update payment_orders set next_check_at = ${lease.toISOString()}, check_attempts = check_attempts + 1
     where id in (
       select id from payment_orders
-      where state in ('created', 'pending', 'unknown', 'failed', 'cancelled', 'expired') and next_check_at <= ${now.toISOString()}
+      where state in ('created', 'pending', 'unknown', 'awaiting_payment', 'failed', 'cancelled', 'expired')
+        and next_check_at <= ${now.toISOString()}
       order by next_check_at
       limit ${limit}
       for update skip locked
@@ -78,6 +81,10 @@ export async function recoverPayments(ctx: PaymentContext, now = new Date(), lim
         await ctx.db.update(schema.paymentOrders).set({ nextCheckAt: null }).where(eq(schema.paymentOrders.id, order.id));
     } else if (isSettled(after.state)) {
       settled += 1;
+    } else if (after.state === "awaiting_payment" && now.getTime() <= after.expiresAt.getTime() + EXPIRY_GRACE_SECONDS * 1000) {
+      // Instructions still good: the paid notice will come; asked again just after they expire.
+      const next = new Date(after.expiresAt.getTime() + (EXPIRY_GRACE_SECONDS + 60) * 1000);
+      await ctx.db.update(schema.paymentOrders).set({ nextCheckAt: next }).where(eq(schema.paymentOrders.id, order.id));
     } else {
       const next = new Date(now.getTime() + recoveryBackoffMinutes(order.checkAttempts) * 60_000);
       await ctx.db.update(schema.paymentOrders).set({ nextCheckAt: next }).where(eq(schema.paymentOrders.id, order.id));

@@ -8,6 +8,7 @@ import {
   type RefundCaseReason,
   type WriteOffNoticeKind,
 } from "~/domain/payment-order";
+import type { PaymentInstructions } from "~/domain/payment-instructions";
 import { recordAudit } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
 import { changeBills } from "~/bills/lifecycle.server";
@@ -21,6 +22,9 @@ export interface TransitionDetails {
   providerPaymentUrl?: string;
   paidAt?: Date;
   heldUntil?: Date;
+  /** Entering awaiting_payment: the instructions issued, whose expiry becomes the order's window. */
+  paymentInstructions?: PaymentInstructions;
+  expiresAt?: Date;
   /** When the recovery job should ask the provider next (by default: never, once settled). */
   nextCheckAt?: Date;
 }
@@ -67,6 +71,8 @@ export async function applyTransition(
         ...(details.providerTransactionId ? { providerTransactionId: details.providerTransactionId } : {}),
         ...(details.providerPaymentUrl ? { providerPaymentUrl: details.providerPaymentUrl } : {}),
         ...(details.heldUntil ? { heldUntil: details.heldUntil } : {}),
+        ...(details.paymentInstructions ? { paymentInstructions: details.paymentInstructions } : {}),
+        ...(details.expiresAt ? { expiresAt: details.expiresAt } : {}),
         ...(to === "paid" ? { paidAt: details.paidAt ?? now } : {}),
         ...(to === "refunded" ? { refundedAt: now, refundedAmount: order.totalAmount } : {}),
         ...(settled ? { nextCheckAt: details.nextCheckAt ?? null } : details.nextCheckAt ? { nextCheckAt: details.nextCheckAt } : {}),

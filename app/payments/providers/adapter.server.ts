@@ -1,4 +1,5 @@
 import type { PaymentProvider, ProviderOutcome } from "~/domain/payment-order";
+import type { PaymentInstructions } from "~/domain/payment-instructions";
 import type { PaymentTool } from "~/domain/payment-tools";
 import type { Locale } from "~/i18n";
 
@@ -14,6 +15,8 @@ import type { Locale } from "~/i18n";
 
 export interface OrderForProvider {
   reference: string;
+  /** The tool the payer chose: a provider carrying several (ECPay) starts each its own way. */
+  paymentTool: PaymentTool;
   totalAmount: number;
   createdAt: Date;
   providerTransactionId: string | null;
@@ -36,6 +39,11 @@ export interface ProviderCallbacks {
   cancelUrl: string;
   /** The provider's server-to-server notice (ECPay ReturnURL), for protocols that have one. */
   notifyUrl: string;
+  /**
+   * For tools paid later: where the provider posts the instructions it issued
+   * (ECPay PaymentInfoURL), server to server. Read like a notice.
+   */
+  paymentInfoUrl: string;
 }
 
 type StartOutcome =
@@ -49,7 +57,9 @@ type StartOutcome =
  */
 export type ProviderAnswer =
   | { outcome: "paid"; transactionId: string; amount: number; paidAt: Date; payload: unknown }
-  | { outcome: Exclude<ProviderOutcome, "paid">; payload: unknown };
+  /** Instructions issued for a tool paid later: the money is to come by `instructions.expiresAt`. */
+  | { outcome: "awaiting_payment"; instructions: PaymentInstructions; payload: unknown }
+  | { outcome: Exclude<ProviderOutcome, "paid" | "awaiting_payment">; payload: unknown };
 
 /** A request that came back from the provider, as the callback route read it. */
 export interface CallbackRequest {
@@ -107,7 +117,11 @@ export interface PaymentProviderAdapter {
   };
   /** How the provider says the payment stands; completes a payment the payer authorized where the portal confirms. */
   query(order: OrderForProvider): Promise<ProviderAnswer>;
-  /** Asks for `amount` back; `ok` with the provider's refund id when it gives one. */
+  /**
+   * Asks for `amount` back; `ok` with the provider's refund id when it gives one. A payment the
+   * provider cannot refund through its API (money sent from an ATM or paid at a store) answers
+   * `ok: false` with a `reason` at once, without calling: it is refunded by bank transfer, by hand.
+   */
   refund(order: OrderForProvider, amount: number): Promise<{ ok: boolean; refundId: string | null; payload: unknown }>;
   /** The refunds the provider holds for this payment: what recovery asks when a refund's answer was lost. */
   refundsOf(order: OrderForProvider): Promise<{ refunds: ProviderRefund[]; payload: unknown }>;

@@ -1,4 +1,6 @@
 import type { ProviderOutcome } from "~/domain/payment-order";
+import type { PaymentInstructions } from "~/domain/payment-instructions";
+import { isDeferredPaymentTool, type PaymentTool } from "~/domain/payment-tools";
 import type { Env } from "~/base/env.server";
 import { ProviderUnreachable, callProvider, type NoticeOutcome, type PaymentProviderAdapter, type ProviderAnswer } from "./adapter.server";
 import {
@@ -11,13 +13,37 @@ import {
 } from "./ecpay-protocol.server";
 
 /**
- * ECPay AIO (綠界全方位金流), credit cards. The payer's browser posts a signed
- * form to ECPay, which charges the card by itself and then notifies the
- * portal (ReturnURL, answered "1|OK") and posts the result back with the
- * payer (OrderResultURL); both are signed with CheckMacValue.
+ * ECPay AIO (綠界全方位金流): credit cards and 台灣Pay (TWQR), paid at once, and
+ * ATM virtual accounts (ATM), store payment codes (CVS) and store barcodes
+ * (BARCODE), paid later. The payer's browser posts a signed form to ECPay.
+ * Paid at once: ECPay takes the money by itself, notifies the portal
+ * (ReturnURL, answered "1|OK") and posts the result back with the payer
+ * (OrderResultURL). Paid later: ECPay first posts the account or code it
+ * issued, with its expiry, to PaymentInfoURL (server to server) and with the
+ * payer to ClientRedirectURL; the paid notice comes to ReturnURL whenever the
+ * payer pays; an expired code sends nothing (QueryTradeInfo still says 0).
+ * Every post is signed with CheckMacValue.
  */
 
 export type EcpayConfig = NonNullable<Env["ecpay"]>;
+
+/** How long the instructions ECPay issues stay good (env ECPAY_*_EXPIRE_*). */
+export interface EcpayExpiry {
+  atmDays: number;
+  storeCodeMinutes: number;
+  storeBarcodeDays: number;
+}
+
+/** ChoosePayment of each tool ECPay carries. */
+const CHOOSE_PAYMENT = {
+  credit_card: "Credit",
+  taiwan_pay: "TWQR",
+  atm_transfer: "ATM",
+  store_code: "CVS",
+  store_barcode: "BARCODE",
+} as const satisfies Partial<Record<PaymentTool, string>>;
+type EcpayTool = keyof typeof CHOOSE_PAYMENT;
+const ECPAY_TOOLS = Object.keys(CHOOSE_PAYMENT) as EcpayTool[];
 
 /** TradeStatus of QueryTradeInfo, in the portal's words; any other code is a failed trade. */
 const TRADE_STATUS_OUTCOMES: Record<string, ProviderOutcome> = {
@@ -26,8 +52,52 @@ const TRADE_STATUS_OUTCOMES: Record<string, ProviderOutcome> = {
   "10200047": "unknown_order",
 };
 
-/** RtnCode of a notice or result post: 1 is paid, anything else a failed payment. */
-const RESULT_OUTCOMES: Record<string, ProviderOutcome> = { "1": "paid" };
+/**
+ * RtnCode of a notice or result post: 1 is paid; 2 (ATM) and 10100073 (CVS,
+ * BARCODE) on a payment-info post mean the account or code was issued;
+ * anything else a failed payment (or a failed issue).
+ */
+const RESULT_OUTCOMES: Record<string, ProviderOutcome> = { "1": "paid", "2": "awaiting_payment", "10100073": "awaiting_payment" };
+
+/** The end of an ECPay day ("yyyy/MM/dd", Taiwan time): an ATM account is good through its last day. */
+function endOfEcpayDay(value: string): Date | null {
+  const match = /^(\d{4})\/(\d{2})\/(\d{2})$/.exec(value);
+  return match ? new Date(`${match[1]}-${match[2]}-${match[3]}T23:59:59+08:00`) : null;
+}
+
+/**
+ * The instructions in ECPay's payment-info post, by its PaymentType
+ * (ATM_xxx, CVS_xxx, BARCODE_xxx); null when they are not all there.
+ */
+export function ecpayInstructions(params: EcpayParams): PaymentInstructions | null {
+  const type = params.PaymentType ?? "";
+  // ATM accounts expire on a day (yyyy/MM/dd), store codes at a moment (yyyy/MM/dd HH:mm:ss); either is read.
+  const expiry = parseEcpayDate(params.ExpireDate ?? "") ?? endOfEcpayDay(params.ExpireDate ?? "");
+  if (!expiry) return null;
+  const expiresAt = expiry.toISOString();
+  if (type.startsWith("ATM_")) {
+    const bankCode = params.BankCode ?? "";
+    const account = params.vAccount ?? "";
+    return /^\d{3}$/.test(bankCode) && /^\d{6,20}$/.test(account) ? { kind: "atm", bankCode, account, expiresAt } : null;
+  }
+  if (type.startsWith("CVS_")) {
+    const code = params.PaymentNo ?? "";
+    return /^[0-9A-Z]{6,20}$/.test(code) ? { kind: "store_code", code, expiresAt } : null;
+  }
+  if (type.startsWith("BARCODE_")) {
+    const barcodes = [params.Barcode1 ?? "", params.Barcode2 ?? "", params.Barcode3 ?? ""] as [string, string, string];
+    return barcodes.every((barcode) => /^[0-9A-Z]{6,20}$/.test(barcode)) ? { kind: "store_barcode", barcodes, expiresAt } : null;
+  }
+  return null;
+}
+
+/** ECPay's own expiry fields for a tool paid later (ATM: days; CVS: minutes; BARCODE: days). */
+function expiryFields(tool: EcpayTool, expiry: EcpayExpiry): EcpayParams {
+  if (tool === "atm_transfer") return { ExpireDate: String(expiry.atmDays) };
+  if (tool === "store_code") return { StoreExpireDate: String(expiry.storeCodeMinutes) };
+  if (tool === "store_barcode") return { StoreExpireDate: String(expiry.storeBarcodeDays) };
+  return {};
+}
 
 const NOTICE_REPLIES: Record<NoticeOutcome, string> = {
   accepted: "1|OK",
@@ -37,10 +107,15 @@ const NOTICE_REPLIES: Record<NoticeOutcome, string> = {
   bad_request: "0|bad request",
 };
 
-export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentProviderAdapter {
+export function ecpayAdapter(config: EcpayConfig, timeoutMs: number, expiry: EcpayExpiry): PaymentProviderAdapter {
   const sign = (params: EcpayParams) => withCheckMacValue(params, config.hashKey, config.hashIv);
 
   function answerOf(params: EcpayParams, outcome: ProviderOutcome): ProviderAnswer {
+    if (outcome === "awaiting_payment") {
+      const instructions = ecpayInstructions(params);
+      // "Issued", and no account or code to pay with: nothing the payer can use.
+      return instructions ? { outcome, instructions, payload: params } : { outcome: "declined", payload: params };
+    }
     if (outcome !== "paid") return { outcome, payload: params };
     return {
       outcome,
@@ -65,11 +140,13 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
   return {
     provider: "ecpay",
     slug: "ecpay",
-    tools: ["credit_card"],
+    tools: ECPAY_TOOLS,
     chargesByItself: true,
     payerOrigins: [new URL(config.checkoutUrl).origin],
 
     async start(order, callbacks, payer) {
+      const tool: EcpayTool = order.paymentTool in CHOOSE_PAYMENT ? (order.paymentTool as EcpayTool) : "credit_card";
+      const later = isDeferredPaymentTool(tool);
       const fields = sign({
         MerchantID: config.merchantId,
         MerchantTradeNo: order.reference,
@@ -83,12 +160,15 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
           .join("#")
           .slice(0, 400),
         ReturnURL: callbacks.notifyUrl,
-        OrderResultURL: callbacks.returnUrl,
         ClientBackURL: callbacks.cancelUrl,
-        ChoosePayment: "Credit",
+        ChoosePayment: CHOOSE_PAYMENT[tool],
         EncryptType: "1",
+        ...(later
+          ? // The account or code comes to PaymentInfoURL, and with the payer (signed) to ClientRedirectURL.
+            { PaymentInfoURL: callbacks.paymentInfoUrl, ClientRedirectURL: callbacks.returnUrl, ...expiryFields(tool, expiry) }
+          : { OrderResultURL: callbacks.returnUrl }),
         // The card authorisation's serial (gwsr) comes with the paid result: the credit-card query needs it.
-        NeedExtraPaidInfo: "Y",
+        ...(tool === "credit_card" ? { NeedExtraPaidInfo: "Y" } : {}),
         // ECPay's pages are in Traditional Chinese unless asked otherwise.
         ...(payer.locale === "en" ? { Language: "ENG" } : {}),
       });
@@ -125,6 +205,17 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
     },
 
     async refund(order, amount) {
+      // DoAction refunds card payments only; ECPay has no API to send money back to an ATM or store payer.
+      if (order.paymentTool !== "credit_card") {
+        return {
+          ok: false,
+          refundId: null,
+          payload: {
+            reason: "manual_bank_transfer",
+            detail: `ECPay cannot refund a ${order.paymentTool} payment: refund by bank transfer`,
+          },
+        };
+      }
       const text = await callProvider("ecpay", timeoutMs, `${config.apiUrl}/CreditDetail/DoAction`, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -145,6 +236,7 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number): PaymentPro
 
     // 信用卡單筆查詢: every capture and refund of the card authorisation, refunds with status "R".
     async refundsOf(order) {
+      if (order.paymentTool !== "credit_card") return { refunds: [], payload: { reason: "only card payments are refunded through ECPay" } };
       const gwsr = typeof order.paidDetails?.gwsr === "string" ? order.paidDetails.gwsr : "";
       if (!config.creditCheckCode || !gwsr)
         throw new ProviderUnreachable("ecpay", "the credit-card query needs ECPAY_CREDIT_CHECK_CODE and the payment's gwsr");

@@ -32,7 +32,7 @@ interface LinePayPaid {
 }
 
 /** LINE Pay's check codes, in the portal's words; "authorized" is confirmed, then read as paid. */
-const CHECK_OUTCOMES: Record<string, ProviderOutcome | "authorized"> = {
+const CHECK_OUTCOMES: Record<string, Exclude<ProviderOutcome, "awaiting_payment"> | "authorized"> = {
   [LINE_PAY_CHECK.waiting]: "waiting",
   [LINE_PAY_CHECK.authorized]: "authorized",
   [LINE_PAY_CHECK.cancelledOrExpired]: "cancelled",

@@ -7,14 +7,29 @@ import { linePayAdapter } from "./line-pay.server";
 /**
  * The configured payment providers. Adding one is its adapter module and a
  * line below (and its name in PAYMENT_PROVIDERS, for the database's check).
- * A provider that is not configured is simply absent: its tools are listed
- * as coming, never routed through a provider that does not offer them.
+ * A provider that is not configured is simply absent: its tools are not
+ * offered, never routed through a provider that does not offer them.
  */
-type ProviderEnv = Pick<Env, "linePay" | "ecpay" | "PROVIDER_TIMEOUT_MS">;
+type ProviderEnv = Pick<
+  Env,
+  | "linePay"
+  | "ecpay"
+  | "PROVIDER_TIMEOUT_MS"
+  | "ECPAY_ATM_EXPIRE_DAYS"
+  | "ECPAY_STORE_CODE_EXPIRE_MINUTES"
+  | "ECPAY_STORE_BARCODE_EXPIRE_DAYS"
+>;
 
 const ADAPTERS: Array<(env: ProviderEnv) => PaymentProviderAdapter | null> = [
   (env) => (env.linePay ? linePayAdapter(env.linePay, env.PROVIDER_TIMEOUT_MS) : null),
-  (env) => (env.ecpay ? ecpayAdapter(env.ecpay, env.PROVIDER_TIMEOUT_MS) : null),
+  (env) =>
+    env.ecpay
+      ? ecpayAdapter(env.ecpay, env.PROVIDER_TIMEOUT_MS, {
+          atmDays: env.ECPAY_ATM_EXPIRE_DAYS,
+          storeCodeMinutes: env.ECPAY_STORE_CODE_EXPIRE_MINUTES,
+          storeBarcodeDays: env.ECPAY_STORE_BARCODE_EXPIRE_DAYS,
+        })
+      : null,
 ];
 
 export type ToolRoute = { status: "live"; adapter: PaymentProviderAdapter } | { status: "coming" };
