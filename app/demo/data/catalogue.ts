@@ -151,9 +151,12 @@ const ALL_TOOLS: PaymentTool[] = [
   "ipass_money",
   "px_pay_plus",
   "taiwan_pay",
+  "atm_transfer",
+  "store_code",
+  "store_barcode",
 ];
-// Living fees are collected without card fees, through mobile payment only.
-const MOBILE_TOOLS: PaymentTool[] = ALL_TOOLS.filter((tool) => tool !== "credit_card");
+// Living fees are collected without card fees: mobile payment, or paid later at an ATM or a convenience store.
+const LIVING_FEE_TOOLS: PaymentTool[] = ALL_TOOLS.filter((tool) => tool !== "credit_card");
 
 export const DEMO_BILL_TYPES: DemoBillType[] = [
   {
@@ -182,7 +185,7 @@ export const DEMO_BILL_TYPES: DemoBillType[] = [
     writeOff: { prefix: "", length: 16, charset: "digits", check: "mod10-137" },
     writeOffHintZh: "停車繳費通知單上方條碼下的 16 碼「繳費單號」。",
     writeOffHintEn: "The 16-digit slip number under the barcode at the top of the parking notice.",
-    paymentTools: MOBILE_TOOLS,
+    paymentTools: LIVING_FEE_TOOLS,
     amounts: { choices: [20, 30, 40, 60, 80, 100, 120, 160, 200] },
   },
   {
@@ -310,7 +313,7 @@ export const DEMO_BILL_TYPES: DemoBillType[] = [
     writeOff: { prefix: "", length: 16, charset: "digits", check: "mod10-137" },
     writeOffHintZh: "水費通知單右上方的 16 碼「銷帳編號」(不是 11 碼水號)。",
     writeOffHintEn: "The 16-digit write-off number at the top right of the water bill (not the 11-character water account number).",
-    paymentTools: MOBILE_TOOLS,
+    paymentTools: LIVING_FEE_TOOLS,
     amounts: { min: 120, max: 2400, step: 1 },
   },
   {
@@ -325,7 +328,7 @@ export const DEMO_BILL_TYPES: DemoBillType[] = [
     writeOff: { prefix: "", length: 16, charset: "digits", check: "mod11-27" },
     writeOffHintZh: "電費通知單下方代收聯上的 16 碼「銷帳編號」(不是 11 碼電號)。",
     writeOffHintEn: "The 16-digit write-off number on the collection stub of the electricity bill (not the 11-digit account number).",
-    paymentTools: MOBILE_TOOLS,
+    paymentTools: LIVING_FEE_TOOLS,
     amounts: { min: 250, max: 6800, step: 1 },
   },
   {
@@ -340,7 +343,7 @@ export const DEMO_BILL_TYPES: DemoBillType[] = [
     writeOff: { prefix: "", length: 14, charset: "digits", check: "mod10-137" },
     writeOffHintZh: "天然氣費帳單上的 14 碼「銷帳編號」。",
     writeOffHintEn: "The 14-digit write-off number on the gas bill.",
-    paymentTools: MOBILE_TOOLS,
+    paymentTools: LIVING_FEE_TOOLS,
     amounts: { min: 180, max: 1800, step: 1 },
   },
 ];
