@@ -1,7 +1,7 @@
 import { isPayable } from "~/domain/catalogue";
 import type { Locale } from "~/i18n";
 import { MAX_BILLS_PER_ORDER, entryChannelOrNull } from "~/domain/payment-order";
-import { PAYMENT_TOOLS, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
+import { PAYMENT_TOOLS, isDeferredPaymentTool, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
 import type { BillView } from "~/bills/bills.server";
 import { findBillType } from "~/bills/catalogue.server";
 import { startPayment, type StartResult } from "./orders/answers.server";
@@ -18,20 +18,30 @@ import type { PaymentContext, PaymentOrder } from "./orders/order.server";
 export interface CheckoutView {
   bills: BillView[];
   total: number;
-  tools: { live: PaymentTool[]; coming: PaymentTool[] };
+  /**
+   * The tools the payer may choose: those every selected bill's type allows and a configured
+   * provider carries (no other is offered). `now`: paid at once; `later`: instructions to pay
+   * at an ATM or a store, good for `minutes`.
+   */
+  tools: { now: PaymentTool[]; later: Array<{ tool: PaymentTool; minutes: number | null }> };
   /** Payments this browser started that still hold some of these bills: it may resume or give them up. */
   ownPayments: Array<{ reference: string; paymentTool: PaymentTool; createdAt: string }>;
 }
 
-/** Tools every bill allows, in the catalogue's order, split by whether a provider carries them now. */
+/** Tools every bill allows and a provider carries, in the catalogue's order: paid now, or paid later. */
 async function toolChoices(ctx: PaymentContext, bills: BillView[]): Promise<CheckoutView["tools"]> {
   const allowedPerBill = await Promise.all(
     bills.map(async (bill) => (await findBillType(ctx.db, bill.billTypeCode))?.billType.paymentTools ?? []),
   );
-  const allowed = PAYMENT_TOOLS.filter((tool) => allowedPerBill.every((tools) => tools.includes(tool)));
+  const offered = PAYMENT_TOOLS.filter(
+    (tool) => allowedPerBill.every((tools) => tools.includes(tool)) && ctx.providers.route(tool).status === "live",
+  );
   return {
-    live: allowed.filter((tool) => ctx.providers.route(tool).status === "live"),
-    coming: allowed.filter((tool) => ctx.providers.route(tool).status === "coming"),
+    now: offered.filter((tool) => !isDeferredPaymentTool(tool)),
+    later: offered.filter(isDeferredPaymentTool).map((tool) => {
+      const route = ctx.providers.route(tool);
+      return { tool, minutes: (route.status === "live" && route.adapter.payLaterMinutes?.[tool]) || null };
+    }),
   };
 }
 

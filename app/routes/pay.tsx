@@ -113,6 +113,73 @@ function ProviderForm({ action, fields }: { action: string; fields: Record<strin
   );
 }
 
+/** Tools with a note of their own under their name (the wallets not yet carried by any provider have none). */
+const NOW_NOTES = ["line_pay", "credit_card", "taiwan_pay"] as const;
+const hasNote = (tool: PaymentTool): tool is (typeof NOW_NOTES)[number] => (NOW_NOTES as readonly string[]).includes(tool);
+
+/** "3 days", "72 hours", "30 minutes": how long a later tool's account or code stays open. */
+function useWindowText() {
+  const { t } = useTranslation();
+  return (minutes: number) =>
+    minutes % 1440 === 0
+      ? t("pay.window.days", { count: minutes / 1440 })
+      : minutes % 60 === 0
+        ? t("pay.window.hours", { count: minutes / 60 })
+        : t("pay.window.minutes", { count: minutes });
+}
+
+/**
+ * The tools offered, in two groups: paid now at the provider, and paid later at an ATM or a
+ * convenience store with the account or code issued (and until when it stays open).
+ */
+function ToolChoices({ tools }: { tools: { now: PaymentTool[]; later: Array<{ tool: PaymentTool; minutes: number | null }> } }) {
+  const { t } = useTranslation();
+  const windowText = useWindowText();
+  const first = tools.now[0] ?? tools.later[0]?.tool;
+  const choice = (tool: PaymentTool, note: string | null) => (
+    <div className="radio" key={tool}>
+      <input
+        type="radio"
+        id={`tool-${tool}`}
+        name="tool"
+        value={tool}
+        defaultChecked={tool === first}
+        aria-describedby={note ? `tool-${tool}-note` : undefined}
+      />
+      <label htmlFor={`tool-${tool}`}>{t(`paymentTools.${tool}`)}</label>
+      {note ? (
+        <span className="hint" id={`tool-${tool}-note`}>
+          {note}
+        </span>
+      ) : null}
+    </div>
+  );
+  return (
+    <>
+      {tools.now.length > 0 ? (
+        <fieldset className="form-group tool-choice">
+          <legend>{t(tools.later.length > 0 ? "pay.chooseToolNow" : "pay.chooseTool")}</legend>
+          {tools.now.map((tool) => choice(tool, hasNote(tool) ? t(`pay.toolNotes.${tool}`) : null))}
+        </fieldset>
+      ) : null}
+      {tools.later.length > 0 ? (
+        <fieldset className="form-group tool-choice">
+          <legend>{t("pay.chooseToolLater")}</legend>
+          <p className="hint">{t("pay.laterHold")}</p>
+          {tools.later.map(({ tool, minutes }) =>
+            choice(
+              tool,
+              t(`pay.laterNotes.${tool as "atm_transfer" | "store_code" | "store_barcode"}`, {
+                window: minutes ? windowText(minutes) : t("pay.window.unknown"),
+              }),
+            ),
+          )}
+        </fieldset>
+      ) : null}
+    </>
+  );
+}
+
 export default function Pay() {
   const { bills, total, tools, idempotencyKey, backTo, from, tooMany, ownPayments } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
@@ -120,13 +187,22 @@ export default function Pay() {
   const { t, i18n } = useTranslation();
 
   if (actionData?.form) return <ProviderForm action={actionData.form.action} fields={actionData.form.fields} />;
+  const offered = [...tools.now, ...tools.later.map((choice) => choice.tool)];
 
   const nameOf = (billId: string) => bills.find((bill) => bill.id === billId)?.writeOffNumber ?? "";
   // Why a bill cannot be paid now, and what to do about it.
   const billProblem = (error: Extract<CheckoutProblem, { code: "bill" }>, number: string): string => {
     if (error.reason === "in_progress" && error.ownPayment) return t("pay.errors.bill_in_progress_own", { number });
     if (error.reason === "in_progress")
-      return t("pay.errors.bill_in_progress", { number, until: error.heldUntil ? formatTime(error.heldUntil) : "" });
+      return t("pay.errors.bill_in_progress", {
+        number,
+        // A code paid later holds the bill for days: then the date is said too.
+        until: !error.heldUntil
+          ? ""
+          : new Date(error.heldUntil).getTime() - Date.now() > 12 * 3600_000
+            ? formatDateTime(error.heldUntil, i18n.language)
+            : formatTime(error.heldUntil),
+      });
     if (error.reason === "paid_elsewhere") {
       const channel =
         error.channel === "convenience_store" || error.channel === "bank" || error.channel === "auto_debit"
@@ -142,7 +218,7 @@ export default function Pay() {
   };
   const summary: FieldError[] = (actionData?.errors ?? []).map((error) =>
     error.code === "noTool"
-      ? { fieldId: `tool-${tools.live[0] ?? "none"}`, message: t("pay.errors.noTool") }
+      ? { fieldId: `tool-${offered[0] ?? "none"}`, message: t("pay.errors.noTool") }
       : error.code === "bill"
         ? { message: billProblem(error, error.number || nameOf(error.billId)) }
         : error.code === "tooMany"
@@ -191,35 +267,8 @@ export default function Pay() {
         ))}
         <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
         <input type="hidden" name="from" value={from} />
-        {tools.live.length > 0 ? (
-          <fieldset className="form-group tool-choice">
-            <legend>{t("pay.chooseTool")}</legend>
-            {tools.live.map((tool: PaymentTool, i: number) => (
-              <div className="radio" key={tool}>
-                <input
-                  type="radio"
-                  id={`tool-${tool}`}
-                  name="tool"
-                  value={tool}
-                  defaultChecked={i === 0}
-                  aria-describedby={`tool-${tool}-note`}
-                />
-                <label htmlFor={`tool-${tool}`}>{t(`paymentTools.${tool}`)}</label>
-                <span className="hint" id={`tool-${tool}-note`}>
-                  {t(`pay.toolNotes.${tool as "line_pay" | "credit_card"}`)}
-                </span>
-              </div>
-            ))}
-          </fieldset>
-        ) : (
-          <p className="notice">{t("pay.noLiveTool")}</p>
-        )}
-        {tools.coming.length > 0 ? (
-          <p className="hint">
-            {t("pay.comingTools", { tools: tools.coming.map((tool: PaymentTool) => t(`paymentTools.${tool}`)).join(t("listSeparator")) })}
-          </p>
-        ) : null}
-        {tools.live.length > 0 ? (
+        {offered.length > 0 ? <ToolChoices tools={tools} /> : <p className="notice">{t("pay.noLiveTool")}</p>}
+        {offered.length > 0 ? (
           <button type="submit" className="button" disabled={navigation.state === "submitting"}>
             {t("pay.submit", { total: formatMoney(total, i18n.language) })}
           </button>

@@ -1,6 +1,6 @@
 import type { PaymentProvider, ProviderOutcome } from "~/domain/payment-order";
 import type { PaymentInstructions } from "~/domain/payment-instructions";
-import type { PaymentTool } from "~/domain/payment-tools";
+import type { DeferredPaymentTool, PaymentTool } from "~/domain/payment-tools";
 import type { Locale } from "~/i18n";
 
 /**
@@ -98,6 +98,8 @@ export interface PaymentProviderAdapter {
   readonly slug: string;
   /** The payment tools it carries. */
   readonly tools: readonly PaymentTool[];
+  /** For the tools it carries that are paid later: how long the instructions it issues stay good (minutes), for the payer to know before choosing. */
+  readonly payLaterMinutes?: Partial<Record<DeferredPaymentTool, number>>;
   /**
    * Whether the provider takes the payer's money by itself once the payer
    * agrees (ECPay's card payment), or only when the portal confirms it

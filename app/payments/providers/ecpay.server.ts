@@ -141,6 +141,11 @@ export function ecpayAdapter(config: EcpayConfig, timeoutMs: number, expiry: Ecp
     provider: "ecpay",
     slug: "ecpay",
     tools: ECPAY_TOOLS,
+    payLaterMinutes: {
+      atm_transfer: expiry.atmDays * 1440,
+      store_code: expiry.storeCodeMinutes,
+      store_barcode: expiry.storeBarcodeDays * 1440,
+    },
     chargesByItself: true,
     payerOrigins: [new URL(config.checkoutUrl).origin],
 
