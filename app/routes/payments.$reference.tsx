@@ -11,6 +11,8 @@ import { getPaymentContext } from "~/payments/context.server";
 import { abandonPayment } from "~/payments/orders/answers.server";
 import { findOrderByReference } from "~/payments/orders/order.server";
 import { orderView } from "~/payments/order-view.server";
+import { barcodeSvgDataUrl } from "~/payments/payment-slip.server";
+import { PayLaterInstructions } from "~/components/pay-later-instructions";
 import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/base/db.server";
 import { getVisitorSession, grantedOrderReferences } from "~/base/session.server";
@@ -43,7 +45,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   }
   const view = await orderView(getDb(), reference);
   if (!view) throw new Response(null, { status: 404 });
-  return json({ order: view, cameBackUnpaid }, { headers: { "Cache-Control": "no-store" } });
+  // Store barcodes are drawn as the paper slip's are (Code 39), for the cashier's scanner.
+  const barcodes = view.instructions?.kind === "store_barcode" ? view.instructions.barcodes.map(barcodeSvgDataUrl) : null;
+  return json({ order: view, cameBackUnpaid, barcodes }, { headers: { "Cache-Control": "no-store" } });
 }
 
 /** The payer gives up a payment still open at the provider, to pay another way. */
@@ -57,9 +61,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 const POLL_MS = 3_000;
+// An account or code waits for days: asked less often, the money still shows within half a minute.
+const AWAITING_POLL_MS = 30_000;
 
 export default function PaymentResult() {
-  const { order, cameBackUnpaid } = useLoaderData<typeof loader>();
+  const { order, cameBackUnpaid, barcodes } = useLoaderData<typeof loader>();
   const { t, i18n } = useTranslation();
   const revalidator = useRevalidator();
   const open = !isSettled(order.state);
@@ -67,13 +73,25 @@ export default function PaymentResult() {
   // While the outcome is open the page asks again by itself; the live region says when it changes.
   useEffect(() => {
     if (!open) return;
-    const timer = setInterval(() => {
-      if (revalidator.state === "idle") revalidator.revalidate();
-    }, POLL_MS);
+    const timer = setInterval(
+      () => {
+        if (revalidator.state === "idle") revalidator.revalidate();
+      },
+      order.state === "awaiting_payment" ? AWAITING_POLL_MS : POLL_MS,
+    );
     return () => clearInterval(timer);
-  }, [open, revalidator]);
+  }, [open, revalidator, order.state]);
 
-  const outcome = order.state === "paid" ? "paid" : open ? "open" : order.state === "refunded" ? "refunded" : "ended";
+  const outcome =
+    order.state === "paid"
+      ? "paid"
+      : order.state === "awaiting_payment"
+        ? "awaiting"
+        : open
+          ? "open"
+          : order.state === "refunded"
+            ? "refunded"
+            : "ended";
   return (
     <>
       <div className={outcome === "paid" ? "confirmation" : "notice"} role="status" aria-live="polite">
@@ -81,6 +99,9 @@ export default function PaymentResult() {
         {order.receiptNumber ? <p className="reference">{t("payment.receiptNumber", { number: order.receiptNumber })}</p> : null}
         <p>{cameBackUnpaid ? t("payment.cameBackUnpaid") : t(`payment.text.${order.state}`)}</p>
       </div>
+      {order.instructions ? (
+        <PayLaterInstructions instructions={order.instructions} amount={order.totalAmount} barcodes={barcodes} />
+      ) : null}
       {order.refunds.length > 0 ? (
         <div className="notice">
           <h2>{t("payment.refundsHeading")}</h2>
@@ -130,6 +151,14 @@ export default function PaymentResult() {
             <Form method="post">
               <button type="submit" className="button button-secondary-dark">
                 {t("payment.giveUp")}
+              </button>
+            </Form>
+          ) : null}
+          {order.state === "awaiting_payment" ? (
+            <Form method="post" className="no-print">
+              <p id="give-up-later-warning">{t("payment.giveUpLaterWarning")}</p>
+              <button type="submit" className="button button-secondary-dark" aria-describedby="give-up-later-warning">
+                {t("payment.giveUpLater")}
               </button>
             </Form>
           ) : null}
