@@ -499,7 +499,13 @@ async function sendRefund(ctx: PaymentContext, refund: Refund, source: PaymentEv
     );
   }
   if (!answer.ok) {
-    ctx.logger.error({ alert: "refund_refused", refund: refund.number, answer: answer.payload }, "the provider refused a refund");
+    // Money sent from an ATM or paid at a store cannot go back through the provider: nothing has left
+    // the account, and staff send it back by bank transfer (the refund stays refused, never "refunded").
+    const byBankTransfer = (answer.payload as { reason?: unknown } | null)?.reason === "manual_bank_transfer";
+    ctx.logger.error(
+      { alert: byBankTransfer ? "refund_needs_bank_transfer" : "refund_refused", refund: refund.number, answer: answer.payload },
+      byBankTransfer ? "the provider cannot refund this payment: refund it by bank transfer" : "the provider refused a refund",
+    );
     return ctx.db.transaction(async (tx) => moveRefund(tx, refund, "provider_refused", "system", { answer: answer.payload }, now));
   }
   return completeRefund(ctx, refund.id, { providerRefundId: answer.refundId, source, payload: answer.payload }, now);

@@ -52,7 +52,7 @@ export async function orderView(db: Database, reference: string): Promise<OrderV
 }
 
 /** A bill held by an account or code issued for paying later: until when, and by which payment. */
-export interface OutstandingCode {
+interface OutstandingCode {
   billId: string;
   reference: string;
   paymentTool: PaymentTool;

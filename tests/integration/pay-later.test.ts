@@ -5,6 +5,7 @@ import { abandonPayment, startPayment } from "~/payments/orders/answers.server";
 import { createPaymentOrder } from "~/payments/orders/create.server";
 import { findOrderByReference, type PaymentOrder } from "~/payments/orders/order.server";
 import { recoverPayments } from "~/payments/orders/recovery.server";
+import { breakGlassRefund } from "~/money/refunds.server";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { schema, type DatabaseHandle } from "~/base/db.server";
 import { describeEachDatabase } from "../support/databases";
@@ -205,6 +206,24 @@ describeEachDatabase(
       expect((await reload(order)).state).toBe("paid");
       const [billRow] = await database().db.select().from(schema.bills).where(eq(schema.bills.id, bill.id));
       expect(billRow!.status).toBe("paid");
+    });
+
+    it("never pretends to refund money sent from an ATM: the refund is left for a bank transfer by staff", async () => {
+      const { order } = await issued("environmental-fine", "atm_transfer");
+      await payAt(order);
+      await breakGlassRefund(world.ctx, {
+        orderReference: order.reference,
+        refundableAsSeen: order.totalAmount,
+        operator: "clerk-7",
+        systemUser: "ops",
+        reasonText: "test",
+      });
+      const refunds = await database().db.select().from(schema.refunds).where(eq(schema.refunds.orderId, order.id));
+      expect(refunds.map((refund) => refund.state)).toEqual(["provider_refused"]);
+      expect((await reload(order)).state).toBe("paid");
+      expect(world.logs.some((log) => log.alert === "refund_needs_bank_transfer" && log.refund === refunds[0]!.number)).toBe(true);
+      // ECPay was not asked to refund it through the card API.
+      expect(world.sandbox.ecpayTrades.get(order.reference)!.refunded).toBe(0);
     });
 
     it("opens a refund case, never a second payment, when money for a given-up code comes after the bill was paid another way", async () => {

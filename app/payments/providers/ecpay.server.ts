@@ -28,7 +28,7 @@ import {
 export type EcpayConfig = NonNullable<Env["ecpay"]>;
 
 /** How long the instructions ECPay issues stay good (env ECPAY_*_EXPIRE_*). */
-export interface EcpayExpiry {
+interface EcpayExpiry {
   atmDays: number;
   storeCodeMinutes: number;
   storeBarcodeDays: number;
@@ -69,7 +69,7 @@ function endOfEcpayDay(value: string): Date | null {
  * The instructions in ECPay's payment-info post, by its PaymentType
  * (ATM_xxx, CVS_xxx, BARCODE_xxx); null when they are not all there.
  */
-export function ecpayInstructions(params: EcpayParams): PaymentInstructions | null {
+function ecpayInstructions(params: EcpayParams): PaymentInstructions | null {
   const type = params.PaymentType ?? "";
   // ATM accounts expire on a day (yyyy/MM/dd), store codes at a moment (yyyy/MM/dd HH:mm:ss); either is read.
   const expiry = parseEcpayDate(params.ExpireDate ?? "") ?? endOfEcpayDay(params.ExpireDate ?? "");
