@@ -189,6 +189,24 @@ const ECPAY_PAYMENT_TYPES: Record<string, string> = {
   BARCODE: "BARCODE_BARCODE",
 };
 
+/** The portal's tool for each ChoosePayment (for the fee the sandbox charges). */
+const ECPAY_TOOL_OF: Record<string, string> = {
+  Credit: "credit_card",
+  TWQR: "taiwan_pay",
+  ATM: "atm_transfer",
+  CVS: "store_code",
+  BARCODE: "store_barcode",
+};
+
+/**
+ * The fee rule of a payment: the configured rate for LINE Pay and ECPay's
+ * cards (tests change it), the sandbox's contract for ECPay's other tools.
+ */
+function feeRuleOf(provider: PaymentProvider, tool: string | undefined, rate: number): { basisPoints: number; fixed: number } {
+  const other = tool && tool !== "credit_card" ? SANDBOX_FEES.find((fee) => fee.provider === provider && fee.tool === tool) : undefined;
+  return other ? { basisPoints: Math.round(other.percent * 100), fixed: other.fixed } : { basisPoints: rate, fixed: 0 };
+}
+
 /** Trades paid later, at an ATM or a store, with the account or code ECPay issues. */
 const isPaidLater = (trade: EcpayTrade) => ["ATM", "CVS", "BARCODE"].includes(trade.params.ChoosePayment ?? "");
 
@@ -739,6 +757,7 @@ export function createSandboxGateway(
         : [...ecpayTrades.entries()]
             .filter(([, t]) => t.status === "paid")
             .map(([no, t]) => ({
+              tool: ECPAY_TOOL_OF[t.params.ChoosePayment ?? "Credit"],
               transactionId: t.tradeNo,
               merchantOrderNumber: no,
               amount: Number(t.params.TotalAmount),
@@ -761,7 +780,7 @@ export function createSandboxGateway(
           kind: "payment",
           refundId: null,
           amount: trade.amount,
-          fee: feeFor(trade.amount, { basisPoints: rate, fixed: 0 }),
+          fee: feeFor(trade.amount, feeRuleOf(provider, "tool" in trade ? trade.tool : undefined, rate)),
           at: trade.paidAt!,
         });
       for (const refund of trade.refunds.filter((r) => on(r.at)))

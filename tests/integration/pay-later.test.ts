@@ -9,7 +9,15 @@ import { breakGlassRefund } from "~/money/refunds.server";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { schema, type DatabaseHandle } from "~/base/db.server";
 import { describeEachDatabase } from "../support/databases";
-import { payerAtLinePay, followBack, postEcpayResult, startPaymentWorld, unpaidBills, type PaymentWorld } from "../support/payments";
+import {
+  payerAtEcpay,
+  payerAtLinePay,
+  followBack,
+  postEcpayResult,
+  startPaymentWorld,
+  unpaidBills,
+  type PaymentWorld,
+} from "../support/payments";
 
 /**
  * Paying later through ECPay: an ATM virtual account, a store code or store
@@ -206,6 +214,22 @@ describeEachDatabase(
       expect((await reload(order)).state).toBe("paid");
       const [billRow] = await database().db.select().from(schema.bills).where(eq(schema.bills.id, bill.id));
       expect(billRow!.status).toBe("paid");
+    });
+
+    it("pays by 台灣Pay through ECPay at once, like a card: no account or code, paid on the notice", async () => {
+      const { order } = await newOrder("water-bill", "taiwan_pay");
+      const started = await startPayment(world.ctx, order);
+      if (started.kind !== "form") throw new Error("ECPay starts with a form post");
+      expect(started.fields.ChoosePayment).toBe("TWQR");
+      const result = await payerAtEcpay(started, "approve");
+      expect(result.PaymentType).toBe("TWQR_OPAY");
+      const paid = await reload(order);
+      expect([paid.state, paid.paymentInstructions]).toEqual(["paid", null]);
+      expect(await transitions(database(), order.id)).toEqual([
+        "∅→created:payer",
+        "created→pending:system",
+        "pending→paid:provider_notification",
+      ]);
     });
 
     it("never pretends to refund money sent from an ATM: the refund is left for a bank transfer by staff", async () => {
