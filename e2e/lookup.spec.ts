@@ -22,7 +22,7 @@ test.describe("looking up a bill by write-off number", () => {
     await expect(page).toHaveURL(/\/pay\?(from=bills&)?bill=/);
     await expect(page.locator("h1")).toHaveText("繳費");
     await expect(page.locator(".total")).toContainText("新臺幣 6,000 元");
-    await expect(page.getByRole("group", { name: "選擇支付工具" })).toBeVisible();
+    await expect(page.getByRole("group", { name: "立即付款" })).toBeVisible();
   });
 
   test("several bills looked up one after another can be paid together", async ({ page }) => {
