@@ -204,6 +204,13 @@ describeEachDatabase(
       const next = await createPaymentOrder(world.ctx, { billIds: [bill.id], tool: "line_pay", idempotencyKey: newKey() }, afterExpiry);
       expect(next.kind).toBe("created");
       expect((await reload(order)).state).toBe("expired");
+
+      // The store's money comes late after all, while the new payment holds the bill: a refund case, not a second payment.
+      const late = await payAt(order, "late");
+      expect(((await late.json()) as { answers: string[] }).answers).toEqual(["1|OK"]);
+      expect((await reload(order)).state).toBe("paid");
+      const cases = await database().db.select().from(schema.refundCases).where(eq(schema.refundCases.orderId, order.id));
+      expect(cases.map((c) => [c.billId, c.reason])).toEqual([[bill.id, "bill_paid_by_another_order"]]);
     });
 
     it("pays a bill still free when the money comes after the payer gave the code up", async () => {
