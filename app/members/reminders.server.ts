@@ -72,13 +72,14 @@ async function heldByCodes(db: Database, billIds: readonly string[]): Promise<Se
   return new Set(rows.map((row) => row.billId));
 }
 
-/** The member's pending bills that can be trusted today: the portal's own, and those of sources that answered. */
+/** The pending bills of the member's bound numbers that can be trusted today: the portal's own, and those of sources that answered. */
 async function billsToLookAt(ctx: ReminderContext, member: Member, now: Date): Promise<BillView[]> {
   const dashboard = await memberDashboard(ctx, member, { fresh: true, now });
   const parts = await Promise.all(Object.values(dashboard.sources));
   const seen = new Set<string>();
   return [
-    ...dashboard.groups.flatMap((group) => group.bills),
+    // Bound numbers only: the reminder says it is for them (a verified member's fines by national ID are not).
+    ...dashboard.groups.flatMap((group) => (group.binding ? group.bills : [])),
     ...parts.filter((part) => part.state !== "unavailable").flatMap((part) => part.groups.flatMap((group) => group.bills)),
   ].filter((bill) => !seen.has(bill.id) && seen.add(bill.id));
 }

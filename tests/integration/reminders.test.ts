@@ -12,6 +12,7 @@ import { startPayment } from "~/payments/orders/answers.server";
 import { createPaymentOrder, type CreateOrderResult } from "~/payments/orders/create.server";
 import { changeBills } from "~/bills/lifecycle.server";
 import { schema, type Database } from "~/base/db.server";
+import { REMINDER_SHOWCASE_RESIDENT, generateDemoData } from "~/demo/data/generate";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import type { OutboxMail } from "~/mail/hooks.server";
 import { describeEachDatabase } from "../support/databases";
@@ -172,10 +173,36 @@ describeEachDatabase(
         expect(await check(db(), due as OutboxMail, NOW)).toEqual({ send: true });
       });
 
+      it("skips the bills of a source that does not answer that day, and reminds of them the day it answers", async () => {
+        const now = new Date();
+        const showcase = generateDemoData({ today: taipeiDate(now), billsPerType: 1 }).residents[REMINDER_SHOWCASE_RESIDENT]!;
+        const member = await upsertMember(db(), world.env, identity("power-source"));
+        await saveEmailSettings(db(), { memberId: member.id, requestId: "test" }, { email: "power@example.tw", kinds: ["due_reminder"] });
+        const account = { kind: "electricity_account" as const, value: showcase.electricityAccount, label: "" };
+        expect((await addBinding(db(), world.env, { memberId: member.id, requestId: "test" }, account)).ok).toBe(true);
+        world.sources.setBehaviour("power", "down", 20);
+        try {
+          await remindDueBills(reminders(), now);
+          expect(await outboxOf(db(), `due_reminder:${member.id}:`)).toEqual([]);
+        } finally {
+          world.sources.setBehaviour("power", "normal", 20);
+        }
+        await remindDueBills(reminders(), new Date(now.getTime() + 86_400_000));
+        // Of its two bills, the one due in two days; not the one due in two weeks.
+        const [mail, ...others] = await outboxOf(db(), `due_reminder:${member.id}:`);
+        expect(others).toEqual([]);
+        const [bill] = await db().select().from(schema.bills).where(eq(schema.bills.id, mail!.billId!));
+        expect(bill).toMatchObject({ source: "power", dueDate: addDays(taipeiDate(now), 2) });
+      });
+
       it("shares the members among runs at once: each is looked at by one run only", async () => {
         const later = new Date(NOW.getTime() + 2 * 86_400_000);
+        const eligible = (await db().select().from(schema.members)).filter(
+          (row) => row.email && row.emailKinds.some((kind) => kind === "due_reminder" || kind === "overdue_reminder"),
+        );
+        expect(eligible.length).toBeGreaterThan(1);
         const [first, second] = await Promise.all([remindDueBills(reminders(), later, 1), remindDueBills(reminders(), later, 1)]);
-        expect(first!.members + second!.members).toBe(2);
+        expect(first!.members + second!.members).toBe(eligible.length);
       });
     });
 
