@@ -34,7 +34,7 @@ export function readEmailSettingsForm(form: FormData): EmailSettings {
   };
 }
 
-export function emailSettingsProblems(settings: EmailSettings): EmailSettingsProblem[] {
+function emailSettingsProblems(settings: EmailSettings): EmailSettingsProblem[] {
   if (settings.email === "") return [];
   if (settings.email.length > MAX_EMAIL_ADDRESS_LENGTH) return ["email_long"];
   return isEmailAddress(settings.email) ? [] : ["email_invalid"];
