@@ -38,8 +38,7 @@ export const mayChangeStatus = (from: FeedbackStatus, to: FeedbackStatus) => FEE
 export const mayRecordReply = (from: FeedbackStatus) => FEEDBACK_STATUS_MOVES[from].answered === "reply";
 
 /** How staff answered a message: by e-mail sent from the inbox itself, or another way and recorded there. */
-const FEEDBACK_REPLY_CHANNELS = ["email", "phone", "letter", "other"] as const;
-export type FeedbackReplyChannel = (typeof FEEDBACK_REPLY_CHANNELS)[number];
+export type FeedbackReplyChannel = "email" | "phone" | "letter" | "other";
 
 /** The channels of a reply given outside the portal and recorded by hand (an e-mail reply records itself). */
 export const RECORDED_REPLY_CHANNELS = ["phone", "letter", "other"] as const satisfies readonly FeedbackReplyChannel[];
