@@ -118,16 +118,27 @@ async function remindMember(ctx: ReminderContext, memberId: string, now: Date): 
     ctx.db,
     bills.filter(({ phase }) => phase === "due").map(({ bill }) => bill.id),
   );
+  // Reminders already queued on an earlier day are not composed again (the dedupe key would refuse them anyway).
+  const earlier = new Set(
+    (
+      await ctx.db
+        .select({ key: schema.emailOutbox.dedupeKey })
+        .from(schema.emailOutbox)
+        .where(and(eq(schema.emailOutbox.memberId, member.id), inArray(schema.emailOutbox.kind, ["due_reminder", "overdue_reminder"])))
+    ).map((row) => row.key),
+  );
   let queued = 0;
   for (const { bill, phase } of bills) {
     if (phase === "due" && held.has(bill.id)) continue;
     const kind = KIND_OF[phase];
+    const dedupeKey = `${kind}:${member.id}:${bill.id}`;
+    if (earlier.has(dedupeKey)) continue;
     const outcome = await queueEmail(
       ctx.db,
       ctx.env,
       {
         kind,
-        dedupeKey: `${kind}:${member.id}:${bill.id}`,
+        dedupeKey,
         to: member.email,
         locale: REMINDER_LOCALE,
         content: await reminderMail(phase, bill),
