@@ -15,6 +15,7 @@ export interface SitePage {
     | "bills.title"
     | "member.dashboard.title"
     | "member.bindings.title"
+    | "member.emailSettings.title"
     | "records.title"
     | "history.title"
     | "nav.home"
@@ -40,6 +41,7 @@ export const SITE_PAGES: readonly SitePage[] = [
   { path: "/account/bindings", labelKey: "member.bindings.title", section: "services", membersOnly: true },
   { path: "/records", labelKey: "records.title", section: "services" },
   { path: "/account/payments", labelKey: "history.title", section: "services", membersOnly: true },
+  { path: "/account/email", labelKey: "member.emailSettings.title", section: "services", membersOnly: true },
   { path: "/guide", labelKey: "nav.guide", section: "help" },
   { path: "/faq", labelKey: "nav.faq", section: "help" },
   { path: "/anti-fraud", labelKey: "nav.antiFraud", section: "help" },

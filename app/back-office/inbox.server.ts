@@ -1,8 +1,9 @@
 import { and, asc, count, desc, eq, inArray, isNotNull, isNull, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { isEmailAddress } from "~/domain/email";
 import {
-  FEEDBACK_REPLY_CHANNELS,
   FEEDBACK_STATUSES,
+  RECORDED_REPLY_CHANNELS,
   inboxReach,
   inboxRoleFor,
   isFeedbackStatus,
@@ -18,6 +19,10 @@ import {
 import { maskIdentifier, maskPersonName } from "~/domain/masking";
 import type { StaffPermission } from "~/domain/staff";
 import { schema, type Database } from "~/base/db.server";
+import type { Env } from "~/base/env.server";
+import { getFixedT } from "~/base/i18n.server";
+import { isLocale } from "~/i18n";
+import { queueEmail, wantsKind } from "~/mail/outbox.server";
 import type { RevealTarget } from "./reveal.server";
 import { pageCount, pageNumber, type StaffActor } from "./listing.server";
 import { auditStaffAct } from "./staff-request.server";
@@ -269,7 +274,7 @@ export async function revealedSender(db: Database, messageId: string) {
 
 // ---- Work on a message: status, notes, replies ------------------------------------------------
 
-const INBOX_WORK_INTENTS = ["status", "note", "reply"] as const;
+const INBOX_WORK_INTENTS = ["status", "note", "reply", "email_reply"] as const;
 type InboxWorkIntent = (typeof INBOX_WORK_INTENTS)[number];
 
 /** Error codes are keys under `inbox.errors` in the back office's words. */
@@ -281,7 +286,8 @@ type InboxWorkError =
   | "replyRequired"
   | "replyTooLong"
   | "replyNotAllowed"
-  | "channelRequired";
+  | "channelRequired"
+  | "emailNotPossible";
 
 type InboxWorkField = "status" | "note" | "reply" | "channel";
 type InboxWorkValues = Record<InboxWorkField, string>;
@@ -305,14 +311,46 @@ const text = (required: InboxWorkError, tooLong: InboxWorkError) =>
 const workSchemas = {
   status: z.object({ status: z.enum(FEEDBACK_STATUSES, { error: "statusRequired" }) }),
   note: z.object({ note: text("noteRequired", "noteTooLong") }),
-  reply: z.object({ reply: text("replyRequired", "replyTooLong"), channel: z.enum(FEEDBACK_REPLY_CHANNELS, { error: "channelRequired" }) }),
+  reply: z.object({ reply: text("replyRequired", "replyTooLong"), channel: z.enum(RECORDED_REPLY_CHANNELS, { error: "channelRequired" }) }),
+  email_reply: z.object({ reply: text("replyRequired", "replyTooLong") }),
 };
 
+/** How much of the resident's own message a reply by e-mail quotes. */
+const QUOTED_CHARACTERS = 200;
+
+/** The reply by e-mail, in the language the resident wrote in, their message quoted briefly. */
+async function contactReplyContent(message: typeof schema.feedbackMessages.$inferSelect, reply: string) {
+  const locale = isLocale(message.locale) ? message.locale : "zh-TW";
+  const t = await getFixedT(locale);
+  const characters = [...message.message];
+  const quoted = characters.length > QUOTED_CHARACTERS ? `${characters.slice(0, QUOTED_CHARACTERS).join("")}…` : message.message;
+  return {
+    locale,
+    content: {
+      subject: t("mail.contactReply.subject", { reference: message.reference }),
+      heading: t("mail.contactReply.heading"),
+      paragraphs: [
+        ...reply
+          .split(/\n{2,}/)
+          .map((paragraph) => paragraph.trim())
+          .filter(Boolean),
+        t("mail.contactReply.quoteIntro", { date: message.createdAt.toISOString().slice(0, 10) }),
+        `> ${quoted.replace(/\n/g, "\n> ")}`,
+        t("mail.contactReply.noReply"),
+      ],
+      details: [[t("mail.contactReply.reference"), message.reference]] as Array<[string, string]>,
+      action: { label: t("mail.contactReply.action"), path: "/contact" },
+    },
+  };
+}
+
 /**
- * One act of work on a message (intent "status", "note" or "reply"): checked
- * against the declared status moves under a lock on the message, stored in
- * feedback_actions and audited in the same transaction. Recording a reply
- * sets the message answered.
+ * One act of work on a message (intent "status", "note", "reply" or
+ * "email_reply"): checked against the declared status moves under a lock on
+ * the message, stored in feedback_actions and audited in the same
+ * transaction. Recording a reply sets the message answered; a reply by
+ * e-mail is queued to the sender's address in that transaction too (never
+ * recorded as sent without its mail, nor mailed without its record).
  */
 export async function workOnMessage(
   db: Database,
@@ -320,6 +358,7 @@ export async function workOnMessage(
   messageId: string,
   form: FormData,
   now = new Date(),
+  mailEnv?: Pick<Env, "PUBLIC_URL" | "PII_HMAC_KEY">,
 ): Promise<InboxWorkResult> {
   const intent = form.get("intent");
   if (!(INBOX_WORK_INTENTS as readonly unknown[]).includes(intent)) return { kind: "bad_request" };
@@ -334,6 +373,7 @@ export async function workOnMessage(
     }),
   ) as InboxWorkValues;
   const which = intent as InboxWorkIntent;
+  if (which === "email_reply" && !mailEnv) return { kind: "bad_request" };
   const parsed = workSchemas[which].safeParse(values);
   if (!parsed.success) {
     const errors: Partial<Record<InboxWorkField, InboxWorkError>> = {};
@@ -375,14 +415,35 @@ export async function workOnMessage(
       return { kind: "done", intent: which, status: from };
     }
     if (!mayRecordReply(from)) return { kind: "invalid", intent: which, errors: { reply: "replyNotAllowed" }, values };
+    const message = row.message;
+    const byEmail = which === "email_reply";
+    // An address that cannot take mail, or that stopped contact replies by their link: answer another way.
+    if (byEmail && (!isEmailAddress(message.email) || !(await wantsKind(tx, mailEnv!, "contact_reply", message.email))))
+      return { kind: "invalid", intent: which, errors: { reply: "emailNotPossible" }, values };
     const [action] = await tx
       .insert(schema.feedbackActions)
       .values({ ...act, kind: "reply", body: input.reply!, status: "answered" })
       .returning({ id: schema.feedbackActions.id });
+    if (byEmail) {
+      const { locale, content } = await contactReplyContent(message, input.reply!);
+      await queueEmail(
+        tx,
+        mailEnv!,
+        {
+          kind: "contact_reply",
+          dedupeKey: `contact_reply:${action!.id}`,
+          to: message.email,
+          locale,
+          content,
+          about: { feedbackMessageId: message.id },
+        },
+        now,
+      );
+    }
     await setStatus("answered");
     await audit("inbox.reply_recorded", {
       actionId: action!.id,
-      channel: input.channel,
+      channel: byEmail ? "email" : input.channel,
       characters: [...input.reply!].length,
       from,
       to: "answered",

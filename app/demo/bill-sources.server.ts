@@ -5,7 +5,7 @@ import { addDays, rocPeriod, taipeiDate } from "~/domain/dates";
 import { BILL_SOURCES, type BillSourceId } from "~/domain/member";
 import { withCheckDigit, type WriteOffRule } from "~/domain/write-off-number";
 import { DEMO_BILL_TYPES } from "~/demo/data/catalogue";
-import { generateDemoData, type DemoResident } from "~/demo/data/generate";
+import { REMINDER_SHOWCASE_RESIDENT, generateDemoData, type DemoResident } from "~/demo/data/generate";
 import { verifyRequest } from "~/base/signatures.server";
 import { asyncRoute } from "~/base/async-route.server";
 
@@ -68,7 +68,13 @@ function sourceBillsBySubject(source: BillSourceId, residents: DemoResident[], t
   };
   for (const [index, resident] of residents.entries()) {
     if (source === "water") bills.set(resident.waterAccount, [bill(resident.waterAccount, resident.name, 0, [180, 2400])]);
-    if (source === "power") bills.set(resident.electricityAccount, [bill(resident.electricityAccount, resident.name, 0, [300, 6800])]);
+    if (source === "power") {
+      const account = resident.electricityAccount;
+      const own = [bill(account, resident.name, 0, [300, 6800])];
+      // The reminder showcase: a second bill, due in two days.
+      if (index === REMINDER_SHOWCASE_RESIDENT) own.push({ ...bill(account, resident.name, 1, [300, 6800]), dueDate: addDays(today, 2) });
+      bills.set(account, own);
+    }
     if (source === "parking") {
       for (const plate of resident.plates) {
         // The showcase payer (the README's 林美芯) has parking bills on every plate; others 0 to 2.

@@ -39,6 +39,8 @@ export function demoMembers(): DemoMember[] {
     { sub: "tc-0003", username: "member-b", password: "demo-1234", name: second!.name, nationalId: second!.nationalId },
     { sub: "tc-0004", username: "member-c", password: "demo-1234", name: third!.name, nationalId: third!.nationalId },
     { sub: "tc-0005", username: "member-d", password: "demo-1234", name: "陳志豪" },
+    // The reminders' own member (e-mail settings, due-date reminders): binds the reminder showcase's numbers.
+    { sub: "tc-0006", username: "member-e", password: "demo-1234", name: "張雅婷" },
   ];
 }
 

@@ -37,9 +37,11 @@ export const mayChangeStatus = (from: FeedbackStatus, to: FeedbackStatus) => FEE
 
 export const mayRecordReply = (from: FeedbackStatus) => FEEDBACK_STATUS_MOVES[from].answered === "reply";
 
-/** How staff answered a message (e-mail replies from the portal come later). */
-export const FEEDBACK_REPLY_CHANNELS = ["phone", "letter", "other"] as const;
-export type FeedbackReplyChannel = (typeof FEEDBACK_REPLY_CHANNELS)[number];
+/** How staff answered a message: by e-mail sent from the inbox itself, or another way and recorded there. */
+export type FeedbackReplyChannel = "email" | "phone" | "letter" | "other";
+
+/** The channels of a reply given outside the portal and recorded by hand (an e-mail reply records itself). */
+export const RECORDED_REPLY_CHANNELS = ["phone", "letter", "other"] as const satisfies readonly FeedbackReplyChannel[];
 
 /**
  * Which messages a city-wide role reaches in the inbox. Agency roles reach

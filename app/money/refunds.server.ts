@@ -24,6 +24,7 @@ import {
   type PaymentOrder,
 } from "~/payments/orders/order.server";
 import { applyTransition, queueAgencyNotices } from "~/payments/orders/transitions.server";
+import { queueRefundNotice } from "./refund-notices.server";
 
 /**
  * Refunds (退款), after GOV.UK Pay's rules for money going back:
@@ -573,6 +574,7 @@ async function completeRefund(
       now,
     );
     await tellAgency(tx, updatedOrder, done, now);
+    await queueRefundNotice(tx, ctx.env, updatedOrder, done, now);
     return done;
   });
 }

@@ -223,6 +223,9 @@ export default function Dashboard() {
           <Link to="/account/payments">{t("history.title")}</Link>
         </li>
         <li>
+          <Link to="/account/email">{t("member.emailSettings.navLink")}</Link>
+        </li>
+        <li>
           <Link to="/lookup">{t("member.dashboard.lookUpOther")}</Link>
         </li>
       </ul>

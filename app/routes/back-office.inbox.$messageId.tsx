@@ -1,12 +1,13 @@
 import { json, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { FEEDBACK_REPLY_CHANNELS } from "~/domain/feedback";
+import { RECORDED_REPLY_CHANNELS } from "~/domain/feedback";
 import { formatDateTime } from "~/domain/format";
 import { inboxMessage, revealedSender, senderRevealTarget, workOnMessage, type InboxWorkResult } from "~/back-office/inbox.server";
 import { answerRevealIntent, type RevealState } from "~/back-office/reveal.server";
 import { forbidden, requireStaff } from "~/back-office/staff-request.server";
 import { getDb } from "~/base/db.server";
+import { getEnv } from "~/base/env.server";
 import { readForm } from "~/base/form.server";
 import { ErrorSummary, SelectField, TextAreaField, type FieldError } from "~/components/forms";
 import { RevealPanel } from "~/components/back-office/reveal-panel";
@@ -51,7 +52,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const sender = state.stage === "revealed" ? ((await revealedSender(getDb(), messageId)) ?? undefined) : undefined;
     return json<ActionAnswer>({ reveal: state, sender }, { headers: noStore });
   }
-  const result = await workOnMessage(getDb(), staff, messageId, form);
+  const result = await workOnMessage(getDb(), staff, messageId, form, new Date(), getEnv());
   switch (result.kind) {
     case "done":
       return redirect(`/back-office/inbox/${messageId}?done=${result.intent}`, { status: 303, headers: noStore });
@@ -82,13 +83,16 @@ export default function InboxMessagePage() {
   const fieldErrors: Record<string, string | undefined> = {
     status: work?.intent === "status" ? errorText(work.errors.status) : undefined,
     note: work?.intent === "note" ? errorText(work.errors.note) : undefined,
+    "email-reply": work?.intent === "email_reply" ? errorText(work.errors.reply) : undefined,
     reply: work?.intent === "reply" ? errorText(work.errors.reply) : undefined,
     channel: work?.intent === "reply" ? errorText(work.errors.channel) : undefined,
   };
   const summary: FieldError[] = Object.entries(fieldErrors).flatMap(([field, text]) =>
     text ? [{ fieldId: `inbox-${field}`, message: text }] : [],
   );
-  const typed = (field: "status" | "note" | "reply" | "channel") => (work ? work.values[field] : undefined);
+  // What was typed goes back into the form it came from only.
+  const typed = (field: "status" | "note" | "reply" | "channel", intent: string = field === "channel" ? "reply" : field) =>
+    work?.intent === intent ? work.values[field] : undefined;
   const sender = revealed ?? message.sender;
 
   return (
@@ -98,7 +102,7 @@ export default function InboxMessagePage() {
         <Link to="/back-office/inbox">{t("inbox.backToList")}</Link>
       </p>
       <h1>{t("inbox.messageTitle", { reference: message.reference })}</h1>
-      {done === "status" || done === "note" || done === "reply" ? (
+      {done === "status" || done === "note" || done === "reply" || done === "email_reply" ? (
         <p role="status" className="notice">
           {t(`inbox.done.${done}`)}
         </p>
@@ -214,6 +218,32 @@ export default function InboxMessagePage() {
               </button>
             </Form>
           </section>
+          <section aria-labelledby="inbox-email-reply-heading">
+            <h3 id="inbox-email-reply-heading">{t("inbox.emailReplyFormHeading")}</h3>
+            {message.mayReply ? (
+              <>
+                <p>{t("inbox.emailReplyIntro")}</p>
+                <Form method="post" noValidate>
+                  <input type="hidden" name="intent" value="email_reply" />
+                  <TextAreaField
+                    id="inbox-email-reply"
+                    name="reply"
+                    label={t("inbox.emailReply")}
+                    hint={t("inbox.emailReplyHint")}
+                    rows={8}
+                    defaultValue={typed("reply", "email_reply")}
+                    error={fieldErrors["email-reply"]}
+                    required
+                  />
+                  <button type="submit" className="button">
+                    {t("inbox.emailReplySubmit")}
+                  </button>
+                </Form>
+              </>
+            ) : (
+              <p>{t("inbox.replyClosed")}</p>
+            )}
+          </section>
           <section aria-labelledby="inbox-reply-heading">
             <h3 id="inbox-reply-heading">{t("inbox.replyFormHeading")}</h3>
             {message.mayReply ? (
@@ -238,7 +268,7 @@ export default function InboxMessagePage() {
                     placeholder={t("inbox.choose")}
                     defaultValue={typed("channel")}
                     error={fieldErrors.channel}
-                    options={FEEDBACK_REPLY_CHANNELS.map((channel) => ({ value: channel, label: t(`inbox.channels.${channel}`) }))}
+                    options={RECORDED_REPLY_CHANNELS.map((channel) => ({ value: channel, label: t(`inbox.channels.${channel}`) }))}
                     required
                   />
                   <button type="submit" className="button">

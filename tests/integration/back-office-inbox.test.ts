@@ -6,6 +6,7 @@ import type { StaffActor } from "~/back-office/listing.server";
 import { loadRoles } from "~/back-office/staff-sessions.server";
 import { verifyAuditChain } from "~/base/audit.server";
 import { schema } from "~/base/db.server";
+import { addressDigest } from "~/mail/unsubscribe.server";
 import { seedDemoDataIfEmpty, seedDemoStaff } from "~/demo/data/seed.server";
 import { feedbackAgencies, parseFeedback, submitFeedback } from "~/feedback/feedback.server";
 import { createPaymentOrder } from "~/payments/orders/create.server";
@@ -203,6 +204,65 @@ describeEachDatabase("back-office inbox and duplicate payments", (database) => {
     const [reply] = await auditOf(messages.police, "inbox.reply_recorded");
     expect(reply!.details).toMatchObject({ channel: "phone", from: "in_progress", to: "answered" });
     expect((await verifyAuditChain(db())).ok).toBe(true);
+  });
+
+  it("replies by e-mail: queued to the sender in their language with their message quoted, and recorded as the reply, in one act", async () => {
+    const handler = staff["water-handler"]!;
+    const mailEnv = { PUBLIC_URL: "https://pay.example.tw", PII_HMAC_KEY: PII_KEY };
+    const english = await send("water");
+    await db().update(schema.feedbackMessages).set({ locale: "en" }).where(eq(schema.feedbackMessages.id, english.id));
+    const empty = await workOnMessage(db(), handler, english.id, form({ intent: "email_reply", reply: " " }), new Date(), mailEnv);
+    expect(empty).toMatchObject({ kind: "invalid", errors: { reply: "replyRequired" } });
+    // Without the mail's configuration the act is refused, never recorded as mailed.
+    expect((await workOnMessage(db(), handler, english.id, form({ intent: "email_reply", reply: "x" }))).kind).toBe("bad_request");
+    // Another agency's handler does not reach it.
+    expect(
+      (await workOnMessage(db(), staff["police-handler"]!, english.id, form({ intent: "email_reply", reply: "x" }), new Date(), mailEnv))
+        .kind,
+    ).toBe("not_found");
+
+    const replyText = "Your bill was checked: the amount is right.\n\nThe meter was read on 3 November.";
+    const done = await workOnMessage(db(), handler, english.id, form({ intent: "email_reply", reply: replyText }), new Date(), mailEnv);
+    expect(done).toMatchObject({ kind: "done", status: "answered" });
+    const message = await inboxMessage(db(), handler, english.id);
+    expect(message?.actions.map((a) => [a.kind, a.replyChannel])).toEqual([["reply", "email"]]);
+    const [mail] = await db().select().from(schema.emailOutbox).where(eq(schema.emailOutbox.feedbackMessageId, english.id));
+    expect(mail).toMatchObject({
+      kind: "contact_reply",
+      toAddress: SENDER.email,
+      locale: "en",
+      dedupeKey: `contact_reply:${message!.actions[0]!.id}`,
+    });
+    expect(mail!.subject).toContain(english.reference);
+    expect(mail!.textBody).toContain("The meter was read on 3 November.");
+    expect(mail!.textBody).toContain("> 我的帳單金額好像不對");
+    const [reply] = await auditOf(english.id, "inbox.reply_recorded");
+    expect(reply!.details).toMatchObject({ channel: "email", to: "answered" });
+    expect(JSON.stringify(reply!.details)).not.toContain("meter");
+  });
+
+  it("refuses to mail a sender who stopped contact replies, keeping the reply typed", async () => {
+    const handler = staff["water-handler"]!;
+    const mailEnv = { PUBLIC_URL: "https://pay.example.tw", PII_HMAC_KEY: PII_KEY };
+    const message = await send("water");
+    await db()
+      .insert(schema.emailOptOuts)
+      .values({ addressDigest: addressDigest(mailEnv, SENDER.email), kind: "contact_reply" });
+    try {
+      const refused = await workOnMessage(
+        db(),
+        handler,
+        message.id,
+        form({ intent: "email_reply", reply: "已確認。" }),
+        new Date(),
+        mailEnv,
+      );
+      expect(refused).toMatchObject({ kind: "invalid", errors: { reply: "emailNotPossible" }, values: { reply: "已確認。" } });
+      expect((await inboxMessage(db(), handler, message.id))?.status).toBe("new");
+      expect(await db().select().from(schema.emailOutbox).where(eq(schema.emailOutbox.feedbackMessageId, message.id))).toEqual([]);
+    } finally {
+      await db().delete(schema.emailOptOuts).where(eq(schema.emailOptOuts.kind, "contact_reply"));
+    }
   });
 
   it("refuses a reply to a closed message until it is reopened", async () => {

@@ -170,6 +170,14 @@ function randomOutcome(today: string, random: Random): Outcome {
   return { status: "cancelled", dueDate, paidOn: null };
 }
 
+/**
+ * The resident whose electricity number the power simulator reports two
+ * bills for: one due in two days (a due-date reminder goes for it) and one
+ * due in two weeks (none yet), so a tester can pay one and see the reminder
+ * for the other only. No spec but the reminders' uses this resident.
+ */
+export const REMINDER_SHOWCASE_RESIDENT = 9;
+
 export interface DemoDataOptions {
   /** Today's date in Taiwan (YYYY-MM-DD). */
   today: string;
