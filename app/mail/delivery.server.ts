@@ -125,6 +125,7 @@ async function deliverOne(
       html: mail.htmlBody,
       attachments,
       outboxId: mail.id,
+      kind: mail.kind,
     });
     await ctx.db
       .update(schema.emailOutbox)

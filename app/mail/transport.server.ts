@@ -15,8 +15,9 @@ export interface OutgoingMail {
   text: string;
   html: string;
   attachments: MailAttachment[];
-  /** The outbox row's id, as a header: a delivery log line and a received mail can be matched. */
+  /** The outbox row's id and kind, as headers: a delivery log line and a received mail can be matched. */
   outboxId: string;
+  kind: string;
 }
 
 export interface SmtpReply {
@@ -47,7 +48,7 @@ export function mailTransportFromEnv(env: TransportEnv, logger?: Logger): MailTr
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
-        headers: { "X-Portal-Mail-Id": mail.outboxId },
+        headers: { "X-Portal-Mail-Id": mail.outboxId, "X-Portal-Mail-Kind": mail.kind },
         attachments: mail.attachments.map((attachment) => ({
           filename: attachment.filename,
           contentType: attachment.contentType,
