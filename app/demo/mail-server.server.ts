@@ -34,8 +34,10 @@ export const MAX_KEPT_MAILS = 500;
 
 export interface MailSandbox {
   smtp: SMTPServer;
-  /** Newest last. */
+  /** Newest last (the latest MAX_KEPT_MAILS). */
   mails: ReceivedMail[];
+  /** Mails received since the server started, kept or not. */
+  received: number;
   /** When set, the server refuses every mail with this reply (to show retries); null: takes them. */
   refuse: { code: number; message: string } | null;
   /** Resolves at the next mail received (tests and the bench wait on it). */
@@ -56,6 +58,7 @@ export function createMailSandbox(): MailSandbox {
   const waiting: Array<(mail: ReceivedMail) => void> = [];
   const sandbox: MailSandbox = {
     mails: [],
+    received: 0,
     refuse: null,
     nextMail: () => new Promise((resolve) => waiting.push(resolve)),
     smtp: new SMTPServer({
@@ -97,6 +100,7 @@ export function createMailSandbox(): MailSandbox {
               })),
             };
             sandbox.mails.push(mail);
+            sandbox.received += 1;
             if (sandbox.mails.length > MAX_KEPT_MAILS) sandbox.mails.splice(0, sandbox.mails.length - MAX_KEPT_MAILS);
             for (const resolve of waiting.splice(0)) resolve(mail);
             callback();

@@ -6,7 +6,7 @@ import { claimIds, schema, type Database, type DatabaseHandle } from "~/base/db.
 import type { Env } from "~/base/env.server";
 import type { MailAttachment, MailHooks, OutboxMail } from "./hooks.server";
 import { EMAIL_QUEUED_CHANNEL, wantsKind } from "./outbox.server";
-import type { MailTransport } from "./transport.server";
+import { POOLED_CONNECTIONS, type MailTransport } from "./transport.server";
 
 /**
  * The mail job (寄信): sends what the outbox holds over SMTP. Safe on several
@@ -31,6 +31,9 @@ export interface DeliveryRun {
   failed: number;
   cancelled: number;
 }
+
+/** Mails sent at once by a run: one per pooled connection. */
+const SENDS_AT_ONCE = POOLED_CONNECTIONS;
 
 /** A claimed mail is left alone this long by other runs: a send that hangs longer is tried again. */
 const LEASE_MS = 5 * 60_000;
@@ -60,10 +63,14 @@ export async function deliverEmails(ctx: MailDeliveryContext, hooks: MailHooks, 
   run.claimed = ids.length;
   if (ids.length === 0) return run;
   const mails = await ctx.db.select().from(schema.emailOutbox).where(inArray(schema.emailOutbox.id, ids));
-  for (const mail of mails) {
-    const outcome = await deliverOne(ctx, ctx.transport, hooks, mail, now);
-    run[outcome] += 1;
-  }
+  // As many at once as the transport keeps connections: each waits mostly on the SMTP server.
+  const transport = ctx.transport;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(SENDS_AT_ONCE, mails.length) }, async () => {
+      for (let i = next++; i < mails.length; i = next++) run[await deliverOne(ctx, transport, hooks, mails[i]!, now)] += 1;
+    }),
+  );
   return run;
 }
 

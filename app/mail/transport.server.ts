@@ -31,6 +31,9 @@ export interface MailTransport {
   close(): void;
 }
 
+/** Connections kept open to the SMTP server (the mail job sends this many at once). */
+export const POOLED_CONNECTIONS = 3;
+
 type TransportEnv = Pick<Env, "SMTP_URL" | "MAIL_FROM">;
 
 export function mailTransportFromEnv(env: TransportEnv, logger?: Logger): MailTransport | null {
@@ -39,7 +42,11 @@ export function mailTransportFromEnv(env: TransportEnv, logger?: Logger): MailTr
     return null;
   }
   // Pooled: a burst of receipts reuses a few connections instead of a handshake each.
-  const transporter: Transporter = nodemailer.createTransport({ url: env.SMTP_URL, pool: true, maxConnections: 3 } as never);
+  const transporter: Transporter = nodemailer.createTransport({
+    url: env.SMTP_URL,
+    pool: true,
+    maxConnections: POOLED_CONNECTIONS,
+  } as never);
   return {
     async send(mail) {
       const info = (await transporter.sendMail({
