@@ -9,7 +9,8 @@ import { escapeHtml, sandboxLocale, sandboxPage, sandboxT } from "./html";
  * The demo's mail server (示範郵件伺服器): an SMTP server on this machine that
  * takes every mail the portal sends (any sign-in accepted), parses it and
  * keeps the latest in memory, and the pages on the sandbox gateway that list
- * them (`/_sandbox/mails`, and `/_sandbox/mails.json` for tests), so a tester
+ * them (`/_sandbox/mails`, and `/_sandbox/mails.json` for tests; a mail's
+ * HTML opened alone under a sandboxing CSP, or read as source), so a tester
  * reads the receipts and reminders a resident would get. Nothing is relayed.
  */
 
@@ -123,7 +124,7 @@ const STYLE = `header .service{margin:0;font-weight:700;font-size:1.25rem}
 body{max-width:60rem}table{border-collapse:collapse;width:100%}th,td{text-align:start;padding:.25rem .5rem;border-bottom:1px solid #6f6f6f;vertical-align:top}
 pre{white-space:pre-wrap;word-break:break-word;background:#f3f3f3;padding:.75rem;border:1px solid #6f6f6f}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-iframe{width:100%;min-height:30rem;border:1px solid #6f6f6f}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dd{margin:0}`;
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dd{margin:0}`;
 
 function page(locale: Locale, title: string, body: string): string {
   const t = sandboxT(locale);
@@ -201,7 +202,12 @@ ${
 <dt>${e(t("mails.kind"))}</dt><dd>${e(mail.kind ?? "—")}</dd><dt>${e(t("mails.receivedAt"))}</dt><dd>${e(mail.receivedAt)}</dd></dl>
 <h2>${e(t("mails.attachments"))}</h2>${attachments}
 <h2>${e(t("mails.text"))}</h2><pre>${e(mail.text)}</pre>
-${mail.html ? `<h2>${e(t("mails.html"))}</h2><iframe sandbox="" title="${e(t("mails.htmlFrame"))}" src="/_sandbox/mails/${e(mail.id)}/html"></iframe>` : ""}`;
+${
+  mail.html
+    ? `<h2>${e(t("mails.html"))}</h2><p><a href="/_sandbox/mails/${e(mail.id)}/html">${e(t("mails.htmlOpen"))}</a></p>
+<details><summary>${e(t("mails.htmlSource"))}</summary><pre>${e(mail.html)}</pre></details>`
+    : ""
+}`;
     res.setHeader("Cache-Control", "no-store");
     res.type("html").send(page(locale, mail.subject || t("mails.mailTitle"), body));
   });
