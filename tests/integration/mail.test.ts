@@ -85,6 +85,26 @@ describeEachDatabase(
       expect((await deliverEmails(ctx, noHooks)).claimed).toBe(0);
     });
 
+    it("sends each mail once when several instances run the job at the same moment", async () => {
+      const mails = Array.from({ length: 12 }, (_, i) => mailTo(`resident-many-${i}@example.tw`));
+      for (const mail of mails) await queue(mail);
+      const before = mailbox.received;
+      const other = mailTransportFromEnv(world.ctx.env)!;
+      try {
+        const runs = await Promise.all([
+          deliverEmails(ctx, noHooks, new Date(), 5),
+          deliverEmails({ ...ctx, transport: other }, noHooks, new Date(), 5),
+          deliverEmails(ctx, noHooks, new Date(), 5),
+        ]);
+        const remaining = await deliverEmails(ctx, noHooks, new Date(), 50);
+        expect(runs.reduce((sum, run) => sum + run.sent, 0) + remaining.sent).toBe(12);
+      } finally {
+        other.close();
+      }
+      expect(mailbox.received - before).toBe(12);
+      for (const mail of mails) expect((await outboxRow(mail.dedupeKey)).attempts).toBe(1);
+    });
+
     it("queues one mail per key, however often it is asked", async () => {
       const mail = mailTo("resident-2@example.tw");
       expect(await queue(mail)).toBe("queued");
