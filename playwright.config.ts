@@ -32,6 +32,9 @@ export const E2E_IDP_URL = `http://127.0.0.1:${PORT + 3}`;
 export const E2E_SOURCES_URL = `http://127.0.0.1:${PORT + 4}`;
 /** The local staff identity provider (the city's staff directory) of the e2e server. */
 export const E2E_STAFF_IDP_URL = `http://localhost:${PORT + 5}`;
+/** The demo mail server's SMTP port; the mails it received are listed on the sandbox gateway (E2E_MAILS_URL). */
+export const E2E_MAIL_SMTP_PORT = PORT + 6;
+export const E2E_MAILS_URL = `${E2E_SANDBOX_URL}/_sandbox/mails`;
 /**
  * The back office, reached by host name: browsers refuse an IP address as a
  * passkey's relying party. Back-office tests use it as their baseURL.
@@ -126,6 +129,7 @@ export default defineConfig({
       IDP_PORT: String(PORT + 3),
       SOURCES_SIMULATOR_PORT: String(PORT + 4),
       STAFF_IDP_PORT: String(PORT + 5),
+      MAIL_SANDBOX_PORT: String(E2E_MAIL_SMTP_PORT),
       BACK_OFFICE_URL: `http://localhost:${PORT}`,
       // The tests' own documentation network (198.18.0.0/15) and this machine; the water company registered a
       // narrower network of its own, so its staff are refused from the rest.

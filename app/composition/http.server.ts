@@ -17,6 +17,9 @@ import { dailyReconciliation } from "~/money/reconciliation-job.server";
 import { statementsAfterReconciliation } from "~/money/statements.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
 import { listenForSettingsChanges } from "~/agencies/changes.server";
+import { startMailDelivery } from "~/mail/delivery.server";
+import { mailTransportFromEnv } from "~/mail/transport.server";
+import { mailHooks } from "./mail-hooks.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
 import { openDatabase, setAppDatabase, type DatabaseHandle } from "~/base/db.server";
@@ -66,7 +69,22 @@ export async function startServer(build: ServerBuild): Promise<Server> {
     "portal listening",
   );
   const jobs = startPaymentJobs(env, logger);
-  installGracefulShutdown({ server, others: servers, control, jobs, database, logger, state, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+  const mail = await startMailJob(env, logger, database);
+  installGracefulShutdown({
+    server,
+    others: servers,
+    control,
+    jobs: {
+      stop() {
+        jobs.stop();
+        void mail.stop();
+      },
+    },
+    database,
+    logger,
+    state,
+    timeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  });
   if (env.NODE_ENV === "development") void broadcastDevReady(build);
   return server;
 }
@@ -108,6 +126,28 @@ function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
   const timer = setInterval(() => void run(), env.JOBS_INTERVAL_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * The mail job: sends the outbox over SMTP_URL every JOBS_INTERVAL_MS, and at
+ * once when any instance queues a mail (a receipt goes within about a second
+ * of the paid notice). Without SMTP_URL nothing is sent (logged once, here).
+ */
+async function startMailJob(env: Env, logger: Logger, database: DatabaseHandle): Promise<{ stop(): Promise<void> }> {
+  const transport = mailTransportFromEnv(env, logger);
+  if (!transport || env.JOBS_INTERVAL_MS === 0) return { stop: async () => transport?.close() };
+  const job = await startMailDelivery({
+    database,
+    context: () => ({ db: database.db, env, logger, transport }),
+    hooks: mailHooks(env),
+    intervalMs: env.JOBS_INTERVAL_MS,
+  });
+  return {
+    async stop() {
+      await job.stop();
+      transport.close();
+    },
+  };
 }
 
 async function openAppDatabase(env: Env, logger: Logger): Promise<DatabaseHandle> {

@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import type express from "express";
+import express from "express";
 import type { Logger } from "pino";
 import type { Database, DatabaseHandle } from "~/base/db.server";
 import { findReceiver } from "~/agencies/webhook-receivers.server";
@@ -11,6 +11,7 @@ import { createBillSourceSimulator } from "./bill-sources.server";
 import { seedDemoApiKeys, seedDemoDataIfEmpty, seedDemoStaff, seedSimulatorReceivers } from "./data/seed.server";
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from "./data/staff";
 import { createSandboxGateway } from "./gateway.server";
+import { createMailSandbox } from "./mail-server.server";
 import { createIdentityProvider, staffDirectory } from "./identity-provider.server";
 import { SANDBOX_CREDENTIALS, demoApiKey } from "./keys";
 import { demoOverlay, type DemoServices } from "./overlay.server";
@@ -58,8 +59,14 @@ export async function startDemoServices(env: Env, services: DemoServices, logger
     portalUrl: `http://${env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST}:${env.PORT}`,
     apiKeyFor: demoApiKey,
   });
+  // The demo mail server's pages are on the gateway's HTTP server, before its own routes.
+  const front = express();
+  front.disable("x-powered-by");
+  const mailbox = services.mailSandboxPort === null ? null : createMailSandbox();
+  if (mailbox) front.use(mailbox.pages);
+  front.use(gateway.app);
   const servers = [
-    await listen(gateway.app, services.sandboxPort, services.host),
+    await listen(front, services.sandboxPort, services.host),
     await listen(simulator.app, services.agencySimulatorPort, "127.0.0.1"),
   ];
   logger.info(
@@ -101,6 +108,12 @@ export async function startDemoServices(env: Env, services: DemoServices, logger
       { issuer: provider.settings.issuer },
       `local ${provider.directory ? "staff " : ""}identity provider listening (${provider.accounts})`,
     );
+  }
+  if (mailbox && services.mailSandboxPort !== null) {
+    await mailbox.listen(services.mailSandboxPort, "127.0.0.1");
+    // Closed with the others at shutdown: the SMTP server stands in the list by its underlying net server.
+    servers.push(mailbox.smtp.server as unknown as Server);
+    logger.info({ smtp: env.SMTP_URL, mails: `${services.sandboxPublicUrl}/_sandbox/mails` }, "demo mail server listening");
   }
   if (services.sourcesPort !== null) {
     const secrets = new Map(env.billSources.map((source) => [source.source, source.secret]));

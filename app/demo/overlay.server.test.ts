@@ -75,4 +75,16 @@ describe("the demo overlay", () => {
       [],
     );
   });
+
+  it("sends a demo's mails to its own mail server, or to another on this machine only: demo mode never mails real people", () => {
+    const { env, services } = overlaid({ MAIL_SANDBOX_PORT: "4006" });
+    expect(env.SMTP_URL).toBe("smtp://127.0.0.1:4006");
+    expect(env.MAIL_FROM).toContain("no-reply@");
+    expect(services.mailSandboxPort).toBe(4006);
+    // A tester's own local server (such as Mailpit) is used instead, and the demo's is not started.
+    expect(overlaid({ SMTP_URL: "smtp://localhost:1025" }).services.mailSandboxPort).toBeNull();
+    expect(refusals({ SMTP_URL: "smtps://user:secret@smtp.example.com:465" })).toEqual([
+      expect.stringContaining("SMTP_URL must be a mail server on this machine"),
+    ]);
+  });
 });

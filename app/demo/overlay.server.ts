@@ -24,6 +24,7 @@ const demoVariables = z.object({
   IDP_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3003),
   SOURCES_SIMULATOR_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3004),
   STAFF_IDP_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3005),
+  MAIL_SANDBOX_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3006),
   EMBEDDED_SANDBOX: z.enum(["true", "false"], { error: "must be true or false" }).default("true"),
   SEED_DEMO_DATA: z.enum(["true", "false"], { error: "must be true or false" }).default("true"),
 });
@@ -50,6 +51,8 @@ export interface DemoServices {
   staffIdentityProviderPort: number | null;
   /** Set when the portal uses the bill-source simulators (no BILL_SOURCES given). */
   sourcesPort: number | null;
+  /** Set when mails go to the demo's own mail server (no SMTP_URL given). */
+  mailSandboxPort: number | null;
   /** Run the servers above in the portal's own process. */
   embedded: boolean;
   /** Load the demo catalogue and bills into an empty database, and the demo staff where they have no role. */
@@ -88,6 +91,12 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
         `${name} must be a sandbox in demo mode (this machine, sandbox-api-pay.line.me, payment-stage.ecpay.com.tw or vendor-stage.ecpay.com.tw): demo mode never takes real money`,
       );
     }
+  }
+  // Mails of a demo never leave this machine: its addresses are made up, or a tester's own.
+  if (given.SMTP_URL && !["127.0.0.1", "localhost", "[::1]"].includes(hostOf(given.SMTP_URL) ?? "")) {
+    problems.push(
+      "SMTP_URL must be a mail server on this machine in demo mode (127.0.0.1 or localhost): demo mode never mails real people",
+    );
   }
   if (problems.length > 0) return { ok: false, problems };
 
@@ -162,6 +171,8 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
           ),
         }
       : {}),
+    SMTP_URL: given.SMTP_URL ?? `smtp://127.0.0.1:${vars.MAIL_SANDBOX_PORT}`,
+    MAIL_FROM: given.MAIL_FROM ?? "支付繳費通（示範） <no-reply@demo.localhost>",
     AGENCY_LINK_KEYS: JSON.stringify([...configuredLinkKeys, ...DEMO_AGENCIES.map((agency) => demoLinkKey(agency.code))]),
   };
   return {
@@ -175,6 +186,7 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
       identityProviderPort: localIdentityProvider ? vars.IDP_PORT : null,
       staffIdentityProviderPort: localStaffIdentityProvider ? vars.STAFF_IDP_PORT : null,
       sourcesPort: localSources ? vars.SOURCES_SIMULATOR_PORT : null,
+      mailSandboxPort: given.SMTP_URL ? null : vars.MAIL_SANDBOX_PORT,
       embedded: vars.EMBEDDED_SANDBOX === "true",
       seed: vars.SEED_DEMO_DATA === "true",
     },

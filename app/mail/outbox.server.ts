@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { MEMBER_EMAIL_KINDS, isEmailAddress, type EmailKind } from "~/domain/email";
 import type { Locale } from "~/i18n";
 import { schema, type Database } from "~/base/db.server";
@@ -26,6 +26,9 @@ export interface MailToQueue {
 export type QueueOutcome = "queued" | "duplicate" | "opted_out" | "bad_address";
 
 type OutboxEnv = Pick<Env, "PUBLIC_URL" | "PII_HMAC_KEY">;
+
+/** The channel queueEmail notifies (at its transaction's commit) so that the mail job sends at once. */
+export const EMAIL_QUEUED_CHANNEL = "email_queued";
 
 /** Whether this address (or member) still wants mails of this kind. */
 export async function wantsKind(
@@ -70,5 +73,8 @@ export async function queueEmail(db: Database, env: OutboxEnv, mail: MailToQueue
     })
     .onConflictDoNothing({ target: schema.emailOutbox.dedupeKey })
     .returning({ id: schema.emailOutbox.id });
-  return inserted.length > 0 ? "queued" : "duplicate";
+  if (inserted.length === 0) return "duplicate";
+  // Delivered when the caller's transaction commits, never for a rolled-back one: the mail job wakes at once.
+  await db.execute(sql`select pg_notify(${EMAIL_QUEUED_CHANNEL}, '')`);
+  return "queued";
 }

@@ -1,5 +1,7 @@
 import { createHmac } from "node:crypto";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { isEmailKind, normalizeEmailAddress, type EmailKind } from "~/domain/email";
+import { schema, type Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
 import { safeEqual, shortSignature } from "~/base/signatures.server";
 
@@ -32,4 +34,44 @@ export function readUnsubscribeLink(env: Pick<Env, "PII_HMAC_KEY">, query: URLSe
   const signature = query.get("s") ?? "";
   if (!isEmailKind(kind) || !/^[0-9a-f]{64}$/.test(digest)) return null;
   return safeEqual(signature, signatureOf(env, kind, digest)) ? { kind, digest } : null;
+}
+
+/** Whether the address behind this digest has already stopped this kind. */
+export async function hasOptedOut(db: Database, kind: EmailKind, digest: string): Promise<boolean> {
+  const [row] = await db
+    .select({ kind: schema.emailOptOuts.kind })
+    .from(schema.emailOptOuts)
+    .where(and(eq(schema.emailOptOuts.addressDigest, digest), eq(schema.emailOptOuts.kind, kind)));
+  return row !== undefined;
+}
+
+/**
+ * Stops a kind of mail for the address of a genuine link: recorded as an
+ * opt-out (which the outbox and the mail job honour for anyone), and, for a
+ * member whose account has that address, the kind taken out of their
+ * choices too, so their account page says what they get. Members are found
+ * by computing the digest of each address that still gets the kind: the
+ * addresses are kept in clear for sending, not by digest.
+ */
+export async function unsubscribe(
+  db: Database,
+  env: Pick<Env, "PII_HMAC_KEY">,
+  link: { kind: EmailKind; digest: string },
+  now = new Date(),
+): Promise<{ members: number }> {
+  return db.transaction(async (tx) => {
+    await tx.insert(schema.emailOptOuts).values({ addressDigest: link.digest, kind: link.kind, createdAt: now }).onConflictDoNothing();
+    const candidates = await tx
+      .select({ id: schema.members.id, email: schema.members.email, kinds: schema.members.emailKinds })
+      .from(schema.members)
+      .where(and(isNotNull(schema.members.email), sql`${link.kind} = any(${schema.members.emailKinds})`));
+    const owners = candidates.filter((member) => member.email && addressDigest(env, member.email) === link.digest);
+    for (const member of owners) {
+      await tx
+        .update(schema.members)
+        .set({ emailKinds: member.kinds.filter((kind) => kind !== link.kind) })
+        .where(eq(schema.members.id, member.id));
+    }
+    return { members: owners.length };
+  });
 }

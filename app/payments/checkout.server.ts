@@ -1,4 +1,5 @@
 import { isPayable } from "~/domain/catalogue";
+import { isEmailAddress } from "~/domain/email";
 import type { Locale } from "~/i18n";
 import { MAX_BILLS_PER_ORDER, entryChannelOrNull } from "~/domain/payment-order";
 import { PAYMENT_TOOLS, isDeferredPaymentTool, isPaymentTool, type PaymentTool } from "~/domain/payment-tools";
@@ -75,6 +76,8 @@ export type CheckoutProblem =
   | { code: "toolUnavailable" }
   | { code: "changed" }
   | { code: "tooMany" }
+  /** The e-mail address given for the receipt cannot be an address. */
+  | { code: "payerEmail" }
   | ({ code: "bill"; billId: string; number: string; ownPayment: boolean } & Pick<UnavailableBill, "reason"> & {
         heldUntil?: string;
         paidAt?: string;
@@ -94,6 +97,15 @@ export interface CheckoutInput {
   /** Payments this browser started (its own holds it may resume). */
   ownReferences: ReadonlySet<string>;
   locale: Locale;
+  /** The optional address for the receipt and notices of this payment, as posted. */
+  payerEmail?: unknown;
+}
+
+/** The address a payer left at checkout: none (left empty), one, or something that is no address. */
+export function readPayerEmail(value: unknown): { ok: true; email: string | null } | { ok: false } {
+  const text = typeof value === "string" ? value.trim() : "";
+  if (text === "") return { ok: true, email: null };
+  return isEmailAddress(text) ? { ok: true, email: text } : { ok: false };
 }
 
 export type CheckoutResult =
@@ -103,6 +115,8 @@ export type CheckoutResult =
 export async function submitCheckout(ctx: PaymentContext, input: CheckoutInput): Promise<CheckoutResult> {
   const refuse = (problems: CheckoutProblem[], status: 400 | 409 = 400): CheckoutResult => ({ kind: "refused", problems, status });
   if (input.billIds.length > MAX_BILLS_PER_ORDER) return refuse([{ code: "tooMany" }]);
+  const payerEmail = readPayerEmail(input.payerEmail);
+  if (!payerEmail.ok) return refuse([{ code: "payerEmail" }]);
   if (!isPaymentTool(input.tool)) return refuse([{ code: "noTool" }]);
   if (!/^[0-9a-f-]{36}$/.test(input.idempotencyKey)) return refuse([{ code: "changed" }]);
   const payable = input.accessible.filter((bill) => isPayable(bill.status));
@@ -127,6 +141,8 @@ export async function submitCheckout(ctx: PaymentContext, input: CheckoutInput):
     idempotencyKey: input.idempotencyKey,
     memberId: input.memberId,
     entryChannel: entryChannelOrNull(input.entryChannel),
+    payerEmail: payerEmail.email,
+    locale: input.locale,
   });
   switch (created.kind) {
     case "tool_unavailable":

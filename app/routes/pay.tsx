@@ -7,7 +7,7 @@ import { readForm } from "~/base/form.server";
 import { commitVisitorSession, getVisitorSession, grantOrder, grantedOrderReferences } from "~/base/session.server";
 import { billsByIds, type BillView } from "~/bills/bills.server";
 import { BillCard } from "~/components/bill-card";
-import { ErrorSummary, type FieldError } from "~/components/forms";
+import { ErrorSummary, TextField, type FieldError } from "~/components/forms";
 import { formatDateTime, formatMoney, formatTime } from "~/domain/format";
 import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
@@ -60,6 +60,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
       // Carried to the order: whether the payer came from the member dashboard.
       from: from === "account" ? "account" : "bills",
       tooMany: tooMany ? selected.length : 0,
+      // The receipt goes to the member's own address unless another is given here.
+      payerEmail: member?.member.email ?? "",
     },
     { headers: { "Cache-Control": "no-store" } },
   );
@@ -79,8 +81,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     entryChannel: await entryChannelOfCheckout(request, billIds, form.get("from")),
     ownReferences: await ownReferences(request),
     locale: await getLocale(request),
+    payerEmail: form.get("payerEmail"),
   });
-  if (result.kind === "refused") return json({ errors: result.problems, form: null }, { status: result.status });
+  if (result.kind === "refused") {
+    // What was typed and chosen comes back with the problems (a page without JavaScript is drawn anew).
+    const typed = { payerEmail: String(form.get("payerEmail") ?? "").slice(0, 300), tool: String(form.get("tool") ?? "") };
+    return json({ errors: result.problems, form: null, typed }, { status: result.status });
+  }
 
   // This browser may follow the payment it started, and resume or give it up.
   const session = await getVisitorSession(request);
@@ -89,7 +96,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { start } = result;
   if (start.kind === "redirect") return redirect(start.url, { status: 303, headers });
   if (start.kind === "form")
-    return json({ errors: [] as CheckoutProblem[], form: { action: start.action, fields: start.fields } }, { headers });
+    return json({ errors: [] as CheckoutProblem[], form: { action: start.action, fields: start.fields }, typed: null }, { headers });
   return redirect(`/payments/${result.order.reference}`, { status: 303, headers });
 }
 
@@ -132,10 +139,18 @@ function useWindowText() {
  * The tools offered, in two groups: paid now at the provider, and paid later at an ATM or a
  * convenience store with the account or code issued (and until when it stays open).
  */
-function ToolChoices({ tools }: { tools: { now: PaymentTool[]; later: Array<{ tool: PaymentTool; minutes: number | null }> } }) {
+function ToolChoices({
+  tools,
+  chosen,
+}: {
+  tools: { now: PaymentTool[]; later: Array<{ tool: PaymentTool; minutes: number | null }> };
+  /** The tool the payer chose before a refusal: kept. */
+  chosen?: string;
+}) {
   const { t } = useTranslation();
   const windowText = useWindowText();
-  const first = tools.now[0] ?? tools.later[0]?.tool;
+  const offered: string[] = [...tools.now, ...tools.later.map((later) => later.tool)];
+  const first = chosen && offered.includes(chosen) ? chosen : offered[0];
   const choice = (tool: PaymentTool, note: string | null) => (
     <div className="radio" key={tool}>
       <input
@@ -181,7 +196,7 @@ function ToolChoices({ tools }: { tools: { now: PaymentTool[]; later: Array<{ to
 }
 
 export default function Pay() {
-  const { bills, total, tools, idempotencyKey, backTo, from, tooMany, ownPayments } = useLoaderData<typeof loader>();
+  const { bills, total, tools, idempotencyKey, backTo, from, tooMany, ownPayments, payerEmail } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const { t, i18n } = useTranslation();
@@ -221,9 +236,11 @@ export default function Pay() {
       ? { fieldId: `tool-${offered[0] ?? "none"}`, message: t("pay.errors.noTool") }
       : error.code === "bill"
         ? { message: billProblem(error, error.number || nameOf(error.billId)) }
-        : error.code === "tooMany"
-          ? { message: t("pay.errors.tooMany", { max: MAX_BILLS_PER_ORDER }) }
-          : { message: t(`pay.errors.${error.code}`) },
+        : error.code === "payerEmail"
+          ? { fieldId: "payerEmail", message: t("pay.email.invalid") }
+          : error.code === "tooMany"
+            ? { message: t("pay.errors.tooMany", { max: MAX_BILLS_PER_ORDER }) }
+            : { message: t(`pay.errors.${error.code}`) },
   );
   if (tooMany > 0) summary.push({ message: t("pay.errors.tooManySelected", { selected: tooMany, max: MAX_BILLS_PER_ORDER }) });
 
@@ -267,7 +284,28 @@ export default function Pay() {
         ))}
         <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
         <input type="hidden" name="from" value={from} />
-        {offered.length > 0 ? <ToolChoices tools={tools} /> : <p className="notice">{t("pay.noLiveTool")}</p>}
+        {offered.length > 0 ? (
+          <ToolChoices tools={tools} chosen={actionData?.typed?.tool} />
+        ) : (
+          <p className="notice">{t("pay.noLiveTool")}</p>
+        )}
+        {offered.length > 0 ? (
+          <fieldset className="form-group payer-email">
+            <legend>{t("pay.email.legend")}</legend>
+            <TextField
+              id="payerEmail"
+              name="payerEmail"
+              type="email"
+              label={t("pay.email.label")}
+              hint={t("pay.email.hint")}
+              autoComplete="email"
+              spellCheck={false}
+              maxLength={254}
+              defaultValue={actionData?.typed ? actionData.typed.payerEmail : payerEmail}
+              error={actionData?.errors.some((error) => error.code === "payerEmail") ? t("pay.email.invalid") : undefined}
+            />
+          </fieldset>
+        ) : null}
         {offered.length > 0 ? (
           <button type="submit" className="button" disabled={navigation.state === "submitting"}>
             {t("pay.submit", { total: formatMoney(total, i18n.language) })}

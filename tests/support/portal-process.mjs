@@ -87,7 +87,14 @@ export async function waitForListening(portal, ms = 120_000) {
  * @returns {Promise<Record<string, string>>}
  */
 export async function demoPorts() {
-  const [sandbox, simulator, idp, sources, staffIdp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [sandbox, simulator, idp, sources, staffIdp, mail] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   return {
     SANDBOX_PORT: String(sandbox),
     SANDBOX_PUBLIC_URL: `http://127.0.0.1:${sandbox}`,
@@ -95,6 +102,7 @@ export async function demoPorts() {
     IDP_PORT: String(idp),
     SOURCES_SIMULATOR_PORT: String(sources),
     STAFF_IDP_PORT: String(staffIdp),
+    MAIL_SANDBOX_PORT: String(mail),
   };
 }
 

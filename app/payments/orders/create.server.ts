@@ -10,6 +10,7 @@ import {
   type EntryChannel,
 } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
+import type { Locale } from "~/i18n";
 import { checkBillsAtSources, type SourcedBill } from "~/bills/sources.server";
 import { openRefundCasesForBillsPaidTwice } from "../refund-cases.server";
 import { schema, type Database } from "~/base/db.server";
@@ -54,6 +55,10 @@ export interface CreateOrderInput {
   memberId?: string | null;
   /** How the payer came to pay (look-up, paper-bill link, scan, member dashboard); anything else is kept as not recorded. */
   entryChannel?: EntryChannel | null;
+  /** Where the receipt and notices of this payment go (checked by the caller: isEmailAddress). */
+  payerEmail?: string | null;
+  /** The payer's language, for the mails about this payment (kept in the created event). */
+  locale?: Locale;
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
@@ -214,6 +219,7 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
           memberId: input.memberId ?? null,
           entryChannel: entryChannelOrNull(input.entryChannel),
           paymentTool: input.tool,
+          payerEmail: input.payerEmail ?? null,
           provider: route.adapter.provider,
           totalAmount,
           expiresAt,
@@ -232,7 +238,7 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
         kind: "transition",
         toState: "created",
         source: "payer",
-        payload: { billIds, tool: input.tool, totalAmount },
+        payload: { billIds, tool: input.tool, totalAmount, ...(input.locale ? { locale: input.locale } : {}) },
         createdAt: now,
       });
       return created!;

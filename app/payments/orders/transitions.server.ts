@@ -13,6 +13,7 @@ import { recordAudit } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
 import { changeBills } from "~/bills/lifecycle.server";
 import { openRefundCase } from "../refund-cases.server";
+import { queueReceiptMail } from "../receipt-mail.server";
 import { holdsOn, newReceiptNumber, orderBills, type PaymentContext, type PaymentOrder } from "./order.server";
 
 export interface TransitionDetails {
@@ -111,7 +112,7 @@ export async function applyTransition(
         now,
       );
     }
-    const refundCases = to === "paid" ? await recordPayment(tx, updated!, from, now) : 0;
+    const refundCases = to === "paid" ? await recordPayment(tx, ctx, updated!, from, now) : 0;
     if (releasesBills(to)) {
       await tx
         .update(schema.paymentOrderItems)
@@ -185,9 +186,16 @@ export async function queueAgencyNotices(
  * bill was no longer owed, a refund case (and no write-off notice: the agency
  * has collected it already). A late payment for an order that had ended pays
  * a bill only if no other order has taken it meanwhile. Returns the number of
- * refund cases opened.
+ * refund cases opened. The receipt is mailed too, when there is an address
+ * for it (queued here, sent by the mail job).
  */
-async function recordPayment(tx: Database, order: PaymentOrder, from: PaymentOrderState, now: Date): Promise<number> {
+async function recordPayment(
+  tx: Database,
+  ctx: Pick<PaymentContext, "env">,
+  order: PaymentOrder,
+  from: PaymentOrderState,
+  now: Date,
+): Promise<number> {
   const items = await orderBills(tx, order.id);
   // The bills, locked: a source's settlement or another order's payment waits for this one.
   await tx
@@ -268,5 +276,7 @@ async function recordPayment(tx: Database, order: PaymentOrder, from: PaymentOrd
     { paidAt: paidAt.toISOString(), paymentTool: order.paymentTool },
     now,
   );
+  // The receipt by e-mail, if the payer left an address (or is a member with one): committed with the payment or not at all.
+  await queueReceiptMail(tx, ctx.env, order, receipt!.number, now);
   return opened;
 }
