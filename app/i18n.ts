@@ -1,17 +1,10 @@
-/**
- * Language set-up shared by the server and the browser. zh-TW is the default;
- * English is complete, not a partial translation (a test compares the keys).
- */
-export const SUPPORTED_LOCALES = ["zh-TW", "en"] as const;
-export type Locale = (typeof SUPPORTED_LOCALES)[number];
-export const DEFAULT_LOCALE: Locale = "zh-TW";
+/** Language set-up shared by the server and the browser; the languages themselves are domain/locale.ts. */
+import { DEFAULT_LOCALE, SUPPORTED_LOCALES, isLocale, type Locale } from "~/domain/locale";
+
+export { DEFAULT_LOCALE, SUPPORTED_LOCALES, isLocale, type Locale };
 
 /** BCP 47 tag for `<html lang>`: Taiwan's accessibility rules ask for zh-Hant-TW. */
 export const HTML_LANG: Record<Locale, string> = { "zh-TW": "zh-Hant-TW", en: "en" };
-
-export function isLocale(value: unknown): value is Locale {
-  return typeof value === "string" && (SUPPORTED_LOCALES as readonly string[]).includes(value);
-}
 
 export const i18nOptions = {
   supportedLngs: [...SUPPORTED_LOCALES],

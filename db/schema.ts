@@ -49,6 +49,7 @@ import {
 } from "../app/domain/payment-order";
 import { PAYMENT_TOOLS, type PaymentTool } from "../app/domain/payment-tools";
 import type { PaymentInstructions } from "../app/domain/payment-instructions";
+import { SUPPORTED_LOCALES, type Locale } from "../app/domain/locale";
 import { EMAIL_KINDS, EMAIL_STATES, MEMBER_EMAIL_KINDS, type EmailKind, type EmailState, type MemberEmailKind } from "../app/domain/email";
 import {
   WRITE_OFF_CHARSETS,
@@ -234,10 +235,13 @@ export const members = pgTable(
       .$type<MemberEmailKind[]>()
       .notNull()
       .default(sql.raw(`'{${MEMBER_EMAIL_KINDS.join(",")}}'::text[]`)),
+    /** The language of the member's mails: the one they used when they last set their address and kinds. */
+    locale: text("locale").$type<Locale>().notNull().default("zh-TW"),
     /** When the reminder job last looked at the member's bills (once a day each, whichever instance). */
     remindersCheckedAt: timestamp("reminders_checked_at", { withTimezone: true }),
   },
   (t) => [
+    check("members_locale_valid", oneOf(t.locale, SUPPORTED_LOCALES)),
     check("members_email_length", sql`${t.email} is null or char_length(${t.email}) between 3 and 254`),
     check(
       "members_email_kinds_valid",
@@ -320,6 +324,8 @@ export const paymentOrders = pgTable(
     paymentInstructions: jsonb("payment_instructions").$type<PaymentInstructions>(),
     /** Where the payer asked for the receipt and notices of this payment to go (optional; members' own address by default). */
     payerEmail: text("payer_email"),
+    /** The language the payer checked out in: their receipt, reminders and notices speak it. */
+    payerLocale: text("payer_locale").$type<Locale>().notNull().default("zh-TW"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -341,6 +347,7 @@ export const paymentOrders = pgTable(
     check("payment_orders_refunded_in_full", sql`(${t.state} = 'refunded') = (${t.refundedAmount} = ${t.totalAmount})`),
     check("payment_orders_fee_not_negative", sql`${t.providerFee} is null or ${t.providerFee} >= 0`),
     check("payment_orders_paid_at_when_paid", sql`(${t.state} in ('paid', 'refunded')) = (${t.paidAt} is not null)`),
+    check("payment_orders_payer_locale_valid", oneOf(t.payerLocale, SUPPORTED_LOCALES)),
     check("payment_orders_payer_email_format", sql`${t.payerEmail} is null or char_length(${t.payerEmail}) <= 254`),
     check("payment_orders_awaiting_has_instructions", sql`${t.state} <> 'awaiting_payment' or ${t.paymentInstructions} is not null`),
   ],

@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, inArray, isNotNull, isNull, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { isEmailAddress } from "~/domain/email";
+import { maskEmailAddress } from "~/domain/masking";
 import {
   FEEDBACK_STATUSES,
   RECORDED_REPLY_CHANNELS,
@@ -8,7 +9,6 @@ import {
   inboxRoleFor,
   isFeedbackStatus,
   isFeedbackTopic,
-  maskSenderEmail,
   mayChangeStatus,
   mayRecordReply,
   statusChangesFrom,
@@ -183,7 +183,7 @@ export async function inboxMessage(db: Database, staff: StaffActor, messageId: s
     locale: message.locale,
     sender: {
       name: maskPersonName(message.name),
-      email: maskSenderEmail(message.email),
+      email: maskEmailAddress(message.email),
       phone: message.phone ? maskIdentifier(message.phone, 2, 2) : null,
     },
     actions: await messageActions(db, message.id),

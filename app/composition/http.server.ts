@@ -20,9 +20,11 @@ import { listenForSettingsChanges } from "~/agencies/changes.server";
 import { startMailDelivery } from "~/mail/delivery.server";
 import { mailTransportFromEnv } from "~/mail/transport.server";
 import { mailHooks } from "./mail-hooks.server";
+import { remindDueBills } from "~/members/reminders.server";
+import { remindOutstandingCodes } from "~/payments/code-reminders.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
-import { openDatabase, setAppDatabase, type DatabaseHandle } from "~/base/db.server";
+import { getDb, openDatabase, setAppDatabase, type DatabaseHandle } from "~/base/db.server";
 import { asyncRoute } from "~/base/async-route.server";
 import { requestScope } from "~/base/request-scope.server";
 import { isAgencyApiPath, rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server";
@@ -70,6 +72,7 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   );
   const jobs = startPaymentJobs(env, logger);
   const mail = await startMailJob(env, logger, database);
+  const reminders = startReminderJobs(env, logger);
   installGracefulShutdown({
     server,
     others: servers,
@@ -77,6 +80,7 @@ export async function startServer(build: ServerBuild): Promise<Server> {
     jobs: {
       stop() {
         jobs.stop();
+        reminders.stop();
         void mail.stop();
       },
     },
@@ -123,6 +127,35 @@ function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
     }
   };
   // run() catches every failure itself.
+  const timer = setInterval(() => void run(), env.JOBS_INTERVAL_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * The reminder jobs, on a timer of their own (a member's reminders ask the
+ * outside bill sources, which may be slow: payments never wait for them):
+ * members' due and overdue bills (each member once a day, whichever instance
+ * claims them), and codes still unpaid before they expire. Both only queue
+ * mails; the mail job sends them.
+ */
+function startReminderJobs(env: Env, logger: Logger): { stop(): void } {
+  if (env.JOBS_INTERVAL_MS === 0) return { stop() {} };
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const ctx = { db: getDb(), env, logger };
+      const codes = await remindOutstandingCodes(ctx);
+      const bills = await remindDueBills(ctx);
+      if (codes.queued || bills.queued) logger.info({ codes, bills }, "reminders queued");
+    } catch (error) {
+      logger.error({ err: error }, "reminder jobs failed");
+    } finally {
+      running = false;
+    }
+  };
   const timer = setInterval(() => void run(), env.JOBS_INTERVAL_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };

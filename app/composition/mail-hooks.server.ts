@@ -1,6 +1,8 @@
 import type { Env } from "~/base/env.server";
 import { getFixedT } from "~/base/i18n.server";
-import type { MailChecks, MailHooks } from "~/mail/hooks.server";
+import type { MailHooks } from "~/mail/hooks.server";
+import { reminderChecks } from "~/members/reminders.server";
+import { codeReminderChecks } from "~/payments/code-reminders.server";
 import { receiptPdf } from "~/payments/receipt-pdf.server";
 import { receiptOfOrder, receiptVerificationUrl } from "~/payments/receipts.server";
 
@@ -9,11 +11,12 @@ import { receiptOfOrder, receiptVerificationUrl } from "~/payments/receipts.serv
  * the checks each kind of mail passes just before it goes, and the
  * attachments named in the outbox, made when the mail goes (a receipt PDF
  * in the payer's language, as it stands then: a refund made meanwhile is on it).
- * Features add their checks here (reminders: the bill still unpaid).
+ * Features add their checks here: a reminder goes only while its bill is
+ * unpaid, a code reminder only while its code is outstanding.
  */
-export function mailHooks(env: Pick<Env, "PUBLIC_URL" | "RECEIPT_SECRET">, checks: MailChecks = {}): MailHooks {
+export function mailHooks(env: Pick<Env, "PUBLIC_URL" | "RECEIPT_SECRET">): MailHooks {
   return {
-    checks,
+    checks: { ...reminderChecks, ...codeReminderChecks },
     async attachment(db, ref, locale) {
       if (ref.kind !== "receipt_pdf") return null;
       const receipt = await receiptOfOrder(db, ref.orderId);

@@ -14,7 +14,7 @@ import { escapeHtml, sandboxLocale, sandboxPage, sandboxT } from "./html";
  * reads the receipts and reminders a resident would get. Nothing is relayed.
  */
 
-export interface ReceivedMail {
+interface ReceivedMail {
   id: string;
   receivedAt: string;
   from: string;
@@ -31,7 +31,7 @@ export interface ReceivedMail {
 }
 
 /** Mails kept at most: a demo left running for days does not grow without bound. */
-export const MAX_KEPT_MAILS = 500;
+const MAX_KEPT_MAILS = 500;
 
 export interface MailSandbox {
   smtp: SMTPServer;

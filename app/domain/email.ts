@@ -58,10 +58,3 @@ export function isEmailAddress(value: string): boolean {
 export function normalizeEmailAddress(value: string): string {
   return value.trim().toLowerCase();
 }
-
-/** A masked address for pages and logs: the first character and the domain, "c***@example.tw". */
-export function maskEmailAddress(value: string): string {
-  const at = value.lastIndexOf("@");
-  if (at <= 0) return "***";
-  return `${value[0]}***${value.slice(at)}`;
-}

@@ -4,11 +4,11 @@ import {
   inboxReach,
   inboxRoleFor,
   mayChangeStatus,
-  maskSenderEmail,
   mayRecordReply,
   statusChangesFrom,
   type FeedbackStatus,
 } from "./feedback";
+import { maskEmailAddress } from "./masking";
 import type { EffectiveRole } from "./staff";
 
 const role = (r: EffectiveRole["role"], agencyCode: string | null = null, actingFor: string | null = null): EffectiveRole => ({
@@ -80,8 +80,8 @@ describe("who reaches which contact messages", () => {
 
 describe("a sender's e-mail before a reveal", () => {
   it("keeps the first letters and the top-level domain only", () => {
-    expect(maskSenderEmail("ming@example.tw")).toBe("m***@e******.tw");
-    expect(maskSenderEmail("a@b.gov.tw")).toBe("a***@b****.tw");
-    expect(maskSenderEmail("nope")).toBe("***");
+    expect(maskEmailAddress("ming@example.tw")).toBe("m***@e******.tw");
+    expect(maskEmailAddress("a@b.gov.tw")).toBe("a***@b****.tw");
+    expect(maskEmailAddress("nope")).toBe("***");
   });
 });

@@ -88,13 +88,3 @@ export function inboxReach(
     unrouted: granting.some((r) => reaches(r, null)),
   };
 }
-
-/** A contact message sender's e-mail as the inbox shows it before a reveal: ming@example.tw → m***@e******.tw. */
-export function maskSenderEmail(email: string): string {
-  const at = email.lastIndexOf("@");
-  if (at < 1) return "***";
-  const hide = (part: string) => part.slice(0, 1) + "*".repeat(Math.max(part.length - 1, 3));
-  const labels = email.slice(at + 1).split(".");
-  const last = labels.length > 1 ? labels.pop()! : "";
-  return `${hide(email.slice(0, at))}@${hide(labels.join("."))}${last ? `.${last}` : ""}`;
-}

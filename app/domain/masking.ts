@@ -38,6 +38,15 @@ export function maskIdentifier(value: string, keepStart: number, keepEnd: number
     .join("");
 }
 
+/**
+ * A write-off number where it leaves the portal's pages (mails, logs): the
+ * first two and the last three characters, enough for a payer to recognise
+ * the bill, not enough to look it up or pay it for them.
+ */
+export function maskWriteOffNumber(number: string): string {
+  return maskIdentifier(number, 2, 3);
+}
+
 const SUBJECT_MASKS: Record<SubjectKind, [number, number]> = {
   vehicle_plate: [2, 2],
   water_account: [2, 3],
@@ -50,4 +59,14 @@ const SUBJECT_MASKS: Record<SubjectKind, [number, number]> = {
 export function maskSubject(subject: string, kind: SubjectKind): string {
   const [start, end] = SUBJECT_MASKS[kind];
   return maskIdentifier(subject, start, end);
+}
+
+/** An e-mail address where it is shown to others than its owner (the inbox before a reveal, logs, the audit trail): ming@example.tw → m***@e******.tw. */
+export function maskEmailAddress(email: string): string {
+  const at = email.lastIndexOf("@");
+  if (at < 1) return "***";
+  const hide = (part: string) => part.slice(0, 1) + "*".repeat(Math.max(part.length - 1, 3));
+  const labels = email.slice(at + 1).split(".");
+  const last = labels.length > 1 ? labels.pop()! : "";
+  return `${hide(email.slice(0, at))}@${hide(labels.join("."))}${last ? `.${last}` : ""}`;
 }

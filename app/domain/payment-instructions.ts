@@ -11,8 +11,6 @@ export type PaymentInstructions =
   | { kind: "store_code"; code: string; expiresAt: string }
   | { kind: "store_barcode"; barcodes: [string, string, string]; expiresAt: string };
 
-export type PaymentInstructionsKind = PaymentInstructions["kind"];
-
 /** How long before the instructions expire a payer who left an e-mail address is reminded (hours). */
 export const CODE_REMINDER_HOURS_BEFORE = 24;
 

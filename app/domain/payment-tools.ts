@@ -32,7 +32,7 @@ export function isPaymentTool(value: unknown): value is PaymentTool {
  * ATM or a convenience store before they expire. Their orders wait in the
  * `awaiting_payment` state and hold their bills until the instructions expire.
  */
-export const DEFERRED_PAYMENT_TOOLS = ["atm_transfer", "store_code", "store_barcode"] as const satisfies readonly PaymentTool[];
+const DEFERRED_PAYMENT_TOOLS = ["atm_transfer", "store_code", "store_barcode"] as const satisfies readonly PaymentTool[];
 export type DeferredPaymentTool = (typeof DEFERRED_PAYMENT_TOOLS)[number];
 
 export function isDeferredPaymentTool(tool: PaymentTool): tool is DeferredPaymentTool {

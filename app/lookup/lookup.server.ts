@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { agencyLinkKeyFinder, verifyBillLink, type BillLinkCheck } from "./bill-links.server";
-import { maskIdentifier } from "~/domain/masking";
+import { maskWriteOffNumber } from "~/domain/masking";
 import { validateWriteOffNumber, type WriteOffProblem } from "~/domain/write-off-number";
 import { findBill, type BillView } from "~/bills/bills.server";
 import { checkCaptcha, type CaptchaCheck } from "./captcha.server";
@@ -67,9 +67,6 @@ export function billFindingLimits(db: Database, env: Env, clientAddress: string)
   };
 }
 
-/** How write-off numbers appear in logs. */
-export const maskedNumber = (number: string) => maskIdentifier(number, 2, 3);
-
 type LookupInput = { billType: CatalogueBillType; writeOffNumber: string; captchaToken: string; captchaAnswer: string };
 
 export async function lookUpBill(db: Database, context: LookupContext, input: LookupInput, now = new Date()): Promise<LookupOutcome> {
@@ -81,7 +78,7 @@ export async function lookUpBill(db: Database, context: LookupContext, input: Lo
   context.logger.info(
     {
       billType: input.billType.code,
-      writeOffNumber: number.ok ? maskedNumber(number.value) : "(invalid)",
+      writeOffNumber: number.ok ? maskWriteOffNumber(number.value) : "(invalid)",
       outcome: told,
     },
     "bill look-up",

@@ -6,7 +6,8 @@ import { findBill, type BillView } from "~/bills/bills.server";
 import { findBillTypeByCollectionCode } from "~/bills/catalogue.server";
 import type { Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
-import { billFindingLimits, maskedNumber } from "./lookup.server";
+import { maskWriteOffNumber } from "~/domain/masking";
+import { billFindingLimits } from "./lookup.server";
 import { tallyLookup } from "./tallies.server";
 
 /**
@@ -41,7 +42,7 @@ export async function openScannedBill(
     {
       outcome: outcome.kind,
       collectionItemCode: "read" in outcome ? outcome.read.collectionItemCode : undefined,
-      writeOffNumber: number ? maskedNumber(number) : undefined,
+      writeOffNumber: number ? maskWriteOffNumber(number) : undefined,
     },
     "bill scan",
   );

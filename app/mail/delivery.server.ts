@@ -1,6 +1,7 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import { MAX_EMAIL_ATTEMPTS, emailBackoffSeconds, maskEmailAddress } from "~/domain/email";
+import { MAX_EMAIL_ATTEMPTS, emailBackoffSeconds } from "~/domain/email";
+import { maskEmailAddress } from "~/domain/masking";
 import { isLocale } from "~/i18n";
 import { claimIds, schema, type Database, type DatabaseHandle } from "~/base/db.server";
 import type { Env } from "~/base/env.server";

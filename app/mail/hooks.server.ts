@@ -22,10 +22,10 @@ export interface MailAttachment {
   content: Buffer;
 }
 
-export type AttachmentRef = OutboxMail["attachments"][number];
+type AttachmentRef = OutboxMail["attachments"][number];
 
 /** null: the attachment cannot be made (the mail is retried later). */
-export type AttachmentMaker = (db: Database, ref: AttachmentRef, locale: Locale) => Promise<MailAttachment | null>;
+type AttachmentMaker = (db: Database, ref: AttachmentRef, locale: Locale) => Promise<MailAttachment | null>;
 
 export interface MailHooks {
   checks: MailChecks;

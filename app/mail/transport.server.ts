@@ -9,7 +9,7 @@ import type { MailAttachment } from "./hooks.server";
  * outbox (nothing is lost) until a server is configured, and the portal says
  * so once at boot rather than on every run of the job.
  */
-export interface OutgoingMail {
+interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
@@ -20,7 +20,7 @@ export interface OutgoingMail {
   kind: string;
 }
 
-export interface SmtpReply {
+interface SmtpReply {
   messageId: string;
   /** The server's last reply ("250 OK: queued as …"). */
   response: string;

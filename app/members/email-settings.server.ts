@@ -1,5 +1,7 @@
+import type { Locale } from "~/i18n";
 import { eq } from "drizzle-orm";
-import { MAX_EMAIL_ADDRESS_LENGTH, MEMBER_EMAIL_KINDS, isEmailAddress, maskEmailAddress, type MemberEmailKind } from "~/domain/email";
+import { MAX_EMAIL_ADDRESS_LENGTH, MEMBER_EMAIL_KINDS, isEmailAddress, type MemberEmailKind } from "~/domain/email";
+import { maskEmailAddress } from "~/domain/masking";
 import { schema, type Database } from "~/base/db.server";
 import type { AuditContext } from "./bindings.server";
 import type { Member } from "./sessions.server";
@@ -43,13 +45,19 @@ function emailSettingsProblems(settings: EmailSettings): EmailSettingsProblem[] 
 export type EmailSettingsChange = { ok: true; settings: EmailSettings } | { ok: false; problems: EmailSettingsProblem[] };
 
 /** Saves the member's address and kinds, and records the change (the address masked) in the audit log. */
-export async function saveEmailSettings(db: Database, context: AuditContext, input: EmailSettings): Promise<EmailSettingsChange> {
+export async function saveEmailSettings(
+  db: Database,
+  context: AuditContext,
+  input: EmailSettings,
+  /** The language the member set them in: their mails speak it. */
+  locale: Locale,
+): Promise<EmailSettingsChange> {
   const problems = emailSettingsProblems(input);
   if (problems.length > 0) return { ok: false, problems };
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(schema.members)
-      .set({ email: input.email || null, emailKinds: input.kinds })
+      .set({ email: input.email || null, emailKinds: input.kinds, locale })
       .where(eq(schema.members.id, context.memberId))
       .returning({ email: schema.members.email, emailKinds: schema.members.emailKinds });
     await tx.insert(schema.auditLog).values({

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { taipeiDate } from "~/domain/dates";
 import { formatDate, formatMoney } from "~/domain/format";
-import { maskIdentifier } from "~/domain/masking";
+import { maskWriteOffNumber } from "~/domain/masking";
 import { reminderPhase, type ReminderPhase } from "~/domain/reminders";
 import type { BillView } from "~/bills/bills.server";
 import { claimIds, schema, type Database } from "~/base/db.server";
@@ -32,7 +32,6 @@ export interface ReminderContext extends PendingBillsContext {
   env: PendingBillsContext["env"] & Pick<Env, "PUBLIC_URL" | "PII_HMAC_KEY" | "DUE_REMINDER_DAYS">;
 }
 
-const REMINDER_LOCALE: Locale = "zh-TW";
 const KIND_OF: Record<ReminderPhase, "due_reminder" | "overdue_reminder"> = { due: "due_reminder", overdue: "overdue_reminder" };
 
 /** Members to look at now: an address, a reminder kind chosen, not yet looked at today (Taiwan day). Marked as they are claimed. */
@@ -84,11 +83,11 @@ async function billsToLookAt(ctx: ReminderContext, member: Member, now: Date): P
   ].filter((bill) => !seen.has(bill.id) && seen.add(bill.id));
 }
 
-async function reminderMail(phase: ReminderPhase, bill: BillView) {
-  const t = await getFixedT(REMINDER_LOCALE);
-  const billType = localized({ nameZh: bill.billTypeNameZh, nameEn: bill.billTypeNameEn }, REMINDER_LOCALE);
-  const amount = formatMoney(bill.amount, REMINDER_LOCALE);
-  const dueDate = formatDate(bill.dueDate, REMINDER_LOCALE);
+async function reminderMail(phase: ReminderPhase, bill: BillView, locale: Locale) {
+  const t = await getFixedT(locale);
+  const billType = localized({ nameZh: bill.billTypeNameZh, nameEn: bill.billTypeNameEn }, locale);
+  const amount = formatMoney(bill.amount, locale);
+  const dueDate = formatDate(bill.dueDate, locale);
   const words = phase === "due" ? "mail.dueReminder" : "mail.overdueReminder";
   return {
     subject: t(`${words}.subject`, { billType, dueDate }),
@@ -96,7 +95,7 @@ async function reminderMail(phase: ReminderPhase, bill: BillView) {
     paragraphs: [t(`${words}.text`, { billType, dueDate }), t("mail.reminderSources")],
     details: [
       [t("mail.details.billType"), billType],
-      [t("mail.details.writeOffNumber"), maskIdentifier(bill.writeOffNumber, 0, 4)],
+      [t("mail.details.writeOffNumber"), maskWriteOffNumber(bill.writeOffNumber)],
       [t("mail.details.subject"), bill.subjectMasked],
       [t("mail.details.amount"), amount],
       [t("mail.details.dueDate"), dueDate],
@@ -140,8 +139,8 @@ async function remindMember(ctx: ReminderContext, memberId: string, now: Date): 
         kind,
         dedupeKey,
         to: member.email,
-        locale: REMINDER_LOCALE,
-        content: await reminderMail(phase, bill),
+        locale: member.locale,
+        content: await reminderMail(phase, bill, member.locale),
         about: { billId: bill.id, memberId: member.id },
       },
       now,

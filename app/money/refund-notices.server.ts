@@ -1,23 +1,12 @@
 import { eq } from "drizzle-orm";
 import { formatDateTime, formatMoney } from "~/domain/format";
-import { maskIdentifier } from "~/domain/masking";
+import { maskWriteOffNumber } from "~/domain/masking";
 import { schema, type Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
 import { getFixedT } from "~/base/i18n.server";
-import { localized, type Locale } from "~/i18n";
+import { localized } from "~/i18n";
 import { queueEmail } from "~/mail/outbox.server";
 import type { PaymentOrder } from "~/payments/orders/order.server";
-
-/**
- * The refund notice (退款通知): when a refund completes, the payer is told,
- * in the same transaction, at the address they left for the payment (or
- * their member address): how much goes back, of which payment (its receipt
- * number), for which bill (its number masked), and how and when the money
- * arrives. Orders have no language on record: the notice is in Traditional
- * Chinese.
- */
-
-const NOTICE_LOCALE: Locale = "zh-TW";
 
 export async function queueRefundNotice(
   tx: Database,
@@ -38,8 +27,9 @@ export async function queueRefundNotice(
     .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
     .where(eq(schema.bills.id, refund.billId));
   const [receipt] = await tx.select({ number: schema.receipts.number }).from(schema.receipts).where(eq(schema.receipts.orderId, order.id));
-  const t = await getFixedT(NOTICE_LOCALE);
-  const amount = formatMoney(refund.amount, NOTICE_LOCALE);
+  const locale = order.payerLocale;
+  const t = await getFixedT(locale);
+  const amount = formatMoney(refund.amount, locale);
   await queueEmail(
     tx,
     env,
@@ -47,7 +37,7 @@ export async function queueRefundNotice(
       kind: "refund_notice",
       dedupeKey: `refund_notice:${refund.id}`,
       to,
-      locale: NOTICE_LOCALE,
+      locale,
       content: {
         subject: t("mail.refundNotice.subject", { amount }),
         heading: t("mail.refundNotice.heading"),
@@ -59,11 +49,11 @@ export async function queueRefundNotice(
           [t("mail.details.paymentTool"), t(`paymentTools.${order.paymentTool}`)],
           ...(bill
             ? ([
-                [t("mail.details.billType"), localized(bill, NOTICE_LOCALE)],
-                [t("mail.details.writeOffNumber"), maskIdentifier(bill.writeOffNumber, 0, 4)],
+                [t("mail.details.billType"), localized(bill, locale)],
+                [t("mail.details.writeOffNumber"), maskWriteOffNumber(bill.writeOffNumber)],
               ] as Array<[string, string]>)
             : []),
-          [t("mail.details.refundedAt"), formatDateTime(now, NOTICE_LOCALE)],
+          [t("mail.details.refundedAt"), formatDateTime(now, locale)],
         ],
         action: { label: t("mail.refundNotice.action"), path: `/payments/${order.reference}` },
       },

@@ -5,7 +5,6 @@ import { schema } from "~/base/db.server";
 import type { Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
 import { getFixedT } from "~/base/i18n.server";
-import type { Locale } from "~/i18n";
 import type { MailChecks, MailStillTrue } from "~/mail/hooks.server";
 import { queueEmail } from "~/mail/outbox.server";
 
@@ -22,8 +21,6 @@ export interface CodeReminderContext {
   db: Database;
   env: Pick<Env, "PUBLIC_URL" | "PII_HMAC_KEY">;
 }
-
-const CODE_REMINDER_LOCALE: Locale = "zh-TW";
 
 /** The tail a mail may show of the instructions: never the whole account or code. */
 function lastFour(instructions: PaymentInstructions): string | null {
@@ -47,14 +44,15 @@ export async function remindOutstandingCodes(ctx: CodeReminderContext, now = new
         sql`not exists (select 1 from email_outbox where dedupe_key = 'code_reminder:' || ${schema.paymentOrders.id})`,
       ),
     );
-  const t = await getFixedT(CODE_REMINDER_LOCALE);
   let queued = 0;
   for (const { order, memberEmail } of rows) {
+    const locale = order.payerLocale;
+    const t = await getFixedT(locale);
     const to = order.payerEmail ?? memberEmail;
     const instructions = order.paymentInstructions;
     if (!to || !instructions) continue;
     const tail = lastFour(instructions);
-    const deadline = formatDateTime(instructions.expiresAt, CODE_REMINDER_LOCALE);
+    const deadline = formatDateTime(instructions.expiresAt, locale);
     const outcome = await queueEmail(
       ctx.db,
       ctx.env,
@@ -62,7 +60,7 @@ export async function remindOutstandingCodes(ctx: CodeReminderContext, now = new
         kind: "code_reminder",
         dedupeKey: `code_reminder:${order.id}`,
         to,
-        locale: CODE_REMINDER_LOCALE,
+        locale,
         content: {
           subject: t("mail.codeReminder.subject", { deadline }),
           heading: t("mail.codeReminder.heading"),
@@ -70,7 +68,7 @@ export async function remindOutstandingCodes(ctx: CodeReminderContext, now = new
           details: [
             [t("mail.details.paymentTool"), t(`paymentTools.${order.paymentTool}`)],
             ...(tail ? [[t(`mail.codeReminder.tail.${instructions.kind}`), tail] as [string, string]] : []),
-            [t("mail.details.amount"), formatMoney(order.totalAmount, CODE_REMINDER_LOCALE)],
+            [t("mail.details.amount"), formatMoney(order.totalAmount, locale)],
             [t("mail.details.deadline"), deadline],
             [t("mail.details.reference"), order.reference],
           ],

@@ -1,7 +1,7 @@
-import { and, asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { formatDateTime, formatMoney } from "~/domain/format";
-import { maskIdentifier } from "~/domain/masking";
-import { DEFAULT_LOCALE, isLocale, type Locale } from "~/i18n";
+import { maskWriteOffNumber } from "~/domain/masking";
+import type { Locale } from "~/i18n";
 import { schema, type Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
 import { getFixedT } from "~/base/i18n.server";
@@ -18,21 +18,6 @@ import type { PaymentOrder } from "./orders/order.server";
  * Write-off numbers are masked: a mail can be forwarded or misdelivered.
  */
 
-/** Like the look-up's: the first two and last three characters, enough for a payer to recognise the bill. */
-const maskedWriteOffNumber = (number: string) => maskIdentifier(number, 2, 3);
-
-/** The language the payer checked out in (recorded with the order's creation); the default for orders made before. */
-export async function payerLocaleOf(db: Database, orderId: string): Promise<Locale> {
-  const [created] = await db
-    .select({ payload: schema.paymentEvents.payload })
-    .from(schema.paymentEvents)
-    .where(and(eq(schema.paymentEvents.orderId, orderId), eq(schema.paymentEvents.toState, "created")))
-    .orderBy(asc(schema.paymentEvents.id))
-    .limit(1);
-  const locale = (created?.payload as { locale?: unknown } | undefined)?.locale;
-  return isLocale(locale) ? locale : DEFAULT_LOCALE;
-}
-
 /** Where the receipt goes: the payer's own address for this payment, else the member's. */
 async function receiptAddressOf(db: Database, order: PaymentOrder): Promise<string | null> {
   if (order.payerEmail) return order.payerEmail;
@@ -41,7 +26,7 @@ async function receiptAddressOf(db: Database, order: PaymentOrder): Promise<stri
   return member?.email ?? null;
 }
 
-export async function receiptMailContent(db: Database, order: PaymentOrder, receiptNumber: string, locale: Locale): Promise<MailContent> {
+async function receiptMailContent(db: Database, order: PaymentOrder, receiptNumber: string, locale: Locale): Promise<MailContent> {
   const t = await getFixedT(locale);
   const bills = await db
     .select({
@@ -66,7 +51,7 @@ export async function receiptMailContent(db: Database, order: PaymentOrder, rece
       [t("mail.receipt.tool"), t(`paymentTools.${order.paymentTool}`)],
       ...bills.map((bill): [string, string] => [
         locale === "en" ? bill.nameEn : bill.nameZh,
-        t("mail.receipt.bill", { number: maskedWriteOffNumber(bill.writeOffNumber), amount: formatMoney(bill.amount, locale) }),
+        t("mail.receipt.bill", { number: maskWriteOffNumber(bill.writeOffNumber), amount: formatMoney(bill.amount, locale) }),
       ]),
     ],
     action: { label: t("mail.receipt.records"), path: "/records" },
@@ -83,7 +68,7 @@ export async function queueReceiptMail(
 ): Promise<QueueOutcome | "no_address"> {
   const to = await receiptAddressOf(tx, order);
   if (!to) return "no_address";
-  const locale = await payerLocaleOf(tx, order.id);
+  const locale = order.payerLocale;
   return queueEmail(
     tx,
     env,

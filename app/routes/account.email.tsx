@@ -10,6 +10,7 @@ import type { RouteHandle } from "~/route-handle";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
 import { readForm } from "~/base/form.server";
+import { getLocale } from "~/base/i18n.server";
 import { routeHeaders } from "~/route-headers";
 
 export const handle: RouteHandle = { pageTitle: (t) => t("member.emailSettings.title") };
@@ -32,7 +33,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const session = await requireMember(request);
   const input = readEmailSettingsForm(await readForm(request));
-  const saved = await saveEmailSettings(getDb(), { memberId: session.member.id, requestId: context.requestId }, input);
+  const saved = await saveEmailSettings(
+    getDb(),
+    { memberId: session.member.id, requestId: context.requestId },
+    input,
+    await getLocale(request),
+  );
   if (saved.ok) return redirect("/account/email?saved=1", { status: 303, headers: noStore });
   // What was typed and ticked goes back with the problems.
   return json({ problems: saved.problems, echo: input }, { status: 400, headers: noStore });

@@ -51,9 +51,11 @@ ALTER TABLE "payment_orders" DROP CONSTRAINT "payment_orders_state_valid";--> st
 ALTER TABLE "payment_orders" DROP CONSTRAINT "payment_orders_tool_valid";--> statement-breakpoint
 ALTER TABLE "members" ADD COLUMN "email" text;--> statement-breakpoint
 ALTER TABLE "members" ADD COLUMN "email_kinds" text[] DEFAULT '{receipt,refund_notice,code_reminder,due_reminder,overdue_reminder}'::text[] NOT NULL;--> statement-breakpoint
+ALTER TABLE "members" ADD COLUMN "locale" text DEFAULT 'zh-TW' NOT NULL;--> statement-breakpoint
 ALTER TABLE "members" ADD COLUMN "reminders_checked_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "payment_orders" ADD COLUMN "payment_instructions" jsonb;--> statement-breakpoint
 ALTER TABLE "payment_orders" ADD COLUMN "payer_email" text;--> statement-breakpoint
+ALTER TABLE "payment_orders" ADD COLUMN "payer_locale" text DEFAULT 'zh-TW' NOT NULL;--> statement-breakpoint
 ALTER TABLE "email_attempts" ADD CONSTRAINT "email_attempts_email_id_email_outbox_id_fk" FOREIGN KEY ("email_id") REFERENCES "public"."email_outbox"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "email_outbox" ADD CONSTRAINT "email_outbox_order_id_payment_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."payment_orders"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "email_outbox" ADD CONSTRAINT "email_outbox_bill_id_bills_id_fk" FOREIGN KEY ("bill_id") REFERENCES "public"."bills"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -64,10 +66,12 @@ CREATE INDEX "email_attempts_email_idx" ON "email_attempts" USING btree ("email_
 CREATE INDEX "email_outbox_due_idx" ON "email_outbox" USING btree ("state","next_attempt_at");--> statement-breakpoint
 CREATE INDEX "email_outbox_order_idx" ON "email_outbox" USING btree ("order_id");--> statement-breakpoint
 ALTER TABLE "bill_types" ADD CONSTRAINT "bill_types_payment_tools_valid" CHECK (cardinality("bill_types"."payment_tools") > 0 and "bill_types"."payment_tools" <@ array['line_pay', 'credit_card', 'jko_pay', 'easy_wallet', 'icash_pay', 'pi_wallet', 'ipass_money', 'px_pay_plus', 'taiwan_pay', 'atm_transfer', 'store_code', 'store_barcode']::text[]);--> statement-breakpoint
+ALTER TABLE "members" ADD CONSTRAINT "members_locale_valid" CHECK ("members"."locale" in ('zh-TW', 'en'));--> statement-breakpoint
 ALTER TABLE "members" ADD CONSTRAINT "members_email_length" CHECK ("members"."email" is null or char_length("members"."email") between 3 and 254);--> statement-breakpoint
 ALTER TABLE "members" ADD CONSTRAINT "members_email_kinds_valid" CHECK ("members"."email_kinds" <@ array['receipt', 'refund_notice', 'code_reminder', 'due_reminder', 'overdue_reminder']::text[]);--> statement-breakpoint
 ALTER TABLE "payment_events" ADD CONSTRAINT "payment_events_from_state_valid" CHECK ("payment_events"."from_state" in ('created', 'pending', 'unknown', 'awaiting_payment', 'paid', 'failed', 'cancelled', 'expired', 'refunded'));--> statement-breakpoint
 ALTER TABLE "payment_events" ADD CONSTRAINT "payment_events_to_state_valid" CHECK ("payment_events"."to_state" in ('created', 'pending', 'unknown', 'awaiting_payment', 'paid', 'failed', 'cancelled', 'expired', 'refunded'));--> statement-breakpoint
+ALTER TABLE "payment_orders" ADD CONSTRAINT "payment_orders_payer_locale_valid" CHECK ("payment_orders"."payer_locale" in ('zh-TW', 'en'));--> statement-breakpoint
 ALTER TABLE "payment_orders" ADD CONSTRAINT "payment_orders_payer_email_format" CHECK ("payment_orders"."payer_email" is null or char_length("payment_orders"."payer_email") <= 254);--> statement-breakpoint
 ALTER TABLE "payment_orders" ADD CONSTRAINT "payment_orders_awaiting_has_instructions" CHECK ("payment_orders"."state" <> 'awaiting_payment' or "payment_orders"."payment_instructions" is not null);--> statement-breakpoint
 ALTER TABLE "payment_orders" ADD CONSTRAINT "payment_orders_state_valid" CHECK ("payment_orders"."state" in ('created', 'pending', 'unknown', 'awaiting_payment', 'paid', 'failed', 'cancelled', 'expired', 'refunded'));--> statement-breakpoint

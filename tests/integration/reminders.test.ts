@@ -1,3 +1,4 @@
+import { maskWriteOffNumber } from "~/domain/masking";
 import { and, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays, taipeiDate } from "~/domain/dates";
@@ -75,12 +76,21 @@ describeEachDatabase(
     let overdueOnly: Member;
     const bills: Record<"due" | "later" | "overdue" | "paidHere" | "paidAtSource", { id: string; writeOffNumber: string }> = {} as never;
 
-    async function member(subject: string, settings: { email: string; kinds: string[] }) {
+    async function member(subject: string, settings: { email: string; kinds: string[]; locale?: "zh-TW" | "en" }) {
       const created = await upsertMember(db(), world.env, identity(subject));
       const form = new FormData();
       form.set("email", settings.email);
       for (const kind of settings.kinds) form.append("kinds", kind);
-      expect((await saveEmailSettings(db(), { memberId: created.id, requestId: "test" }, readEmailSettingsForm(form))).ok).toBe(true);
+      expect(
+        (
+          await saveEmailSettings(
+            db(),
+            { memberId: created.id, requestId: "test" },
+            readEmailSettingsForm(form),
+            settings.locale ?? "zh-TW",
+          )
+        ).ok,
+      ).toBe(true);
       expect(
         (await addBinding(db(), world.env, { memberId: created.id, requestId: "test" }, { kind: "vehicle_plate", value: PLATE, label: "" }))
           .ok,
@@ -121,7 +131,7 @@ describeEachDatabase(
         const mail = mine.find((row) => row.billId === bills.due.id)!;
         expect(mail).toMatchObject({ kind: "due_reminder", toAddress: "mei.lin@example.tw", state: "queued", memberId: everything.id });
         expect(mail.subject).toContain("交通違規罰鍰");
-        expect(mail.textBody).toContain(`******${bills.due.writeOffNumber.slice(-4)}`);
+        expect(mail.textBody).toContain(maskWriteOffNumber(bills.due.writeOffNumber));
         expect(mail.textBody).toContain(formatMoney(1200, "zh-TW"));
         expect(mail.textBody).toContain(`${world.env.PUBLIC_URL}/account`);
         // Only masked numbers: neither the whole payment number nor the plate.
@@ -164,7 +174,7 @@ describeEachDatabase(
         const [due] = await outboxOf(db(), `due_reminder:${everything.id}:${bills.due.id}`);
         const check = reminderChecks.due_reminder!;
         const save = (email: string, kinds: Member["emailKinds"]) =>
-          saveEmailSettings(db(), { memberId: everything.id, requestId: "test" }, { email, kinds });
+          saveEmailSettings(db(), { memberId: everything.id, requestId: "test" }, { email, kinds }, "zh-TW");
         await save("mei.lin@example.tw", ["overdue_reminder"]);
         expect(await check(db(), due as OutboxMail, NOW)).toMatchObject({ send: false });
         await save("", ["due_reminder", "overdue_reminder"]);
@@ -177,7 +187,12 @@ describeEachDatabase(
         const now = new Date();
         const showcase = generateDemoData({ today: taipeiDate(now), billsPerType: 1 }).residents[REMINDER_SHOWCASE_RESIDENT]!;
         const member = await upsertMember(db(), world.env, identity("power-source"));
-        await saveEmailSettings(db(), { memberId: member.id, requestId: "test" }, { email: "power@example.tw", kinds: ["due_reminder"] });
+        await saveEmailSettings(
+          db(),
+          { memberId: member.id, requestId: "test" },
+          { email: "power@example.tw", kinds: ["due_reminder"] },
+          "zh-TW",
+        );
         const account = { kind: "electricity_account" as const, value: showcase.electricityAccount, label: "" };
         expect((await addBinding(db(), world.env, { memberId: member.id, requestId: "test" }, account)).ok).toBe(true);
         world.sources.setBehaviour("power", "down", 20);
@@ -247,7 +262,12 @@ describeEachDatabase(
 
       it("sends a code reminder to the member's address when the payer left none, and not once the code was paid or expired", async () => {
         const member = await upsertMember(db(), world.env, identity("code-member"));
-        await saveEmailSettings(db(), { memberId: member.id, requestId: "test" }, { email: "member@example.tw", kinds: ["code_reminder"] });
+        await saveEmailSettings(
+          db(),
+          { memberId: member.id, requestId: "test" },
+          { email: "member@example.tw", kinds: ["code_reminder"] },
+          "zh-TW",
+        );
         const { order } = await awaitingOrder(5, null, member.id);
         await remindOutstandingCodes(payments.ctx, NOW);
         const [mail] = await outboxOf(db(), `code_reminder:${order.id}`);
@@ -263,7 +283,12 @@ describeEachDatabase(
         const plate = "HLD-2046";
         const held = await fineFor(db(), plate, 1);
         const member = await upsertMember(db(), world.env, identity("held"));
-        await saveEmailSettings(db(), { memberId: member.id, requestId: "test" }, { email: "held@example.tw", kinds: ["due_reminder"] });
+        await saveEmailSettings(
+          db(),
+          { memberId: member.id, requestId: "test" },
+          { email: "held@example.tw", kinds: ["due_reminder"] },
+          "zh-TW",
+        );
         await addBinding(db(), world.env, { memberId: member.id, requestId: "test" }, { kind: "vehicle_plate", value: plate, label: "" });
         const created = await createPaymentOrder(payments.ctx, { billIds: [held.id], tool: "line_pay", idempotencyKey: newKey() });
         if (created.kind !== "created") throw new Error(created.kind);
@@ -315,7 +340,7 @@ describeEachDatabase(
         expect(mail!.textBody).toContain(receipt!.number);
         expect(mail!.textBody).toContain(refund!.number);
         expect(mail!.textBody).toContain(formatMoney(bill!.amount, "zh-TW"));
-        expect(mail!.textBody).toContain(`******${bill!.writeOffNumber.slice(-4)}`);
+        expect(mail!.textBody).toContain(maskWriteOffNumber(bill!.writeOffNumber));
         expect(mail!.textBody).not.toContain(bill!.writeOffNumber);
       });
     });

@@ -10,7 +10,7 @@ import {
   type EntryChannel,
 } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
-import type { Locale } from "~/i18n";
+import { DEFAULT_LOCALE, type Locale } from "~/i18n";
 import { checkBillsAtSources, type SourcedBill } from "~/bills/sources.server";
 import { openRefundCasesForBillsPaidTwice } from "../refund-cases.server";
 import { schema, type Database } from "~/base/db.server";
@@ -226,6 +226,7 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
           heldUntil: holdEndsAt({ createdAt: now, expiresAt }, "unstarted", false, now),
           // Never handed to a provider (a crash mid-request)? The recovery job asks, and frees the bills.
           nextCheckAt: new Date(now.getTime() + UNSTARTED_HOLD_SECONDS * 1000),
+          payerLocale: input.locale ?? DEFAULT_LOCALE,
           createdAt: now,
           updatedAt: now,
         })
@@ -238,7 +239,7 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
         kind: "transition",
         toState: "created",
         source: "payer",
-        payload: { billIds, tool: input.tool, totalAmount, ...(input.locale ? { locale: input.locale } : {}) },
+        payload: { billIds, tool: input.tool, totalAmount },
         createdAt: now,
       });
       return created!;
