@@ -15,6 +15,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Both cores: most suites wait on PGlite's WebAssembly or PostgreSQL, not on each other (Vitest's default leaves one core idle).
+    maxWorkers: 2,
     globalSetup: ["tests/support/build.ts"],
   },
 });

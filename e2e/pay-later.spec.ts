@@ -1,4 +1,4 @@
-import type { Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
 import { E2E_SANDBOX_URL } from "../playwright.config";
 import { expectNoAxeViolations } from "./support/axe";
 import { unpaidDemoBills } from "./support/demo-bills";
@@ -27,8 +27,16 @@ async function payAtSandbox(page: Page, reference: string, button: RegExp) {
   await sandbox.close();
 }
 
+type ReceivedMail = { to: string[]; kind: string | null; text: string; attachments: Array<{ contentType: string; size: number }> };
+
+/** The receipt the demo's mail server received for this address, if any yet. */
+async function receiptMailTo(request: APIRequestContext, address: string): Promise<ReceivedMail | null> {
+  const { mails } = (await (await request.get(`${E2E_SANDBOX_URL}/_sandbox/mails.json`)).json()) as { mails: ReceivedMail[] };
+  return mails.find((mail) => mail.to.includes(address) && mail.kind === "receipt") ?? null;
+}
+
 test.describe("paying later at an ATM or a convenience store", () => {
-  test("a water bill by ATM transfer: account issued, shown, paid at the ATM, complete", async ({ page }) => {
+  test("a water bill by ATM transfer: account issued, shown, paid at the ATM, complete, the receipt mailed", async ({ page, request }) => {
     const [number] = unpaidDemoBills("water-bill", 30, 1);
     await checkout(page, "water-bill", [number!]);
     // Living fees take no card; the tools paid later are a group of their own, with how long they stay open.
@@ -37,6 +45,8 @@ test.describe("paying later at an ATM or a convenience store", () => {
     await expect(page.getByText("即將開放")).toHaveCount(0);
     await expectNoAxeViolations(page, "at checkout with tools paid later");
     await page.getByLabel("ATM 轉帳（虛擬帳號）").check();
+    const address = `atm-${Date.now()}@example.tw`;
+    await page.getByLabel(/^電子郵件地址/).fill(address);
     await page.getByRole("button", { name: /^確認付款/ }).click();
 
     await expect(page.locator("h1")).toHaveText("ATM 轉帳：取得虛擬帳號");
@@ -63,15 +73,27 @@ test.describe("paying later at an ATM or a convenience store", () => {
     await page.goto(`/payments/${reference}`);
     await expect(page.locator("h1")).toHaveText("付款成功");
     await expect(page.locator("article.bill-card")).toContainText("已繳費");
+
+    // The receipt, mailed when the bank's transfer was reported, read back from the demo's mail server: the PDF attached.
+    await expect.poll(() => receiptMailTo(request, address), { timeout: 15_000 }).not.toBeNull();
+    const mail = (await receiptMailTo(request, address))!;
+    expect(mail.attachments).toEqual([expect.objectContaining({ contentType: "application/pdf" })]);
+    expect(mail.text).not.toContain(number!);
+    expect(mail.text).toContain("ATM");
   });
 
   test.describe("in English", () => {
     test.use({ locale: "en" });
-    test("an electricity bill by store code: code issued, shown, paid at the store, complete", async ({ page }) => {
+    test("an electricity bill by store code: code issued, shown, paid at the store, complete, the receipt mailed", async ({
+      page,
+      request,
+    }) => {
       const [number] = unpaidDemoBills("electricity-bill", 10, 1);
       await lookUp(page, "electricity-bill", number!);
       await page.getByRole("button", { name: "Pay" }).click();
       await page.getByLabel("Convenience store code").check();
+      const address = `store-${Date.now()}@example.tw`;
+      await page.getByLabel(/^E-mail address/).fill(address);
       await page.getByRole("button", { name: /^Pay NT\$/ }).click();
 
       await expect(page.locator("h1")).toHaveText("Convenience store: get a payment code");
@@ -86,6 +108,11 @@ test.describe("paying later at an ATM or a convenience store", () => {
       await payAtSandbox(page, reference, /Pay at the ATM or store now/);
       await page.goto(`/payments/${reference}`);
       await expect(page.locator("h1")).toHaveText("Payment complete");
+      await expect.poll(() => receiptMailTo(request, address), { timeout: 15_000 }).not.toBeNull();
+      const mail = (await receiptMailTo(request, address))!;
+      expect(mail.attachments).toEqual([expect.objectContaining({ contentType: "application/pdf" })]);
+      expect(mail.text).toContain("Payment received");
+      expect(mail.text).not.toContain(number!);
     });
   });
 

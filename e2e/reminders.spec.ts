@@ -1,7 +1,9 @@
 import type { Page } from "@playwright/test";
-import { taipeiDate } from "../app/domain/dates";
+import { addDays, taipeiDate } from "../app/domain/dates";
+import { formatDate } from "../app/domain/format";
 import { maskSubject } from "../app/domain/masking";
 import { REMINDER_SHOWCASE_RESIDENT, generateDemoData } from "../app/demo/data/generate";
+import { E2E_MAILS_URL, E2E_SANDBOX_URL } from "../playwright.config";
 import { expectNoAxeViolations } from "./support/axe";
 import { expect, test } from "./support/fixtures";
 import { loginAtProvider } from "./support/members";
@@ -34,7 +36,7 @@ async function tabTo(page: Page, target: ReturnType<Page["getByRole"]>, limit = 
   throw new Error("never reached by Tab");
 }
 
-test("a member binds the number of two power bills and sees both, one due in two days", async ({ page }) => {
+test("a member binds the number of three power bills and pays the one due tomorrow before leaving any address", async ({ page }) => {
   await logIn(page);
   await page.goto("/account/bindings");
   await page.getByRole("radio", { name: /^電號/ }).check();
@@ -43,7 +45,20 @@ test("a member binds the number of two power bills and sees both, one due in two
   await expect(page.getByRole("heading", { name: maskSubject(showcase.electricityAccount, "electricity_account") })).toBeVisible();
   await page.goto("/account");
   const power = page.getByRole("region", { name: `電號 ${maskSubject(showcase.electricityAccount, "electricity_account")}` });
-  await expect(power.getByRole("checkbox", { name: /11517\d{11}/ })).toHaveCount(2);
+  const cards = power.locator("article.bill-card");
+  await expect(cards).toHaveCount(3);
+  for (const box of await page.getByRole("checkbox").all()) await box.uncheck();
+  await cards
+    .filter({ hasText: formatDate(addDays(taipeiDate(), 1), "zh-TW") })
+    .getByRole("checkbox")
+    .check();
+  await page.getByRole("button", { name: "繳納勾選的帳單" }).click();
+  await page.getByLabel("LINE Pay").check();
+  await page.getByRole("button", { name: /^確認付款/ }).click();
+  await page.getByRole("button", { name: /核准付款/ }).click();
+  await expect(page.locator("h1")).toHaveText("付款成功");
+  await page.goto("/account");
+  await expect(power.locator("article.bill-card")).toHaveCount(2);
 });
 
 test("a member leaves an address and chooses the kinds by keyboard; a mistyped address is explained and kept", async ({ page }) => {
@@ -112,4 +127,35 @@ test("in English: the same settings, and clearing the address stops every mail u
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.locator(".confirmation")).toHaveText("Your e-mail notification settings were saved.");
   await page.getByRole("button", { name: "中文" }).click();
+});
+
+test("the reminder job mails the bill due in two days, and nothing for the bill paid before or the one due later", async ({
+  page,
+  request,
+}) => {
+  type Mail = { id: string; to: string[]; kind: string | null; subject: string; text: string };
+  const reminders = async () =>
+    ((await (await request.get(`${E2E_SANDBOX_URL}/_sandbox/mails.json`)).json()) as { mails: Mail[] }).mails.filter(
+      (mail) => mail.to.includes(ADDRESS) && mail.kind === "due_reminder",
+    );
+  // The job looked at member-e within a second of the address being saved (in Chinese), and the mail went at once.
+  await expect.poll(async () => (await reminders()).length, { timeout: 20_000 }).toBeGreaterThan(0);
+  const [mail, ...others] = await reminders();
+  expect(others).toEqual([]);
+  const dueInTwoDays = formatDate(addDays(taipeiDate(), 2), "zh-TW");
+  expect(mail!.subject).toContain(dueInTwoDays);
+  expect(mail!.text).toContain("電費");
+  // Only masked numbers, and the way to the portal by its official address.
+  expect(mail!.text).not.toContain(showcase.electricityAccount);
+  expect(mail!.text).toMatch(/\/account\b/);
+  expect(mail!.text).not.toContain(formatDate(addDays(taipeiDate(), 1), "zh-TW"));
+
+  await page.goto(`${E2E_MAILS_URL}?lang=zh-TW`);
+  await page
+    .getByRole("row", { name: new RegExp(ADDRESS) })
+    .filter({ hasText: dueInTwoDays })
+    .getByRole("link")
+    .click();
+  await expect(page.locator("h1")).toContainText(dueInTwoDays);
+  await expectNoAxeViolations(page, "on the reminder mail's page");
 });

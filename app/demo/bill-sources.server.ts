@@ -71,8 +71,11 @@ function sourceBillsBySubject(source: BillSourceId, residents: DemoResident[], t
     if (source === "power") {
       const account = resident.electricityAccount;
       const own = [bill(account, resident.name, 0, [300, 6800])];
-      // The reminder showcase: a second bill, due in two days.
-      if (index === REMINDER_SHOWCASE_RESIDENT) own.push({ ...bill(account, resident.name, 1, [300, 6800]), dueDate: addDays(today, 2) });
+      // The reminder showcase: a bill due in two days (reminded) and one due tomorrow (paid before any reminder goes).
+      if (index === REMINDER_SHOWCASE_RESIDENT) {
+        own.push({ ...bill(account, resident.name, 1, [300, 6800]), dueDate: addDays(today, 2) });
+        own.push({ ...bill(account, resident.name, 2, [300, 6800]), dueDate: addDays(today, 1) });
+      }
       bills.set(account, own);
     }
     if (source === "parking") {

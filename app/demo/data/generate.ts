@@ -171,10 +171,11 @@ function randomOutcome(today: string, random: Random): Outcome {
 }
 
 /**
- * The resident whose electricity number the power simulator reports two
- * bills for: one due in two days (a due-date reminder goes for it) and one
- * due in two weeks (none yet), so a tester can pay one and see the reminder
- * for the other only. No spec but the reminders' uses this resident.
+ * The resident whose electricity number the power simulator reports three
+ * bills for: one due tomorrow, one due in two days and one due in two weeks,
+ * so a tester can pay the first before leaving an address and then see a
+ * due-date reminder for the second only. No spec but the reminders' uses
+ * this resident.
  */
 export const REMINDER_SHOWCASE_RESIDENT = 9;
 
