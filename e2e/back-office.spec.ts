@@ -195,6 +195,28 @@ test("the auditor verifies the whole audit chain, finds who acted for whom, and 
   expect(csv).toMatch(/[0-9a-f]{64}/);
 });
 
+test("the auditor reads the mail delivery log: the outbox's state, mails with masked addresses, a bad date named at the top", async () => {
+  // Still signed in as the auditor: the log is opened from the back office's home.
+  await page.goto("/back-office");
+  await page.getByRole("main").getByRole("link", { name: "寄信紀錄" }).click();
+  await expect(page.locator("h1")).toHaveText("寄信紀錄");
+  await expect(page.getByRole("table", { name: "各狀態的信件數（整個寄件匣）" })).toContainText("待寄");
+  await expectNoAxeViolations(page, "mail delivery log");
+  // No mail's full address anywhere on the page.
+  await expect(page.getByRole("main")).not.toContainText("@example.com");
+  const mails = page.getByRole("table", { name: /^信件，由新到舊/ }).getByRole("link");
+  if ((await mails.count()) > 0) {
+    await mails.first().click();
+    await expect(page.getByRole("heading", { name: "寄送紀錄" })).toBeVisible();
+    await expectNoAxeViolations(page, "mail detail");
+  }
+  const refused = await page.goto("/back-office/mail?from=2026-02-30&state=sent");
+  expect(refused?.status()).toBe(400);
+  await expect(page.getByRole("link", { name: /請以「年-月-日」輸入日期/ })).toBeVisible();
+  await expect(page.getByLabel(/^狀態/)).toHaveValue("sent");
+  await expectNoAxeViolations(page, "mail delivery log, bad date");
+});
+
 test("the search works without JavaScript: a bad number is named at the top and the form keeps it", async ({ browser }) => {
   const noScript = await browser.newContext({
     baseURL: E2E_BACK_OFFICE_URL,

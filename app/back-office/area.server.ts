@@ -14,6 +14,7 @@ const BACK_OFFICE_AREAS: ReadonlyArray<{ to: string; key: string; permission: St
   { to: "/back-office/statistics", key: "statistics.title", permission: "statistics.view" },
   { to: "/back-office/inbox", key: "inbox.title", permission: "inbox.view" },
   { to: "/back-office/audit", key: "audit.title", permission: "audit.view" },
+  { to: "/back-office/mail", key: "mail.title", permission: "mail.view" },
   { to: "/back-office/staff", key: "admin.title", permission: "staff.manage" },
   { to: "/back-office/catalogue", key: "catalogue.title", permission: "integrations.view" },
   { to: "/back-office/proxies", key: "proxies.title", permission: "proxies.set_own" },

@@ -51,6 +51,10 @@ describe("staff roles and scope", () => {
     for (const role of AGENCY_ROLES) expect(ROLE_PERMISSIONS[role], role).not.toContain("integrations.view");
     expect(ROLE_PERMISSIONS.auditor).toContain("integrations.view");
     expect(ROLE_PERMISSIONS.auditor.filter((p) => p === "inbox.work" || p === "proxies.set_own")).toEqual([]);
+    // The portal's mails are city-wide: the auditor and the city administrator see the delivery log, no agency does.
+    for (const role of AGENCY_ROLES) expect(ROLE_PERMISSIONS[role], role).not.toContain("mail.view");
+    expect(ROLE_PERMISSIONS.auditor).toContain("mail.view");
+    expect(ROLE_PERMISSIONS.city_admin).toContain("mail.view");
   });
 
   it("scopes agency roles to their agency", () => {

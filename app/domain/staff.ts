@@ -35,6 +35,7 @@ export const STAFF_PERMISSIONS = [
   "integrations.view",
   "integrations.manage",
   "statistics.view",
+  "mail.view",
 ] as const;
 export type StaffPermission = (typeof STAFF_PERMISSIONS)[number];
 
@@ -74,6 +75,7 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
     "statements.view",
     "integrations.view",
     "statistics.view",
+    "mail.view",
   ],
   // Statistics are counts and sums, never a payment or a person: the city administrator sees them city-wide.
   city_admin: [
@@ -87,6 +89,8 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly StaffPermission[]> = {
     "integrations.view",
     "integrations.manage",
     "statistics.view",
+    // Whether the portal's mails go out is the portal's own running: city-wide, never an agency's.
+    "mail.view",
   ],
 };
 

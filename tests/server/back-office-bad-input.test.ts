@@ -72,6 +72,7 @@ const SEARCHES: Array<{ path: string; fields: string[]; as: StaffName }> = [
     as: "police-handler",
   },
   { path: "/back-office/audit", fields: ["text", "actorType", "action", "from", "to", "before"], as: "auditor" },
+  { path: "/back-office/mail", fields: ["state", "kind", "from", "to", "page"], as: "auditor" },
   { path: "/back-office/audit.csv", fields: ["text", "actorType", "action", "from", "to", "before"], as: "auditor" },
   { path: "/back-office/inbox", fields: ["status", "topic", "page"], as: "police-handler" },
   { path: "/back-office/duplicates", fields: ["state", "page"], as: "police-handler" },
@@ -238,6 +239,17 @@ for (const kind of TEST_DATABASES) {
           const acted = await post(who, path, form({ intent: "reveal-prepare", reason: "resident_enquiry", detail: "" }));
           await expectHandled(acted, `POST ${path.slice(0, 80)}`, (status) => status === expected);
         }
+      }
+      await expectNoErrorLogged();
+    });
+
+    it("answers a mail id that is not one, or unknown, with 404 in the back office's words", async () => {
+      for (const id of NOT_IDS) {
+        const path = `/back-office/mail/${id}`;
+        const response = await get("auditor", path);
+        const expected = id === "%C3%28" ? 400 : 404;
+        const body = await expectHandled(response, path.slice(0, 80), (status) => status === expected);
+        expect(body, path).toMatch(expected === 404 ? /查無此頁/ : /無法處理這個要求/);
       }
       await expectNoErrorLogged();
     });
