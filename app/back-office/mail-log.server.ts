@@ -92,7 +92,7 @@ function searchCondition(filters: MailSearchFilters): SQL | undefined {
 }
 
 /** What a row of the log shows: never the body, never the full address. */
-export interface MailLogRow {
+interface MailLogRow {
   id: string;
   kind: EmailKind;
   state: EmailState;
@@ -205,7 +205,7 @@ export async function searchMailLog(
   return result;
 }
 
-export interface MailAttemptRow {
+interface MailAttemptRow {
   outcome: "sent" | "failed" | "cancelled";
   detail: string;
   durationMs: number;
