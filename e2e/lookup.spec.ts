@@ -120,10 +120,15 @@ test.describe("looking up a bill by write-off number", () => {
     // Ten failed attempts on different numbers from this client are answered...
     const numbers = ["AN11500011", "AN11500024", "AN11500037", "AN11500040"];
     let attempt = 0;
+    const token = page.locator("input[name=captchaToken]");
     const failOnce = async () => {
+      const before = await token.inputValue();
       await page.getByLabel(NUMBER_LABEL).fill(numbers[attempt++ % numbers.length]!);
       await page.getByLabel(CAPTCHA_LABEL).fill("00000");
-      return (await submitLookup(page)).status();
+      const status = (await submitLookup(page)).status();
+      // The answer is rendered (with a new challenge, which empties the captcha field) before the next attempt is typed.
+      if (status === 400) await expect(token).not.toHaveValue(before);
+      return status;
     };
     while (attempt < 10) expect(await failOnce()).toBe(400);
     await expect(page.locator(".error-summary")).toContainText("驗證碼不正確");
