@@ -17,6 +17,7 @@ import {
   startPaymentWorld,
   unpaidBills,
   type PaymentWorld,
+  newKey,
 } from "../support/payments";
 
 /**
@@ -25,9 +26,6 @@ import {
  * held, the paid notice pays it, and an expired code frees the bills only
  * once ECPay has been asked.
  */
-
-let keyCounter = 0;
-const newKey = () => `00000000-0000-4000-8000-${String(++keyCounter).padStart(12, "0")}`;
 
 async function transitions(handle: DatabaseHandle, orderId: string) {
   const events = await handle.db

@@ -22,10 +22,8 @@ import {
   startPaymentWorld,
   unpaidBills,
   type PaymentWorld,
+  newKey,
 } from "../support/payments";
-
-let keyCounter = 0;
-const newKey = () => `00000000-0000-4000-8000-${String(++keyCounter).padStart(12, "0")}`;
 
 async function countOf(handle: DatabaseHandle, table: typeof schema.receipts | typeof schema.writeOffNotices, orderId: string) {
   const [row] = await handle.db.select({ n: count() }).from(table).where(eq(table.orderId, orderId));

@@ -156,3 +156,7 @@ export async function unpaidBills(db: Database, billTypeCode: string, count: num
   if (free.length < count) throw new Error(`not enough unpaid ${billTypeCode} bills`);
   return free;
 }
+
+let keyCounter = 0;
+/** A fresh idempotency key per call, in the UUID form checkout expects, readable in a failing test's output. */
+export const newKey = () => `00000000-0000-4000-8000-${String(++keyCounter).padStart(12, "0")}`;
