@@ -59,6 +59,7 @@ import {
   type WriteOffCheck,
 } from "../app/domain/write-off-number";
 import { BILL_SOURCE_IDS, BINDING_KINDS, type BillSourceId, type BindingKind } from "../app/domain/member";
+import { LOOKUP_WAYS, type LookupWay } from "../app/domain/statistics";
 import { FEEDBACK_STATUSES, FEEDBACK_TOPICS, type FeedbackStatus, type FeedbackTopic } from "../app/domain/feedback";
 import { STAFF_ROLES, AGENCY_ROLES, type AgencyRole, type StaffRole } from "../app/domain/staff";
 import { AUDIT_ACTOR_TYPES, type AuditActorType } from "../app/domain/audit";
@@ -239,8 +240,17 @@ export const members = pgTable(
     locale: text("locale").$type<Locale>().notNull().default("zh-TW"),
     /** When the reminder job last looked at the member's bills (once a day each, whichever instance). */
     remindersCheckedAt: timestamp("reminders_checked_at", { withTimezone: true }),
+    /**
+     * How the e-counter (服務e櫃檯) knows this verified member as an applicant: a keyed
+     * hash of the national ID under the key the two systems share (docs/ecounter-cases.md),
+     * made at login. Their cases are asked for and matched by it, never by anything typed.
+     */
+    caseApplicantDigest: text("case_applicant_digest"),
   },
   (t) => [
+    check("members_case_applicant_digest_format", sql`${t.caseApplicantDigest} ~ '^[0-9a-f]{64}$'`),
+    check("members_case_applicant_needs_verified", sql`${t.caseApplicantDigest} is null or ${t.identityVerified}`),
+    index("members_case_applicant_digest_idx").on(t.caseApplicantDigest),
     check("members_locale_valid", oneOf(t.locale, SUPPORTED_LOCALES)),
     check("members_email_length", sql`${t.email} is null or char_length(${t.email}) between 3 and 254`),
     check(
@@ -252,6 +262,17 @@ export const members = pgTable(
     check("members_verified_has_id", sql`not ${t.identityVerified} or ${t.nationalIdHash} is not null`),
   ],
 );
+
+/**
+ * Where the portal is in the e-counter's feed of case status changes: one row
+ * per feed, locked by the instance reading it, so each change is told once.
+ */
+export const caseChangeFeeds = pgTable("case_change_feeds", {
+  feed: text("feed").primaryKey(),
+  /** The e-counter's cursor after the last change read (opaque to the portal). */
+  cursor: text("cursor").notNull(),
+  readAt: timestamp("read_at", { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Numbers a member binds (車號 / 水號 / 電號), encrypted at rest. */
 export const memberBindings = pgTable(
@@ -1172,7 +1193,8 @@ export const lookupTallies = pgTable(
   "lookup_tallies",
   {
     day: date("day", { mode: "string" }).notNull(),
-    way: text("way").$type<"lookup" | "qr_link" | "scan">().notNull(),
+    /** `case_query`: an application's status asked by case number and check code. */
+    way: text("way").$type<LookupWay>().notNull(),
     /** '' when the bill type could not be told (a garbled scan, a forged link). */
     billTypeCode: text("bill_type_code").notNull().default(""),
     outcome: text("outcome").notNull(),
@@ -1180,7 +1202,7 @@ export const lookupTallies = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.day, t.way, t.billTypeCode, t.outcome] }),
-    check("lookup_tallies_way_valid", oneOf(t.way, ["lookup", "qr_link", "scan"])),
+    check("lookup_tallies_way_valid", oneOf(t.way, LOOKUP_WAYS)),
     check("lookup_tallies_outcome_format", sql`${t.outcome} ~ '^[a-z_]{1,40}$'`),
     check("lookup_tallies_count_positive", sql`${t.count} > 0`),
   ],

@@ -23,6 +23,7 @@ const LAYERS: Array<{ match: RegExp; layer: Layer }> = [
   { match: /^app\/mail\//, layer: { name: "mail", rank: 2.5 } },
   { match: /^app\/bills\//, layer: { name: "bills", rank: 3 } },
   { match: /^app\/agencies\//, layer: { name: "agencies", rank: 3.5 } },
+  { match: /^app\/cases\//, layer: { name: "cases", rank: 3.5 } },
   { match: /^app\/lookup\//, layer: { name: "lookup", rank: 4 } },
   { match: /^app\/feedback\//, layer: { name: "feedback", rank: 4 } },
   { match: /^app\/payments\//, layer: { name: "payments", rank: 4 } },

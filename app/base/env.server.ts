@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { BILL_SOURCE_IDS, type BillSourceId } from "~/domain/member";
+import { BINDING_SOURCE_IDS, type BindingSourceId } from "~/domain/member";
 import { PAYMENT_PROVIDERS } from "~/domain/payment-order";
 import { PAYMENT_TOOLS } from "~/domain/payment-tools";
 import type { FeeRule } from "~/domain/reconciliation";
@@ -69,7 +69,9 @@ function jsonList<T extends z.ZodType>(item: T, shape: string) {
 
 const billSources = jsonList(
   z.object({
-    source: z.enum(BILL_SOURCE_IDS as [BillSourceId, ...BillSourceId[]], { error: `sources are ${BILL_SOURCE_IDS.join(", ")}` }),
+    source: z.enum(BINDING_SOURCE_IDS as [BindingSourceId, ...BindingSourceId[]], {
+      error: `sources are ${BINDING_SOURCE_IDS.join(", ")}`,
+    }),
     url: z.url({ protocol: /^https?$/, error: "source urls must be http(s) URLs" }),
     keyId: z.string().min(1),
     secret: z.string().min(32, "source secrets must be at least 32 characters"),
@@ -277,6 +279,19 @@ const schema = z
     MEMBER_SESSION_HOURS: z.coerce.number({ error: "must be a number of hours" }).int().min(1).max(72).default(8),
     BILL_SOURCES: billSources.optional(),
     BILL_SOURCE_TIMEOUT_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(50).max(60_000).default(1500),
+    /**
+     * The e-counter (服務e櫃檯) members' applications and their fees come from
+     * (docs/ecounter-cases.md): its URL, the portal's key id and secret for
+     * signing, and the key both use to derive an applicant's digest from a
+     * national ID. All four or none; unset, no cases are shown.
+     */
+    ECOUNTER_URL: httpUrl.optional(),
+    ECOUNTER_KEY_ID: z.string().min(1).optional(),
+    ECOUNTER_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    ECOUNTER_APPLICANT_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+    ECOUNTER_TIMEOUT_MS: z.coerce.number({ error: "must be a number of milliseconds" }).int().min(50).max(60_000).default(2000),
+    /** How often the e-counter's feed of case status changes is read (the status e-mails). */
+    CASE_CHANGES_POLL_SECONDS: z.coerce.number({ error: "must be a number of seconds" }).int().min(1).max(3600).default(60),
     MEMBER_BILLS_CACHE_SECONDS: z.coerce.number({ error: "must be a number of seconds" }).int().min(0).max(3600).default(60),
     RATE_LIMIT_LOOKUPS_PER_ADDRESS: rateLimit.default({ limit: 60, windowSeconds: 600 }),
     RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: rateLimit.default({ limit: 10, windowSeconds: 600 }),
@@ -291,6 +306,12 @@ const schema = z
       .default(10_000),
   })
   .superRefine((env, ctx) => {
+    const ecounterParts = [env.ECOUNTER_URL, env.ECOUNTER_KEY_ID, env.ECOUNTER_SECRET, env.ECOUNTER_APPLICANT_KEY];
+    if (ecounterParts.some(Boolean) && !ecounterParts.every(Boolean)) {
+      for (const name of ["ECOUNTER_URL", "ECOUNTER_KEY_ID", "ECOUNTER_SECRET", "ECOUNTER_APPLICANT_KEY"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required with the other ECOUNTER_ settings" });
+      }
+    }
     if (env.DEMO_MODE ?? !env.DATABASE_URL) return;
     for (const name of SECRET_NAMES) {
       if (isDemoKey(env[name])) ctx.addIssue({ code: "custom", path: [name], message: "must not be a public demo key outside demo mode" });
@@ -321,6 +342,17 @@ const schema = z
             vendorUrl: env.ECPAY_VENDOR_URL,
           }
         : null;
+    const ecounter =
+      env.ECOUNTER_URL && env.ECOUNTER_KEY_ID && env.ECOUNTER_SECRET && env.ECOUNTER_APPLICANT_KEY
+        ? {
+            source: "ecounter" as const,
+            url: env.ECOUNTER_URL,
+            keyId: env.ECOUNTER_KEY_ID,
+            secret: env.ECOUNTER_SECRET,
+            applicantKey: env.ECOUNTER_APPLICANT_KEY,
+            timeoutMs: env.ECOUNTER_TIMEOUT_MS,
+          }
+        : null;
     const oidc =
       env.OIDC_ISSUER && env.OIDC_CLIENT_ID && env.OIDC_CLIENT_SECRET
         ? { issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, allowHttp: env.OIDC_ALLOW_HTTP }
@@ -346,6 +378,7 @@ const schema = z
       // Browsers refuse an IP address as a passkey's relying party: serve the back office under a host name.
       webauthnRpId: env.WEBAUTHN_RP_ID ?? new URL(env.BACK_OFFICE_URL ?? env.PUBLIC_URL).hostname,
       billSources: env.BILL_SOURCES ?? [],
+      ecounter,
       controlSocket: env.CONTROL_SOCKET === "off" ? null : path.resolve(env.CONTROL_SOCKET ?? path.join(env.DATA_DIR, "control.sock")),
       linePay,
       ecpay,

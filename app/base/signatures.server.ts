@@ -67,6 +67,51 @@ export function signRequest(secret: string, request: { method: string; path: str
   return createHmac("sha256", secret).update(`${timestamp}\n${request.method}\n${request.path}\n${request.body}`).digest("hex");
 }
 
+/** A signed POST that could not be made or timed out: the caller names its outside system unavailable. */
+export class SignedPostFailed extends Error {
+  constructor(
+    readonly reason: "timeout" | "network",
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/**
+ * POSTs a JSON body to an outside system (a bill source, the e-counter),
+ * signed as above, with a timeout and no redirects followed; the response
+ * whatever its status.
+ */
+export async function signedJsonPost(
+  endpoint: { url: string; keyId: string; secret: string },
+  path: string,
+  payload: unknown,
+  timeoutMs: number,
+  now = Date.now(),
+): Promise<Response> {
+  const url = new URL(`${endpoint.url.replace(/\/+$/, "")}/${path}`);
+  const body = JSON.stringify(payload);
+  const timestamp = Math.floor(now / 1000);
+  try {
+    return await fetch(url, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-Portal-Key-Id": endpoint.keyId,
+        "X-Portal-Timestamp": String(timestamp),
+        "X-Portal-Signature": signRequest(endpoint.secret, { method: "POST", path: url.pathname, body }, timestamp),
+      },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: "error",
+    });
+  } catch (error) {
+    const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+    throw new SignedPostFailed(timedOut ? "timeout" : "network", String(error));
+  }
+}
+
 export function verifyRequest(
   secret: string,
   request: { method: string; path: string; body: string; timestamp: string; signature: string },

@@ -8,7 +8,7 @@ import { schema, type Database } from "~/base/db.server";
 import { findBillType } from "./catalogue.server";
 import { changeBills } from "./lifecycle.server";
 import type { Env } from "~/base/env.server";
-import { signRequest } from "~/base/signatures.server";
+import { SignedPostFailed, signedJsonPost } from "~/base/signatures.server";
 
 /**
  * The HTTP adapter of the outside bill sources (the water company, the power
@@ -27,6 +27,9 @@ import { signRequest } from "~/base/signatures.server";
  */
 
 export type BillSourceConfig = Env["billSources"][number];
+
+/** Where a source is asked, and with which key. */
+type SourceEndpoint = { source: BillSourceId; url: string; keyId: string; secret: string };
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
@@ -78,32 +81,17 @@ export interface SourceAnswer {
 }
 
 export async function fetchSourceBills(
-  config: BillSourceConfig,
+  config: SourceEndpoint,
   subjects: readonly string[],
   timeoutMs: number,
   now = Date.now(),
 ): Promise<SourceAnswer> {
-  const url = new URL(`${config.url.replace(/\/+$/, "")}/pending-bills`);
-  const body = JSON.stringify({ subjects });
-  const timestamp = Math.floor(now / 1000);
   let response: Response;
   try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        Accept: "application/json",
-        "X-Portal-Key-Id": config.keyId,
-        "X-Portal-Timestamp": String(timestamp),
-        "X-Portal-Signature": signRequest(config.secret, { method: "POST", path: url.pathname, body }, timestamp),
-      },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: "error",
-    });
+    response = await signedJsonPost(config, "pending-bills", { subjects }, timeoutMs, now);
   } catch (error) {
-    const timedOut = error instanceof DOMException && error.name === "TimeoutError";
-    throw new BillSourceUnavailable(config.source, timedOut ? "timeout" : "network", String(error));
+    if (!(error instanceof SignedPostFailed)) throw error;
+    throw new BillSourceUnavailable(config.source, error.reason, error.message);
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -135,8 +123,18 @@ export async function fetchSourceBills(
 /** What the portal needs to ask the sources and record their answers. */
 export interface SourcesContext {
   db: Database;
-  env: Pick<Env, "billSources" | "BILL_SOURCE_TIMEOUT_MS">;
+  env: Pick<Env, "billSources" | "BILL_SOURCE_TIMEOUT_MS" | "ecounter">;
   logger: Logger;
+}
+
+/** How to ask a source about its bills: the binding sources' entries, and the e-counter's own settings. */
+function sourceConfig(env: SourcesContext["env"], source: BillSourceId): { config: SourceEndpoint; timeoutMs: number } | null {
+  if (source === "ecounter") {
+    const ecounter = env.ecounter;
+    return ecounter ? { config: ecounter, timeoutMs: ecounter.timeoutMs } : null;
+  }
+  const config = env.billSources.find((candidate) => candidate.source === source);
+  return config ? { config, timeoutMs: env.BILL_SOURCE_TIMEOUT_MS } : null;
 }
 
 /** A bill paid here that its source reports paid through another channel too: a refund to make. */
@@ -160,7 +158,7 @@ export interface SourceRecording {
  * portal's record: the portal knows first when it has been paid here.
  */
 export async function recordSourceBills(
-  ctx: SourcesContext,
+  ctx: Pick<SourcesContext, "db" | "logger">,
   source: BillSourceId,
   asked: readonly string[],
   answer: SourceAnswer,
@@ -249,12 +247,12 @@ export async function checkBillsAtSources(
   for (const bill of bills) bySource.set(bill.source, [...(bySource.get(bill.source) ?? []), bill]);
   await Promise.all(
     [...bySource].map(async ([source, sourced]) => {
-      const config = ctx.env.billSources.find((candidate) => candidate.source === source);
+      const endpoint = sourceConfig(ctx.env, source);
       const subjects = [...new Set(sourced.map((bill) => bill.subject))];
       let pending: Set<string>;
       try {
-        if (!config) throw new BillSourceUnavailable(source, "network", "source not configured");
-        const answer = await fetchSourceBills(config, subjects, ctx.env.BILL_SOURCE_TIMEOUT_MS);
+        if (!endpoint) throw new BillSourceUnavailable(source, "network", "source not configured");
+        const answer = await fetchSourceBills(endpoint.config, subjects, endpoint.timeoutMs);
         const recorded = await recordSourceBills(ctx, source, subjects, answer);
         pending = recorded.pending;
         paidTwice.push(...recorded.paidTwice);
@@ -299,7 +297,11 @@ export async function checkBillsAtSources(
  * and a source claiming another payment for it is a double payment, returned
  * for the caller to open a refund case (every time: opening one is idempotent).
  */
-async function applySettlement(ctx: SourcesContext, source: BillSourceId, settlement: SourceSettlement): Promise<BillPaidTwice | null> {
+async function applySettlement(
+  ctx: Pick<SourcesContext, "db" | "logger">,
+  source: BillSourceId,
+  settlement: SourceSettlement,
+): Promise<BillPaidTwice | null> {
   const paid = settlement.outcome === "paid";
   const match = and(
     eq(schema.bills.billTypeCode, settlement.billType),

@@ -86,13 +86,15 @@ export interface AgencySimulator {
   rejected: number;
   /** Test pings taken (signed `{"type":"ping"}` bodies from the back office). */
   pings: number;
+  /** Called with each notice on its first delivery: the agency's own systems acting on it (the e-counter's cases). */
+  listeners: Array<(notice: ReceivedNotice) => void>;
 }
 
 /** An agency's secrets now: more than one while the portal rotates them (either may sign). */
 type SecretsOf = (agency: string) => string | readonly string[] | undefined | Promise<string | readonly string[] | undefined>;
 
 export function createAgencySimulator(secretsFor: SecretsOf, push?: PushOptions): AgencySimulator {
-  const simulator: AgencySimulator = { app: express(), down: false, notices: new Map(), rejected: 0, pings: 0 };
+  const simulator: AgencySimulator = { app: express(), down: false, notices: new Map(), rejected: 0, pings: 0, listeners: [] };
   const { app } = simulator;
   app.disable("x-powered-by");
 
@@ -119,15 +121,18 @@ export function createAgencySimulator(secretsFor: SecretsOf, push?: PushOptions)
       }
       const existing = simulator.notices.get(parsed.noticeId);
       if (existing) existing.deliveries += 1;
-      else
-        simulator.notices.set(parsed.noticeId, {
+      else {
+        const notice: ReceivedNotice = {
           agency: req.params.agency,
           noticeId: parsed.noticeId,
           type: typeof parsed.type === "string" ? parsed.type : "",
           body: parsed,
           receivedAt: new Date(),
           deliveries: 1,
-        });
+        };
+        simulator.notices.set(parsed.noticeId, notice);
+        for (const listener of simulator.listeners) listener(notice);
+      }
       res.json({ received: true, noticeId: parsed.noticeId });
     }),
   );

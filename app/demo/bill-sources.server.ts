@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import express from "express";
 import type { SourceBill, SourceSettlement } from "~/bills/sources.server";
 import { addDays, rocPeriod, taipeiDate } from "~/domain/dates";
-import { BILL_SOURCES, type BillSourceId } from "~/domain/member";
+import { BILL_SOURCES, type BindingSourceId } from "~/domain/member";
 import { withCheckDigit, type WriteOffRule } from "~/domain/write-off-number";
 import { DEMO_BILL_TYPES } from "~/demo/data/catalogue";
 import { REMINDER_SHOWCASE_RESIDENT, generateDemoData, type DemoResident } from "~/demo/data/generate";
@@ -25,16 +25,16 @@ type SourceMode = "normal" | "slow" | "down" | "held";
 export interface BillSourceSimulator {
   app: express.Express;
   /** Per source: how it behaves, and how long it takes to answer (ms). */
-  behaviour: Record<BillSourceId, { mode: SourceMode; latencyMs: number }>;
-  requests: Record<BillSourceId, number>;
+  behaviour: Record<BindingSourceId, { mode: SourceMode; latencyMs: number }>;
+  requests: Record<BindingSourceId, number>;
   /** Changes how a source behaves; answers it was holding go out, as the new behaviour says. */
-  setBehaviour(source: BillSourceId, mode: SourceMode, latencyMs?: number): void;
+  setBehaviour(source: BindingSourceId, mode: SourceMode, latencyMs?: number): void;
   /** Settles a pending bill as if paid at the source's counter (or cancelled there); false if it is not pending. */
-  settle(source: BillSourceId, writeOffNumber: string, outcome?: "paid" | "cancelled"): boolean;
+  settle(source: BindingSourceId, writeOffNumber: string, outcome?: "paid" | "cancelled"): boolean;
 }
 
 // Batches apart from the demo bills already in the portal (11504, 11507, 11502).
-const SOURCE_BATCHES: Record<BillSourceId, string> = { water: "11514", power: "11517", parking: "11512" };
+const SOURCE_BATCHES: Record<BindingSourceId, string> = { water: "11514", power: "11517", parking: "11512" };
 
 function digitsOf(seed: string, count: number): string {
   const hex = createHash("sha256").update(seed).digest("hex");
@@ -45,7 +45,7 @@ function digitsOf(seed: string, count: number): string {
 }
 
 /** This month's bills of the demo residents, by subject (account number or plate). */
-function sourceBillsBySubject(source: BillSourceId, residents: DemoResident[], today: string): Map<string, SourceBill[]> {
+function sourceBillsBySubject(source: BindingSourceId, residents: DemoResident[], today: string): Map<string, SourceBill[]> {
   const billType = BILL_SOURCES[source].billTypes[0];
   const batch = SOURCE_BATCHES[source];
   const rule = DEMO_BILL_TYPES.find((type) => type.code === billType)!.writeOff as WriteOffRule;
@@ -94,7 +94,7 @@ function sourceBillsBySubject(source: BillSourceId, residents: DemoResident[], t
 }
 
 export function createBillSourceSimulator(
-  secretFor: (source: BillSourceId) => string | undefined,
+  secretFor: (source: BindingSourceId) => string | undefined,
   baseLatencyMs = 150,
 ): BillSourceSimulator {
   const today = taipeiDate();
@@ -104,7 +104,7 @@ export function createBillSourceSimulator(
     power: sourceBillsBySubject("power", residents, today),
     parking: sourceBillsBySubject("parking", residents, today),
   };
-  const held: Record<BillSourceId, Array<() => void>> = { water: [], power: [], parking: [] };
+  const held: Record<BindingSourceId, Array<() => void>> = { water: [], power: [], parking: [] };
   const simulator: BillSourceSimulator = {
     app: express(),
     behaviour: {
@@ -138,7 +138,7 @@ export function createBillSourceSimulator(
       return false;
     },
   };
-  const settled: Record<BillSourceId, Map<string, SourceSettlement[]>> = { water: new Map(), power: new Map(), parking: new Map() };
+  const settled: Record<BindingSourceId, Map<string, SourceSettlement[]>> = { water: new Map(), power: new Map(), parking: new Map() };
 
   const { app } = simulator;
   app.disable("x-powered-by");
@@ -147,7 +147,7 @@ export function createBillSourceSimulator(
     "/:source/pending-bills",
     express.text({ type: "application/json", limit: "20kb" }),
     asyncRoute(async (req, res) => {
-      const source = req.params.source as BillSourceId;
+      const source = req.params.source as BindingSourceId;
       if (!(source in data)) return void res.status(404).json({ error: "no such source" });
       simulator.requests[source] += 1;
       const secret = secretFor(source);
@@ -178,7 +178,7 @@ export function createBillSourceSimulator(
   // Demo and tests: "the resident paid this one at the water company's counter".
   app.post("/_simulator/settle", express.json(), (req, res) => {
     const { source, writeOffNumber, outcome } = req.body as {
-      source: BillSourceId;
+      source: BindingSourceId;
       writeOffNumber: string;
       outcome?: "paid" | "cancelled";
     };
@@ -189,7 +189,7 @@ export function createBillSourceSimulator(
   });
 
   app.post("/_simulator/behaviour", express.json(), (req, res) => {
-    const { source, mode, latencyMs } = req.body as { source: BillSourceId; mode?: SourceMode; latencyMs?: number };
+    const { source, mode, latencyMs } = req.body as { source: BindingSourceId; mode?: SourceMode; latencyMs?: number };
     if (!(source in simulator.behaviour)) return void res.status(400).json({ error: "unknown source" });
     simulator.setBehaviour(source, mode ?? "normal", latencyMs);
     res.json(simulator.behaviour);

@@ -8,6 +8,7 @@ import { postLogoutRedirectUri, redirectUri } from "~/members/oidc.server";
 import { staffPostLogoutRedirectUri, staffRedirectUri } from "~/back-office/staff-oidc.server";
 import { createAgencySimulator } from "./agency-simulator.server";
 import { createBillSourceSimulator } from "./bill-sources.server";
+import { createEcounterSimulator } from "./ecounter-simulator.server";
 import { seedDemoApiKeys, seedDemoDataIfEmpty, seedDemoStaff, seedSimulatorReceivers } from "./data/seed.server";
 import { DEMO_STAFF, DEMO_STAFF_PASSWORD } from "./data/staff";
 import { createSandboxGateway } from "./gateway.server";
@@ -116,10 +117,25 @@ export async function startDemoServices(env: Env, services: DemoServices, logger
     logger.info({ smtp: env.SMTP_URL, mails: `${services.sandboxPublicUrl}/_sandbox/mails` }, "demo mail server listening");
   }
   if (services.sourcesPort !== null) {
+    const sourcesFront = express();
+    sourcesFront.disable("x-powered-by");
+    if (services.ecounterSimulator) {
+      const ecounter = createEcounterSimulator(services.ecounterSimulator);
+      // The agency's own systems hear of a fee paid here through its write-off notice, as the real ones do.
+      simulator.listeners.push((notice) => {
+        const { billType, writeOffNumber, paidAt } = notice.body as { billType?: unknown; writeOffNumber?: unknown; paidAt?: unknown };
+        if (notice.type === "bill.paid" && typeof billType === "string" && typeof writeOffNumber === "string")
+          ecounter.feePaidAtPortal(billType, writeOffNumber, typeof paidAt === "string" ? new Date(paidAt) : new Date());
+      });
+      sourcesFront.use("/ecounter", ecounter.app);
+    }
     const secrets = new Map(env.billSources.map((source) => [source.source, source.secret]));
-    const sources = createBillSourceSimulator((source) => secrets.get(source));
-    servers.push(await listen(sources.app, services.sourcesPort, "127.0.0.1"));
-    logger.info({ url: `http://127.0.0.1:${services.sourcesPort}` }, "bill source simulators (water, power, parking) listening");
+    sourcesFront.use(createBillSourceSimulator((source) => secrets.get(source)).app);
+    servers.push(await listen(sourcesFront, services.sourcesPort, "127.0.0.1"));
+    logger.info(
+      { url: `http://127.0.0.1:${services.sourcesPort}`, ecounter: services.ecounterSimulator ? "/ecounter" : "not simulated" },
+      "bill source simulators (water, power, parking) and the e-counter's listening",
+    );
   }
   return servers;
 }

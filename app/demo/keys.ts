@@ -43,6 +43,7 @@ const MASTERS = {
   link: "demo-only-agency-link-master-do-not-use-in-production",
   source: "demo-only-bill-source-master-do-not-use-in-production",
   apiKey: "demo-only-agency-api-key-master-do-not-use-in-production",
+  applicant: "demo-only-ecounter-applicant-master-do-not-use-in-production",
 } as const;
 
 /** A demo key's secret, derived from a public master: base64url(HMAC-SHA256(master, id)). */
@@ -58,6 +59,9 @@ export const demoLinkKey = (agency: string) => ({ id: `${agency}-demo`, agency, 
 
 /** The secret the portal signs its questions to a bill source's simulator with. */
 export const demoSourceSecret = (source: string) => derived(MASTERS.source, source);
+
+/** The key the portal and the e-counter's simulator derive applicants' digests with. */
+export const demoEcounterApplicantKey = () => derived(MASTERS.applicant, "ecounter");
 
 /**
  * The agency API key of an agency's simulator (seeded in demo mode only): its

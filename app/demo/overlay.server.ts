@@ -1,7 +1,15 @@
 import { z } from "zod";
-import { BILL_SOURCE_IDS } from "~/domain/member";
+import { BINDING_SOURCE_IDS } from "~/domain/member";
 import { DEMO_AGENCIES } from "./data/catalogue";
-import { DEMO_OIDC_CLIENT, DEMO_SECRETS, DEMO_STAFF_OIDC_CLIENT, SANDBOX_CREDENTIALS, demoLinkKey, demoSourceSecret } from "./keys";
+import {
+  DEMO_OIDC_CLIENT,
+  DEMO_SECRETS,
+  DEMO_STAFF_OIDC_CLIENT,
+  SANDBOX_CREDENTIALS,
+  demoEcounterApplicantKey,
+  demoLinkKey,
+  demoSourceSecret,
+} from "./keys";
 import { SANDBOX_FEES } from "./sandbox-fees";
 
 /**
@@ -49,8 +57,10 @@ export interface DemoServices {
   identityProviderPort: number | null;
   /** Set when the back office uses the local staff identity provider (no STAFF_OIDC_ISSUER given). */
   staffIdentityProviderPort: number | null;
-  /** Set when the portal uses the bill-source simulators (no BILL_SOURCES given). */
+  /** Set when the portal uses the bill-source simulators (no BILL_SOURCES given) or the e-counter's (no ECOUNTER_URL given). */
   sourcesPort: number | null;
+  /** The e-counter's simulator runs (at `/ecounter` on the sources' port), with these keys. */
+  ecounterSimulator: { secret: string; applicantKey: string } | null;
   /** Set when mails go to the demo's own mail server (no SMTP_URL given). */
   mailSandboxPort: number | null;
   /** Run the servers above in the portal's own process. */
@@ -111,6 +121,7 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
   const localIdentityProvider = !given.OIDC_ISSUER;
   const localStaffIdentityProvider = !given.STAFF_OIDC_ISSUER;
   const localSources = !given.BILL_SOURCES;
+  const localEcounter = !given.ECOUNTER_URL;
   const configuredLinkKeys = given.AGENCY_LINK_KEYS ? (JSON.parse(given.AGENCY_LINK_KEYS) as unknown[]) : [];
 
   const environment: Record<string, string | undefined> = {
@@ -162,13 +173,21 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
     ...(localSources
       ? {
           BILL_SOURCES: JSON.stringify(
-            BILL_SOURCE_IDS.map((id) => ({
+            BINDING_SOURCE_IDS.map((id) => ({
               source: id,
               url: `http://127.0.0.1:${vars.SOURCES_SIMULATOR_PORT}/${id}`,
               keyId: `${id}-demo`,
               secret: demoSourceSecret(id),
             })),
           ),
+        }
+      : {}),
+    ...(localEcounter
+      ? {
+          ECOUNTER_URL: `http://127.0.0.1:${vars.SOURCES_SIMULATOR_PORT}/ecounter`,
+          ECOUNTER_KEY_ID: "ecounter-demo",
+          ECOUNTER_SECRET: demoSourceSecret("ecounter"),
+          ECOUNTER_APPLICANT_KEY: demoEcounterApplicantKey(),
         }
       : {}),
     SMTP_URL: given.SMTP_URL ?? `smtp://127.0.0.1:${vars.MAIL_SANDBOX_PORT}`,
@@ -185,7 +204,8 @@ export function demoOverlay(source: Record<string, string | undefined>): DemoOve
       agencySimulatorPort: vars.AGENCY_SIMULATOR_PORT,
       identityProviderPort: localIdentityProvider ? vars.IDP_PORT : null,
       staffIdentityProviderPort: localStaffIdentityProvider ? vars.STAFF_IDP_PORT : null,
-      sourcesPort: localSources ? vars.SOURCES_SIMULATOR_PORT : null,
+      sourcesPort: localSources || localEcounter ? vars.SOURCES_SIMULATOR_PORT : null,
+      ecounterSimulator: localEcounter ? { secret: demoSourceSecret("ecounter"), applicantKey: demoEcounterApplicantKey() } : null,
       mailSandboxPort: given.SMTP_URL ? null : vars.MAIL_SANDBOX_PORT,
       embedded: vars.EMBEDDED_SANDBOX === "true",
       seed: vars.SEED_DEMO_DATA === "true",

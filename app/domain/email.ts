@@ -5,9 +5,18 @@
  * - `code_reminder`: an ATM account or store code still unpaid, before it expires;
  * - `due_reminder` / `overdue_reminder`: a member's bills of bound numbers,
  *   some days before they are due, and again once overdue (never once paid);
- * - `contact_reply`: the back office's answer to the contact form.
+ * - `contact_reply`: the back office's answer to the contact form;
+ * - `case_status`: a member's application at the e-counter changed status.
  */
-export const EMAIL_KINDS = ["receipt", "refund_notice", "code_reminder", "due_reminder", "overdue_reminder", "contact_reply"] as const;
+export const EMAIL_KINDS = [
+  "receipt",
+  "refund_notice",
+  "code_reminder",
+  "due_reminder",
+  "overdue_reminder",
+  "contact_reply",
+  "case_status",
+] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
 export function isEmailKind(value: unknown): value is EmailKind {
@@ -21,6 +30,7 @@ export const MEMBER_EMAIL_KINDS = [
   "code_reminder",
   "due_reminder",
   "overdue_reminder",
+  "case_status",
 ] as const satisfies readonly EmailKind[];
 export type MemberEmailKind = (typeof MEMBER_EMAIL_KINDS)[number];
 

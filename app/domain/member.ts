@@ -59,16 +59,29 @@ export function normalizeBindingLabel(raw: string): BindingLabelResult {
 }
 
 /**
- * Outside systems members' pending bills come from, and what each may answer
- * about: the kind of number it is asked with and the bill types it issues. A
- * source's answer outside these is ignored, so one source cannot put bills
- * of another agency in front of members.
+ * Outside systems bills come from, and what each may answer about: the kind
+ * of number it is asked with and the bill types it issues. A source's answer
+ * outside these is ignored, so one source cannot put bills of another agency
+ * in front of members. The water company, the power company and the parking
+ * system are asked with a member's bound numbers; the e-counter (服務e櫃檯)
+ * with case numbers: its bills are the fees of applications (docs/ecounter-cases.md),
+ * bound to no number a member types.
  */
 export const BILL_SOURCES = {
   water: { bindingKind: "water_account", billTypes: ["water-bill"] },
   power: { bindingKind: "electricity_account", billTypes: ["electricity-bill"] },
   parking: { bindingKind: "vehicle_plate", billTypes: ["parking-fee"] },
-} as const satisfies Record<string, { bindingKind: BindingKind; billTypes: readonly string[] }>;
+  ecounter: {
+    bindingKind: null,
+    billTypes: ["accident-assessment-fee", "environmental-fine", "labor-fine", "animal-protection-fine"],
+  },
+} as const satisfies Record<string, { bindingKind: BindingKind | null; billTypes: readonly string[] }>;
 
 export type BillSourceId = keyof typeof BILL_SOURCES;
 export const BILL_SOURCE_IDS = Object.keys(BILL_SOURCES) as BillSourceId[];
+
+/** The sources asked with a member's bound numbers (configured in `BILL_SOURCES`). */
+export type BindingSourceId = { [K in BillSourceId]: (typeof BILL_SOURCES)[K]["bindingKind"] extends null ? never : K }[BillSourceId];
+export const BINDING_SOURCE_IDS = BILL_SOURCE_IDS.filter(
+  (source): source is BindingSourceId => BILL_SOURCES[source].bindingKind !== null,
+);

@@ -76,7 +76,7 @@ describe("the payment order state machine", () => {
 
 describe("the entry channel of an order", () => {
   it("keeps the four known channels and records anything else as not recorded", () => {
-    for (const channel of ["lookup", "qr_link", "scan", "member"]) expect(entryChannelOrNull(channel)).toBe(channel);
+    for (const channel of ["lookup", "qr_link", "scan", "member", "case"]) expect(entryChannelOrNull(channel)).toBe(channel);
     for (const other of ["bills", "account", "LOOKUP", "", null, undefined, 3, ["scan"]]) expect(entryChannelOrNull(other)).toBeNull();
   });
 });

@@ -54,8 +54,12 @@ export const ORDER_STATE_AFTER: Record<ProviderOutcome, PaymentOrderState | null
   unknown_order: "failed",
 };
 
-/** How a payer came to pay here: a look-up, a paper bill's QR link, a scan, or the member dashboard. */
-export const ENTRY_CHANNELS = ["lookup", "qr_link", "scan", "member"] as const;
+/**
+ * How a payer came to pay here: a look-up, a paper bill's QR link, a scan,
+ * the member dashboard, or an application's fee (a case followed by its
+ * number or in "My applications").
+ */
+export const ENTRY_CHANNELS = ["lookup", "qr_link", "scan", "member", "case"] as const;
 export type EntryChannel = (typeof ENTRY_CHANNELS)[number];
 
 /** The channel a browser or caller names, if it is one; anything else is "not recorded" rather than a refusal to pay. */

@@ -9,6 +9,10 @@ import { addDays } from "./dates";
  * completed.
  */
 
+/** The ways a look-up is tallied: by number, a paper bill's link, a scan, an application's case number and check code. */
+export const LOOKUP_WAYS = ["lookup", "qr_link", "scan", "case_query"] as const;
+export type LookupWay = (typeof LOOKUP_WAYS)[number];
+
 const TAIPEI_OFFSET_MS = 8 * 60 * 60 * 1000;
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { taipeiDate } from "~/domain/dates";
+import type { LookupWay } from "~/domain/statistics";
 import { schema, type Database } from "~/base/db.server";
 
 /**
@@ -10,8 +11,6 @@ import { schema, type Database } from "~/base/db.server";
  * bill. A tally that cannot be written is logged and forgotten: the resident's
  * look-up matters more than the figure.
  */
-
-export type LookupWay = (typeof schema.lookupTallies.$inferInsert)["way"];
 
 export async function tallyLookup(
   db: Database,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import type { BillCategory } from "~/domain/catalogue";
-import { BILL_SOURCES, type BillSourceId, type BindingKind } from "~/domain/member";
+import { BILL_SOURCES, type BindingSourceId, type BindingKind } from "~/domain/member";
 import { unpaidBillsFor, type BillView } from "~/bills/bills.server";
 import type { Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
@@ -55,7 +55,7 @@ interface PendingBillsGroup {
 
 /** What became of the question to one source. */
 interface SourceStatus {
-  source: BillSourceId;
+  source: BindingSourceId;
   /** "answered": asked now; "cached": an earlier answer, from `answeredAt`; "unavailable": no answer now. */
   state: "answered" | "cached" | "unavailable";
   /** When the answer shown was given (for "unavailable", the last one this portal had, if any). ISO 8601. */
@@ -71,7 +71,7 @@ export interface MemberDashboard {
   /** The bindings and the identity group, with the portal's own bills. */
   groups: PendingBillsGroup[];
   /** Each source asked, with its part when it has answered (or failed); never rejects. */
-  sources: Partial<Record<BillSourceId, Promise<SourcePart>>>;
+  sources: Partial<Record<BindingSourceId, Promise<SourcePart>>>;
 }
 
 export interface MemberPendingBills {
@@ -80,7 +80,7 @@ export interface MemberPendingBills {
   count: number;
   overdueCount: number;
   /** Sources that did not answer in time or at all: their bills may be missing. */
-  unavailable: BillSourceId[];
+  unavailable: BindingSourceId[];
   sources: SourceStatus[];
 }
 

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { ErrorSummary, type FieldError } from "~/components/forms";
 import { PendingBillList, SourceStatusText, type SourcePartView } from "~/components/pending-bills";
 import { formatMoney } from "~/domain/format";
-import { BILL_SOURCE_IDS, BILL_SOURCES, type BillSourceId, type BindingKind } from "~/domain/member";
+import { BILL_SOURCES, BINDING_SOURCE_IDS, type BindingKind, type BindingSourceId } from "~/domain/member";
 import { MAX_BILLS_PER_ORDER } from "~/domain/payment-order";
 import { requireMember } from "~/members/member-request.server";
 import { dashboardSummary, memberDashboard } from "~/members/pending-bills.server";
@@ -50,19 +50,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   );
 }
 
-const sourceOfKind = (kind: BindingKind): BillSourceId | undefined =>
-  BILL_SOURCE_IDS.find((source) => BILL_SOURCES[source].bindingKind === kind);
+const sourceOfKind = (kind: BindingKind): BindingSourceId | undefined =>
+  BINDING_SOURCE_IDS.find((source) => BILL_SOURCES[source].bindingKind === kind);
 
 export default function Dashboard() {
   const data = useLoaderData<typeof loader>();
   const { t, i18n } = useTranslation();
   const locale = i18n.language;
   const money = (amount: number) => formatMoney(amount, locale);
-  const parts: Record<BillSourceId, Promise<SourcePartView> | null> = { water: data.water, power: data.power, parking: data.parking };
+  const parts: Record<BindingSourceId, Promise<SourcePartView> | null> = { water: data.water, power: data.power, parking: data.parking };
   const errors: FieldError[] = data.noneSelected ? [{ fieldId: "bills-to-pay", message: t("member.dashboard.noneSelected") }] : [];
   const checked = data.noneSelected ? "unticked" : "ticked";
-  const sourceName = (source: BillSourceId) => t(`member.sources.${source}`);
-  const asked = BILL_SOURCE_IDS.flatMap((source) => {
+  const sourceName = (source: BindingSourceId) => t(`member.sources.${source}`);
+  const asked = BINDING_SOURCE_IDS.flatMap((source) => {
     const part = parts[source];
     return part ? [{ source, part }] : [];
   });

@@ -3,6 +3,7 @@ import type { BillCategory } from "~/domain/catalogue";
 import type { EntryChannel } from "~/domain/payment-order";
 import type { PaymentTool } from "~/domain/payment-tools";
 import {
+  LOOKUP_WAYS,
   chooserMonths,
   groupFigures,
   monthDays,
@@ -175,8 +176,6 @@ export async function monthStatistics(db: Database, month: Month, reach: Statist
   };
 }
 
-const WAYS = ["lookup", "qr_link", "scan"] as const;
-
 /**
  * The month's look-ups by way and outcome. An agency sees those of its own
  * bill types; a look-up whose bill type could not be told (a garbled scan, a
@@ -192,7 +191,7 @@ async function tallies(db: Database, days: { first: string; last: string }, reac
       ? base.where(inDays)
       : base.innerJoin(billTypes, and(eq(billTypes.code, lookupTallies.billTypeCode), inReach(reach, billTypes.agencyCode))).where(inDays)
   ).groupBy(lookupTallies.way, lookupTallies.outcome);
-  const byWay = WAYS.map((way) => {
+  const byWay = LOOKUP_WAYS.map((way) => {
     const outcomes = rows
       .filter((row) => row.way === way)
       .map(({ outcome, count }) => ({ outcome, count }))
