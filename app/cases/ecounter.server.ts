@@ -67,15 +67,17 @@ const timelineEntry = z.object({
   noteEn: z.string().max(600).optional(),
 });
 
+const service = z.object({
+  code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/),
+  nameZh: words(60),
+  nameEn: words(120),
+  agencyZh: words(60),
+  agencyEn: words(120),
+});
+
 const caseSchema = z.object({
   caseNumber: z.string().regex(CASE_NUMBER_PATTERN),
-  service: z.object({
-    code: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/),
-    nameZh: words(60),
-    nameEn: words(120),
-    agencyZh: words(60),
-    agencyEn: words(120),
-  }),
+  service,
   appliedAt: isoTime,
   timeline: z.array(timelineEntry).min(1).max(50),
   /** When more documents are needed: by when (a date), if the e-counter set one. */
@@ -88,6 +90,7 @@ const caseChange = z.object({
   cursor: z.string().regex(/^[0-9A-Za-z_-]{1,64}$/),
   applicant: z.string().regex(/^[0-9a-f]{64}$/),
   caseNumber: z.string().regex(CASE_NUMBER_PATTERN),
+  service,
   status: z.enum(CASE_STATUSES),
   at: isoTime,
 });

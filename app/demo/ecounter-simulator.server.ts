@@ -123,6 +123,7 @@ interface SimulatedChange {
   cursor: number;
   applicant: string;
   caseNumber: string;
+  service: EcounterCase["service"];
   status: CaseStatus;
   at: string;
 }
@@ -131,7 +132,13 @@ export interface EcounterSimulator {
   app: express.Express;
   behaviour: { mode: EcounterMode; latencyMs: number };
   requests: number;
-  setBehaviour(mode: EcounterMode, latencyMs?: number): void;
+  /**
+   * Changes how it behaves: for every request, or (`caseNumbers`) only for
+   * requests about those cases (an applicant's cases, a case's status, their
+   * fees), so a test of one resident's page can break the e-counter for them
+   * alone while other tests run. Answers it was holding go out.
+   */
+  setBehaviour(mode: EcounterMode, latencyMs?: number, caseNumbers?: readonly string[]): void;
   /** The demo cases with their check codes (the receipts of application residents hold). */
   cases(): Array<{ caseNumber: string; checkCode: string; applicantName: string; record: EcounterCase }>;
   /** Moves a case to a status (a clerk's decision); false when there is no such case. */
@@ -336,6 +343,8 @@ export function createEcounterSimulator(options: {
   const digestOf = (nationalId: string) => createHmac("sha256", options.applicantKey).update(nationalId.toUpperCase()).digest("hex");
   const changes: SimulatedChange[] = [];
   const held: Array<() => void> = [];
+  /** Behaviours set for some cases only. */
+  const faults = new Map<string, { mode: EcounterMode; latencyMs: number }>();
 
   const record = (simulated: SimulatedCase, status: CaseStatus, note?: { noteZh?: string; noteEn?: string }) => {
     const at = taipeiDateTimeIso(new Date());
@@ -344,6 +353,7 @@ export function createEcounterSimulator(options: {
       cursor: changes.length + 1,
       applicant: digestOf(simulated.nationalId),
       caseNumber: simulated.record.caseNumber,
+      service: simulated.record.service,
       status,
       at,
     });
@@ -366,8 +376,13 @@ export function createEcounterSimulator(options: {
     app: express(),
     behaviour: { mode: "normal", latencyMs: baseLatencyMs },
     requests: 0,
-    setBehaviour(mode, latencyMs = baseLatencyMs) {
-      simulator.behaviour = { mode, latencyMs };
+    setBehaviour(mode, latencyMs = baseLatencyMs, caseNumbers) {
+      if (caseNumbers) {
+        for (const caseNumber of caseNumbers) {
+          if (mode === "normal") faults.delete(caseNumber);
+          else faults.set(caseNumber, { mode, latencyMs });
+        }
+      } else simulator.behaviour = { mode, latencyMs };
       for (const resume of held.splice(0)) resume();
     },
     cases: () =>
@@ -407,6 +422,23 @@ export function createEcounterSimulator(options: {
   const { app } = simulator;
   app.disable("x-powered-by");
 
+  /** The cases a request is about, for the faults set for some cases only. */
+  const concerned = (body: Record<string, unknown>): string[] => {
+    if (typeof body.applicant === "string")
+      return [...cases.values()].filter((s) => digestOf(s.nationalId) === body.applicant).map((s) => s.record.caseNumber);
+    if (typeof body.caseNumber === "string") return [body.caseNumber];
+    if (Array.isArray(body.subjects)) return body.subjects.filter((subject): subject is string => typeof subject === "string");
+    return [];
+  };
+  const behaviourFor = (body: Record<string, unknown>) => {
+    if (simulator.behaviour.mode !== "normal") return simulator.behaviour;
+    for (const caseNumber of concerned(body)) {
+      const fault = faults.get(caseNumber);
+      if (fault) return fault;
+    }
+    return simulator.behaviour;
+  };
+
   /** Every call of the protocol: signed, then as the switches say. */
   const call = (handler: (body: Record<string, unknown>, res: express.Response) => void) =>
     asyncRoute(async (req: express.Request, res: express.Response) => {
@@ -420,17 +452,18 @@ export function createEcounterSimulator(options: {
         signature: req.header("X-Portal-Signature") ?? "",
       });
       if (!signed) return void res.status(401).json({ error: "bad signature" });
-      if (simulator.behaviour.mode === "held") await new Promise<void>((resume) => held.push(resume));
-      const { mode, latencyMs } = simulator.behaviour;
-      if (mode === "down") return void res.status(503).json({ error: "maintenance" });
-      await new Promise((resolve) => setTimeout(resolve, mode === "slow" ? latencyMs * 60 : latencyMs));
       let parsed: unknown;
       try {
         parsed = JSON.parse(body);
       } catch {
         return void res.status(400).json({ error: "not JSON" });
       }
-      handler(typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {}, res);
+      const request = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+      if (behaviourFor(request).mode === "held") await new Promise<void>((resume) => held.push(resume));
+      const { mode, latencyMs } = behaviourFor(request);
+      if (mode === "down") return void res.status(503).json({ error: "maintenance" });
+      await new Promise((resolve) => setTimeout(resolve, mode === "slow" ? latencyMs * 60 : latencyMs));
+      handler(request, res);
     });
   const text = express.text({ type: "application/json", limit: "20kb" });
 

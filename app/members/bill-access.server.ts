@@ -33,10 +33,12 @@ export async function mayShowBill(request: Request, billId: string | undefined, 
 
 /**
  * How the payer came to pay these bills, for the order: the member
- * dashboard's form says so (`from=account`), otherwise the way this browser
- * found them (look-up, paper-bill link, scan).
+ * dashboard's form says so (`from=account`), as do an application's fees
+ * (`from=case`), otherwise the way this browser found them (look-up,
+ * paper-bill link, scan, a case followed by its number).
  */
 export async function entryChannelOfCheckout(request: Request, billIds: readonly string[], from: unknown): Promise<EntryChannel | null> {
   if (from === "account") return "member";
+  if (from === "case") return "case";
   return grantedEntryChannel(await getVisitorSession(request), billIds);
 }

@@ -56,9 +56,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
       ...view,
       // One key per checkout page: a double click or a resubmission finds the same order.
       idempotencyKey: newIdempotencyKey(),
-      backTo: member ? "/account" : "/bills",
-      // Carried to the order: whether the payer came from the member dashboard.
-      from: from === "account" ? "account" : "bills",
+      backTo: from === "case" ? (member ? "/account/applications" : "/applications") : member ? "/account" : "/bills",
+      // Carried to the order: whether the payer came from the member dashboard or an application's fees.
+      from: from === "account" || from === "case" ? from : "bills",
       tooMany: tooMany ? selected.length : 0,
       // The receipt goes to the member's own address unless another is given here.
       payerEmail: member?.member.email ?? "",

@@ -63,3 +63,22 @@ describe("e-counter adapter", () => {
     ecounter.simulator.setBehaviour("normal");
   });
 });
+
+describe("e-counter simulator faults for some cases only", () => {
+  it("breaks the e-counter for one applicant's cases while it answers about others", async () => {
+    const ecounter = await startEcounter();
+    try {
+      const config = demoEnv(ecounter.env).ecounter!;
+      const residents = generateDemoData({ today: taipeiDate(), billsPerType: 1, residents: 10 }).residents;
+      const digestOf = (index: number) => applicantDigest(residents[index]!.nationalId, ecounter.applicantKey);
+      const mine = (await fetchApplicantCases(config, digestOf(2))).cases.map((found) => found.caseNumber);
+      ecounter.simulator.setBehaviour("down", undefined, mine);
+      await expect(fetchApplicantCases(config, digestOf(2))).rejects.toMatchObject({ reason: "http_error" });
+      expect((await fetchApplicantCases(config, digestOf(0))).cases).toHaveLength(3);
+      ecounter.simulator.setBehaviour("normal", undefined, mine);
+      expect((await fetchApplicantCases(config, digestOf(2))).cases).toHaveLength(mine.length);
+    } finally {
+      await ecounter.close();
+    }
+  });
+});
