@@ -141,6 +141,9 @@ export default defineConfig({
       RECOVERY_AFTER_SECONDS: "8",
       // Sources answer in 150 ms (a "slow" one in 9 s): room for a loaded machine, and a slow source still misses it.
       BILL_SOURCE_TIMEOUT_MS: "2500",
+      ECOUNTER_TIMEOUT_MS: "2500",
+      // The e-counter's status changes are read every second: a status mail arrives within a test.
+      CASE_CHANGES_POLL_SECONDS: "1",
     },
   },
 });
