@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { E2E_IDP_URL, E2E_STAFF_IDP_URL } from "../playwright.config";
+import { E2E_IDP_URL, E2E_SANDBOX_URL, E2E_STAFF_IDP_URL } from "../playwright.config";
 import { expectNoAxeViolations } from "./support/axe";
 import { unpaidDemoBills } from "./support/demo-bills";
 import { expect, lookUp, test } from "./support/fixtures";
@@ -95,3 +95,16 @@ test("the city's staff directory is an identity provider apart from the city app
   expect(staffIssuer).toBe(E2E_STAFF_IDP_URL);
   expect(staffIssuer).not.toBe(await issuerAt(E2E_IDP_URL));
 });
+
+// The demo's receipts of application: what a resident would hold to follow a case by its number.
+for (const locale of ["zh-TW", "en"] as const) {
+  test(`the e-counter's receipts of application list each demo case with its check code (${locale})`, async ({ page }) => {
+    await page.goto(`${E2E_SANDBOX_URL}/_sandbox/ecounter?lang=${locale}`);
+    await expect(page.locator("h1")).toHaveText(locale === "en" ? "Receipts of application" : "申辦收執聯");
+    const rows = page.getByRole("table").getByRole("row");
+    // A header row and one per demo case, each with a case number and a six-digit check code.
+    await expect(rows.nth(1).getByRole("cell").nth(1)).toHaveText(/^[A-Z]{2}\d{10}$/);
+    await expect(rows.nth(1).getByRole("cell").nth(2)).toHaveText(/^\d{6}$/);
+    await expectPortalConventions(page, locale, `on the e-counter's receipts (${locale})`);
+  });
+}

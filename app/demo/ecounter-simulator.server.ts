@@ -1,14 +1,15 @@
 import { createHash, createHmac } from "node:crypto";
-import express from "express";
+import express, { type Request } from "express";
 import type { EcounterCase, EcounterFee } from "~/cases/ecounter.server";
 import type { SourceBill, SourceSettlement } from "~/bills/sources.server";
-import { isCaseStatus, type CaseStatus } from "~/domain/cases";
+import { CASE_STATUSES, isCaseStatus, type CaseStatus } from "~/domain/cases";
 import { addDays, rocPeriod, rocYear, taipeiDate, taipeiDateTimeIso } from "~/domain/dates";
 import { withCheckDigit, type WriteOffRule } from "~/domain/write-off-number";
 import { DEMO_BILL_TYPES } from "~/demo/data/catalogue";
 import { generateDemoData } from "~/demo/data/generate";
 import { verifyRequest } from "~/base/signatures.server";
 import { asyncRoute } from "~/base/async-route.server";
+import { escapeHtml, sandboxLocale, sandboxPage, sandboxT } from "./html";
 
 /**
  * A simulator of the e-counter (服務e櫃檯), the city's online applications
@@ -130,6 +131,8 @@ interface SimulatedChange {
 
 export interface EcounterSimulator {
   app: express.Express;
+  /** The receipts of application residents hold, with switches for a demo: mount on the sandbox gateway's server. */
+  pages(portalUrl: string): express.Router;
   behaviour: { mode: EcounterMode; latencyMs: number };
   requests: number;
   /**
@@ -374,6 +377,7 @@ export function createEcounterSimulator(options: {
 
   const simulator: EcounterSimulator = {
     app: express(),
+    pages: (portalUrl) => receiptPages(simulator, portalUrl),
     behaviour: { mode: "normal", latencyMs: baseLatencyMs },
     requests: 0,
     setBehaviour(mode, latencyMs = baseLatencyMs, caseNumbers) {
@@ -568,4 +572,75 @@ export function createEcounterSimulator(options: {
   });
 
   return simulator;
+}
+
+const PAGE_STYLE = `header .service{margin:0;font-weight:700;font-size:1.25rem}
+table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border:1px solid #6f6f6f;padding:.25rem .5rem;text-align:left;vertical-align:top}
+fieldset{margin:.5rem 0;border:1px solid #6f6f6f}button{font:inherit;padding:.25rem .75rem}.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}`;
+
+/**
+ * `/_sandbox/ecounter`: the demo cases as the receipts of application print
+ * them (case number and check code), each with a link to follow it on the
+ * portal and a form to change its status; and how the e-counter answers.
+ */
+function receiptPages(simulator: EcounterSimulator, portalUrl: string): express.Router {
+  const router = express.Router();
+  const localeOf = (req: Request) =>
+    sandboxLocale(typeof req.query.lang === "string" ? req.query.lang : undefined, req.acceptsLanguages.bind(req));
+  router.get("/_sandbox/ecounter", (req, res) => {
+    const locale = localeOf(req);
+    const t = sandboxT(locale);
+    const e = escapeHtml;
+    const name = (found: { nameZh: string; nameEn: string }) => (locale === "en" ? found.nameEn : found.nameZh);
+    const rows = simulator
+      .cases()
+      .map(({ caseNumber, checkCode, applicantName, record }) => {
+        const status = record.timeline[record.timeline.length - 1]!.status;
+        const options = CASE_STATUSES.map(
+          (s) => `<option value="${s}"${s === status ? " selected" : ""}>${e(t(`ecounter.statuses.${s}`))}</option>`,
+        ).join("");
+        return `<tr><td>${e(name(record.service))}</td><td>${e(caseNumber)}</td><td>${e(checkCode)}</td><td>${e(applicantName)}</td>
+<td>${e(t(`ecounter.statuses.${status}`))}</td><td><a href="${e(portalUrl)}/applications">${e(t("ecounter.follow"))}</a>
+<form method="post" action="/_sandbox/ecounter/status?lang=${locale}"><input type="hidden" name="caseNumber" value="${e(caseNumber)}">
+<label for="status-${e(caseNumber)}">${e(t("ecounter.changeLabel"))}</label> <select id="status-${e(caseNumber)}" name="status">${options}</select>
+<button type="submit" aria-label="${e(t("ecounter.changeLegend").replace("{{caseNumber}}", caseNumber))}">${e(t("ecounter.change"))}</button></form></td></tr>`;
+      })
+      .join("\n");
+    const modes = (["normal", "slow", "down"] as const)
+      .map(
+        (mode) =>
+          `<label><input type="radio" name="mode" value="${mode}"${simulator.behaviour.mode === mode ? " checked" : ""}> ${e(t(`ecounter.modes.${mode}`))}</label>`,
+      )
+      .join(" ");
+    const body = `<h1>${e(t("ecounter.title"))}</h1><p>${e(t("ecounter.intro"))}</p>
+<table><caption class="visually-hidden">${e(t("ecounter.title"))}</caption><thead><tr><th scope="col">${e(t("ecounter.serviceName"))}</th><th scope="col">${e(t("ecounter.caseNumber"))}</th>
+<th scope="col">${e(t("ecounter.checkCode"))}</th><th scope="col">${e(t("ecounter.applicant"))}</th><th scope="col">${e(t("ecounter.status"))}</th><th scope="col"><span class="visually-hidden">${e(t("ecounter.change"))}</span></th></tr></thead>
+<tbody>${rows}</tbody></table>
+<form method="post" action="/_sandbox/ecounter/behaviour?lang=${locale}"><fieldset><legend>${e(t("ecounter.behaviourLegend"))}</legend>${modes}</fieldset>
+<button type="submit">${e(t("ecounter.apply"))}</button></form>`;
+    res.setHeader("Cache-Control", "no-store");
+    res
+      .type("html")
+      .send(
+        sandboxPage({
+          locale,
+          title: t("ecounter.title"),
+          service: t("ecounter.service"),
+          banner: t("ecounter.banner"),
+          style: PAGE_STYLE,
+          body,
+        }),
+      );
+  });
+  router.post("/_sandbox/ecounter/status", express.urlencoded({ extended: false }), (req, res) => {
+    const { caseNumber, status } = req.body as { caseNumber?: string; status?: string };
+    if (typeof caseNumber === "string" && isCaseStatus(status)) simulator.changeStatus(caseNumber, status);
+    res.redirect(303, `/_sandbox/ecounter?lang=${localeOf(req)}`);
+  });
+  router.post("/_sandbox/ecounter/behaviour", express.urlencoded({ extended: false }), (req, res) => {
+    const mode = (req.body as { mode?: string }).mode;
+    if (mode === "normal" || mode === "slow" || mode === "down") simulator.setBehaviour(mode);
+    res.redirect(303, `/_sandbox/ecounter?lang=${localeOf(req)}`);
+  });
+  return router;
 }

@@ -65,6 +65,8 @@ export async function startDemoServices(env: Env, services: DemoServices, logger
   front.disable("x-powered-by");
   const mailbox = services.mailSandboxPort === null ? null : createMailSandbox();
   if (mailbox) front.use(mailbox.pages);
+  const ecounter = services.ecounterSimulator && services.sourcesPort !== null ? createEcounterSimulator(services.ecounterSimulator) : null;
+  if (ecounter) front.use(ecounter.pages(env.PUBLIC_URL));
   front.use(gateway.app);
   const servers = [
     await listen(front, services.sandboxPort, services.host),
@@ -119,8 +121,7 @@ export async function startDemoServices(env: Env, services: DemoServices, logger
   if (services.sourcesPort !== null) {
     const sourcesFront = express();
     sourcesFront.disable("x-powered-by");
-    if (services.ecounterSimulator) {
-      const ecounter = createEcounterSimulator(services.ecounterSimulator);
+    if (ecounter) {
       // The agency's own systems hear of a fee paid here through its write-off notice, as the real ones do.
       simulator.listeners.push((notice) => {
         const { billType, writeOffNumber, paidAt } = notice.body as { billType?: unknown; writeOffNumber?: unknown; paidAt?: unknown };
