@@ -117,6 +117,17 @@ describe("configuration", () => {
         BILL_SOURCES: JSON.stringify([{ source: "gas", url: "https://gas.example", keyId: "k", secret: "g".repeat(32) }]),
       }),
     ).toEqual(["BILL_SOURCES.0.source sources are water, power, parking"]);
+    // The e-counter is no binding source: it has settings of its own, all four or none.
+    expect(
+      problems({
+        ...SECRETS,
+        BILL_SOURCES: JSON.stringify([{ source: "ecounter", url: "https://e.example", keyId: "k", secret: "e".repeat(32) }]),
+      }),
+    ).toEqual(["BILL_SOURCES.0.source sources are water, power, parking"]);
+    expect(problems({ ...SECRETS, ECOUNTER_URL: "https://ecounter.example", ECOUNTER_SECRET: "e".repeat(32) })).toEqual([
+      "ECOUNTER_KEY_ID is required with the other ECOUNTER_ settings",
+      "ECOUNTER_APPLICANT_KEY is required with the other ECOUNTER_ settings",
+    ]);
     expect(problems({ ...SECRETS, BINDING_ENCRYPTION_KEY: "c2hvcnQ=" })).toEqual([
       "BINDING_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)",
     ]);

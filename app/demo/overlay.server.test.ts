@@ -32,6 +32,8 @@ describe("the demo overlay", () => {
     // The back office answers this machine only.
     expect(env.backOfficeNetworks).toHaveLength(2);
     expect(env.billSources.map((source) => source.source)).toEqual(["water", "power", "parking"]);
+    // The e-counter's simulator beside the bill sources', with the demo's public keys.
+    expect(env.ecounter).toMatchObject({ url: "http://127.0.0.1:3004/ecounter", keyId: "ecounter-demo" });
     expect(env.AGENCY_LINK_KEYS.map((key) => key.id)).toContain("police-demo");
     expect(services).toMatchObject({
       sandboxPort: 4001,
@@ -43,7 +45,7 @@ describe("the demo overlay", () => {
     });
   });
 
-  it("keeps what is configured: real identity providers and bill sources need no stand-ins", () => {
+  it("keeps what is configured: real identity providers, bill sources and e-counter need no stand-ins", () => {
     const { env, services } = overlaid({
       OIDC_ISSUER: "https://id.taichung.example",
       OIDC_CLIENT_ID: "portal",
@@ -53,12 +55,23 @@ describe("the demo overlay", () => {
       STAFF_OIDC_CLIENT_SECRET: "s".repeat(32),
       BACK_OFFICE_NETWORKS: "10.20.0.0/16",
       BILL_SOURCES: JSON.stringify([{ source: "water", url: "https://water.example/api", keyId: "k1", secret: "w".repeat(32) }]),
+      ECOUNTER_URL: "https://ecounter.taichung.example/portal",
+      ECOUNTER_KEY_ID: "portal",
+      ECOUNTER_SECRET: "e".repeat(32),
+      ECOUNTER_APPLICANT_KEY: "a".repeat(32),
       SEED_DEMO_DATA: "false",
     });
+    expect(env.ecounter).toMatchObject({ url: "https://ecounter.taichung.example/portal", keyId: "portal" });
     expect(env.oidc).toMatchObject({ issuer: "https://id.taichung.example", allowHttp: false });
     expect(env.staffOidc).toMatchObject({ issuer: "https://staff-id.taichung.example", allowHttp: false });
     expect(env.backOfficeNetworks).toHaveLength(1);
-    expect(services).toMatchObject({ identityProviderPort: null, staffIdentityProviderPort: null, sourcesPort: null, seed: false });
+    expect(services).toMatchObject({
+      identityProviderPort: null,
+      staffIdentityProviderPort: null,
+      sourcesPort: null,
+      ecounterSimulator: null,
+      seed: false,
+    });
   });
 
   it("refuses payment providers that are not sandboxes: demo mode never takes real money", () => {

@@ -54,7 +54,7 @@ export function normalizeCheckCode(raw: string): { ok: true; value: string } | {
 }
 
 /** A fee of a case as the portal shows it: its bill, and where that bill stands here. */
-export type CaseFeeState = "payable" | "in_progress" | "paid" | "cancelled";
+export type CaseFeeState = "payable" | "paid" | "cancelled";
 
 export interface CaseTimelineEntry {
   status: CaseStatus;
