@@ -63,7 +63,7 @@ export function verifyWebhook(
  *   X-Portal-Timestamp: <unix seconds>
  *   X-Portal-Signature: <hex HMAC-SHA256(secret, "<timestamp>\n<METHOD>\n<path>\n<body>")>
  */
-export function signRequest(secret: string, request: { method: string; path: string; body: string }, timestamp: number): string {
+function signRequest(secret: string, request: { method: string; path: string; body: string }, timestamp: number): string {
   return createHmac("sha256", secret).update(`${timestamp}\n${request.method}\n${request.path}\n${request.body}`).digest("hex");
 }
 

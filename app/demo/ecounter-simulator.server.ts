@@ -44,7 +44,7 @@ const ANIMALS = { agencyZh: "臺中市動物保護防疫處", agencyEn: "Animal 
 const AGRICULTURE = { agencyZh: "臺中市政府農業局", agencyEn: "Agriculture Bureau, Taichung City Government" };
 
 /** The ten services of the e-counter residents follow here. */
-export const ECOUNTER_SERVICES: readonly Service[] = [
+const ECOUNTER_SERVICES: readonly Service[] = [
   {
     code: "accident-assessment",
     prefix: "AA",

@@ -82,6 +82,4 @@ export const BILL_SOURCE_IDS = Object.keys(BILL_SOURCES) as BillSourceId[];
 
 /** The sources asked with a member's bound numbers (configured in `BILL_SOURCES`). */
 export type BindingSourceId = { [K in BillSourceId]: (typeof BILL_SOURCES)[K]["bindingKind"] extends null ? never : K }[BillSourceId];
-export const BINDING_SOURCE_IDS = BILL_SOURCE_IDS.filter(
-  (source): source is BindingSourceId => BILL_SOURCES[source].bindingKind !== null,
-);
+export const BINDING_SOURCE_IDS = BILL_SOURCE_IDS.filter((source): source is BindingSourceId => BILL_SOURCES[source].bindingKind !== null);
