@@ -7,6 +7,7 @@ import type { Env } from "~/base/env.server";
 import { getFixedT } from "~/base/i18n.server";
 import { localized, type Locale } from "~/i18n";
 import type { MailContent } from "~/mail/compose.server";
+import type { MailChecks } from "~/mail/hooks.server";
 import { queueEmail } from "~/mail/outbox.server";
 import { EcounterUnavailable, fetchCaseChanges, type CaseChange } from "./ecounter.server";
 
@@ -230,3 +231,16 @@ async function startFeed(ctx: StatusChangesContext, now: Date): Promise<StatusCh
     return { state: "unavailable", changes: 0, queued: 0 };
   }
 }
+
+/**
+ * Just before a status mail goes: the member still has the address it was
+ * queued for (the mail job itself checks the kinds they chose and opt-outs).
+ * A status the case has left since is still news: the next mail follows it.
+ */
+export const caseStatusChecks: MailChecks = {
+  async case_status(db, mail) {
+    if (!mail.memberId) return { send: false, reason: "no member" };
+    const [member] = await db.select({ email: schema.members.email }).from(schema.members).where(eq(schema.members.id, mail.memberId));
+    return member?.email === mail.toAddress ? { send: true } : { send: false, reason: "member's address changed" };
+  },
+};

@@ -5,7 +5,7 @@ import { taipeiDate } from "~/domain/dates";
 import type { MemberEmailKind } from "~/domain/email";
 import type { Locale } from "~/i18n";
 import { applicantDigest } from "~/cases/ecounter.server";
-import { readCaseChanges, type StatusChangesContext } from "~/cases/status-changes.server";
+import { caseStatusChecks, readCaseChanges, type StatusChangesContext } from "~/cases/status-changes.server";
 import { schema, type Database } from "~/base/db.server";
 import { generateDemoData } from "~/demo/data/generate";
 import { describeEachDatabase } from "../support/databases";
@@ -157,6 +157,18 @@ describeEachDatabase("case status e-mails", (database) => {
     expect(mails).toHaveLength(mailed + 3);
     expect(new Set(mails.map((mail) => mail.dedupeKey)).size).toBe(mails.length);
     expect(mails.filter((mail) => mail.subject.includes("Paid"))).toHaveLength(1);
+  });
+
+  it("does not send a status mail to an address the member changed before it went", async () => {
+    const [mail] = await mailsAbout(caseOf(1, "farmland-use-certificate"));
+    const check = caseStatusChecks.case_status!;
+    expect(await check(db(), mail!, later())).toEqual({ send: true });
+    await db().update(schema.members).set({ email: "new.address@example.tw" }).where(eq(schema.members.id, chinese));
+    try {
+      expect(await check(db(), mail!, later())).toMatchObject({ send: false });
+    } finally {
+      await db().update(schema.members).set({ email: "resident.b@example.tw" }).where(eq(schema.members.id, chinese));
+    }
   });
 
   it("keeps the cursor while the e-counter does not answer, and mails the change on the next read", async () => {
