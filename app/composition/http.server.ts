@@ -22,6 +22,7 @@ import { mailTransportFromEnv } from "~/mail/transport.server";
 import { mailHooks } from "./mail-hooks.server";
 import { remindDueBills } from "~/members/reminders.server";
 import { remindOutstandingCodes } from "~/payments/code-reminders.server";
+import { readCaseChanges } from "~/cases/status-changes.server";
 import { CLIENT_ERROR_TEXT, sendPlainText } from "~/base/client-errors.server";
 import { answerUnparsableRequest, readBodyBeforeAnswering } from "./connections.server";
 import { getDb, openDatabase, setAppDatabase, type DatabaseHandle } from "~/base/db.server";
@@ -73,6 +74,7 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const jobs = startPaymentJobs(env, logger);
   const mail = await startMailJob(env, logger, database);
   const reminders = startReminderJobs(env, logger);
+  const caseChanges = startCaseChangesJob(env, logger);
   installGracefulShutdown({
     server,
     others: servers,
@@ -81,6 +83,7 @@ export async function startServer(build: ServerBuild): Promise<Server> {
       stop() {
         jobs.stop();
         reminders.stop();
+        caseChanges.stop();
         void mail.stop();
       },
     },
@@ -157,6 +160,31 @@ function startReminderJobs(env: Env, logger: Logger): { stop(): void } {
     }
   };
   const timer = setInterval(() => void run(), env.JOBS_INTERVAL_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * The e-counter's feed of case status changes, read every
+ * CASE_CHANGES_POLL_SECONDS when an e-counter is configured: its changes
+ * become status mails for the members who chose them (each change once,
+ * whichever instance reads it). Only queues mails; the mail job sends them.
+ */
+function startCaseChangesJob(env: Env, logger: Logger): { stop(): void } {
+  if (!env.ecounter || env.JOBS_INTERVAL_MS === 0) return { stop() {} };
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await readCaseChanges({ db: getDb(), env, logger });
+    } catch (error) {
+      logger.error({ err: error }, "reading the e-counter's status changes failed");
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void run(), env.CASE_CHANGES_POLL_SECONDS * 1000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { caseNextStep, isClosedCaseStatus, newestCasesFirst, normalizeCaseNumber, normalizeCheckCode, sortedTimeline } from "./cases";
+import {
+  CASE_STATUSES,
+  caseNextStep,
+  isClosedCaseStatus,
+  nextStepAfterChange,
+  newestCasesFirst,
+  normalizeCaseNumber,
+  normalizeCheckCode,
+  sortedTimeline,
+} from "./cases";
 
 describe("case numbers and check codes", () => {
   it("folds what residents type from the receipt of application", () => {
@@ -69,5 +78,18 @@ describe("ordering", () => {
       { caseNumber: "AA1151100021", appliedAt: "2026-11-20T09:00:00+08:00" },
     ];
     expect(newestCasesFirst(cases).map((found) => found.caseNumber)).toEqual(["PR1151100003", "AA1151100021", "AA1151000001"]);
+  });
+});
+
+describe("nextStepAfterChange", () => {
+  it("asks for payment, for documents, or nothing once the case is closed", () => {
+    expect(nextStepAfterChange("awaiting_payment")).toBe("pay");
+    expect(nextStepAfterChange("more_documents_needed")).toBe("send_documents");
+    for (const closed of ["done", "rejected", "withdrawn"] as const) expect(nextStepAfterChange(closed)).toBe("none");
+  });
+
+  it("has the resident wait while the e-counter works on the case", () => {
+    const waiting = CASE_STATUSES.filter((status) => nextStepAfterChange(status) === "wait");
+    expect(waiting).toEqual(["applied", "paid", "under_review"]);
   });
 });

@@ -102,3 +102,18 @@ export function sortedTimeline<T extends { at: string }>(timeline: readonly T[])
 export function newestCasesFirst<T extends { appliedAt: string; caseNumber: string }>(cases: readonly T[]): T[] {
   return [...cases].sort((a, b) => Date.parse(b.appliedAt) - Date.parse(a.appliedAt) || b.caseNumber.localeCompare(a.caseNumber));
 }
+
+/**
+ * What a status mail tells the resident to do next, read off the new status
+ * alone (the mail is written from the feed of changes, which names no fees):
+ * pay in the portal, send the documents at the e-counter, nothing (closed),
+ * or wait for the e-counter.
+ */
+export type StatusChangeNextStep = "pay" | "send_documents" | "none" | "wait";
+
+export function nextStepAfterChange(status: CaseStatus): StatusChangeNextStep {
+  if (isClosedCaseStatus(status)) return "none";
+  if (status === "awaiting_payment") return "pay";
+  if (status === "more_documents_needed") return "send_documents";
+  return "wait";
+}
