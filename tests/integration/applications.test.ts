@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { isClosedCaseStatus } from "~/domain/cases";
 import { taipeiDate } from "~/domain/dates";
 import { applicantDigest } from "~/cases/ecounter.server";
 import type { CasesContext } from "~/cases/cases.server";
@@ -104,7 +105,7 @@ describeEachDatabase(
     it("says what is needed next: the fee to pay by its date, documents to send, nothing once closed", async () => {
       const mine = await answered(meihsin);
       const byService = (code: string, closed: boolean) =>
-        mine.find((found) => found.service.code === code && ["done", "rejected", "withdrawn"].includes(found.status) === closed)!;
+        mine.find((found) => found.service.code === code && isClosedCaseStatus(found.status) === closed)!;
       const owed = byService("accident-assessment", false);
       expect(owed.status).toBe("awaiting_payment");
       expect(owed.nextStep).toEqual({ kind: "pay", amount: owed.fees[0]!.amount, dueDate: owed.fees[0]!.dueDate });
