@@ -16,6 +16,7 @@ export interface SitePage {
     | "member.dashboard.title"
     | "member.bindings.title"
     | "member.emailSettings.title"
+    | "member.applications.title"
     | "records.title"
     | "history.title"
     | "nav.home"
@@ -39,6 +40,7 @@ export const SITE_PAGES: readonly SitePage[] = [
   { path: "/bills", labelKey: "bills.title", section: "services" },
   { path: "/account", labelKey: "member.dashboard.title", section: "services", membersOnly: true },
   { path: "/account/bindings", labelKey: "member.bindings.title", section: "services", membersOnly: true },
+  { path: "/account/applications", labelKey: "member.applications.title", section: "services", membersOnly: true },
   { path: "/records", labelKey: "records.title", section: "services" },
   { path: "/account/payments", labelKey: "history.title", section: "services", membersOnly: true },
   { path: "/account/email", labelKey: "member.emailSettings.title", section: "services", membersOnly: true },

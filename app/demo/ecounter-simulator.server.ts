@@ -545,10 +545,13 @@ export function createEcounterSimulator(options: {
   });
 
   app.post("/_simulator/behaviour", express.json(), (req, res) => {
-    const { mode, latencyMs } = req.body as { mode?: EcounterMode; latencyMs?: number };
+    const { mode, latencyMs, caseNumbers } = req.body as { mode?: EcounterMode; latencyMs?: number; caseNumbers?: unknown };
     if (mode !== undefined && !["normal", "slow", "down", "held"].includes(mode))
       return void res.status(400).json({ error: "unknown mode" });
-    simulator.setBehaviour(mode ?? "normal", typeof latencyMs === "number" ? latencyMs : undefined);
+    if (caseNumbers !== undefined && !(Array.isArray(caseNumbers) && caseNumbers.every((value) => typeof value === "string")))
+      return void res.status(400).json({ error: "caseNumbers: a list of case numbers" });
+    // With case numbers, only those cases' requests change: parallel e2e tests share this simulator.
+    simulator.setBehaviour(mode ?? "normal", typeof latencyMs === "number" ? latencyMs : undefined, caseNumbers as string[] | undefined);
     res.json(simulator.behaviour);
   });
 

@@ -4,6 +4,7 @@ import { schema, type Database } from "~/base/db.server";
 import { hashSessionToken, newSessionToken, nextIdleDeadline, sessionTokenOf } from "~/base/session-tokens.server";
 import type { Env } from "~/base/env.server";
 import { hashNationalId } from "~/base/pii.server";
+import { applicantDigest } from "~/cases/ecounter.server";
 import type { LoggedInIdentity } from "./oidc.server";
 
 /**
@@ -16,7 +17,10 @@ import type { LoggedInIdentity } from "./oidc.server";
 
 export type Member = typeof schema.members.$inferSelect;
 
-type SessionEnv = Pick<Env, "SESSION_SECRET" | "publicUrlIsHttps" | "MEMBER_IDLE_MINUTES" | "MEMBER_SESSION_HOURS" | "PII_HMAC_KEY">;
+type SessionEnv = Pick<
+  Env,
+  "SESSION_SECRET" | "publicUrlIsHttps" | "MEMBER_IDLE_MINUTES" | "MEMBER_SESSION_HOURS" | "PII_HMAC_KEY" | "ecounter"
+>;
 
 function memberCookie(env: SessionEnv) {
   return createCookie("portal_member", {
@@ -29,14 +33,21 @@ function memberCookie(env: SessionEnv) {
   });
 }
 
-/** Records the member (name and verification follow the provider at each login). */
+/**
+ * Records the member (name and verification follow the provider at each login).
+ * A verified member's applicant digest for the e-counter (服務e櫃檯) is made here,
+ * from the national ID the identity provider vouched for and nothing typed; a
+ * member no longer verified loses it, and with it their cases.
+ */
 export async function upsertMember(db: Database, env: SessionEnv, identity: LoggedInIdentity, now = new Date()): Promise<Member> {
+  const verifiedId = identity.verified ? identity.nationalId : null;
   const values = {
     issuer: identity.issuer,
     subject: identity.subject,
     displayName: identity.name,
     nationalIdHash: identity.nationalId ? hashNationalId(identity.nationalId, env.PII_HMAC_KEY) : null,
     identityVerified: identity.verified,
+    caseApplicantDigest: verifiedId && env.ecounter ? applicantDigest(verifiedId, env.ecounter.applicantKey) : null,
     lastLoginAt: now,
   };
   const [member] = await db

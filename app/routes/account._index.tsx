@@ -220,6 +220,9 @@ export default function Dashboard() {
           <Link to="/account/bindings">{t("member.dashboard.manageBindings")}</Link>
         </li>
         <li>
+          <Link to="/account/applications">{t("member.applications.navLink")}</Link>
+        </li>
+        <li>
           <Link to="/account/payments">{t("history.title")}</Link>
         </li>
         <li>
