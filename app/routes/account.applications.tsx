@@ -191,8 +191,6 @@ function FeeState({ fee }: { fee: CaseFeeView }) {
     case "payable":
       // The portal could not take it in as a bill: the agency collects it itself.
       return fee.billId ? t("cases.feeState.payable") : t("member.applications.feeAtAgency");
-    case "in_progress":
-      return t("cases.feeState.in_progress");
     case "cancelled":
       return t("cases.feeState.cancelled");
     case "paid":
