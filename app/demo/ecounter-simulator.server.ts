@@ -541,10 +541,12 @@ export function createEcounterSimulator(options: {
   });
 
   app.post("/_simulator/behaviour", express.json(), (req, res) => {
-    const { mode, latencyMs } = req.body as { mode?: EcounterMode; latencyMs?: number };
+    const { mode, latencyMs, caseNumbers } = req.body as { mode?: EcounterMode; latencyMs?: number; caseNumbers?: unknown };
     if (mode !== undefined && !["normal", "slow", "down", "held"].includes(mode))
       return void res.status(400).json({ error: "unknown mode" });
-    simulator.setBehaviour(mode ?? "normal", typeof latencyMs === "number" ? latencyMs : undefined);
+    // With case numbers, for those cases only: parallel e2e tests share one simulator.
+    const some = Array.isArray(caseNumbers) ? caseNumbers.filter((value): value is string => typeof value === "string") : undefined;
+    simulator.setBehaviour(mode ?? "normal", typeof latencyMs === "number" ? latencyMs : undefined, some);
     res.json(simulator.behaviour);
   });
 
