@@ -18,6 +18,7 @@ export interface SitePage {
     | "member.emailSettings.title"
     | "member.applications.title"
     | "records.title"
+    | "applicationQuery.title"
     | "history.title"
     | "nav.home"
     | "nav.guide"
@@ -42,6 +43,7 @@ export const SITE_PAGES: readonly SitePage[] = [
   { path: "/account/bindings", labelKey: "member.bindings.title", section: "services", membersOnly: true },
   { path: "/account/applications", labelKey: "member.applications.title", section: "services", membersOnly: true },
   { path: "/records", labelKey: "records.title", section: "services" },
+  { path: "/applications", labelKey: "applicationQuery.title", section: "services" },
   { path: "/account/payments", labelKey: "history.title", section: "services", membersOnly: true },
   { path: "/account/email", labelKey: "member.emailSettings.title", section: "services", membersOnly: true },
   { path: "/guide", labelKey: "nav.guide", section: "help" },
@@ -55,13 +57,14 @@ export const SITE_PAGES: readonly SitePage[] = [
 ];
 
 /** Services on the home page; `path` is set only once the page exists. */
-export type ServiceKey = "lookup" | "scan" | "member" | "records";
+export type ServiceKey = "lookup" | "scan" | "member" | "records" | "applicationQuery";
 
 export const SERVICES: ReadonlyArray<{ key: ServiceKey; path?: string }> = [
   { key: "lookup", path: "/lookup" },
   { key: "scan", path: "/scan" },
   { key: "member", path: "/account" },
   { key: "records", path: "/records" },
+  { key: "applicationQuery", path: "/applications" },
 ];
 
 export const HEADER_NAV = ["/", "/lookup", "/scan", "/guide", "/faq", "/anti-fraud", "/contact"] as const;

@@ -101,3 +101,12 @@ export async function hitRateLimit(db: Database, rule: RateLimitRule, key: strin
 async function sweepRateLimits(db: Database, now = new Date()): Promise<void> {
   await db.delete(schema.rateLimitCounters).where(lt(schema.rateLimitCounters.expiresAt, now));
 }
+
+/** How a form says it was refused for too many attempts: the whole minutes to wait, for its message, and Retry-After. */
+export function tooManyAttempts(retryAfterSeconds: number) {
+  return {
+    error: { code: "rate_limited" as const, minutes: Math.ceil(retryAfterSeconds / 60) },
+    status: 429,
+    headers: { "Retry-After": String(retryAfterSeconds) },
+  };
+}

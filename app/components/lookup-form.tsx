@@ -1,7 +1,8 @@
 import { Form, Link, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { localized } from "~/i18n";
-import { IdentifierField, TextField } from "./forms";
+import { CAPTCHA_ANSWER_FIELD_ID, CaptchaFieldset, WaysWithoutCaptcha } from "./captcha-fieldset";
+import { IdentifierField } from "./forms";
 
 interface LookupFormBillType {
   code: string;
@@ -25,7 +26,7 @@ export interface LookupFormProps {
 
 export type LookupPurpose = "pay" | "records";
 
-export const LOOKUP_FIELD_IDS = { writeOffNumber: "writeOffNumber", captchaAnswer: "captchaAnswer" } as const;
+export const LOOKUP_FIELD_IDS = { writeOffNumber: "writeOffNumber", captchaAnswer: CAPTCHA_ANSWER_FIELD_ID } as const;
 
 /**
  * Write-off number and captcha. A plain form post: works without JavaScript.
@@ -38,8 +39,6 @@ export function LookupForm({ billType, captchaToken, values, errors, purpose = "
   const busy = navigation.state === "submitting";
   const locale = i18n.language;
   const hint = locale === "en" ? billType.writeOffHintEn : billType.writeOffHintZh;
-  const captchaQuery = new URLSearchParams({ token: captchaToken });
-  const audioQuery = new URLSearchParams({ token: captchaToken, lng: locale });
 
   return (
     <Form
@@ -59,46 +58,13 @@ export function LookupForm({ billType, captchaToken, values, errors, purpose = "
         error={errors?.writeOffNumber}
         required
       />
-      <fieldset className="captcha" aria-describedby="captcha-purpose">
-        <legend>{t("lookup.captcha.legend")}</legend>
-        <p id="captcha-purpose" className="hint">
-          {t("lookup.captcha.purpose")}
-        </p>
-        <WaysWithoutCaptcha memberLogin={memberLogin} />
-        <div className="captcha-challenge">
-          <img
-            src={`/captcha/image?${captchaQuery}`}
-            alt={t("lookup.captcha.imageAlt")}
-            width={200}
-            height={70}
-            className="captcha-image"
-          />
-          <button type="submit" name="intent" value="refresh" className="button button-secondary-dark" formNoValidate>
-            {t("lookup.captcha.refresh")}
-          </button>
-        </div>
-        <div className="captcha-audio">
-          <p id="captcha-audio-label">{t("lookup.captcha.audioLabel")}</p>
-          <audio controls preload="none" src={`/captcha/audio?${audioQuery}`} aria-labelledby="captcha-audio-label">
-            <a href={`/captcha/audio?${audioQuery}`}>{t("lookup.captcha.audioDownload")}</a>
-          </audio>
-        </div>
-        <TextField
-          // A new challenge starts with an empty answer.
-          key={captchaToken}
-          id={LOOKUP_FIELD_IDS.captchaAnswer}
-          name="captchaAnswer"
-          label={t("lookup.fields.captchaAnswer")}
-          defaultValue={values?.captchaAnswer}
-          error={errors?.captchaAnswer}
-          inputMode="numeric"
-          autoComplete="off"
-          maxLength={10}
-          className="input-short"
-          required
-        />
-      </fieldset>
-      <input type="hidden" name="captchaToken" value={captchaToken} />
+      <CaptchaFieldset
+        captchaToken={captchaToken}
+        purpose={t("lookup.captcha.purpose")}
+        waysWithoutCaptcha={<BillWaysWithoutCaptcha memberLogin={memberLogin} />}
+        value={values?.captchaAnswer}
+        error={errors?.captchaAnswer}
+      />
       <button type="submit" name="intent" value="lookup" className="button" disabled={busy}>
         {t("lookup.submit", { billType: localized(billType, locale) })}
       </button>
@@ -107,27 +73,19 @@ export function LookupForm({ billType, captchaToken, values, errors, purpose = "
 }
 
 /** For those who can use neither the image nor the audio: every way to a bill that asks no captcha. */
-function WaysWithoutCaptcha({ memberLogin }: { memberLogin: boolean }) {
+function BillWaysWithoutCaptcha({ memberLogin }: { memberLogin: boolean }) {
   const { t } = useTranslation();
   return (
-    <div className="captcha-alternatives">
-      <p>{t("lookup.captcha.withoutCaptcha.intro")}</p>
-      <ul>
+    <WaysWithoutCaptcha
+      intro={t("lookup.captcha.withoutCaptcha.intro")}
+      before={
         <li>
           <Link to="/scan">{t("lookup.captcha.withoutCaptcha.scanLink")}</Link>
           {t("lookup.captcha.withoutCaptcha.scan")}
         </li>
-        {memberLogin ? (
-          <li>
-            <a href="/login?returnTo=%2Faccount">{t("lookup.captcha.withoutCaptcha.memberLink")}</a>
-            {t("lookup.captcha.withoutCaptcha.member")}
-          </li>
-        ) : null}
-        <li>
-          <a href="tel:1999">{t("lookup.captcha.withoutCaptcha.hotlineLink")}</a>
-          {t("lookup.captcha.withoutCaptcha.hotline")}
-        </li>
-      </ul>
-    </div>
+      }
+      login={memberLogin ? { returnTo: "/account", gives: t("lookup.captcha.withoutCaptcha.member") } : null}
+      hotline={t("lookup.captcha.withoutCaptcha.hotline")}
+    />
   );
 }

@@ -39,11 +39,22 @@ export function issueCaptcha(secret: string, sessionId: string, now = new Date()
 }
 
 /** The challenge in a token, if the token is genuine and belongs to this session. */
-export function readCaptchaToken(secret: string, token: string, sessionId: string): { id: string; expiresAt: number } | null {
+function readCaptchaToken(secret: string, token: string, sessionId: string): { id: string; expiresAt: number } | null {
   const [version, id, expires, signature] = token.split(".");
   if (version !== VERSION || !id || !expires || !signature || !/^\d{1,12}$/.test(expires)) return null;
   if (!safeEqual(signature, shortSignature(secret, VERSION, id, expires, sessionId))) return null;
   return { id, expiresAt: Number(expires) };
+}
+
+/**
+ * The challenge to show again after a refusal that did not use it (a typo in
+ * the form): the same one, while it has half a minute left to be answered,
+ * else a new one. `kept` says whether the answer typed to it still fits.
+ */
+export function captchaToShowAgain(secret: string, token: string, sessionId: string, now = new Date()): { token: string; kept: boolean } {
+  const challenge = readCaptchaToken(secret, token, sessionId);
+  if (challenge !== null && challenge.expiresAt * 1000 > now.getTime() + 30_000) return { token, kept: true };
+  return { token: issueCaptcha(secret, sessionId, now).token, kept: false };
 }
 
 /** The digits of a challenge: whoever knows the secret and the id can tell them. */

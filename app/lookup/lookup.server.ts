@@ -47,6 +47,12 @@ function rules(env: Env): Record<"lookups" | "failuresPerAddress" | "failuresPer
 export function billFindingLimits(db: Database, env: Env, clientAddress: string) {
   const limits = rules(env);
   const numberKey = (billTypeCode: string, writeOffNumber: string) => `${billTypeCode}:${writeOffNumber}`;
+  async function recordFailure(billTypeCode: string, writeOffNumber: string, now: Date): Promise<void> {
+    await Promise.all([
+      hitRateLimit(db, limits.failuresPerAddress, clientAddress, now),
+      hitRateLimit(db, limits.failuresPerNumber, numberKey(billTypeCode, writeOffNumber), now),
+    ]);
+  }
   return {
     /** Counts an attempt; the seconds to wait when any limit is reached, else null. */
     async admit(billTypeCode: string, writeOffNumber: string, now: Date): Promise<number | null> {
@@ -58,11 +64,23 @@ export function billFindingLimits(db: Database, env: Env, clientAddress: string)
       const blocked = states.filter((state) => !state.allowed);
       return blocked.length > 0 ? Math.max(...blocked.map((state) => state.retryAfterSeconds)) : null;
     },
-    async recordFailure(billTypeCode: string, writeOffNumber: string, now: Date): Promise<void> {
-      await Promise.all([
-        hitRateLimit(db, limits.failuresPerAddress, clientAddress, now),
-        hitRateLimit(db, limits.failuresPerNumber, numberKey(billTypeCode, writeOffNumber), now),
-      ]);
+    recordFailure,
+    /** Checks a look-up's captcha; a wrong answer is a failed look-up of the number, an empty one is only asked again. */
+    async checkCaptcha(
+      billTypeCode: string,
+      writeOffNumber: string,
+      input: { captchaToken: string; captchaAnswer: string; sessionId: string },
+      now: Date,
+    ): Promise<CaptchaCheck | "empty"> {
+      if (input.captchaAnswer.trim() === "") return "empty";
+      const check = await checkCaptcha(
+        db,
+        env.CAPTCHA_SECRET,
+        { token: input.captchaToken, answer: input.captchaAnswer, sessionId: input.sessionId },
+        now,
+      );
+      if (check !== "ok") await recordFailure(billTypeCode, writeOffNumber, now);
+      return check;
     },
   };
 }
@@ -99,17 +117,8 @@ async function checkAndFind(
   const retryAfterSeconds = await limits.admit(code, writeOffNumber, now);
   if (retryAfterSeconds !== null) return { kind: "rate_limited", retryAfterSeconds };
 
-  if (input.captchaAnswer.trim() === "") return { kind: "captcha", check: "empty" };
-  const check = await checkCaptcha(
-    db,
-    context.env.CAPTCHA_SECRET,
-    { token: input.captchaToken, answer: input.captchaAnswer, sessionId: context.sessionId },
-    now,
-  );
-  if (check !== "ok") {
-    await limits.recordFailure(code, writeOffNumber, now);
-    return { kind: "captcha", check };
-  }
+  const check = await limits.checkCaptcha(code, writeOffNumber, { ...input, sessionId: context.sessionId }, now);
+  if (check !== "ok") return { kind: "captcha", check };
 
   const bill = await findBill(db, code, writeOffNumber, now);
   if (!bill) {

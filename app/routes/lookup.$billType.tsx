@@ -8,10 +8,11 @@ import type { WriteOffProblem } from "~/domain/write-off-number";
 import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
-import { issueCaptcha, readCaptchaToken } from "~/lookup/captcha.server";
+import { captchaToShowAgain, issueCaptcha } from "~/lookup/captcha.server";
 import { findBillType } from "~/bills/catalogue.server";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
+import { tooManyAttempts } from "~/base/rate-limit.server";
 import { readForm } from "~/base/form.server";
 import { lookUpBill, type LookupOutcome } from "~/lookup/lookup.server";
 import { commitVisitorSession, getVisitorSession, grantBill, visitorId } from "~/base/session.server";
@@ -107,28 +108,21 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       });
     case "invalid_number": {
       // The captcha was not used: keep it, and the answer typed, while it is still valid.
-      const challenge = readCaptchaToken(env.CAPTCHA_SECRET, captchaToken, sessionId);
-      const stillValid = challenge !== null && challenge.expiresAt * 1000 > Date.now() + 30_000;
+      const shown = captchaToShowAgain(env.CAPTCHA_SECRET, captchaToken, sessionId);
       return reply({
-        values: stillValid ? { writeOffNumber, captchaAnswer } : cleared,
+        values: shown.kept ? { writeOffNumber, captchaAnswer } : cleared,
         errors: { writeOffNumber: outcome.problem },
-        captchaToken: stillValid ? captchaToken : freshToken(),
+        captchaToken: shown.token,
       });
     }
     case "captcha":
       return reply({ values: cleared, errors: { captchaAnswer: { code: outcome.check } }, captchaToken: freshToken() });
     case "not_found":
       return reply({ values: cleared, errors: { writeOffNumber: { code: "not_found" } }, captchaToken: freshToken() });
-    case "rate_limited":
-      return reply(
-        {
-          values: cleared,
-          errors: { form: { code: "rate_limited", minutes: Math.ceil(outcome.retryAfterSeconds / 60) } },
-          captchaToken: freshToken(),
-        },
-        429,
-        { "Retry-After": String(outcome.retryAfterSeconds) },
-      );
+    case "rate_limited": {
+      const refused = tooManyAttempts(outcome.retryAfterSeconds);
+      return reply({ values: cleared, errors: { form: refused.error }, captchaToken: freshToken() }, refused.status, refused.headers);
+    }
   }
 }
 

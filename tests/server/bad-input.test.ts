@@ -49,7 +49,7 @@ describeEachPortal("bad input", { RATE_LIMIT_FEEDBACK_PER_ADDRESS: "2/3600", RAT
     ["multipart cut short", "multipart/form-data; boundary=x", '--x\r\nContent-Disposition: form-data; name="lng"\r\n\r\nen'],
   ];
 
-  it.each(["/lookup/traffic-fine", "/lookup/water-bill?for=records", "/pay", "/contact", "/language", "/scan"])(
+  it.each(["/lookup/traffic-fine", "/lookup/water-bill?for=records", "/applications", "/pay", "/contact", "/language", "/scan"])(
     "%s answers a body that is not a form with the localized bad-request page, logged as info",
     async (path) => {
       for (const [name, type, body] of UNREADABLE) {
@@ -271,6 +271,22 @@ describeEachPortal("bad input", { RATE_LIMIT_FEEDBACK_PER_ADDRESS: "2/3600", RAT
     expect(refused.status).toBe(429);
     expect(await refused.text()).toContain(`查詢失敗次數過多，請於 ${minutesIn(refused)} 分鐘後再試`);
 
+    // An application's case number has the same budget: wrong answers to it, then it waits.
+    const caseQuery = () =>
+      post("/applications", {
+        body: new URLSearchParams({
+          intent: "query",
+          caseNumber: "AR1151100011",
+          checkCode: "123456",
+          captchaToken: "x",
+          captchaAnswer: "0",
+        }),
+      });
+    for (let i = 0; i < 2; i++) expect((await caseQuery()).status).toBe(400);
+    const caseRefused = await caseQuery();
+    expect(caseRefused.status).toBe(429);
+    expect(await caseRefused.text()).toContain(`查詢失敗次數過多，請於 ${minutesIn(caseRefused)} 分鐘後再試`);
+
     // Scanning shares the limit: guessing a bill's amount is refused the same way.
     const deadline = taipeiDate(new Date(Date.now() + 20 * 86_400_000));
     const guess = (amount: number) => {
@@ -287,5 +303,32 @@ describeEachPortal("bad input", { RATE_LIMIT_FEEDBACK_PER_ADDRESS: "2/3600", RAT
     const scan = await guess(3);
     expect(scan.status).toBe(429);
     expect(await scan.text()).toContain(`查詢失敗次數過多，請於 ${minutesIn(scan)} 分鐘後再試`);
+  });
+
+  it("explains a mistyped case number and check code in either language, keeping what was typed", async () => {
+    const typed = { intent: "query", caseNumber: "ar-115 11", checkCode: "12a456", captchaToken: "x", captchaAnswer: "" };
+    const chinese = await post("/applications", { body: new URLSearchParams(typed) });
+    expect(chinese.status).toBe(400);
+    const page = await chinese.text();
+    expect(page).toContain("案件編號是 2 個英文字母加 10 位數字，請對照申辦收據");
+    expect(page).toContain("查詢碼是 6 位數字，請對照申辦收據");
+    expect(page).toContain('value="ar-115 11"');
+    expect(page).toContain('value="12a456"');
+    const english = await post("/applications", {
+      headers: { "accept-language": "en" },
+      body: new URLSearchParams({ ...typed, caseNumber: "" }),
+    });
+    expect(english.status).toBe(400);
+    const englishPage = await english.text();
+    expect(englishPage).toContain("Enter the case number");
+    expect(englishPage).toContain("The check code is 6 digits: compare it with your receipt of application");
+    expect(englishPage).toContain('value="12a456"');
+    // "New image" without JavaScript: a new challenge, and the two fields as typed.
+    const refreshed = await post("/applications", { body: new URLSearchParams({ ...typed, intent: "refresh" }) });
+    expect(refreshed.status).toBe(200);
+    const refreshedPage = await refreshed.text();
+    expect(refreshedPage).toContain('value="ar-115 11"');
+    expect(refreshedPage).toContain('value="12a456"');
+    expect(refreshedPage).not.toContain('value="x"');
   });
 });
