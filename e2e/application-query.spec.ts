@@ -50,8 +50,8 @@ const LANGUAGES = [
     service: "車輛行車事故鑑定覆議申請",
     status: "待繳費",
     fee: "新臺幣 3,000 元",
-    pay: /^去繳費/,
-    slip: /^列印繳費單/,
+    pay: /^繳費：車輛行車事故鑑定費 AC/,
+    slip: "補印超商繳費單",
     payHeading: "繳費",
     slipHeading: "補印超商繳費單",
   },
@@ -61,8 +61,8 @@ const LANGUAGES = [
     service: "Review of a traffic accident assessment",
     status: "Awaiting payment",
     fee: "NT$3,000",
-    pay: /^Pay the/,
-    slip: /^Print payment slip/,
+    pay: /^Pay: Traffic accident assessment fee AC/,
+    slip: "Print a payment slip",
     payHeading: "Pay",
     slipHeading: "Payment slip for convenience stores",
   },
@@ -81,7 +81,7 @@ for (const language of LANGUAGES) {
 
       // As typed from paper: lower case, a space.
       await query(page, `${found.caseNumber.slice(0, 7).toLowerCase()} ${found.caseNumber.slice(7)}`, found.checkCode);
-      const result = page.locator("article.case-status");
+      const result = page.locator("section.case-card");
       await expect(result.getByRole("heading", { level: 2 })).toContainText(language.service);
       await expect(result).toContainText(found.caseNumber);
       await expect(result.locator(".case-timeline li")).toHaveCount(2);
@@ -91,16 +91,18 @@ for (const language of LANGUAGES) {
       await expect(page.locator("main")).not.toContainText(found.applicantName);
       await expectNoAxeViolations(page, "on a case found");
 
-      const payHref = await result.getByRole("link", { name: language.pay }).getAttribute("href");
-      expect(payHref).toMatch(/^\/pay\?bill=[^&]+&from=case$/);
-      await result.getByRole("link", { name: language.slip }).click();
-      await expect(page.locator("h1")).toHaveText(language.slipHeading);
-      await expect(page.locator("main")).toContainText(language.fee);
+      const slipHref = await result.getByRole("link", { name: language.slip }).getAttribute("href");
+      expect(slipHref).toMatch(/^\/bills\/[0-9a-f-]{36}\/slip$/);
 
-      // The fee is this browser's to pay: the checkout opens with it (and is left there, unpaid).
-      await page.goto(payHref!);
+      // The fee is this browser's to pay: the checkout opens with it (and is left there, unpaid)...
+      await result.getByRole("button", { name: language.pay }).click();
+      await expect(page).toHaveURL(/\/pay\?from=case&bill=[0-9a-f-]{36}$/);
       await expect(page.locator("h1")).toHaveText(language.payHeading);
       await expect(page.locator(".total")).toContainText(language.fee);
+      // ...and its payment slip can be printed again.
+      await page.goto(slipHref!);
+      await expect(page.locator("h1")).toHaveText(language.slipHeading);
+      await expect(page.locator("main")).toContainText(language.fee);
     });
   });
 }
@@ -151,7 +153,7 @@ test.describe("an application not found, or the e-counter down", () => {
       // Back to normal, the same case is found.
       await gotoHydrated(page, "/applications");
       await query(page, found.caseNumber, found.checkCode);
-      await expect(page.locator("article.case-status")).toContainText("Rejected");
+      await expect(page.locator("section.case-card")).toContainText("Rejected");
     });
   });
 });

@@ -1,12 +1,8 @@
 import { json, type LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { DetailRow } from "~/components/detail-row";
-import type { CaseFeeView, CaseView } from "~/cases/cases.server";
-import type { CaseNextStep } from "~/domain/cases";
-import { taipeiDate } from "~/domain/dates";
-import { formatDate, formatDateTime, formatMoney } from "~/domain/format";
-import { localized } from "~/i18n";
+import { CaseCard } from "~/components/case-card";
+import type { CaseView } from "~/cases/cases.server";
 import { applicationsOfMember } from "~/members/applications.server";
 import { requireMember } from "~/members/member-request.server";
 import type { RouteHandle } from "~/route-handle";
@@ -74,132 +70,8 @@ function CaseList({ cases }: { cases: CaseView[] }) {
     <>
       <p>{t("member.applications.count", { count: cases.length })}</p>
       {cases.map((found) => (
-        <CaseSection key={found.caseNumber} found={found} />
+        <CaseCard key={found.caseNumber} found={found} audience="member" />
       ))}
     </>
   );
-}
-
-function CaseSection({ found }: { found: CaseView }) {
-  const { t, i18n } = useTranslation();
-  const locale = i18n.language;
-  const headingId = `case-${found.caseNumber}`;
-  return (
-    <section className="case-card" aria-labelledby={headingId}>
-      <h2 id={headingId}>
-        {localized({ nameZh: found.service.nameZh, nameEn: found.service.nameEn }, locale)}{" "}
-        <span className={`status-tag case-status-${found.status}`}>{t(`cases.status.${found.status}`)}</span>
-      </h2>
-      <dl className="bill-details">
-        <DetailRow label={t("member.applications.agency")}>
-          {localized({ nameZh: found.service.agencyZh, nameEn: found.service.agencyEn }, locale)}
-        </DetailRow>
-        <DetailRow label={t("member.applications.caseNumber")} className="identifier">
-          {found.caseNumber}
-        </DetailRow>
-        <DetailRow label={t("member.applications.appliedOn")}>{formatDate(taipeiDate(new Date(found.appliedAt)), locale)}</DetailRow>
-        <DetailRow label={t("member.applications.statusNow")}>{t(`cases.status.${found.status}`)}</DetailRow>
-        <DetailRow label={t("member.applications.nextStep")}>
-          <NextStep step={found.nextStep} />
-        </DetailRow>
-      </dl>
-
-      <h3>{t("member.applications.timelineHeading")}</h3>
-      <ol className="case-timeline">
-        {found.timeline.map((entry, index) => {
-          const note = locale === "en" ? entry.noteEn : entry.noteZh;
-          return (
-            <li key={`${entry.status}-${entry.at}-${index}`}>
-              <time dateTime={entry.at}>{formatDateTime(entry.at, locale)}</time> {t(`cases.status.${entry.status}`)}
-              {note ? <p className="hint">{note}</p> : null}
-            </li>
-          );
-        })}
-      </ol>
-
-      {found.fees.length > 0 ? (
-        <>
-          <h3>{t("member.applications.feesHeading")}</h3>
-          <ul className="case-fees">
-            {found.fees.map((fee) => (
-              <li key={`${fee.billTypeCode}-${fee.writeOffNumber}`}>
-                <Fee fee={fee} />
-              </li>
-            ))}
-          </ul>
-        </>
-      ) : null}
-    </section>
-  );
-}
-
-function NextStep({ step }: { step: CaseNextStep }) {
-  const { t, i18n } = useTranslation();
-  const locale = i18n.language;
-  switch (step.kind) {
-    case "pay":
-      return t("cases.nextStep.pay", { amount: formatMoney(step.amount, locale), date: formatDate(step.dueDate, locale) });
-    case "send_documents":
-      return step.dueDate
-        ? t("cases.nextStep.sendDocumentsBy", { date: formatDate(step.dueDate, locale) })
-        : t("cases.nextStep.sendDocuments");
-    case "wait":
-      return t("cases.nextStep.wait");
-    case "none":
-      return t("cases.nextStep.none");
-  }
-}
-
-function Fee({ fee }: { fee: CaseFeeView }) {
-  const { t, i18n } = useTranslation();
-  const locale = i18n.language;
-  const billType = localized({ nameZh: fee.billTypeNameZh, nameEn: fee.billTypeNameEn }, locale);
-  return (
-    <>
-      <dl className="bill-details">
-        <DetailRow label={t("member.applications.feeType")}>{billType}</DetailRow>
-        <DetailRow label={t("bill.writeOffNumber")} className="identifier">
-          {fee.writeOffNumber}
-        </DetailRow>
-        <DetailRow label={t("bill.amount")} className="amount">
-          {formatMoney(fee.amount, locale)}
-        </DetailRow>
-        <DetailRow label={t("bill.dueDate")}>{formatDate(fee.dueDate, locale)}</DetailRow>
-        <DetailRow label={t("member.applications.feeState")}>
-          <FeeState fee={fee} />
-        </DetailRow>
-      </dl>
-      {fee.state === "payable" && fee.billId ? (
-        <form method="get" action="/pay" className="case-fee-actions">
-          <input type="hidden" name="from" value="case" />
-          <input type="hidden" name="bill" value={fee.billId} />
-          <button type="submit" className="button" aria-label={t("member.applications.payLabel", { billType, number: fee.writeOffNumber })}>
-            {t("member.applications.pay")}
-          </button>{" "}
-          <Link to={`/bills/${fee.billId}/slip`}>{t("bill.slipLink")}</Link>
-        </form>
-      ) : null}
-    </>
-  );
-}
-
-function FeeState({ fee }: { fee: CaseFeeView }) {
-  const { t, i18n } = useTranslation();
-  const locale = i18n.language;
-  const paidOn = fee.paidAt ? formatDateTime(fee.paidAt, locale) : null;
-  switch (fee.state) {
-    case "payable":
-      // The portal could not take it in as a bill: the agency collects it itself.
-      return fee.billId ? t("cases.feeState.payable") : t("member.applications.feeAtAgency");
-    case "cancelled":
-      return t("cases.feeState.cancelled");
-    case "paid":
-      if (!fee.billId) return paidOn ? t("member.applications.paidAtAgencyOn", { date: paidOn }) : t("member.applications.feeAtAgency");
-      return (
-        <>
-          {paidOn ? t("member.applications.paidOn", { date: paidOn }) : t("cases.feeState.paid")}{" "}
-          <Link to="/account/payments">{t("member.applications.paymentHistory")}</Link>
-        </>
-      );
-  }
 }

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { CAPTCHA_ANSWER_FIELD_ID, CaptchaFieldset, WaysWithoutCaptcha } from "~/components/captcha-fieldset";
-import { CaseStatus } from "~/components/case-status";
+import { CaseCard } from "~/components/case-card";
 import { ErrorSummary, IdentifierField, type FieldError } from "~/components/forms";
 import type { CaseNumberProblem, CheckCodeProblem } from "~/domain/cases";
 import type { RouteHandle } from "~/route-handle";
@@ -146,7 +146,7 @@ export default function ApplicationQuery() {
       <h1>{t("applicationQuery.title")}</h1>
       {found ? (
         <>
-          <CaseStatus found={found} />
+          <CaseCard found={found} audience="public" />
           <p className="notice">{t("applicationQuery.result.privacy")}</p>
           <p>
             <Link to="/applications">{t("applicationQuery.result.anotherCase")}</Link>
