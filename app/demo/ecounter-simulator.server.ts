@@ -622,18 +622,16 @@ function receiptPages(simulator: EcounterSimulator, portalUrl: string): express.
 <form method="post" action="/_sandbox/ecounter/behaviour?lang=${locale}"><fieldset><legend>${e(t("ecounter.behaviourLegend"))}</legend>${modes}</fieldset>
 <button type="submit">${e(t("ecounter.apply"))}</button></form>`;
     res.setHeader("Cache-Control", "no-store");
-    res
-      .type("html")
-      .send(
-        sandboxPage({
-          locale,
-          title: t("ecounter.title"),
-          service: t("ecounter.service"),
-          banner: t("ecounter.banner"),
-          style: PAGE_STYLE,
-          body,
-        }),
-      );
+    res.type("html").send(
+      sandboxPage({
+        locale,
+        title: t("ecounter.title"),
+        service: t("ecounter.service"),
+        banner: t("ecounter.banner"),
+        style: PAGE_STYLE,
+        body,
+      }),
+    );
   });
   router.post("/_sandbox/ecounter/status", express.urlencoded({ extended: false }), (req, res) => {
     const { caseNumber, status } = req.body as { caseNumber?: string; status?: string };

@@ -24,7 +24,7 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const isCaseStatus = (value: unknown): value is CaseStatus => CASE_STATUSES.includes(value as CaseStatus);
 
 /** A case in one of these is closed: nothing more happens to it, and nothing is asked of the resident. */
-export const CLOSED_CASE_STATUSES = ["done", "rejected", "withdrawn"] as const satisfies readonly CaseStatus[];
+const CLOSED_CASE_STATUSES = ["done", "rejected", "withdrawn"] as const satisfies readonly CaseStatus[];
 export const isClosedCaseStatus = (status: CaseStatus): boolean => (CLOSED_CASE_STATUSES as readonly CaseStatus[]).includes(status);
 
 /**
@@ -36,7 +36,7 @@ export const isClosedCaseStatus = (status: CaseStatus): boolean => (CLOSED_CASE_
 export const CASE_NUMBER_PATTERN = /^[A-Z]{2}\d{10}$/;
 
 /** The check code (查詢碼) printed next to the case number: six digits, the second factor of the public query. */
-export const CHECK_CODE_PATTERN = /^\d{6}$/;
+const CHECK_CODE_PATTERN = /^\d{6}$/;
 
 export type CaseNumberProblem = "empty" | "shape";
 export type CheckCodeProblem = "empty" | "shape";
