@@ -160,10 +160,10 @@ for (const scenario of scenarios) {
   );
 }
 // Payments and the members' dashboard: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
-const IN_PROCESS = ["payment", "member", "record", "scan", "audit", "refund", "reconciliation", "statement", "mail"];
+const IN_PROCESS = ["payment", "member", "record", "scan", "audit", "refund", "reconciliation", "statement", "mail", "case"];
 if (!only || IN_PROCESS.some((name) => only.startsWith(name))) {
   console.log(
-    "\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records, scan decoding (distorted bills), the audit chain, money operations (refunds, reconciliation and statements of a 10,000-payment day), mail (the outbox to a local SMTP server, paid to receipt received):",
+    "\npayments (services in process, 10 at a time), members' dashboard (sources answering in 200 ms), payment records, scan decoding (distorted bills), the audit chain, money operations (refunds, reconciliation and statements of a 10,000-payment day), mail (the outbox to a local SMTP server, paid to receipt received), applications (the e-counter answering in 200 ms):",
   );
   // `npm run bench scan…` runs only the decoder's part in process.
   // `npm run bench <name>` runs only bench/<name>*.bench.ts (scan: the decoder's part); no name, all of them.

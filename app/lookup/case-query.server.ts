@@ -63,7 +63,7 @@ export async function queryCaseStatus(
       kind: "invalid",
       problems: { caseNumber: caseNumber.ok ? undefined : caseNumber.problem, checkCode: checkCode.ok ? undefined : checkCode.problem },
     };
-    told = "invalid_number";
+    told = "invalid_case_number";
   }
   ctx.logger.info(
     { caseNumber: caseNumber.ok ? maskIdentifier(caseNumber.value, 4, 2) : "(invalid)", outcome: told },
@@ -93,11 +93,11 @@ async function checkAndAsk(
     case "found": {
       // Anyone with the receipt may ask: the agency's notes (the documents missing, a rejection's reasons) are the applicant's only.
       const timeline = answer.case.timeline.map(({ status, at }) => ({ status, at }));
-      return { outcome: { ...answer, case: { ...answer.case, timeline } }, told: "found" };
+      return { outcome: { ...answer, case: { ...answer.case, timeline } }, told: "case_found" };
     }
     case "no_match":
       await limits.recordFailure(LIMIT_KEY, caseNumber, now);
-      return { outcome: { kind: "no_match" }, told: "not_found" };
+      return { outcome: { kind: "no_match" }, told: "no_match" };
     case "unavailable":
     case "not_configured":
       // The statistics' word for a source that did not answer (statistics.outcomes.source_unavailable).

@@ -174,7 +174,7 @@ describeEachDatabase(
         .from(schema.lookupTallies)
         .where(and(eq(schema.lookupTallies.day, taipeiDate()), eq(schema.lookupTallies.way, "case_query")));
       expect(new Set(rows.map((row) => row.outcome))).toEqual(
-        new Set(["found", "not_found", "rate_limited", "captcha_wrong", "invalid_number", "source_unavailable"]),
+        new Set(["case_found", "no_match", "rate_limited", "captcha_wrong", "invalid_case_number", "source_unavailable"]),
       );
       expect(rows.every((row) => row.billTypeCode === "")).toBe(true);
     });
