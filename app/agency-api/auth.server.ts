@@ -11,7 +11,7 @@ import {
 import { openCredential } from "~/base/credentials.server";
 import { schema, type Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
-import { hitRateLimit } from "~/base/rate-limit.server";
+import { hitRateLimit, isRefused } from "~/base/rate-limit.server";
 import { safeEqual, signAgencyCall } from "~/base/signatures.server";
 
 /**
@@ -130,8 +130,9 @@ export async function authenticateCall(db: Database, env: AuthEnv, call: SignedC
   }
 
   // Counted only for genuine calls: someone else's forgeries never use up an agency's allowance.
-  const limit = await hitRateLimit(db, { name: "agency-api:key", ...env.AGENCY_API_RATE_LIMIT }, keyId!, now);
-  if (!limit.allowed) {
+  const rule = { name: "agency-api:key", ...env.AGENCY_API_RATE_LIMIT };
+  const limit = await hitRateLimit(db, rule, keyId!, now);
+  if (isRefused(rule, limit)) {
     return {
       ok: false,
       status: 429,

@@ -189,6 +189,24 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
   };
 }
 
+let latestMigration: Promise<number> | undefined;
+
+/**
+ * Whether the latest migration of db/migrations is recorded as applied (for
+ * /readyz): drizzle's migrators record each one's journal time in
+ * drizzle.__drizzle_migrations. One indexed-sized query; the journal is read once.
+ */
+export async function latestMigrationApplied(db: Database): Promise<boolean> {
+  latestMigration ??= readFile(path.join(MIGRATIONS_FOLDER, "meta/_journal.json"), "utf8").then((text) =>
+    Math.max(...(JSON.parse(text) as { entries: Array<{ when: number }> }).entries.map((entry) => entry.when)),
+  );
+  const [row] = await selectRows<{ applied: string | number | null }>(
+    db,
+    sql`select max(created_at) as applied from drizzle.__drizzle_migrations`,
+  );
+  return Number(row?.applied ?? 0) >= (await latestMigration);
+}
+
 let appDatabase: DatabaseHandle | undefined;
 
 /** Registers the database the running portal uses (called once at start-up). */

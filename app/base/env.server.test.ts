@@ -40,6 +40,22 @@ describe("configuration", () => {
     expect(env).toMatchObject({ PORT: 3000, DEMO_MODE: false, SERVICE_NOTICE: "none", DATA_DIR: ".data" });
   });
 
+  it("serves metrics only when METRICS_PORT is given, on this machine unless METRICS_HOST says otherwise, never on PORT", () => {
+    const env = parseEnv({ ...SECRETS });
+    expect(env.METRICS_PORT).toBeUndefined();
+    expect(env.METRICS_HOST).toBe("127.0.0.1");
+    expect(parseEnv({ ...SECRETS, METRICS_PORT: "9464", METRICS_HOST: "10.0.0.5" })).toMatchObject({
+      METRICS_PORT: 9464,
+      METRICS_HOST: "10.0.0.5",
+    });
+    expect(problems({ ...SECRETS, METRICS_PORT: "metrics" })).toEqual([
+      `METRICS_PORT must be a port number (the Prometheus metrics' own port) (got "metrics")`,
+    ]);
+    expect(problems({ ...SECRETS, PORT: "8080", METRICS_PORT: "8080" })).toEqual([
+      'METRICS_PORT must not be PORT: the metrics are never served on the public port (got "8080")',
+    ]);
+  });
+
   it("names the variable, what is expected and what was given", () => {
     expect(problems({ ...SECRETS, PORT: "abc" })).toEqual(['PORT must be a port number (got "abc")']);
     expect(problems({ ...SECRETS, PORT: "70000" })).toEqual(['PORT must be between 1 and 65535 (got "70000")']);

@@ -147,6 +147,18 @@ const schema = z
       .min(1, "must be between 1 and 65535")
       .max(65535, "must be between 1 and 65535")
       .default(3000),
+    /**
+     * The Prometheus metrics' own port (/metrics), never the public one;
+     * unset, there are no metrics. On 127.0.0.1 unless METRICS_HOST says
+     * otherwise (a scraper on another machine: a private address).
+     */
+    METRICS_PORT: z.coerce
+      .number({ error: "must be a port number (the Prometheus metrics' own port)" })
+      .int("must be a whole number")
+      .min(1, "must be between 1 and 65535")
+      .max(65535, "must be between 1 and 65535")
+      .optional(),
+    METRICS_HOST: z.string().min(1, "must be an address to listen on, such as 127.0.0.1").default("127.0.0.1"),
     PUBLIC_URL: z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://pay.example.gov.tw" })
       .transform((value) => value.replace(/\/+$/, ""))
@@ -306,6 +318,12 @@ const schema = z
       .default(10_000),
   })
   .superRefine((env, ctx) => {
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT)
+      ctx.addIssue({
+        code: "custom",
+        path: ["METRICS_PORT"],
+        message: "must not be PORT: the metrics are never served on the public port",
+      });
     const ecounterParts = [env.ECOUNTER_URL, env.ECOUNTER_KEY_ID, env.ECOUNTER_SECRET, env.ECOUNTER_APPLICANT_KEY];
     if (ecounterParts.some(Boolean) && !ecounterParts.every(Boolean)) {
       for (const name of ["ECOUNTER_URL", "ECOUNTER_KEY_ID", "ECOUNTER_SECRET", "ECOUNTER_APPLICANT_KEY"] as const) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { schema, type Database } from "./db.server";
+import { rateLimitRefusals } from "./metrics.server";
 
 /**
  * Rate limits kept in the database, so every instance of the portal counts the
@@ -95,6 +96,17 @@ export async function hitRateLimit(db: Database, rule: RateLimitRule, key: strin
     .returning({ hits: schema.rateLimitCounters.hits });
   if (Math.random() < 0.01) await sweepRateLimits(db, now);
   return stateOf(rule, row!.hits, await previousHits(db, bucketName, previous), previousWeight, end, now, true);
+}
+
+/**
+ * Whether an attempt is refused under `rule`, counting the refusal for the
+ * metrics. Called where an attempt is admitted or not: a failure recorded
+ * that reaches a limit refuses nothing yet (the next attempt is refused).
+ */
+export function isRefused(rule: RateLimitRule, state: RateLimitState): boolean {
+  if (state.allowed) return false;
+  rateLimitRefusals.inc({ rule: rule.name });
+  return true;
 }
 
 /** Drops windows that no longer count; called now and then by hitRateLimit. */

@@ -9,6 +9,7 @@ import { findBillType } from "./catalogue.server";
 import { changeBills } from "./lifecycle.server";
 import type { Env } from "~/base/env.server";
 import { SignedPostFailed, signedJsonPost } from "~/base/signatures.server";
+import { observeBillSourceCall } from "~/base/metrics.server";
 
 /**
  * The HTTP adapter of the outside bill sources (the water company, the power
@@ -80,12 +81,19 @@ export interface SourceAnswer {
   rejected: number;
 }
 
-export async function fetchSourceBills(
+const failureReason = (error: unknown) => (error instanceof BillSourceUnavailable ? error.reason : undefined);
+
+/** One call to a source, timed and its failures counted for the metrics. */
+export function fetchSourceBills(
   config: SourceEndpoint,
   subjects: readonly string[],
   timeoutMs: number,
   now = Date.now(),
 ): Promise<SourceAnswer> {
+  return observeBillSourceCall(config.source, failureReason, () => askSource(config, subjects, timeoutMs, now));
+}
+
+async function askSource(config: SourceEndpoint, subjects: readonly string[], timeoutMs: number, now: number): Promise<SourceAnswer> {
   let response: Response;
   try {
     response = await signedJsonPost(config, "pending-bills", { subjects }, timeoutMs, now);

@@ -4,6 +4,7 @@ import { CASE_NUMBER_PATTERN, CASE_STATUSES, sortedTimeline } from "~/domain/cas
 import { PAYMENT_CHANNELS } from "~/domain/catalogue";
 import type { Env } from "~/base/env.server";
 import { SignedPostFailed, signedJsonPost } from "~/base/signatures.server";
+import { observeEcounterCall } from "~/base/metrics.server";
 
 /**
  * The HTTP adapter of the e-counter (服務e櫃檯), the city's system of online
@@ -96,6 +97,11 @@ const caseChange = z.object({
 });
 export type CaseChange = z.infer<typeof caseChange>;
 
+const failureReason = (error: unknown) => (error instanceof EcounterUnavailable ? error.reason : undefined);
+
+/** One call to the e-counter, timed and its failures counted for the metrics (by its protocol's operation, never a case). */
+const observed = <T>(operation: string, work: () => Promise<T>) => observeEcounterCall(operation, failureReason, work);
+
 async function signedPost(config: EcounterConfig, path: string, payload: unknown): Promise<Response> {
   try {
     return await signedJsonPost(config, path, payload, config.timeoutMs);
@@ -131,17 +137,23 @@ function wellFormedCases(entries: readonly unknown[]): { cases: EcounterCase[]; 
 }
 
 /** Every case of one applicant. One malformed case is dropped, not the whole answer. */
-export async function fetchApplicantCases(config: EcounterConfig, applicant: string): Promise<{ cases: EcounterCase[]; rejected: number }> {
-  const response = await signedPost(config, "applicant-cases", { applicant });
-  const answer = await readJson(response, z.object({ cases: z.array(z.unknown()).max(200) }));
-  return wellFormedCases(answer.cases);
+export function fetchApplicantCases(config: EcounterConfig, applicant: string): Promise<{ cases: EcounterCase[]; rejected: number }> {
+  return observed("applicant-cases", async () => {
+    const response = await signedPost(config, "applicant-cases", { applicant });
+    const answer = await readJson(response, z.object({ cases: z.array(z.unknown()).max(200) }));
+    return wellFormedCases(answer.cases);
+  });
 }
 
 /**
  * One case by its number and check code, or null when the two do not match
  * a case (the e-counter does not say which of them was wrong).
  */
-export async function fetchCaseStatus(config: EcounterConfig, caseNumber: string, checkCode: string): Promise<EcounterCase | null> {
+export function fetchCaseStatus(config: EcounterConfig, caseNumber: string, checkCode: string): Promise<EcounterCase | null> {
+  return observed("case-status", () => askCaseStatus(config, caseNumber, checkCode));
+}
+
+async function askCaseStatus(config: EcounterConfig, caseNumber: string, checkCode: string): Promise<EcounterCase | null> {
   const response = await signedPost(config, "case-status", { caseNumber, checkCode });
   if (response.status === 404) {
     await response.body?.cancel();
@@ -160,10 +172,18 @@ export async function fetchCaseStatus(config: EcounterConfig, caseNumber: string
  * next. `after: null` asks for no changes, only the cursor of now: a portal
  * starting to read the feed does not tell residents of old changes.
  */
-export async function fetchCaseChanges(
+export function fetchCaseChanges(
   config: EcounterConfig,
   after: string | null,
   limit = 100,
+): Promise<{ changes: CaseChange[]; cursor: string; rejected: number }> {
+  return observed("case-changes", () => askCaseChanges(config, after, limit));
+}
+
+async function askCaseChanges(
+  config: EcounterConfig,
+  after: string | null,
+  limit: number,
 ): Promise<{ changes: CaseChange[]; cursor: string; rejected: number }> {
   const response = await signedPost(config, "case-changes", { after, limit });
   const answer = await readJson(

@@ -33,6 +33,9 @@ import type { Env } from "~/base/env.server";
 import { configurationOrExit } from "./configuration.server";
 import { openControlSocket, type ControlSocket } from "./control-socket.server";
 import { getLogger } from "~/base/logger.server";
+import { jobRuns } from "~/base/metrics.server";
+import { checkReadiness, startMetricsServer, withTimeout } from "./readiness.server";
+import { requestMetrics } from "./request-metrics.server";
 import { unknownAgencyNetworks, backOfficeAllowList, isBackOfficePath } from "~/back-office/allow-list.server";
 
 declare module "@remix-run/node" {
@@ -66,6 +69,9 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const servers = demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger, database.db) : [];
   const server = await listen(app, env.PORT, env.HOST);
   server.on("clientError", answerUnparsableRequest(logger));
+  if (env.METRICS_PORT !== undefined) {
+    servers.push(await startMetricsServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, database, logger }));
+  }
   const control = await openControlSocket(env.controlSocket, () => getPaymentContext(logger), logger);
   logger.info(
     { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind, demo: demo !== null },
@@ -112,25 +118,39 @@ function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
   // Steps after a day is reconciled for every provider go in `afterDay` (the agencies' statements).
   // Once a day is reconciled for every provider, each agency's statement of that day is built and announced.
   const reconciliation = dailyReconciliation({ afterDay: [async (ctx, day) => void (await statementsAfterReconciliation(ctx, day))] });
+  return everyInterval("payments", env.JOBS_INTERVAL_MS, logger, "payment jobs failed", async () => {
+    const ctx = getPaymentContext(logger);
+    const recovered = await recoverPayments(ctx);
+    const refunds = await recoverRefunds(ctx);
+    const delivered = await deliverWriteOffNotices(ctx);
+    await reconciliation.run(ctx);
+    if (recovered.checked || refunds.checked || delivered.attempted) logger.info({ recovered, refunds, delivered }, "payment jobs");
+  });
+}
+
+/**
+ * Runs `work` every `intervalMs`, one run at a time (a tick while a run is
+ * still going is skipped), logging a failure; each run's end is recorded for
+ * /readyz and the job-lag metric under `name`.
+ */
+function everyInterval(name: string, intervalMs: number, logger: Logger, failed: string, work: () => Promise<void>): { stop(): void } {
+  jobRuns.started(name, intervalMs);
   let running = false;
   const run = async () => {
     if (running) return;
     running = true;
     try {
-      const ctx = getPaymentContext(logger);
-      const recovered = await recoverPayments(ctx);
-      const refunds = await recoverRefunds(ctx);
-      const delivered = await deliverWriteOffNotices(ctx);
-      await reconciliation.run(ctx);
-      if (recovered.checked || refunds.checked || delivered.attempted) logger.info({ recovered, refunds, delivered }, "payment jobs");
+      await work();
+      jobRuns.ended(name);
     } catch (error) {
-      logger.error({ err: error }, "payment jobs failed");
+      logger.error({ err: error }, failed);
+      jobRuns.ended(name, "failed");
     } finally {
       running = false;
     }
   };
   // run() catches every failure itself.
-  const timer = setInterval(() => void run(), env.JOBS_INTERVAL_MS);
+  const timer = setInterval(() => void run(), intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
@@ -144,24 +164,12 @@ function startPaymentJobs(env: Env, logger: Logger): { stop(): void } {
  */
 function startReminderJobs(env: Env, logger: Logger): { stop(): void } {
   if (env.JOBS_INTERVAL_MS === 0) return { stop() {} };
-  let running = false;
-  const run = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const ctx = { db: getDb(), env, logger };
-      const codes = await remindOutstandingCodes(ctx);
-      const bills = await remindDueBills(ctx);
-      if (codes.queued || bills.queued) logger.info({ codes, bills }, "reminders queued");
-    } catch (error) {
-      logger.error({ err: error }, "reminder jobs failed");
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void run(), env.JOBS_INTERVAL_MS);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return everyInterval("reminders", env.JOBS_INTERVAL_MS, logger, "reminder jobs failed", async () => {
+    const ctx = { db: getDb(), env, logger };
+    const codes = await remindOutstandingCodes(ctx);
+    const bills = await remindDueBills(ctx);
+    if (codes.queued || bills.queued) logger.info({ codes, bills }, "reminders queued");
+  });
 }
 
 /**
@@ -172,21 +180,9 @@ function startReminderJobs(env: Env, logger: Logger): { stop(): void } {
  */
 function startCaseChangesJob(env: Env, logger: Logger): { stop(): void } {
   if (!env.ecounter || env.JOBS_INTERVAL_MS === 0) return { stop() {} };
-  let running = false;
-  const run = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await readCaseChanges({ db: getDb(), env, logger });
-    } catch (error) {
-      logger.error({ err: error }, "reading the e-counter's status changes failed");
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void run(), env.CASE_CHANGES_POLL_SECONDS * 1000);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return everyInterval("case-changes", env.CASE_CHANGES_POLL_SECONDS * 1000, logger, "reading the e-counter's status changes failed", () =>
+    readCaseChanges({ db: getDb(), env, logger }).then(() => undefined),
+  );
 }
 
 /**
@@ -197,11 +193,13 @@ function startCaseChangesJob(env: Env, logger: Logger): { stop(): void } {
 async function startMailJob(env: Env, logger: Logger, database: DatabaseHandle): Promise<{ stop(): Promise<void> }> {
   const transport = mailTransportFromEnv(env, logger);
   if (!transport || env.JOBS_INTERVAL_MS === 0) return { stop: async () => transport?.close() };
+  jobRuns.started("mail", env.JOBS_INTERVAL_MS);
   const job = await startMailDelivery({
     database,
     context: () => ({ db: database.db, env, logger, transport }),
     hooks: mailHooks(env),
     intervalMs: env.JOBS_INTERVAL_MS,
+    onRunEnded: (outcome) => jobRuns.ended("mail", outcome),
   });
   return {
     async stop() {
@@ -238,6 +236,9 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", env.TRUST_PROXY);
+  // Matching the route for its label costs a little per request: only when the metrics are served.
+  const metrics = env.METRICS_PORT === undefined ? null : requestMetrics(build);
+  if (metrics) app.use(metrics.measure);
 
   app.use(
     pinoHttp({
@@ -258,7 +259,7 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
       // limited may be an attack, and a connection the client dropped is worth a look
       // (warn); only 5xx is ours (error).
       customLogLevel: (_req, res, error) => (res.statusCode >= 500 ? "error" : error || res.statusCode === 429 ? "warn" : "info"),
-      autoLogging: { ignore: (req) => req.url?.startsWith("/build/") === true || req.url === "/healthz" },
+      autoLogging: { ignore: (req) => req.url?.startsWith("/build/") === true || req.url === "/healthz" || req.url === "/readyz" },
     }),
   );
 
@@ -343,6 +344,16 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
     }),
   );
 
+  app.get(
+    "/readyz",
+    asyncRoute(async (req, res) => {
+      res.setHeader("Cache-Control", "no-store");
+      const answer = await checkReadiness({ database, shuttingDown: state.shuttingDown });
+      if (answer.status !== 200) req.log.warn({ readiness: answer.body }, "readiness check: not ready");
+      res.status(answer.status).json(answer.body);
+    }),
+  );
+
   // Fingerprinted build output never changes under the same name.
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", index: false }));
   app.use(express.static("public", { maxAge: "1h", index: false }));
@@ -357,7 +368,7 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
       clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
     }),
   });
-  app.all("*", rejectUnusableHost(env.TRUST_PROXY), requestScope, asyncRoute(remix));
+  app.all("*", ...(metrics ? [metrics.answeredByRemix] : []), rejectUnusableHost(env.TRUST_PROXY), requestScope, asyncRoute(remix));
 
   app.use(finalErrorHandler);
   return app;
@@ -406,22 +417,6 @@ const finalErrorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     status === 413 ? CLIENT_ERROR_TEXT.tooLarge : typeof error?.type === "string" ? CLIENT_ERROR_TEXT.body : CLIENT_ERROR_TEXT.address;
   sendPlainText(res, status, text);
 };
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
 
 /**
  * On SIGTERM (a deploy) or SIGINT: stop accepting connections, let requests

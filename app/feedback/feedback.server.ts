@@ -5,7 +5,7 @@ import { taipeiDate } from "~/domain/dates";
 import type { Locale } from "~/i18n";
 import { recordAudit } from "~/base/audit.server";
 import { schema, type Database } from "~/base/db.server";
-import { hitRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
+import { hitRateLimit, isRefused, type RateLimitRule } from "~/base/rate-limit.server";
 import { getCatalogue } from "~/bills/catalogue.server";
 
 /** Error codes are keys under `pages.contact.errors` in the locale files. */
@@ -121,8 +121,9 @@ export async function submitFeedback(
   input: FeedbackInput,
   context: { locale: Locale; requestId: string; clientAddress: string; limit: Omit<RateLimitRule, "name">; now?: Date },
 ): Promise<FeedbackSubmission> {
-  const rate = await hitRateLimit(db, { name: "feedback:address", ...context.limit }, context.clientAddress, context.now);
-  if (!rate.allowed) return { ok: false, retryAfterSeconds: rate.retryAfterSeconds };
+  const rule = { name: "feedback:address", ...context.limit };
+  const rate = await hitRateLimit(db, rule, context.clientAddress, context.now);
+  if (isRefused(rule, rate)) return { ok: false, retryAfterSeconds: rate.retryAfterSeconds };
   for (let attempt = 0; attempt < 3; attempt++) {
     const reference = newReference(context.now ?? new Date());
     const { agency, ...fields } = input;

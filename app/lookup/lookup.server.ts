@@ -7,7 +7,7 @@ import { checkCaptcha, type CaptchaCheck } from "./captcha.server";
 import { findBillType, type CatalogueBillType } from "~/bills/catalogue.server";
 import type { Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
-import { hitRateLimit, peekRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
+import { hitRateLimit, isRefused, peekRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
 import { tallyLookup } from "./tallies.server";
 
 /**
@@ -61,7 +61,8 @@ export function billFindingLimits(db: Database, env: Env, clientAddress: string)
         peekRateLimit(db, limits.failuresPerNumber, numberKey(billTypeCode, writeOffNumber), now),
         hitRateLimit(db, limits.lookups, clientAddress, now),
       ]);
-      const blocked = states.filter((state) => !state.allowed);
+      const checked = [limits.failuresPerAddress, limits.failuresPerNumber, limits.lookups];
+      const blocked = states.filter((state, index) => isRefused(checked[index]!, state));
       return blocked.length > 0 ? Math.max(...blocked.map((state) => state.retryAfterSeconds)) : null;
     },
     recordFailure,

@@ -181,6 +181,8 @@ export async function startMailDelivery(options: {
   hooks: MailHooks;
   intervalMs: number;
   debounceMs?: number;
+  /** Told when a run ends, and whether it failed (the job's health: /readyz, metrics). */
+  onRunEnded?: (outcome: "completed" | "failed") => void;
 }): Promise<{ stop(): Promise<void> }> {
   const { database, hooks, intervalMs, debounceMs = 50 } = options;
   let running: Promise<void> | null = null;
@@ -203,8 +205,10 @@ export async function startMailDelivery(options: {
           if (result.claimed > 0) ctx.logger.info({ mails: result }, "mail job");
           if (result.claimed < 50 && !again) break;
         }
+        options.onRunEnded?.("completed");
       } catch (error) {
         ctx.logger.error({ err: error }, "mail job failed");
+        options.onRunEnded?.("failed");
       } finally {
         running = null;
       }

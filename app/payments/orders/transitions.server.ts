@@ -10,6 +10,7 @@ import {
 } from "~/domain/payment-order";
 import type { PaymentInstructions } from "~/domain/payment-instructions";
 import { recordAudit } from "~/base/audit.server";
+import { paymentTransitions } from "~/base/metrics.server";
 import { schema, type Database } from "~/base/db.server";
 import { changeBills } from "~/bills/lifecycle.server";
 import { openRefundCase } from "../refund-cases.server";
@@ -61,7 +62,7 @@ export async function applyTransition(
         payload: { ignored: from === to ? "already in this state" : `${from} cannot become ${to}`, answer: details.payload ?? null },
         createdAt: now,
       });
-      return { changed: false, order, lateMoney: to === "paid" && from !== "paid", refundCases: 0 };
+      return { changed: false, order, from, lateMoney: to === "paid" && from !== "paid", refundCases: 0 };
     }
     const settled = isSettled(to);
     const [updated] = await tx
@@ -119,9 +120,13 @@ export async function applyTransition(
         .set({ releasedAt: now })
         .where(and(eq(schema.paymentOrderItems.orderId, orderId), isNull(schema.paymentOrderItems.releasedAt)));
     }
-    return { changed: true, order: updated!, lateMoney: false, refundCases };
+    return { changed: true, order: updated!, from, lateMoney: false, refundCases };
   });
-  if (result.changed) ctx.logger.info({ order: result.order.reference, to, source: details.source }, "payment order transition");
+  if (result.changed) {
+    ctx.logger.info({ order: result.order.reference, to, source: details.source }, "payment order transition");
+    // After its transaction: a transition rolled back moved nothing (inside a refund's transaction, that one decides).
+    paymentTransitions.inc({ provider: result.order.provider, from: result.from, to });
+  }
   if (result.refundCases > 0) {
     ctx.logger.warn(
       { alert: "refund_case_opened", order: result.order.reference, bills: result.refundCases, source: details.source },
