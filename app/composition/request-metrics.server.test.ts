@@ -31,14 +31,14 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 it("labels request latency by the route id that answered, the method and the status class, never the raw path", async () => {
   metricsRegistry.resetMetrics();
-  await fetch(`${url}/payments/PAY20261202AB12?lang=en`);
-  await fetch(`${url}/payments/PAY20261202CD34`, { method: "POST" });
-  await fetch(`${url}/`);
-  await fetch(`${url}/no/such/page`);
-  await fetch(`${url}/healthz`);
-  await fetch(`${url}/build/_assets/app-1234.js`);
-  // Finish events run just after the answer is sent.
-  await new Promise((resolve) => setImmediate(resolve));
+  // Each answer read to its end: a request is measured once its answer is sent.
+  const read = async (path: string, init?: RequestInit) => (await fetch(`${url}${path}`, init)).text();
+  await read("/payments/PAY20261202AB12?lang=en");
+  await read("/payments/PAY20261202CD34", { method: "POST" });
+  await read("/");
+  await read("/no/such/page");
+  await read("/healthz");
+  await read("/build/_assets/app-1234.js");
   const text = await metricsRegistry.metrics();
   const count = (labels: string) => text.match(new RegExp(`bill_portal_http_request_duration_seconds_count\\{${labels}\\} (\\d+)`))?.[1];
   expect(count('route="routes/payments.\\$reference",method="GET",status_class="2xx"')).toBe("1");

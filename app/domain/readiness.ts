@@ -14,8 +14,8 @@ export interface JobRunRecord {
   lastRunEndedAt: Date | null;
 }
 
-export const STALLED_AFTER_INTERVALS = 5;
-export const STALL_MARGIN_MS = 60_000;
+const STALLED_AFTER_INTERVALS = 5;
+const STALL_MARGIN_MS = 60_000;
 
 /** Seconds since the job last ended a run (since it started, if it never has). */
 export function jobLagSeconds(job: JobRunRecord, now: Date): number {
@@ -23,7 +23,7 @@ export function jobLagSeconds(job: JobRunRecord, now: Date): number {
   return Math.max(0, (now.getTime() - since.getTime()) / 1000);
 }
 
-export function isStalled(job: JobRunRecord, now: Date): boolean {
+function isStalled(job: JobRunRecord, now: Date): boolean {
   return jobLagSeconds(job, now) * 1000 > STALLED_AFTER_INTERVALS * job.intervalMs + STALL_MARGIN_MS;
 }
 

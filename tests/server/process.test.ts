@@ -8,6 +8,7 @@ import {
   demoPorts,
   freePort,
   spawnPortal as start,
+  startPortal,
   waitForListening,
 } from "../support/portal-process.mjs";
 
@@ -103,6 +104,42 @@ describe("the server process", () => {
     expect(await server.exited).toBe(0);
     expect(server.output()).toContain("shutting down");
     expect(server.output()).toContain('"msg":"stopped"');
+  });
+});
+
+describe("readiness and metrics of the server process", () => {
+  it("answers /readyz when ready, and /metrics only on METRICS_PORT with the pages' route ids", async () => {
+    const metricsPort = await freePort();
+    const portal = await startPortal({ METRICS_PORT: String(metricsPort) });
+    cleanups.push(portal.stop);
+    expect(portal.output()).toContain(`"url":"http://127.0.0.1:${metricsPort}/metrics"`);
+
+    const ready = await fetch(`${portal.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get("cache-control")).toBe("no-store");
+    expect(await ready.json()).toEqual({ status: "ready", notReady: [], database: "ok", migrations: "applied", stalledJobs: [] });
+
+    // Never on the public port.
+    const publicMetrics = await fetch(`${portal.url}/metrics`);
+    expect(publicMetrics.status).toBe(404);
+    expect(await publicMetrics.text()).not.toContain("bill_portal_");
+
+    const page = await fetch(`${portal.url}/payments/NOSUCHORDER123`);
+    expect(page.status).toBeLessThan(500);
+    // Read to its end: the request is measured once its answer is.
+    await page.text();
+    const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get("content-type")).toContain("text/plain");
+    const text = await scrape.text();
+    expect(text).toMatch(/bill_portal_http_request_duration_seconds_count\{route="readyz",method="GET",status_class="2xx"\} 1\n/);
+    expect(text).toMatch(
+      /bill_portal_http_request_duration_seconds_count\{route="routes\/payments\.\$reference",method="GET",status_class="\dxx"\} 1\n/,
+    );
+    expect(text).not.toContain("NOSUCHORDER123");
+    expect(text).toContain("# TYPE bill_portal_payment_orders gauge");
+    expect(text).toContain('bill_portal_outbox_depth{outbox="write_off_notices"}');
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/`)).status).toBe(404);
   });
 });
 
