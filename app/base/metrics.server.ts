@@ -12,7 +12,7 @@ import { schema, selectRows, type Database } from "./db.server";
  * database on scrape.
  */
 export const metricsRegistry = new client.Registry();
-client.collectDefaultMetrics({ register: metricsRegistry, prefix: "bill_portal_" });
+let processMetrics = false;
 
 // Pages answer in milliseconds; outside calls time out after seconds.
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -140,9 +140,13 @@ export const jobRuns = new JobRuns();
 /**
  * The gauges read on scrape: the jobs' lag, and from the database payment
  * orders by state (one grouped query) and the outboxes' depth (two counts on
- * indexed states). Registered once, when the metrics port opens.
+ * indexed states); and Node's process metrics. Registered when the metrics
+ * port opens.
  */
 export function collectOnScrape(db: () => Database, runs: JobRuns = jobRuns): void {
+  // Node's own (CPU, memory, event-loop lag, GC): only in a process that serves the metrics, not in the CLI.
+  if (!processMetrics) client.collectDefaultMetrics({ register: metricsRegistry, prefix: "bill_portal_" });
+  processMetrics = true;
   // Registered again (a test's second portal): the new readers replace the old.
   for (const name of ["bill_portal_job_lag_seconds", "bill_portal_payment_orders", "bill_portal_outbox_depth"]) {
     metricsRegistry.removeSingleMetric(name);
