@@ -158,6 +158,16 @@ describeEachDatabase(
       expect(session?.staff.id).toBe(staffId);
     });
 
+    it("deletes each row once when two instances sweep at the same time", async () => {
+      await db()
+        .insert(schema.captchaUses)
+        .values(Array.from({ length: 20 }, (_, i) => ({ challengeId: `both-${i}`, expiresAt: at(-(i + 1) * MINUTE) })));
+      const [first, second] = await Promise.all([sweepRetention(db(), NOW, 4), sweepRetention(db(), NOW, 4)]);
+      expect(first!.captchaUses + second!.captchaUses).toBe(20);
+      const left = await db().select({ id: schema.captchaUses.challengeId }).from(schema.captchaUses);
+      expect(left.map((row) => row.id)).toEqual(["fresh"]);
+    });
+
     it("finds nothing to delete when run again, as a second instance sweeping at the same time would", async () => {
       const again = await sweepRetention(db(), NOW);
       expect(Object.values(again).every((n) => n === 0)).toBe(true);
