@@ -33,6 +33,8 @@ export interface DatabaseHandle {
    * instance, this one included) until the returned stop is called.
    */
   listen(channel: string, onNotice: (payload: string) => void): Promise<() => Promise<void>>;
+  /** PGlite only: the whole data directory as a gzipped tar archive (PGlite's dumpDataDir), for a backup. */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -182,6 +184,7 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
       await db.execute(sql`select 1`);
     },
     listen: (channel, onNotice) => client.listen(channel, onNotice),
+    dumpDataDir: () => client.dumpDataDir("gzip"),
     close: async () => {
       await client.close();
       await unlock();

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -38,6 +39,10 @@ const USAGE = `Usage:
   node cli.js audit head
       Prints the last entry's seq and hash without checking the chain.
       Both are carried out by a running portal like refunds, or here when none runs.
+  node cli.js backup <file.tar.gz>
+      PGlite only: writes DATA_DIR/pglite as a gzipped tar archive, with the portal stopped
+      (refused while it runs). Restore: unpack it into an empty DATA_DIR/pglite
+      (tar -C <DATA_DIR>/pglite -xzf <file>). On PostgreSQL use pg_dump -Fc (README).
 Exit code 2: the command was not usable as given (or not from this account).`;
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -52,6 +57,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await refundCommand(rest);
       case "audit":
         return await auditCommand(rest);
+      case "backup":
+        return await backupCommand(rest);
       default:
         console.error(USAGE);
         return command === undefined || command === "--help" ? 0 : 2;
@@ -193,6 +200,26 @@ async function auditCommand(args: string[]): Promise<number> {
       `${result.checked} entries before it hold; the chain's head is seq ${result.headSeq} (${result.headHash})`,
   );
   return 1;
+}
+
+/** PGlite's data directory, consistent because this process alone has it open (the lock refuses a running portal). */
+async function backupCommand(args: string[]): Promise<number> {
+  const [file, ...extra] = args;
+  if (!file || extra.length > 0) throw new UsageError(`backup needs one file to write\n\n${USAGE}`);
+  const { env } = await loadConfiguration();
+  if (env.DATABASE_URL) throw new UsageError("The portal uses PostgreSQL: back it up with pg_dump -Fc (README, Backups and retention).");
+  if (existsSync(file)) throw new UsageError(`${file} exists already: a backup never overwrites one`);
+  if (!existsSync(path.resolve(env.DATA_DIR, "pglite")))
+    throw new UsageError(`${path.resolve(env.DATA_DIR, "pglite")} holds no database to back up`);
+  const database = await openPortalDatabase(env);
+  try {
+    const archive = await database.dumpDataDir!();
+    await writeFile(file, Buffer.from(await archive.arrayBuffer()));
+    console.log(`backup written: ${path.resolve(file)} (${archive.size} bytes)`);
+    return 0;
+  } finally {
+    await database.close();
+  }
 }
 
 const CHAIN_PROBLEMS = {

@@ -20,6 +20,7 @@ import { listenForSettingsChanges } from "~/agencies/changes.server";
 import { startMailDelivery } from "~/mail/delivery.server";
 import { mailTransportFromEnv } from "~/mail/transport.server";
 import { mailHooks } from "./mail-hooks.server";
+import { startRetentionJob } from "./retention-job.server";
 import { remindDueBills } from "~/members/reminders.server";
 import { remindOutstandingCodes } from "~/payments/code-reminders.server";
 import { readCaseChanges } from "~/cases/status-changes.server";
@@ -81,6 +82,7 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   const mail = await startMailJob(env, logger, database);
   const reminders = startReminderJobs(env, logger);
   const caseChanges = startCaseChangesJob(env, logger);
+  const retention = startRetentionJob(env, logger);
   installGracefulShutdown({
     server,
     others: servers,
@@ -90,6 +92,7 @@ export async function startServer(build: ServerBuild): Promise<Server> {
         jobs.stop();
         reminders.stop();
         caseChanges.stop();
+        retention.stop();
         void mail.stop();
       },
     },

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordAudit, verifyAuditChain } from "~/base/audit.server";
 import { openDatabase, type DatabaseHandle } from "~/base/db.server";
 import { createPostgresDatabase, runCli } from "../support/portal-process.mjs";
+import { databaseWithAuditEntries } from "../support/audit-entries";
 
 /**
  * `node cli.js audit verify|head` from the build, as an operator runs it,
@@ -53,23 +53,7 @@ for (const [index, makeTarget] of kinds.entries()) {
     let head: { headSeq: number; headHash: string };
     beforeAll(async () => {
       target = await makeTarget();
-      const handle = await target.open();
-      try {
-        await handle.migrate();
-        for (let i = 0; i < 5; i++) {
-          await recordAudit(handle.db, {
-            actorType: "staff",
-            actorId: `s-${i}`,
-            action: "staff.search",
-            targetType: "payments",
-            details: { i },
-          });
-        }
-        const verified = await verifyAuditChain(handle.db);
-        head = { headSeq: verified.headSeq, headHash: verified.headHash };
-      } finally {
-        await handle.close();
-      }
+      head = await databaseWithAuditEntries(() => target.open(), 5);
     }, 60_000);
     afterAll(() => target?.dispose());
 
