@@ -24,6 +24,11 @@ export const handle: RouteHandle = { pageTitle: (t) => t("applicationQuery.title
 export const headers = routeHeaders;
 
 const FIELD_IDS = { caseNumber: "caseNumber", checkCode: "checkCode", captchaAnswer: CAPTCHA_ANSWER_FIELD_ID } as const;
+/** What identifies a case, in the order the receipt of application prints it; the check code is six digits. */
+const QUERY_FIELDS = [
+  { name: "caseNumber", inputMode: undefined },
+  { name: "checkCode", inputMode: "numeric" },
+] as const;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const env = getEnv();
@@ -162,25 +167,19 @@ export default function ApplicationQuery() {
           <Form method="post" action="/applications" noValidate className="lookup-form">
             {/* The first submit button is the one Enter presses: make it the query, not "New image". */}
             <button type="submit" name="intent" value="query" hidden tabIndex={-1} aria-hidden="true" />
-            <IdentifierField
-              id={FIELD_IDS.caseNumber}
-              name="caseNumber"
-              label={t("applicationQuery.fields.caseNumber")}
-              hint={t("applicationQuery.fields.caseNumberHint")}
-              defaultValue={values?.caseNumber}
-              error={shown.caseNumber}
-              required
-            />
-            <IdentifierField
-              id={FIELD_IDS.checkCode}
-              name="checkCode"
-              label={t("applicationQuery.fields.checkCode")}
-              hint={t("applicationQuery.fields.checkCodeHint")}
-              defaultValue={values?.checkCode}
-              error={shown.checkCode}
-              inputMode="numeric"
-              required
-            />
+            {QUERY_FIELDS.map(({ name, inputMode }) => (
+              <IdentifierField
+                key={name}
+                id={FIELD_IDS[name]}
+                name={name}
+                label={t(`applicationQuery.fields.${name}`)}
+                hint={t(`applicationQuery.fields.${name}Hint`)}
+                defaultValue={values?.[name]}
+                error={shown[name]}
+                inputMode={inputMode}
+                required
+              />
+            ))}
             <CaptchaFieldset
               captchaToken={captchaToken}
               purpose={t("applicationQuery.captchaPurpose")}
