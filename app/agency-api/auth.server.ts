@@ -148,7 +148,6 @@ export async function authenticateCall(db: Database, env: AuthEnv, call: SignedC
     .onConflictDoNothing()
     .returning({ nonce: schema.agencyApiNonces.nonce });
   if (fresh.length === 0) return refuse("replayed_nonce", `This ${AGENCY_API_HEADERS.nonce} was used already: every call needs a new one.`);
-  if (Math.random() < 0.01) await sweepExpiredNonces(db, now);
 
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
     key.lastUsedAt = now;
@@ -164,9 +163,4 @@ export async function authenticateCall(db: Database, env: AuthEnv, call: SignedC
       );
   }
   return { ok: true, caller: { keyId: keyId!, agencyCode: key.agencyCode } };
-}
-
-/** Drops nonces past their window (also done now and then by authenticateCall). */
-export async function sweepExpiredNonces(db: Database, now = new Date()): Promise<void> {
-  await db.delete(schema.agencyApiNonces).where(lt(schema.agencyApiNonces.expiresAt, now));
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { schema, type Database } from "./db.server";
 import { rateLimitRefusals } from "./metrics.server";
 
@@ -94,7 +94,6 @@ export async function hitRateLimit(db: Database, rule: RateLimitRule, key: strin
       set: { hits: sql`${schema.rateLimitCounters.hits} + 1` },
     })
     .returning({ hits: schema.rateLimitCounters.hits });
-  if (Math.random() < 0.01) await sweepRateLimits(db, now);
   return stateOf(rule, row!.hits, await previousHits(db, bucketName, previous), previousWeight, end, now, true);
 }
 
@@ -107,11 +106,6 @@ export function isRefused(rule: RateLimitRule, state: RateLimitState): boolean {
   if (state.allowed) return false;
   rateLimitRefusals.inc({ rule: rule.name });
   return true;
-}
-
-/** Drops windows that no longer count; called now and then by hitRateLimit. */
-async function sweepRateLimits(db: Database, now = new Date()): Promise<void> {
-  await db.delete(schema.rateLimitCounters).where(lt(schema.rateLimitCounters.expiresAt, now));
 }
 
 /** How a form says it was refused for too many attempts: the whole minutes to wait, for its message, and Retry-After. */

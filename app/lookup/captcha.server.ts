@@ -1,7 +1,6 @@
 import { createHmac, randomBytes, randomInt } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { lt } from "drizzle-orm";
 import svgCaptcha from "svg-captcha";
 import { encodeWav, joinClips, parseWav, type PcmClip } from "~/domain/wav";
 import type { Locale } from "~/i18n";
@@ -79,7 +78,6 @@ export async function checkCaptcha(
     .onConflictDoNothing()
     .returning({ id: schema.captchaUses.challengeId });
   if (recorded.length === 0) return "reused";
-  if (Math.random() < 0.01) await db.delete(schema.captchaUses).where(lt(schema.captchaUses.expiresAt, now));
   // Full-width digits and spaces are what phones and IMEs often produce.
   const given = input.answer.normalize("NFKC").replace(/\s+/g, "");
   return safeEqual(given, captchaAnswer(secret, challenge.id)) ? "ok" : "wrong";

@@ -12,7 +12,7 @@ import addFormats from "ajv-formats";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agencyApiDocument, MAX_BODY_BYTES } from "~/agency-api/contract.server";
-import { sweepExpiredNonces } from "~/agency-api/auth.server";
+import { sweepRetention } from "~/base/retention.server";
 import { pino } from "pino";
 import { findBill } from "~/bills/bills.server";
 import { findBillType } from "~/bills/catalogue.server";
@@ -585,11 +585,11 @@ describeEachDatabase(
       }
     });
 
-    it("forgets nonces past their window", async () => {
+    it("forgets nonces past their window at the retention sweep", async () => {
       await db()
         .insert(schema.agencyApiNonces)
         .values({ keyId: police.id, nonce: "old-nonce-00000001", expiresAt: new Date(Date.now() - 1000) });
-      await sweepExpiredNonces(db());
+      await sweepRetention(db());
       expect(await db().select().from(schema.agencyApiNonces).where(eq(schema.agencyApiNonces.nonce, "old-nonce-00000001"))).toEqual([]);
     });
   },
