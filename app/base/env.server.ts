@@ -311,6 +311,13 @@ const schema = z
     RATE_LIMIT_FEEDBACK_PER_ADDRESS: rateLimit.default({ limit: 10, windowSeconds: 3600 }),
     /** Signed calls to the agency API per key (docs/agency-api.md): answered 429 with Retry-After past it. */
     AGENCY_API_RATE_LIMIT: rateLimit.default({ limit: 600, windowSeconds: 60 }),
+    /** Worker processes serving PORT together (node:cluster), on PostgreSQL; 1: no cluster, the portal is this one process. */
+    WEB_CONCURRENCY: z.coerce
+      .number({ error: "must be the number of worker processes" })
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(64, "must be at most 64")
+      .default(1),
     SHUTDOWN_TIMEOUT_MS: z.coerce
       .number({ error: "must be a number of milliseconds" })
       .int("must be a whole number")

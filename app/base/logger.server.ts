@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { pino, type DestinationStream, type Logger } from "pino";
 import { getEnv } from "./env.server";
 
@@ -7,7 +8,8 @@ const create = (destination?: DestinationStream) =>
   pino(
     {
       level: getEnv().LOG_LEVEL,
-      base: { service: "bill-portal" },
+      // In cluster mode, which worker wrote a line (docs/decisions/028).
+      base: cluster.isWorker ? { service: "bill-portal", pid: process.pid } : { service: "bill-portal" },
       redact: {
         paths: ["req.headers.cookie", "req.headers.authorization", 'res.headers["set-cookie"]', "*.nationalId", "*.password"],
         censor: "[redacted]",

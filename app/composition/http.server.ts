@@ -31,7 +31,8 @@ import { asyncRoute } from "~/base/async-route.server";
 import { requestScope } from "~/base/request-scope.server";
 import { isAgencyApiPath, rejectCrossSiteWrites, rejectUnusableHost } from "./same-origin.server";
 import type { Env } from "~/base/env.server";
-import { configurationOrExit } from "./configuration.server";
+import { configurationOrExit, type Configuration } from "./configuration.server";
+import { clusterWorkerRole, runCluster } from "./cluster.server";
 import { openControlSocket, type ControlSocket } from "./control-socket.server";
 import { getLogger } from "~/base/logger.server";
 import { jobRuns } from "~/base/metrics.server";
@@ -49,31 +50,38 @@ declare module "@remix-run/node" {
   }
 }
 
-/** Boots the portal: configuration, database (migrated; in demo mode seeded), HTTP, jobs; in demo mode the stand-ins too. */
-export async function startServer(build: ServerBuild): Promise<Server> {
+/**
+ * Boots the portal: configuration, database (migrated; in demo mode seeded), HTTP, jobs; in demo mode the stand-ins too.
+ * With WEB_CONCURRENCY > 1 on PostgreSQL, this process becomes the cluster's primary and each worker comes here again
+ * (docs/decisions/028): what must happen once (migrations, demo data and stand-ins, the control socket) is the primary's.
+ */
+export async function startServer(build: ServerBuild): Promise<Server | null> {
   const { env, demo } = await configurationOrExit();
   const logger = getLogger();
-  const database = await openAppDatabase(env, logger);
-  if (demo?.services.seed) await demo.wing.seedDemoData(database, env, demo.services, logger);
-  const unknownAgencies = await unknownAgencyNetworks(database.db, env);
-  if (unknownAgencies.length > 0) {
-    logger.fatal(
-      { agencies: unknownAgencies },
-      `BACK_OFFICE_AGENCY_NETWORKS names agencies the catalogue does not have (${unknownAgencies.join(", ")}): their staff would not be restricted; fix the codes`,
+  const role = await clusterWorkerRole();
+  if (!role && env.WEB_CONCURRENCY > 1) {
+    if (env.DATABASE_URL) {
+      await startClusterPrimary(env, demo, logger);
+      return null;
+    }
+    logger.warn(
+      { WEB_CONCURRENCY: env.WEB_CONCURRENCY },
+      "PGlite is single-process (its database belongs to one process): running one worker, this process; set DATABASE_URL for WEB_CONCURRENCY workers",
     );
-    await database.close();
-    process.exit(1);
   }
+  const database = await openAppDatabase(env, logger, { migrate: !role });
+  if (!role && demo?.services.seed) await demo.wing.seedDemoData(database, env, demo.services, logger);
+  await exitOnUnknownAgencies(env, logger, database);
   const state = { shuttingDown: false };
   const app = createApp({ build, env, logger, database, state });
 
-  const servers = demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger, database.db) : [];
+  const servers = !role && demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger, database.db) : [];
   const server = await listen(app, env.PORT, env.HOST);
   server.on("clientError", answerUnparsableRequest(logger));
-  if (env.METRICS_PORT !== undefined) {
+  if (env.METRICS_PORT !== undefined && (!role || role.servesMetrics)) {
     servers.push(await startMetricsServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, database, logger }));
   }
-  const control = await openControlSocket(env.controlSocket, () => getPaymentContext(logger), logger);
+  const control = await openControlSocket(role ? null : env.controlSocket, () => getPaymentContext(logger), logger);
   logger.info(
     { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind, demo: demo !== null },
     "portal listening",
@@ -88,12 +96,12 @@ export async function startServer(build: ServerBuild): Promise<Server> {
     others: servers,
     control,
     jobs: {
-      stop() {
+      async stop() {
         jobs.stop();
         reminders.stop();
         caseChanges.stop();
         retention.stop();
-        void mail.stop();
+        await mail.stop();
       },
     },
     database,
@@ -103,6 +111,42 @@ export async function startServer(build: ServerBuild): Promise<Server> {
   });
   if (env.NODE_ENV === "development") void broadcastDevReady(build);
   return server;
+}
+
+/**
+ * The cluster's primary: everything that must happen once, then the workers.
+ * The control socket is the primary's: it lives as long as the service (a
+ * worker may be restarted under an operator's command) and one socket path
+ * can have only one listener anyway.
+ */
+async function startClusterPrimary(env: Env, demo: Configuration["demo"], logger: Logger): Promise<void> {
+  const database = await openAppDatabase(env, logger, { migrate: true });
+  if (demo?.services.seed) await demo.wing.seedDemoData(database, env, demo.services, logger);
+  await exitOnUnknownAgencies(env, logger, database);
+  const servers = demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger, database.db) : [];
+  const control = await openControlSocket(env.controlSocket, () => getPaymentContext(logger), logger);
+  runCluster({
+    workers: env.WEB_CONCURRENCY,
+    metrics: env.METRICS_PORT !== undefined,
+    logger,
+    async stopped() {
+      await control.close();
+      for (const server of servers) server.close();
+      await database.close();
+      setAppDatabase(undefined);
+    },
+  });
+}
+
+async function exitOnUnknownAgencies(env: Env, logger: Logger, database: DatabaseHandle): Promise<void> {
+  const unknownAgencies = await unknownAgencyNetworks(database.db, env);
+  if (unknownAgencies.length === 0) return;
+  logger.fatal(
+    { agencies: unknownAgencies },
+    `BACK_OFFICE_AGENCY_NETWORKS names agencies the catalogue does not have (${unknownAgencies.join(", ")}): their staff would not be restricted; fix the codes`,
+  );
+  await database.close();
+  process.exit(1);
 }
 
 function listen(app: express.Express, port: number, host: string): Promise<Server> {
@@ -212,14 +256,15 @@ async function startMailJob(env: Env, logger: Logger, database: DatabaseHandle):
   };
 }
 
-async function openAppDatabase(env: Env, logger: Logger): Promise<DatabaseHandle> {
+/** Opens this process's database; only one process of a cluster migrates it (the primary, before any worker starts). */
+async function openAppDatabase(env: Env, logger: Logger, options: { migrate: boolean }): Promise<DatabaseHandle> {
   const started = performance.now();
   const database = await openDatabase({
     url: env.DATABASE_URL,
     pgliteDir: path.resolve(env.DATA_DIR, "pglite"),
     poolSize: env.DATABASE_POOL_SIZE,
   });
-  await database.migrate();
+  if (options.migrate) await database.migrate();
   // A change to the catalogue or an agency's credentials made through any instance reaches this one's caches at once.
   await listenForSettingsChanges(database, logger);
   setAppDatabase(database);
@@ -430,7 +475,7 @@ function installGracefulShutdown(options: {
   server: Server;
   others: Server[];
   control: ControlSocket;
-  jobs: { stop(): void };
+  jobs: { stop(): Promise<void> };
   database: DatabaseHandle;
   logger: Logger;
   state: { shuttingDown: boolean };
@@ -441,8 +486,8 @@ function installGracefulShutdown(options: {
     if (state.shuttingDown) return;
     state.shuttingDown = true;
     logger.info({ signal }, "shutting down: finishing requests in flight");
-    jobs.stop();
-    // An operator's command in flight finishes before the database closes.
+    // The mail job stops listening for queued mails, and an operator's command in flight finishes, before the database closes.
+    const jobsStopped = jobs.stop();
     const controlClosed = control.close();
     for (const other of others) other.close();
     const force = setTimeout(() => {
@@ -453,6 +498,7 @@ function installGracefulShutdown(options: {
     const stop = async (error: Error | undefined) => {
       clearTimeout(force);
       try {
+        await jobsStopped;
         await controlClosed;
         await database.close();
       } catch (closeError) {
