@@ -60,7 +60,7 @@ async function startDemoPortal(env: Record<string, string>) {
 }
 
 describe.runIf(process.env.TEST_DATABASE_URL)("cluster mode on PostgreSQL", () => {
-  it("serves from two workers, delivers a paid order's notice once although both run the jobs, and stops cleanly on SIGTERM", async () => {
+  it("serves from two workers, delivers a paid order's notice once although both run the jobs, replaces a dead worker, and stops cleanly on SIGTERM", async () => {
     const database = await createPostgresDatabase(process.env.TEST_DATABASE_URL!);
     cleanups.push(() => database.drop());
     const sandbox = createSandboxGateway(SANDBOX_CREDENTIALS);
@@ -119,12 +119,20 @@ describe.runIf(process.env.TEST_DATABASE_URL)("cluster mode on PostgreSQL", () =
     expect(noticesOf()).toHaveLength(1);
     expect(noticesOf()[0]!.body).toMatchObject({ writeOffNumber: "GF11500019", provider: "line_pay" });
 
+    // A worker that dies is replaced, and the primary says so.
+    const [killed] = [...workerPids] as number[];
+    process.kill(killed!, "SIGKILL");
+    await waitFor(() => logLines(portal).filter((line) => line.msg === "portal listening").length === 3, 60_000);
+    expect(logLines(portal).find((line) => line.msg === "worker died: restarting it")).toMatchObject({ pid: killed, signal: "SIGKILL" });
+    const running = new Set(logLines(portal).flatMap((line) => (line.msg === "portal listening" && line.pid !== killed ? [line.pid] : [])));
+    expect(running.size).toBe(2);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+
     portal.child.kill("SIGTERM");
-    expect(await portal.exited, portal.output().split("\n").slice(-60).join("\n")).toBe(0);
-    const stoppedWorkers = logLines(portal).filter((line) => line.msg === "stopped" && workerPids.has(line.pid));
+    expect(await portal.exited).toBe(0);
+    const stoppedWorkers = logLines(portal).filter((line) => line.msg === "stopped" && running.has(line.pid));
     expect(stoppedWorkers).toHaveLength(2);
-    expect(portal.output()).not.toContain("worker died");
-    for (const pid of workerPids) expect(() => process.kill(pid as number, 0)).toThrow();
+    for (const pid of running) expect(() => process.kill(pid as number, 0)).toThrow();
   }, 180_000);
 });
 
