@@ -63,12 +63,19 @@ const dataDir = path.join(root, ".data/bench");
 await rm(dataDir, { recursive: true, force: true });
 const portalPort = await freePort();
 const portalUrl = `http://127.0.0.1:${portalPort}`;
+// BENCH_WORKERS=n with BENCH_DATABASE_URL (a database of its own: the demo seeds it): cluster mode on PostgreSQL (docs/decisions/028).
+if (process.env.BENCH_WORKERS && !process.env.BENCH_DATABASE_URL)
+  throw new Error("BENCH_WORKERS needs BENCH_DATABASE_URL: PGlite runs one process");
+const clusterEnv = process.env.BENCH_DATABASE_URL
+  ? { DATABASE_URL: process.env.BENCH_DATABASE_URL, DEMO_MODE: "true", WEB_CONCURRENCY: process.env.BENCH_WORKERS ?? "1" }
+  : {};
 const portal = spawn(process.execPath, ["server.js"], {
   cwd: root,
   env: {
     ...process.env,
     ...BENCH_SERVER_ENV,
     ...(await demoPorts()),
+    ...clusterEnv,
     PORT: String(portalPort),
     HOST: "127.0.0.1",
     PUBLIC_URL: portalUrl,
