@@ -1,14 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Express } from "express";
 import { afterEach, describe, expect, it } from "vitest";
-import { createAgencySimulator } from "~/demo/agency-simulator.server";
-import { createSandboxGateway } from "~/demo/gateway.server";
-import { SANDBOX_CREDENTIALS, demoWebhookSecret } from "~/demo/keys";
 import { createPostgresDatabase, demoPorts, freePort, spawnPortal, waitFor, waitForListening } from "../support/portal-process.mjs";
 import { residentBrowser } from "../support/resident";
+import { startPaymentStandIns } from "../support/stand-ins";
 
 /**
  * Cluster mode (docs/decisions/028) as a deployment runs it: `node server.js`
@@ -20,12 +16,6 @@ const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-const listen = (app: Express) =>
-  new Promise<Server>((resolve) => {
-    const server = app.listen(0, "127.0.0.1", () => resolve(server));
-  });
-const portOf = (server: Server) => (server.address() as { port: number }).port;
 
 type Portal = ReturnType<typeof spawnPortal>;
 
@@ -63,22 +53,15 @@ describe.runIf(process.env.TEST_DATABASE_URL)("cluster mode on PostgreSQL", () =
   it("serves from two workers, delivers a paid order's notice once although both run the jobs, replaces a dead worker, and stops cleanly on SIGTERM", async () => {
     const database = await createPostgresDatabase(process.env.TEST_DATABASE_URL!);
     cleanups.push(() => database.drop());
-    const sandbox = createSandboxGateway(SANDBOX_CREDENTIALS);
-    const simulator = createAgencySimulator(demoWebhookSecret);
-    const sandboxServer = await listen(sandbox.app);
-    const simulatorServer = await listen(simulator.app);
-    cleanups.push(
-      async () => sandboxServer.close(),
-      async () => simulatorServer.close(),
-    );
-    const sandboxUrl = `http://127.0.0.1:${portOf(sandboxServer)}`;
+    const { simulator, sandboxUrl, simulatorPort, close } = await startPaymentStandIns();
+    cleanups.push(close);
     const { portal, base } = await startDemoPortal({
       DATABASE_URL: database.url,
       WEB_CONCURRENCY: "2",
       EMBEDDED_SANDBOX: "false",
       LINE_PAY_API_URL: sandboxUrl,
       SANDBOX_PUBLIC_URL: sandboxUrl,
-      AGENCY_SIMULATOR_PORT: String(portOf(simulatorServer)),
+      AGENCY_SIMULATOR_PORT: String(simulatorPort),
       // Both workers' jobs look for the notice several times a second.
       JOBS_INTERVAL_MS: "100",
     });

@@ -1,14 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
-import type { Express } from "express";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { createAgencySimulator } from "~/demo/agency-simulator.server";
-import { createSandboxGateway } from "~/demo/gateway.server";
-import { SANDBOX_CREDENTIALS, demoWebhookSecret } from "~/demo/keys";
 import { freePort, spawnPortal, waitForListening } from "../support/portal-process.mjs";
 import { residentBrowser } from "../support/resident";
+import { startPaymentStandIns } from "../support/stand-ins";
 
 /**
  * The portal's process is killed (SIGKILL) after LINE Pay has completed the
@@ -17,26 +13,14 @@ import { residentBrowser } from "../support/resident";
  * paid, one receipt, the agency notified. Nothing lost, nothing doubled.
  */
 
-const listen = (app: Express) =>
-  new Promise<Server>((resolve) => {
-    const server = app.listen(0, "127.0.0.1", () => resolve(server));
-  });
-
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
 it("recovers a payment confirmed at the provider while the portal was being killed", async () => {
-  const sandbox = createSandboxGateway(SANDBOX_CREDENTIALS);
-  const simulator = createAgencySimulator(demoWebhookSecret);
-  const sandboxServer = await listen(sandbox.app);
-  const simulatorServer = await listen(simulator.app);
-  cleanups.push(
-    async () => sandboxServer.close(),
-    async () => simulatorServer.close(),
-  );
-  const sandboxUrl = `http://127.0.0.1:${(sandboxServer.address() as { port: number }).port}`;
+  const { sandbox, simulator, sandboxUrl, simulatorPort, close } = await startPaymentStandIns();
+  cleanups.push(close);
   const dataDir = await mkdtemp(path.join(tmpdir(), "portal-crash-"));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
@@ -53,7 +37,7 @@ it("recovers a payment confirmed at the provider while the portal was being kill
       EMBEDDED_SANDBOX: "false",
       LINE_PAY_API_URL: sandboxUrl,
       SANDBOX_PUBLIC_URL: sandboxUrl,
-      AGENCY_SIMULATOR_PORT: String((simulatorServer.address() as { port: number }).port),
+      AGENCY_SIMULATOR_PORT: String(simulatorPort),
       RECOVERY_AFTER_SECONDS: "1",
       JOBS_INTERVAL_MS: "300",
     });
