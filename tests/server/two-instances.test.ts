@@ -4,6 +4,7 @@ import { request } from "node:http";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captchaAnswer } from "~/lookup/captcha.server";
 import { DEMO_SECRETS } from "~/demo/keys";
@@ -59,11 +60,13 @@ describe.runIf(adminUrl)("two instances on one PostgreSQL behind nginx", () => {
   let nginxOutput = "";
   let proxied = "";
   let simulatorUrl = "";
+  let databaseUrl = "";
 
   beforeAll(async () => {
     const binary = nginxBinary();
     const database = await createPostgresDatabase(adminUrl!);
     cleanups.push(() => database.drop());
+    databaseUrl = database.url;
     const [port1, port2, nginxPort, ports] = await Promise.all([freePort(), freePort(), freePort(), demoPorts()]);
     proxied = `http://127.0.0.1:${nginxPort}`;
     simulatorUrl = `http://127.0.0.1:${ports.AGENCY_SIMULATOR_PORT}`;
@@ -204,6 +207,31 @@ describe.runIf(adminUrl)("two instances on one PostgreSQL behind nginx", () => {
         second.output().includes('"address":"127.0.0.7","reason":"network"'),
       5_000,
     );
+  });
+
+  it("shows on both instances at once a catalogue change committed with its notice, not a minute later", async () => {
+    const titleOf = async (base: string) => (await (await fetch(`${base}/lookup/traffic-fine`)).text()).match(/<h1[^>]*>([^<]*)</)?.[1] ?? "";
+    // Both have the catalogue in memory now (kept for a minute).
+    for (const portal of [first, second]) expect(await titleOf(portal.url)).toBe("查詢交通違規罰鍰");
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      // What a back-office change does (app/agencies/changes.server.ts): the row and the notice in one transaction.
+      await sql.begin(async (tx) => {
+        await tx`update bill_types set name_zh = '交通違規罰鍰（改名）' where code = 'traffic-fine'`;
+        await tx`select pg_notify('agency_settings_changed', 'catalogue')`;
+      });
+    } finally {
+      await sql.end();
+    }
+    for (const portal of [first, second]) {
+      const deadline = Date.now() + 5_000;
+      let title = await titleOf(portal.url);
+      while (!title.includes("（改名）") && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        title = await titleOf(portal.url);
+      }
+      expect(title, portal.url).toBe("查詢交通違規罰鍰（改名）");
+    }
   });
 
   it("delivers a paid order's write-off notice to the agency once, although both instances run the jobs", async () => {
