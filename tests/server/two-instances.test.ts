@@ -17,6 +17,7 @@ import {
   waitFor,
   waitForListening,
 } from "../support/portal-process.mjs";
+import { loginAtProvider } from "../support/members";
 import { residentBrowser } from "../support/resident";
 
 /**
@@ -180,6 +181,30 @@ describe.runIf(adminUrl)("two instances on one PostgreSQL behind nginx", () => {
     expect(listed).toContain("GF11500019");
     const elsewhere = await (await fetch(`${second.url}/bills`, { redirect: "manual" })).text();
     expect(elsewhere).not.toContain("GF11500019");
+  });
+
+  it("keeps a member's login on either instance: begun on one, finished on the other, valid on both", async () => {
+    const jar = new Map<string, string>();
+    const browse = async (url: string) => {
+      const response = await fetch(url, { redirect: "manual", headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } });
+      for (const set of response.headers.getSetCookie()) {
+        const [pair] = set.split(";");
+        const at = pair!.indexOf("=");
+        jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+      }
+      return response;
+    };
+    const toProvider = await browse(`${first.url}/login?returnTo=%2Faccount%2Femail`);
+    const callback = await loginAtProvider(toProvider.headers.get("location")!, "member-e", "demo-1234");
+    // The provider sends the member back to PUBLIC_URL (nginx); here straight to the second instance.
+    const back = await browse(`${second.url}${callback.pathname}${callback.search}`);
+    expect(back.headers.get("location")).toBe("/account/email");
+    for (const portal of [first, second]) {
+      const page = await browse(`${portal.url}/account/email`);
+      expect(page.status, portal.url).toBe(200);
+    }
+    const stranger = await fetch(`${first.url}/account/email`, { redirect: "manual" });
+    expect(stranger.status).not.toBe(200);
   });
 
   it("counts a number's failed look-ups once for both instances", async () => {
