@@ -218,6 +218,12 @@ describe.runIf(adminUrl)("two instances on one PostgreSQL behind nginx", () => {
     expect((await lookUp(first.url, wrong)).status).toBe(429);
   });
 
+  it("takes nginx's request id as its own, so one request can be followed from nginx's log into the instance's", async () => {
+    // nginx's $request_id is 32 hex digits; an instance's own is a UUID.
+    expect((await fetch(`${proxied}/healthz`)).headers.get("x-request-id")).toMatch(/^[0-9a-f]{32}$/);
+    expect((await fetch(`${first.url}/healthz`)).headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it("passes the client's own address on through nginx, and never the one a client writes itself", async () => {
     // From the one allowed address, through nginx, on both instances (round-robin).
     for (let i = 0; i < 2; i++) expect((await getFrom(`${proxied}/back-office/login`, "127.0.0.5")).status).not.toBe(403);
