@@ -8,15 +8,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { captchaAnswer } from "~/lookup/captcha.server";
 import { DEMO_SECRETS } from "~/demo/keys";
-import {
-  ROOT,
-  createPostgresDatabase,
-  demoPorts,
-  freePort,
-  spawnPortal,
-  waitFor,
-  waitForListening,
-} from "../support/portal-process.mjs";
+import { ROOT, createPostgresDatabase, demoPorts, freePort, spawnPortal, waitFor, waitForListening } from "../support/portal-process.mjs";
 import { loginAtProvider } from "../support/members";
 import { residentBrowser } from "../support/resident";
 
@@ -84,6 +76,8 @@ describe.runIf(adminUrl)("two instances on one PostgreSQL behind nginx", () => {
       TRUST_PROXY: "1",
       JOBS_INTERVAL_MS: "200",
       RATE_LIMIT_LOOKUP_FAILURES_PER_NUMBER: "3/900",
+      // Every request here comes from this machine: only the per-number limit is under test.
+      RATE_LIMIT_LOOKUP_FAILURES_PER_ADDRESS: "100/600",
       // Only one made-up client address may see the back office: the cheap witness of the address nginx passes on.
       BACK_OFFICE_NETWORKS: "127.0.0.5/32",
     };
@@ -114,9 +108,13 @@ describe.runIf(adminUrl)("two instances on one PostgreSQL behind nginx", () => {
       // One worker keeps the round-robin strictly alternating, so every check reaches both instances.
       .replace("worker_processes auto;", "worker_processes 1;");
     await writeFile(path.join(prefix, "nginx.conf"), conf);
-    nginx = spawn(binary, ["-p", prefix, "-c", path.join(prefix, "nginx.conf"), "-e", path.join(prefix, "error.log"), "-g", "daemon off;"], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    nginx = spawn(
+      binary,
+      ["-p", prefix, "-c", path.join(prefix, "nginx.conf"), "-e", path.join(prefix, "error.log"), "-g", "daemon off;"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     nginx.stdout!.on("data", (chunk) => (nginxOutput += chunk));
     nginx.stderr!.on("data", (chunk) => (nginxOutput += chunk));
     cleanups.push(async () => {
@@ -241,7 +239,8 @@ describe.runIf(adminUrl)("two instances on one PostgreSQL behind nginx", () => {
   });
 
   it("shows on both instances at once a catalogue change committed with its notice, not a minute later", async () => {
-    const titleOf = async (base: string) => (await (await fetch(`${base}/lookup/traffic-fine`)).text()).match(/<h1[^>]*>([^<]*)</)?.[1] ?? "";
+    const titleOf = async (base: string) =>
+      (await (await fetch(`${base}/lookup/traffic-fine`)).text()).match(/<h1[^>]*>([^<]*)</)?.[1] ?? "";
     // Both have the catalogue in memory now (kept for a minute).
     for (const portal of [first, second]) expect(await titleOf(portal.url)).toBe("查詢交通違規罰鍰");
     const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
