@@ -69,19 +69,22 @@ export async function startServer(build: ServerBuild): Promise<Server | null> {
       "PGlite is single-process (its database belongs to one process): running one worker, this process; set DATABASE_URL for WEB_CONCURRENCY workers",
     );
   }
-  const database = await openAppDatabase(env, logger, { migrate: !role });
-  if (!role && demo?.services.seed) await demo.wing.seedDemoData(database, env, demo.services, logger);
-  await exitOnUnknownAgencies(env, logger, database);
+  // A worker finds done what must happen once: its primary did it.
+  const { database, servers, control } = role
+    ? {
+        database: await openAppDatabase(env, logger, { migrate: false }),
+        servers: [],
+        control: await openControlSocket(null, () => getPaymentContext(logger), logger),
+      }
+    : await startOnce(env, demo, logger);
   const state = { shuttingDown: false };
   const app = createApp({ build, env, logger, database, state });
 
-  const servers = !role && demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger, database.db) : [];
   const server = await listen(app, env.PORT, env.HOST);
   server.on("clientError", answerUnparsableRequest(logger));
   if (env.METRICS_PORT !== undefined && (!role || role.servesMetrics)) {
     servers.push(await startMetricsServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, database, logger }));
   }
-  const control = await openControlSocket(role ? null : env.controlSocket, () => getPaymentContext(logger), logger);
   logger.info(
     { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind, demo: demo !== null },
     "portal listening",
@@ -114,17 +117,29 @@ export async function startServer(build: ServerBuild): Promise<Server | null> {
 }
 
 /**
- * The cluster's primary: everything that must happen once, then the workers.
- * The control socket is the primary's: it lives as long as the service (a
- * worker may be restarted under an operator's command) and one socket path
- * can have only one listener anyway.
+ * What the service does once, whatever its number of processes: migrate (and
+ * in demo mode seed) the database, check the back office's agency networks,
+ * start the demo stand-ins, open the control socket. The control socket lives
+ * as long as the service (in a cluster, the primary's: a worker may be
+ * restarted under an operator's command, and one socket path can have only
+ * one listener anyway).
  */
-async function startClusterPrimary(env: Env, demo: Configuration["demo"], logger: Logger): Promise<void> {
+async function startOnce(
+  env: Env,
+  demo: Configuration["demo"],
+  logger: Logger,
+): Promise<{ database: DatabaseHandle; servers: Server[]; control: ControlSocket }> {
   const database = await openAppDatabase(env, logger, { migrate: true });
   if (demo?.services.seed) await demo.wing.seedDemoData(database, env, demo.services, logger);
   await exitOnUnknownAgencies(env, logger, database);
   const servers = demo?.services.embedded ? await demo.wing.startDemoServices(env, demo.services, logger, database.db) : [];
   const control = await openControlSocket(env.controlSocket, () => getPaymentContext(logger), logger);
+  return { database, servers, control };
+}
+
+/** The cluster's primary: what must happen once, then the workers; it serves nothing. */
+async function startClusterPrimary(env: Env, demo: Configuration["demo"], logger: Logger): Promise<void> {
+  const { database, servers, control } = await startOnce(env, demo, logger);
   runCluster({
     workers: env.WEB_CONCURRENCY,
     metrics: env.METRICS_PORT !== undefined,
