@@ -8,6 +8,11 @@ export interface RouteHandle {
   pageTitle?: (t: TFunction, data: unknown, locale: string) => string;
   /** A back-office page's title, in the back office's own words. */
   backOfficeTitle?: (t: TFunction<"backOffice">, data: unknown) => string;
+  /**
+   * The page holds nothing of the visitor's (no session, captcha or form state): for visitors without a
+   * session it is kept rendered per language for a few seconds (composition/page-cache.server.ts).
+   */
+  sameForEveryVisitor?: boolean;
 }
 
 export function findPageTitle(

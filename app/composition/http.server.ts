@@ -16,7 +16,7 @@ import { recoverPayments } from "~/payments/orders/recovery.server";
 import { dailyReconciliation } from "~/money/reconciliation-job.server";
 import { statementsAfterReconciliation } from "~/money/statements.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
-import { listenForSettingsChanges } from "~/agencies/changes.server";
+import { listenForSettingsChanges, onSettingsChanged } from "~/agencies/changes.server";
 import { startMailDelivery } from "~/mail/delivery.server";
 import { mailTransportFromEnv } from "~/mail/transport.server";
 import { mailHooks } from "./mail-hooks.server";
@@ -38,6 +38,7 @@ import { getLogger } from "~/base/logger.server";
 import { jobRuns } from "~/base/metrics.server";
 import { checkReadiness, startMetricsServer, withTimeout } from "./readiness.server";
 import { requestMetrics } from "./request-metrics.server";
+import { visitorPageCache } from "./page-cache.server";
 import { unknownAgencyNetworks, backOfficeAllowList, isBackOfficePath } from "~/back-office/allow-list.server";
 
 declare module "@remix-run/node" {
@@ -287,6 +288,9 @@ async function openAppDatabase(env: Env, logger: Logger, options: { migrate: boo
   return database;
 }
 
+/** How long a page the same for every visitor is kept rendered: a change of wording or data shows within this. */
+const VISITOR_PAGE_TTL_MS = 10_000;
+
 interface AppDeps {
   build: ServerBuild;
   env: Env;
@@ -431,7 +435,17 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
       clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
     }),
   });
-  app.all("*", ...(metrics ? [metrics.answeredByRemix] : []), rejectUnusableHost(env.TRUST_PROXY), requestScope, asyncRoute(remix));
+  // The pages show the catalogue: a change made through any instance (its NOTIFY) drops them here too.
+  const pages = visitorPageCache({ build, ttlMs: VISITOR_PAGE_TTL_MS });
+  onSettingsChanged("catalogue", () => pages.clear());
+  app.all(
+    "*",
+    ...(metrics ? [metrics.answeredByRemix] : []),
+    rejectUnusableHost(env.TRUST_PROXY),
+    pages.serve,
+    requestScope,
+    asyncRoute(remix),
+  );
 
   app.use(finalErrorHandler);
   return app;

@@ -10,7 +10,7 @@ import { getCatalogue } from "~/bills/catalogue.server";
 import { getDb } from "~/base/db.server";
 import { SERVICES } from "~/site-map";
 
-export const handle: RouteHandle = { pageTitle: (t) => t("pages.home.title") };
+export const handle: RouteHandle = { pageTitle: (t) => t("pages.home.title"), sameForEveryVisitor: true };
 
 export async function loader() {
   return json({ agencies: await getCatalogue(getDb()) });

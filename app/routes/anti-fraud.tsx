@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import type { RouteHandle } from "~/route-handle";
 import { getEnv } from "~/base/env.server";
 
-export const handle: RouteHandle = { pageTitle: (t) => t("pages.antiFraud.title") };
+export const handle: RouteHandle = { pageTitle: (t) => t("pages.antiFraud.title"), sameForEveryVisitor: true };
 
 export function loader() {
   return json({ officialUrl: getEnv().PUBLIC_URL });

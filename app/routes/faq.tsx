@@ -2,7 +2,7 @@ import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import type { RouteHandle } from "~/route-handle";
 
-export const handle: RouteHandle = { pageTitle: (t) => t("pages.faq.title") };
+export const handle: RouteHandle = { pageTitle: (t) => t("pages.faq.title"), sameForEveryVisitor: true };
 
 export default function Faq() {
   const { t } = useTranslation();

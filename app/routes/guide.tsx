@@ -1,7 +1,7 @@
 import { useTranslation } from "react-i18next";
 import type { RouteHandle } from "~/route-handle";
 
-export const handle: RouteHandle = { pageTitle: (t) => t("pages.guide.title") };
+export const handle: RouteHandle = { pageTitle: (t) => t("pages.guide.title"), sameForEveryVisitor: true };
 
 export default function Guide() {
   const { t } = useTranslation();
