@@ -2,9 +2,10 @@
 // (demo mode, PostgreSQL when DATABASE_URL is set, PGlite otherwise), loads the
 // home page (zh-TW) and the look-up round with autocannon, and prints req/s, p99
 // and the functions with the most self time. `root` lets an old build be
-// profiled side by side with the new one. Never part of `npm test`.
+// profiled side by side with the new one. PROFILE_SCENARIOS (comma list) picks
+// the scenarios. Never part of `npm test`.
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,8 +47,9 @@ for (let tries = 0; ; tries++) {
 
 // The scenarios mint a QR link with `cli.js`, which needs the demo secrets too.
 process.env.DEMO_MODE = "true";
-const all = await defineScenarios(url);
-const wanted = all.filter((s) => ["home", "not-found-lookup"].includes(s.name));
+const all = defineScenarios({ root, baseUrl: url });
+const names = (process.env.PROFILE_SCENARIOS ?? "home,not-found-lookup").split(",");
+const wanted = all.filter((s) => names.includes(s.name));
 for (const scenario of wanted) {
   await scenario.verify?.(url);
   const result = await autocannon({
@@ -66,6 +68,8 @@ server.kill("SIGINT");
 await new Promise((r) => server.once("exit", r));
 const file = (await readdir(profileDir)).find((f) => f.endsWith(".cpuprofile"));
 const profile = JSON.parse(await readFile(path.join(profileDir, file), "utf8"));
+// PROFILE_KEEP=file keeps the whole profile (for Chrome DevTools or a flame graph).
+if (process.env.PROFILE_KEEP) await writeFile(process.env.PROFILE_KEEP, JSON.stringify(profile));
 
 // Self time per function: samples × the interval in which each node was on top.
 const self = new Map();

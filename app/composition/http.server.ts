@@ -38,6 +38,7 @@ import { getLogger } from "~/base/logger.server";
 import { jobRuns } from "~/base/metrics.server";
 import { checkReadiness, startMetricsServer, withTimeout } from "./readiness.server";
 import { requestMetrics } from "./request-metrics.server";
+import { installRouteMatchCache } from "./route-matching.server";
 import { visitorPageCache } from "./page-cache.server";
 import { unknownAgencyNetworks, backOfficeAllowList, isBackOfficePath } from "~/back-office/allow-list.server";
 
@@ -425,6 +426,7 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
   app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", index: false }));
   app.use(express.static("public", { maxAge: "1h", index: false }));
 
+  installRouteMatchCache();
   const remix = createRequestHandler({
     build,
     mode: build.mode,

@@ -107,6 +107,21 @@ describe("the server process", () => {
   });
 });
 
+describe("pages of the server process", () => {
+  it("sends a page without deferred data whole, with its length, not in chunks", async () => {
+    const portal = await startPortal();
+    cleanups.push(portal.stop);
+    for (const path of ["/lookup/parking-fee", "/faq", "/payments/NOSUCHORDER123"]) {
+      const page = await fetch(`${portal.url}${path}`, { headers: { "accept-encoding": "identity" } });
+      const body = Buffer.from(await page.arrayBuffer());
+      expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(page.headers.get("transfer-encoding")).toBeNull();
+      expect(page.headers.get("content-length")).toBe(String(body.byteLength));
+      expect(body.toString("utf8")).toMatch(/<\/html>$/);
+    }
+  });
+});
+
 describe("readiness and metrics of the server process", () => {
   it("answers /readyz when ready, and /metrics only on METRICS_PORT with the pages' route ids", async () => {
     const metricsPort = await freePort();
