@@ -7,9 +7,9 @@ import { schema, selectRows, type Database } from "./db.server";
  * The portal's one Prometheus registry (prom-client), served on METRICS_PORT
  * by the composition root, never on the public port. Every layer from base up
  * records into the metrics declared here; names start with `bill_portal_`.
- * Counters are per process (Prometheus' rate() copes with restarts); what is
- * the same on every instance (orders by state, outbox depth) is read from the
- * database on scrape.
+ * Counters are per process (Prometheus' rate() copes with restarts), added up
+ * over a cluster's workers by its primary; what is the same on every instance
+ * (orders by state, outbox depth) is read from the database on scrape.
  */
 export const metricsRegistry = new client.Registry();
 let processMetrics = false;
@@ -138,34 +138,51 @@ export class JobRuns {
 export const jobRuns = new JobRuns();
 
 /**
- * The gauges read on scrape: the jobs' lag, and from the database payment
- * orders by state (one grouped query) and the outboxes' depth (two counts on
- * indexed states); and Node's process metrics. Registered when the metrics
- * port opens.
+ * What is read on scrape: this process's own (the jobs' lag, Node's process
+ * metrics) and the database's (payment orders by state, the outboxes' depth).
+ * Registered when the metrics port opens.
  */
 export function collectOnScrape(db: () => Database, runs: JobRuns = jobRuns): void {
-  // Node's own (CPU, memory, event-loop lag, GC): only in a process that serves the metrics, not in the CLI.
+  collectProcessMetrics(runs);
+  collectDatabaseGauges(db, metricsRegistry);
+}
+
+/**
+ * A process's own gauges: the jobs' lag and Node's (CPU, memory, event-loop
+ * lag, GC), only in a process that serves or reports metrics, not in the CLI.
+ * In a cluster each worker reports them and the primary adds them up: the lag
+ * of a job is the worst worker's.
+ */
+export function collectProcessMetrics(runs: JobRuns = jobRuns): void {
   if (!processMetrics) client.collectDefaultMetrics({ register: metricsRegistry, prefix: "bill_portal_" });
   processMetrics = true;
-  // Registered again (a test's second portal): the new readers replace the old.
-  for (const name of ["bill_portal_job_lag_seconds", "bill_portal_payment_orders", "bill_portal_outbox_depth"]) {
-    metricsRegistry.removeSingleMetric(name);
-  }
+  // Registered again (a test's second portal): the new reader replaces the old.
+  metricsRegistry.removeSingleMetric("bill_portal_job_lag_seconds");
   new client.Gauge({
     name: "bill_portal_job_lag_seconds",
-    help: "Seconds since each background job last ended a run (since it started, if it never has).",
+    help: "Seconds since each background job last ended a run (since it started, if it never has); in a cluster, the worst worker's.",
     labelNames: ["job"] as const,
     registers: [metricsRegistry],
+    aggregator: "max",
     collect() {
       this.reset();
       for (const { name, seconds } of runs.lags()) this.set({ job: name }, seconds);
     },
   });
+}
+
+/**
+ * Gauges read from the database on scrape (one grouped query, two counts on
+ * indexed states): the same seen from any process, so in a cluster only the
+ * primary reads them, into a registry of its own.
+ */
+export function collectDatabaseGauges(db: () => Database, registry: client.Registry): void {
+  for (const name of ["bill_portal_payment_orders", "bill_portal_outbox_depth"]) registry.removeSingleMetric(name);
   new client.Gauge({
     name: "bill_portal_payment_orders",
     help: "Payment orders by state.",
     labelNames: ["state"] as const,
-    registers: [metricsRegistry],
+    registers: [registry],
     async collect() {
       const rows = await selectRows<{ state: string; orders: number | string }>(
         db(),
@@ -179,7 +196,7 @@ export function collectOnScrape(db: () => Database, runs: JobRuns = jobRuns): vo
     name: "bill_portal_outbox_depth",
     help: "Messages waiting to go out: write-off notices pending delivery to agencies, e-mails queued.",
     labelNames: ["outbox"] as const,
-    registers: [metricsRegistry],
+    registers: [registry],
     async collect() {
       const [[notices], [mails]] = await Promise.all([
         db().select({ n: count() }).from(schema.writeOffNotices).where(eq(schema.writeOffNotices.state, "pending")),

@@ -11,11 +11,10 @@ import type { Logger } from "pino";
 export interface WorkerRole {
   /** 1 … WEB_CONCURRENCY; a restarted worker keeps the number of the one it replaces. */
   index: number;
-  /** One worker serves METRICS_PORT: its own requests' metrics and the database's (see the ADR). */
-  servesMetrics: boolean;
 }
 
 const ROLE_REQUEST = "portal:role?";
+const ROLE = "portal:role";
 
 /**
  * In a worker: the role its primary gives it; outside a cluster, null. The
@@ -25,7 +24,13 @@ const ROLE_REQUEST = "portal:role?";
 export function clusterWorkerRole(): Promise<WorkerRole | null> {
   if (!cluster.isWorker || !process.send) return Promise.resolve(null);
   return new Promise((resolve) => {
-    process.once("message", (role) => resolve(role as WorkerRole));
+    // Other messages (the primary asking for metrics) may come first.
+    const onMessage = (message: unknown) => {
+      if ((message as { type?: unknown } | null)?.type !== ROLE) return;
+      process.off("message", onMessage);
+      resolve((message as { role: WorkerRole }).role);
+    };
+    process.on("message", onMessage);
     process.send!(ROLE_REQUEST);
   });
 }
@@ -41,8 +46,8 @@ const MAX_RESTART_DELAY_MS = 30_000;
  * requests in flight and exit, then runs `stopped` and exits (0 when every
  * worker stopped cleanly).
  */
-export function runCluster(options: { workers: number; metrics: boolean; logger: Logger; stopped: () => Promise<void> }): void {
-  const { workers, metrics, logger, stopped } = options;
+export function runCluster(options: { workers: number; logger: Logger; stopped: () => Promise<void> }): void {
+  const { workers, logger, stopped } = options;
   let shuttingDown = false;
   let cleanExit = true;
   const restarts = new Set<NodeJS.Timeout>();
@@ -51,7 +56,7 @@ export function runCluster(options: { workers: number; metrics: boolean; logger:
     const worker: Worker = cluster.fork();
     const started = Date.now();
     worker.on("message", (message) => {
-      if (message === ROLE_REQUEST) worker.send({ index, servesMetrics: metrics && index === 1 } satisfies WorkerRole);
+      if (message === ROLE_REQUEST) worker.send({ type: ROLE, role: { index } satisfies WorkerRole });
     });
     worker.once("exit", (code, signal) => {
       if (shuttingDown) {

@@ -35,9 +35,11 @@ import { configurationOrExit, type Configuration } from "./configuration.server"
 import { clusterWorkerRole, runCluster } from "./cluster.server";
 import { openControlSocket, type ControlSocket } from "./control-socket.server";
 import { getLogger } from "~/base/logger.server";
-import { jobRuns } from "~/base/metrics.server";
+import client from "prom-client";
+import { collectDatabaseGauges, collectOnScrape, collectProcessMetrics, jobRuns } from "~/base/metrics.server";
 import { checkReadiness, startMetricsServer, withTimeout } from "./readiness.server";
 import { requestMetrics } from "./request-metrics.server";
+import { answerMetricsRequests, clusterScrape } from "./cluster-metrics.server";
 import { installRouteMatchCache } from "./route-matching.server";
 import { visitorPageCache } from "./page-cache.server";
 import { unknownAgencyNetworks, backOfficeAllowList, isBackOfficePath } from "~/back-office/allow-list.server";
@@ -84,8 +86,15 @@ export async function startServer(build: ServerBuild): Promise<Server | null> {
 
   const server = await listen(app, env.PORT, env.HOST);
   server.on("clientError", answerUnparsableRequest(logger));
-  if (env.METRICS_PORT !== undefined && (!role || role.servesMetrics)) {
-    servers.push(await startMetricsServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, database, logger }));
+  if (env.METRICS_PORT !== undefined) {
+    if (role) {
+      // The primary serves the port and asks each worker for its metrics.
+      collectProcessMetrics();
+      answerMetricsRequests();
+    } else {
+      collectOnScrape(() => database.db);
+      servers.push(await startMetricsServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, logger }));
+    }
   }
   logger.info(
     { url: `http://${env.HOST === "0.0.0.0" ? "localhost" : env.HOST}:${env.PORT}`, database: database.kind, demo: demo !== null },
@@ -139,12 +148,17 @@ async function startOnce(
   return { database, servers, control };
 }
 
-/** The cluster's primary: what must happen once, then the workers; it serves nothing. */
+/** The cluster's primary: what must happen once, then the workers; it serves no page, only the metrics. */
 async function startClusterPrimary(env: Env, demo: Configuration["demo"], logger: Logger): Promise<void> {
   const { database, servers, control } = await startOnce(env, demo, logger);
+  if (env.METRICS_PORT !== undefined) {
+    // The database's gauges once, here, beside the workers' own metrics added up.
+    const own = new client.Registry();
+    collectDatabaseGauges(() => database.db, own);
+    servers.push(await startMetricsServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, logger, scrape: clusterScrape(own) }));
+  }
   runCluster({
     workers: env.WEB_CONCURRENCY,
-    metrics: env.METRICS_PORT !== undefined,
     logger,
     async stopped() {
       await control.close();

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { Logger } from "pino";
 import { latestMigrationApplied, type DatabaseHandle } from "~/base/db.server";
-import { collectOnScrape, jobRuns, metricsRegistry, type JobRuns } from "~/base/metrics.server";
+import { jobRuns, metricsRegistry, type JobRuns } from "~/base/metrics.server";
 
 export interface ReadinessAnswer {
   status: 200 | 503;
@@ -72,23 +72,22 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /**
  * The Prometheus endpoint on its own port (METRICS_PORT), never the public
- * one: it answers GET /metrics and nothing else. Its gauges read from the
- * database on scrape.
+ * one: it answers GET /metrics and nothing else, with what `scrape` gives (by
+ * default this process's registry; a cluster's primary adds up its workers').
  */
 export async function startMetricsServer(options: {
   port: number;
   host: string;
-  database: Pick<DatabaseHandle, "db">;
   logger: Logger;
+  scrape?: () => Promise<string>;
 }): Promise<Server> {
-  const { port, host, database, logger } = options;
-  collectOnScrape(() => database.db);
+  const { port, host, logger, scrape = () => metricsRegistry.metrics() } = options;
   const server = createServer((req, res) => {
     if (req.method !== "GET" || req.url?.split("?")[0] !== "/metrics") {
       res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found: the metrics are at /metrics\n");
       return;
     }
-    metricsRegistry.metrics().then(
+    scrape().then(
       (text) => res.writeHead(200, { "Content-Type": metricsRegistry.contentType, "Cache-Control": "no-store" }).end(text),
       (error: unknown) => {
         logger.error({ err: error }, "metrics: collecting failed");

@@ -55,9 +55,11 @@ describe.runIf(process.env.TEST_DATABASE_URL)("cluster mode on PostgreSQL", () =
     cleanups.push(() => database.drop());
     const { simulator, sandboxUrl, simulatorPort, close } = await startPaymentStandIns();
     cleanups.push(close);
+    const metricsPort = await freePort();
     const { portal, base } = await startDemoPortal({
       DATABASE_URL: database.url,
       WEB_CONCURRENCY: "2",
+      METRICS_PORT: String(metricsPort),
       EMBEDDED_SANDBOX: "false",
       LINE_PAY_API_URL: sandboxUrl,
       SANDBOX_PUBLIC_URL: sandboxUrl,
@@ -87,6 +89,19 @@ describe.runIf(process.env.TEST_DATABASE_URL)("cluster mode on PostgreSQL", () =
         .map((line) => line.pid),
     );
     expect(answeredBy).toEqual(workerPids);
+
+    // The metrics port is the primary's: both workers' requests added up, the database's gauges once.
+    const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scrape.status).toBe(200);
+    const metrics = await scrape.text();
+    expect(metrics).toMatch(
+      /bill_portal_http_request_duration_seconds_count\{route="routes\/payments\.\$reference",method="GET",status_class="\dxx"\} 6\n/,
+    );
+    expect(metrics).toMatch(/bill_portal_http_request_duration_seconds_count\{route="readyz",method="GET",status_class="2xx"\} 6\n/);
+    expect(metrics).toContain('bill_portal_cluster_workers{answered="yes"} 2\n');
+    expect(metrics.match(/# TYPE bill_portal_payment_orders gauge/g)).toHaveLength(1);
+    expect(metrics).toContain('bill_portal_outbox_depth{outbox="write_off_notices"} 0\n');
+    expect(metrics).toMatch(/bill_portal_job_lag_seconds\{job="payments"\} \d/);
 
     // A resident pays; the agency hears of it once, whichever worker's job delivers it.
     const { browse, startLinePayPayment } = residentBrowser(base);
