@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { schema, type Database } from "./db.server";
+import { and, inArray, sql } from "drizzle-orm";
+import { schema, selectRows, type Database } from "./db.server";
 import { rateLimitRefusals } from "./metrics.server";
 
 /**
@@ -47,14 +47,6 @@ function windowOf(rule: RateLimitRule, now: Date) {
 
 const retryAfter = (end: Date, now: Date) => Math.max(1, Math.ceil((end.getTime() - now.getTime()) / 1000));
 
-async function previousHits(db: Database, bucketName: string, previous: Date): Promise<number> {
-  const [row] = await db
-    .select({ hits: schema.rateLimitCounters.hits })
-    .from(schema.rateLimitCounters)
-    .where(and(eq(schema.rateLimitCounters.bucket, bucketName), eq(schema.rateLimitCounters.windowStart, previous)));
-  return row?.hits ?? 0;
-}
-
 function stateOf(
   rule: RateLimitRule,
   current: number,
@@ -71,30 +63,60 @@ function stateOf(
 
 /** The current state without counting anything. */
 export async function peekRateLimit(db: Database, rule: RateLimitRule, key: string, now = new Date()): Promise<RateLimitState> {
-  const { start, previous, end, previousWeight } = windowOf(rule, now);
-  const bucketName = bucket(rule, key);
-  const rows = await db
-    .select({ windowStart: schema.rateLimitCounters.windowStart, hits: schema.rateLimitCounters.hits })
-    .from(schema.rateLimitCounters)
-    .where(and(eq(schema.rateLimitCounters.bucket, bucketName), inArray(schema.rateLimitCounters.windowStart, [start, previous])));
-  const hitsAt = (when: Date) => rows.find((row) => row.windowStart.getTime() === when.getTime())?.hits ?? 0;
-  return stateOf(rule, hitsAt(start), hitsAt(previous), previousWeight, end, now, false);
+  const [state] = await peekRateLimits(db, [{ rule, key }], now);
+  return state!;
 }
 
-/** Counts one hit (atomically, across instances) and says whether it was within the limit. */
+/** The states of several limits, in their order, read in one query. */
+export async function peekRateLimits(
+  db: Database,
+  limits: ReadonlyArray<{ rule: RateLimitRule; key: string }>,
+  now = new Date(),
+): Promise<RateLimitState[]> {
+  const checks = limits.map(({ rule, key }) => ({ rule, bucketName: bucket(rule, key), ...windowOf(rule, now) }));
+  const counters = schema.rateLimitCounters;
+  const rows = await db
+    .select({ bucket: counters.bucket, windowStart: counters.windowStart, hits: counters.hits })
+    .from(counters)
+    .where(
+      and(
+        inArray(counters.bucket, [...new Set(checks.map((check) => check.bucketName))]),
+        inArray(
+          counters.windowStart,
+          checks.flatMap((check) => [check.start, check.previous]),
+        ),
+      ),
+    );
+  return checks.map(({ rule, bucketName, start, previous, end, previousWeight }) => {
+    const hitsAt = (when: Date) => rows.find((row) => row.bucket === bucketName && row.windowStart.getTime() === when.getTime())?.hits ?? 0;
+    return stateOf(rule, hitsAt(start), hitsAt(previous), previousWeight, end, now, false);
+  });
+}
+
+/**
+ * Counts one hit (atomically, across instances) and says whether it was within
+ * the limit. One statement: the upsert of the current window and the read of
+ * the previous one, a round trip and a commit per hit (look-ups make three).
+ */
 export async function hitRateLimit(db: Database, rule: RateLimitRule, key: string, now = new Date()): Promise<RateLimitState> {
   const { start, previous, end, previousWeight } = windowOf(rule, now);
   const bucketName = bucket(rule, key);
-  const [row] = await db
-    .insert(schema.rateLimitCounters)
-    // Kept until the window after it ends: it still counts, weighted, during that one.
-    .values({ bucket: bucketName, windowStart: start, hits: 1, expiresAt: new Date(end.getTime() + rule.windowSeconds * 1000) })
-    .onConflictDoUpdate({
-      target: [schema.rateLimitCounters.bucket, schema.rateLimitCounters.windowStart],
-      set: { hits: sql`${schema.rateLimitCounters.hits} + 1` },
-    })
-    .returning({ hits: schema.rateLimitCounters.hits });
-  return stateOf(rule, row!.hits, await previousHits(db, bucketName, previous), previousWeight, end, now, true);
+  const counters = schema.rateLimitCounters;
+  // Kept until the window after it ends: it still counts, weighted, during that one.
+  const expiresAt = new Date(end.getTime() + rule.windowSeconds * 1000);
+  const [row] = await selectRows<{ current: number | string; previous: number | string | null }>(
+    db,
+    sql`with hit as (
+      insert into ${counters} (bucket, window_start, hits, expires_at)
+      values (${bucketName}, ${start.toISOString()}, 1, ${expiresAt.toISOString()})
+      on conflict (bucket, window_start) do update set hits = ${counters.hits} + 1
+      returning hits
+    )
+    select hit.hits as current,
+      (select hits from ${counters} where bucket = ${bucketName} and window_start = ${previous.toISOString()}) as previous
+    from hit`,
+  );
+  return stateOf(rule, Number(row!.current), Number(row!.previous ?? 0), previousWeight, end, now, true);
 }
 
 /**

@@ -7,7 +7,7 @@ import { checkCaptcha, type CaptchaCheck } from "./captcha.server";
 import { findBillType, type CatalogueBillType } from "~/bills/catalogue.server";
 import type { Database } from "~/base/db.server";
 import type { Env } from "~/base/env.server";
-import { hitRateLimit, isRefused, peekRateLimit, type RateLimitRule } from "~/base/rate-limit.server";
+import { hitRateLimit, isRefused, peekRateLimits, type RateLimitRule } from "~/base/rate-limit.server";
 import { tallyLookup } from "./tallies.server";
 
 /**
@@ -56,11 +56,18 @@ export function billFindingLimits(db: Database, env: Env, clientAddress: string)
   return {
     /** Counts an attempt; the seconds to wait when any limit is reached, else null. */
     async admit(billTypeCode: string, writeOffNumber: string, now: Date): Promise<number | null> {
-      const states = await Promise.all([
-        peekRateLimit(db, limits.failuresPerAddress, clientAddress, now),
-        peekRateLimit(db, limits.failuresPerNumber, numberKey(billTypeCode, writeOffNumber), now),
+      const [failures, lookups] = await Promise.all([
+        peekRateLimits(
+          db,
+          [
+            { rule: limits.failuresPerAddress, key: clientAddress },
+            { rule: limits.failuresPerNumber, key: numberKey(billTypeCode, writeOffNumber) },
+          ],
+          now,
+        ),
         hitRateLimit(db, limits.lookups, clientAddress, now),
       ]);
+      const states = [...failures, lookups];
       const checked = [limits.failuresPerAddress, limits.failuresPerNumber, limits.lookups];
       const blocked = states.filter((state, index) => isRefused(checked[index]!, state));
       return blocked.length > 0 ? Math.max(...blocked.map((state) => state.retryAfterSeconds)) : null;

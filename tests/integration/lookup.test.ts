@@ -6,7 +6,7 @@ import { findBillType } from "~/bills/catalogue.server";
 import { seedDemoDataIfEmpty } from "~/demo/data/seed.server";
 import { demoEnv } from "../support/env";
 import { lookUpBill, openBillLink, type LookupContext } from "~/lookup/lookup.server";
-import { hitRateLimit, peekRateLimit } from "~/base/rate-limit.server";
+import { hitRateLimit, peekRateLimit, peekRateLimits } from "~/base/rate-limit.server";
 import { joinClips, parseWav } from "~/domain/wav";
 import { withCheckDigit } from "~/domain/write-off-number";
 import type { DatabaseHandle } from "~/base/db.server";
@@ -208,6 +208,35 @@ describeEachDatabase(
       const states = [];
       for (let i = 0; i < 6; i++) states.push(await hitRateLimit(database().db, rule, "burst", halfway));
       expect(states.map((state) => state.allowed)).toEqual([true, true, true, true, true, false]);
+    });
+
+    it("reads several limits at once as each would be read alone, in their order", async () => {
+      const short = { name: "test:peek-short", limit: 3, windowSeconds: 60 };
+      const long = { name: "test:peek-long", limit: 5, windowSeconds: 600 };
+      const boundary = new Date("2026-11-21T06:00:00Z"); // a multiple of 600 s and of 60 s
+      const before = new Date(boundary.getTime() - 30_000);
+      const after = new Date(boundary.getTime() + 15_000);
+      for (let i = 0; i < 4; i++) await hitRateLimit(database().db, short, "a", before);
+      await hitRateLimit(database().db, short, "b", after);
+      for (let i = 0; i < 2; i++) await hitRateLimit(database().db, long, "a", before);
+      await hitRateLimit(database().db, long, "a", after);
+      const limits = [
+        { rule: long, key: "a" },
+        { rule: short, key: "b" },
+        { rule: short, key: "a" },
+        { rule: short, key: "never-seen" },
+      ];
+      const together = await peekRateLimits(database().db, limits, after);
+      const alone = await Promise.all(limits.map(({ rule, key }) => peekRateLimit(database().db, rule, key, after)));
+      expect(together).toEqual(alone);
+      // Long: 1 after the boundary and the 2 before it (the sliding window still covers 97.5 % of its previous
+      // window). Short "a": 4 in the previous minute, three quarters of which the window still covers.
+      expect(together.map((state) => [state.hits, state.allowed])).toEqual([
+        [3, true],
+        [1, true],
+        [3, false],
+        [0, true],
+      ]);
     });
 
     it("counts hits atomically when several instances count at once", async () => {
