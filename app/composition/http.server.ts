@@ -21,6 +21,7 @@ import { startMailDelivery } from "~/mail/delivery.server";
 import { mailTransportFromEnv } from "~/mail/transport.server";
 import { mailHooks } from "./mail-hooks.server";
 import { startRetentionJob } from "./retention-job.server";
+import { flushLookupTallies } from "~/lookup/tallies.server";
 import { remindDueBills } from "~/members/reminders.server";
 import { remindOutstandingCodes } from "~/payments/code-reminders.server";
 import { readCaseChanges } from "~/cases/status-changes.server";
@@ -105,6 +106,7 @@ export async function startServer(build: ServerBuild): Promise<Server | null> {
   const reminders = startReminderJobs(env, logger);
   const caseChanges = startCaseChangesJob(env, logger);
   const retention = startRetentionJob(env, logger);
+  const tallies = startTallyFlush(logger);
   installGracefulShutdown({
     server,
     others: servers,
@@ -115,9 +117,11 @@ export async function startServer(build: ServerBuild): Promise<Server | null> {
         reminders.stop();
         caseChanges.stop();
         retention.stop();
+        tallies.stop();
         await mail.stop();
       },
     },
+    lastWrites: tallies.flush,
     database,
     logger,
     state,
@@ -234,6 +238,24 @@ function everyInterval(name: string, intervalMs: number, logger: Logger, failed:
 }
 
 /**
+ * The look-ups counted in memory go to the statistics' rows every
+ * TALLY_FLUSH_MS, whatever JOBS_INTERVAL_MS says (tests that run the jobs by
+ * hand still count look-ups), and once more at shutdown (docs/decisions/031).
+ */
+function startTallyFlush(logger: Logger): { stop(): void; flush(): Promise<void> } {
+  const flush = async () => {
+    try {
+      await flushLookupTallies(getDb());
+    } catch (error) {
+      logger.warn({ err: error }, "look-up tallies not written: kept for the next try");
+    }
+  };
+  const timer = setInterval(() => void flush(), TALLY_FLUSH_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer), flush };
+}
+
+/**
  * The reminder jobs, on a timer of their own (a member's reminders ask the
  * outside bill sources, which may be slow: payments never wait for them):
  * members' due and overdue bills (each member once a day, whichever instance
@@ -305,6 +327,8 @@ async function openAppDatabase(env: Env, logger: Logger, options: { migrate: boo
 
 /** How long a page the same for every visitor is kept rendered: a change of wording or data shows within this. */
 const VISITOR_PAGE_TTL_MS = 10_000;
+/** How long look-ups may be counted in memory before their rows are raised (docs/decisions/031). */
+const TALLY_FLUSH_MS = 5_000;
 
 interface AppDeps {
   build: ServerBuild;
@@ -521,12 +545,14 @@ function installGracefulShutdown(options: {
   others: Server[];
   control: ControlSocket;
   jobs: { stop(): Promise<void> };
+  /** Runs once the requests in flight are answered, before the database closes (counts kept in memory). */
+  lastWrites: () => Promise<void>;
   database: DatabaseHandle;
   logger: Logger;
   state: { shuttingDown: boolean };
   timeoutMs: number;
 }): void {
-  const { server, others, control, jobs, database, logger, state, timeoutMs } = options;
+  const { server, others, control, jobs, lastWrites, database, logger, state, timeoutMs } = options;
   const shutdown = (signal: NodeJS.Signals) => {
     if (state.shuttingDown) return;
     state.shuttingDown = true;
@@ -545,6 +571,7 @@ function installGracefulShutdown(options: {
       try {
         await jobsStopped;
         await controlClosed;
+        await lastWrites();
         await database.close();
       } catch (closeError) {
         logger.error({ err: closeError }, "closing the database failed");

@@ -69,7 +69,7 @@ export async function queryCaseStatus(
     { caseNumber: caseNumber.ok ? maskIdentifier(caseNumber.value, 4, 2) : "(invalid)", outcome: told },
     "application status query",
   );
-  await tallyLookup(db, ctx.logger, { way: "case_query", billTypeCode: null, outcome: told }, now);
+  tallyLookup(db, { way: "case_query", billTypeCode: null, outcome: told }, now);
   return outcome;
 }
 

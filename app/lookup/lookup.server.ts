@@ -109,7 +109,7 @@ export async function lookUpBill(db: Database, context: LookupContext, input: Lo
     },
     "bill look-up",
   );
-  await tallyLookup(db, context.logger, { way: "lookup", billTypeCode: input.billType.code, outcome: told }, now);
+  tallyLookup(db, { way: "lookup", billTypeCode: input.billType.code, outcome: told }, now);
   return outcome;
 }
 
@@ -171,6 +171,6 @@ export async function openBillLink(
   const told = outcome.kind === "found" ? "found" : outcome.reason;
   context.logger.info({ billType: code ?? "(none)", keyId: query.get("k") ?? "(none)", outcome: told }, "bill link opened");
   // Only a bill type the catalogue knows is counted by name: a forged link's code is anyone's text.
-  await tallyLookup(db, context.logger, { way: "qr_link", billTypeCode: billType?.code, outcome: told }, now);
+  tallyLookup(db, { way: "qr_link", billTypeCode: billType?.code, outcome: told }, now);
   return outcome;
 }

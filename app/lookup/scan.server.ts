@@ -46,7 +46,7 @@ export async function openScannedBill(
     },
     "bill scan",
   );
-  await tallyLookup(db, context.logger, { way: "scan", billTypeCode: named.billTypeCode, outcome: outcome.kind }, now);
+  tallyLookup(db, { way: "scan", billTypeCode: named.billTypeCode, outcome: outcome.kind }, now);
   return outcome;
 }
 

@@ -9,6 +9,7 @@ import { schema } from "~/base/db.server";
 import { describeEachDatabase } from "../support/databases";
 import { startEcounter } from "../support/ecounter";
 import { demoEnv } from "../support/env";
+import { flushLookupTallies } from "~/lookup/tallies.server";
 
 /**
  * The public status query of an application: anyone with the receipt's case
@@ -169,6 +170,7 @@ describeEachDatabase(
     });
 
     it("tallies every outcome under the case query, with no bill type", async () => {
+      await flushLookupTallies(database().db);
       const rows = await database()
         .db.select({ outcome: schema.lookupTallies.outcome, billTypeCode: schema.lookupTallies.billTypeCode })
         .from(schema.lookupTallies)

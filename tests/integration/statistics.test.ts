@@ -12,6 +12,7 @@ import { installConfiguration } from "~/base/env.server";
 import { findBillType } from "~/bills/catalogue.server";
 import { agencyLinkKeyFinder, createBillLink } from "~/lookup/bill-links.server";
 import { lookUpBill, openBillLink } from "~/lookup/lookup.server";
+import { flushLookupTallies } from "~/lookup/tallies.server";
 import { openScannedBill } from "~/lookup/scan.server";
 import { createPaymentOrder } from "~/payments/orders/create.server";
 import { applyTransition } from "~/payments/orders/transitions.server";
@@ -345,32 +346,60 @@ describeEachDatabase(
       expect(police.lookups.byWay.find((way) => way.way === "scan")!.outcomes).toEqual([{ outcome: "found", count: 2 }]);
     });
 
-    it("counts a look-up on the Taiwan day it happened, and never lets a tally that fails stop the look-up", async () => {
+    it("counts a look-up on the Taiwan day it happened, and keeps counts that could not be written for the next try", async () => {
       const trafficFine = (await findBillType(db(), "traffic-fine"))!.billType;
       const env = world.ctx.env;
-      const { logs, logger } = capturedLogger("info");
+      const { logger } = capturedLogger("info");
       const typo = { billType: trafficFine, writeOffNumber: "GF1", captchaToken: "", captchaAnswer: "" };
       // 16:30 UTC on 30 September is 00:30 on 1 October in Taiwan.
       await lookUpBill(db(), { env, clientAddress: "192.0.2.1", sessionId: "s", logger }, typo, new Date("2026-09-30T16:30:00Z"));
       expect((await monthStatistics(db(), "2026-10" as Month, "all")).lookups.total).toBe(1);
       expect((await monthStatistics(db(), "2026-09" as Month, "all")).lookups.total).toBe(0);
 
-      const broken = new Proxy(db(), {
+      // The database refuses the first write of the counts: the look-ups are not affected, and nothing is lost.
+      let refusals = 1;
+      const failingOnce = new Proxy(db(), {
         get: (target, name, receiver) =>
-          name === "insert"
+          name === "insert" && refusals-- > 0
             ? () => {
                 throw new Error("lookup_tallies is gone");
               }
             : Reflect.get(target, name, receiver),
       });
-      const outcome = await lookUpBill(
-        broken,
-        { env, clientAddress: "192.0.2.1", sessionId: "s", logger },
-        typo,
-        new Date("2026-09-30T16:30:00Z"),
+      const context = { env, clientAddress: "192.0.2.1", sessionId: "s", logger };
+      for (let i = 0; i < 3; i++) {
+        expect((await lookUpBill(failingOnce, context, typo, new Date("2026-10-02T04:00:00Z"))).kind).toBe("invalid_number");
+      }
+      await expect(flushLookupTallies(failingOnce)).rejects.toThrow("lookup_tallies is gone");
+      // Counted meanwhile, then written with the kept ones in one row.
+      await lookUpBill(failingOnce, context, typo, new Date("2026-10-02T04:00:00Z"));
+      expect(await flushLookupTallies(failingOnce)).toBe(1);
+      expect(await flushLookupTallies(failingOnce)).toBe(0);
+      const [row] = await db()
+        .select({ count: schema.lookupTallies.count })
+        .from(schema.lookupTallies)
+        .where(eq(schema.lookupTallies.day, "2026-10-02"));
+      expect(row).toEqual({ count: 4 });
+      expect((await monthStatistics(db(), "2026-10" as Month, "all")).lookups.total).toBe(5);
+    });
+
+    it("adds the counts of look-ups made at once to the same row, none lost or counted twice", async () => {
+      const trafficFine = (await findBillType(db(), "traffic-fine"))!.billType;
+      const { logger } = capturedLogger("info");
+      const context = { env: world.ctx.env, clientAddress: "192.0.2.2", sessionId: "s", logger };
+      const typo = { billType: trafficFine, writeOffNumber: "GF2", captchaToken: "", captchaAnswer: "" };
+      const when = new Date("2026-08-11T04:00:00Z");
+      // Flushes racing the look-ups and one another, as the timer and a statistics page would.
+      const flushes: Promise<number>[] = [];
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          await lookUpBill(db(), context, typo, when);
+          if (i % 10 === 0) flushes.push(flushLookupTallies(db()));
+        }),
       );
-      expect(outcome.kind).toBe("invalid_number");
-      expect(logs.some((entry) => entry.msg === "look-up tally not counted")).toBe(true);
+      await Promise.all(flushes);
+      expect((await monthStatistics(db(), "2026-08" as Month, "all")).lookups.total).toBe(40);
+      expect((await monthStatistics(db(), "2026-08" as Month, "all")).lookups.total).toBe(40);
     });
 
     /** A route's answer to a GET, a thrown Response being an answer too. */

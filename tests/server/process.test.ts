@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   PRODUCTION_SECRETS,
@@ -205,5 +206,34 @@ describe.runIf(process.env.TEST_DATABASE_URL)("the server process on PostgreSQL"
     await admin.unsafe(`alter database "${name}" with allow_connections true`);
     const up = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(up.status).toBe(200);
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)("look-up counts of the server process", () => {
+  it("writes the look-ups it counted in memory when it stops, after answering them", async () => {
+    const portal = await startPortal({}, { postgresAdminUrl: process.env.TEST_DATABASE_URL });
+    cleanups.push(portal.stop);
+    // Typed numbers that break the rule: refused before any captcha, each counted as a look-up.
+    const lookups = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${portal.url}/lookup/traffic-fine`, {
+          method: "POST",
+          headers: { origin: portal.url, "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ intent: "lookup", writeOffNumber: "GF1" }),
+        }),
+      ),
+    );
+    expect(lookups.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400]);
+    // Well before the 5 s flush.
+    portal.child.kill("SIGTERM");
+    expect(await portal.exited).toBe(0);
+
+    const database = postgres(portal.databaseUrl!, { max: 1, onnotice: () => {} });
+    try {
+      const rows = await database`select outcome, count from lookup_tallies where way = 'lookup' and bill_type_code = 'traffic-fine'`;
+      expect(rows.map((row) => ({ ...row }))).toEqual([{ outcome: "invalid_number", count: 5 }]);
+    } finally {
+      await database.end();
+    }
   });
 });
