@@ -497,13 +497,14 @@ export const auditLog = pgTable(
     requestId: text("request_id"),
     details: jsonb("details").notNull().default({}),
     /**
-     * The chain (docs/decisions/019): set by the database on insert, under a
-     * lock, never by the application. `hash` = SHA-256 of the previous hash
-     * and this entry's canonical text (`audit_entry_text`); updates and
-     * deletes are refused by triggers.
+     * The chain (docs/decisions/019, 032): set by the database when the
+     * entry's transaction commits, under a lock, never by the application.
+     * `hash` = SHA-256 of the previous hash and this entry's canonical text
+     * (`audit_entry_text`); updates and deletes are refused by triggers.
+     * `seq` is null only inside the transaction that writes the entry.
      */
     // The defaults never stay: the chain trigger overwrites them (kept so inserts need not name them).
-    seq: bigint("seq", { mode: "number" }).notNull().default(0),
+    seq: bigint("seq", { mode: "number" }),
     prevHash: text("prev_hash").notNull().default(""),
     hash: text("hash").notNull().default(""),
   },

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { and, desc, eq, getTableColumns, gte, ilike, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, ilike, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { AuditActorType } from "~/domain/audit";
 import { schema, selectRows, type Database } from "./db.server";
 
 /**
  * The audit log (稽核軌跡): append-only and hash-chained by the database
- * itself (migration 0007, docs/decisions/019). The application only appends;
+ * itself (migrations 0007 and 0013, docs/decisions/019 and 032). The application only appends;
  * updates, deletes and truncation are refused by triggers. Verification
  * recomputes every hash here, in Node, from the entries' canonical text, so a
  * row changed behind the application's back (triggers disabled by a
@@ -100,20 +100,22 @@ function filterCondition(filters: AuditFilters): SQL | undefined {
   return conditions.length ? and(...conditions) : undefined;
 }
 
-export type AuditEntry = typeof schema.auditLog.$inferSelect;
+/** A chained entry: every reader below reads only those (`seq` is null only inside the writing transaction). */
+export type AuditEntry = Omit<typeof schema.auditLog.$inferSelect, "seq"> & { seq: number };
+const chained = () => isNotNull(schema.auditLog.seq);
 
 /** Newest first; `beforeSeq` pages on. */
 export async function searchAudit(db: Database, filters: AuditFilters, page: { limit: number; beforeSeq?: number }): Promise<AuditEntry[]> {
   const a = schema.auditLog;
-  const where = and(filterCondition(filters), page.beforeSeq ? lt(a.seq, page.beforeSeq) : undefined);
-  return db.select().from(a).where(where).orderBy(desc(a.seq)).limit(page.limit);
+  const where = and(chained(), filterCondition(filters), page.beforeSeq ? lt(a.seq, page.beforeSeq) : undefined);
+  return (await db.select().from(a).where(where).orderBy(desc(a.seq)).limit(page.limit)) as AuditEntry[];
 }
 
 /** The last entry's seq and hash, without walking the chain (genesis when empty). */
 export async function auditHead(db: Database): Promise<{ headSeq: number; headHash: string }> {
   const a = schema.auditLog;
-  const [row] = await db.select({ seq: a.seq, hash: a.hash }).from(a).orderBy(desc(a.seq)).limit(1);
-  return row ? { headSeq: row.seq, headHash: row.hash } : { headSeq: 0, headHash: GENESIS_HASH };
+  const [row] = await db.select({ seq: a.seq, hash: a.hash }).from(a).where(chained()).orderBy(desc(a.seq)).limit(1);
+  return row?.seq ? { headSeq: row.seq, headHash: row.hash } : { headSeq: 0, headHash: GENESIS_HASH };
 }
 
 /**
@@ -128,12 +130,12 @@ export async function* auditEntriesInOrder(db: Database, filters: AuditFilters):
   const a = schema.auditLog;
   let afterSeq = 0;
   for (;;) {
-    const rows = await db
+    const rows = (await db
       .select({ ...getTableColumns(a), entryText: sql<string>`audit_entry_text(audit_log)` })
       .from(a)
       .where(and(filterCondition(filters), sql`${a.seq} > ${afterSeq}`))
       .orderBy(a.seq)
-      .limit(BATCH);
+      .limit(BATCH)) as AuditEntryWithText[];
     yield* rows;
     if (rows.length < BATCH) return;
     afterSeq = rows[rows.length - 1]!.seq;

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { expect, it } from "vitest";
 import { recordAudit, searchAudit, verifyAuditChain } from "~/base/audit.server";
 import { schema } from "~/base/db.server";
@@ -35,6 +35,68 @@ describeEachDatabase("the audit chain", (database) => {
     for (let i = 1; i < inOrder.length; i++) expect(inOrder[i]!.prevHash).toBe(inOrder[i - 1]!.hash);
     expect(inOrder[0]!.prevHash).toBe("0".repeat(64));
     expect(await verifyAuditChain(db())).toMatchObject({ ok: true, checked: 12, headSeq: 12, headHash: inOrder[11]!.hash });
+  });
+
+  it("chains an entry when its transaction commits: one still open holds no other back, and one rolled back leaves no gap", async () => {
+    const entry = (actorId: string) => ({ actorType: "staff" as const, actorId, action: "staff.search", targetType: "payments" });
+    const head = (await verifyAuditChain(db())).headSeq;
+    if (database().kind === "postgres") {
+      // A transaction that wrote its entry and is still busy (a payment's other statements, a slow client)…
+      let finish!: () => void;
+      const held = new Promise<void>((resolve) => (finish = resolve));
+      const open = db().transaction(async (tx) => {
+        await recordAudit(tx, entry("open"));
+        const [own] = await tx.select({ seq: schema.auditLog.seq }).from(schema.auditLog).where(eq(schema.auditLog.actorId, "open"));
+        // Not chained yet inside its own transaction.
+        expect(own?.seq).toBeNull();
+        await held;
+      });
+      // …does not stop another entry from being written and chained meanwhile.
+      await recordAudit(db(), entry("meanwhile"));
+      expect(await verifyAuditChain(db())).toMatchObject({ ok: true, headSeq: head + 1 });
+      finish();
+      await open;
+    } else {
+      await recordAudit(db(), entry("meanwhile"));
+      await recordAudit(db(), entry("open"));
+    }
+    await expect(
+      db().transaction(async (tx) => {
+        await recordAudit(tx, entry("rolled back"));
+        throw new Error("changed its mind");
+      }),
+    ).rejects.toThrow("changed its mind");
+    // Chained in the order of the commits; the rolled-back entry took no place in the chain.
+    const latest = await searchAudit(db(), {}, { limit: 2 });
+    expect(latest.map((e) => [e.actorId, e.seq])).toEqual([
+      ["open", head + 2],
+      ["meanwhile", head + 1],
+    ]);
+    expect(await verifyAuditChain(db())).toMatchObject({ ok: true, headSeq: head + 2 });
+  });
+
+  it("ignores chain fields the application gives, and refuses to rechain an entry, even with the chaining flag set", async () => {
+    const head = (await verifyAuditChain(db())).headSeq;
+    await db()
+      .insert(schema.auditLog)
+      .values({
+        actorType: "system",
+        actorId: "forger",
+        action: "x",
+        targetType: "y",
+        seq: 1,
+        prevHash: "f".repeat(64),
+        hash: "f".repeat(64),
+      });
+    const [forged] = await db().select().from(schema.auditLog).where(eq(schema.auditLog.actorId, "forger"));
+    expect(forged).toMatchObject({ seq: head + 1 });
+    expect(forged!.hash).not.toBe("f".repeat(64));
+    const rechain = db().transaction(async (tx) => {
+      await tx.execute(sql`select set_config('audit_log.chaining', 'on', true)`);
+      await tx.update(schema.auditLog).set({ seq: 999_999 }).where(eq(schema.auditLog.actorId, "forger"));
+    });
+    expect(await errorCode(rechain)).toBe("42501");
+    expect((await verifyAuditChain(db())).ok).toBe(true);
   });
 
   it("refuses updates, deletes and truncation through any connection of the application", async () => {

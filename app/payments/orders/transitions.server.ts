@@ -92,7 +92,16 @@ export async function applyTransition(
       payload: details.payload ?? {},
       createdAt: now,
     });
-    // Money in and money back are in the audit chain too, beside the order's own events.
+    const refundCases = to === "paid" ? await recordPayment(tx, ctx, updated!, from, now) : 0;
+    if (releasesBills(to)) {
+      await tx
+        .update(schema.paymentOrderItems)
+        .set({ releasedAt: now })
+        .where(and(eq(schema.paymentOrderItems.orderId, orderId), isNull(schema.paymentOrderItems.releasedAt)));
+    }
+    // Money in and money back are in the audit chain too, beside the order's own events. Last: the
+    // chain's lock is held from this insert to the commit, and every audited write of every instance
+    // waits for it (docs/decisions/019).
     if (to === "paid" || to === "refunded") {
       await recordAudit(
         tx,
@@ -112,13 +121,6 @@ export async function applyTransition(
         },
         now,
       );
-    }
-    const refundCases = to === "paid" ? await recordPayment(tx, ctx, updated!, from, now) : 0;
-    if (releasesBills(to)) {
-      await tx
-        .update(schema.paymentOrderItems)
-        .set({ releasedAt: now })
-        .where(and(eq(schema.paymentOrderItems.orderId, orderId), isNull(schema.paymentOrderItems.releasedAt)));
     }
     return { changed: true, order: updated!, from, lateMoney: false, refundCases };
   });
