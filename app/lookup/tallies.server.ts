@@ -34,9 +34,13 @@ export function tallyLookup(
   const key = [row.day, row.way, row.billTypeCode, row.outcome].join("\n");
   let pending = pendingByDatabase.get(db);
   if (!pending) pendingByDatabase.set(db, (pending = new Map()));
+  add(pending, key, { ...row, count: 1 });
+}
+
+function add(pending: Map<string, PendingTally>, key: string, tally: PendingTally): void {
   const counted = pending.get(key);
-  if (counted) counted.count += 1;
-  else pending.set(key, { ...row, count: 1 });
+  if (counted) counted.count += tally.count;
+  else pending.set(key, tally);
 }
 
 /**
@@ -59,12 +63,8 @@ export async function flushLookupTallies(db: Database): Promise<number> {
         set: { count: sql`${lookupTallies.count} + excluded.count` },
       });
   } catch (error) {
-    const now = pendingByDatabase.get(db)!;
-    for (const [key, row] of pending) {
-      const counted = now.get(key);
-      if (counted) counted.count += row.count;
-      else now.set(key, row);
-    }
+    const meanwhile = pendingByDatabase.get(db)!;
+    for (const [key, row] of pending) add(meanwhile, key, row);
     throw error;
   }
   return rows.length;
