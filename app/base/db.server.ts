@@ -64,7 +64,7 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
     onnotice: () => {},
     connection: { application_name: "bill-portal" },
   });
-  const db = drizzlePostgres({ client, schema }) as unknown as Database;
+  const db = drizzlePostgres({ client: preparingStatements(client), schema }) as unknown as Database;
 
   async function withStartupLock<T>(work: (db: Database) => Promise<T>): Promise<T> {
     // The advisory lock belongs to the reserved connection; the work itself runs
@@ -102,6 +102,32 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
     },
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+type Sql = postgres.Sql;
+
+/**
+ * drizzle-orm asks postgres.js for unnamed statements (`prepare: false`) unless a query is
+ * prepared by name. postgres.js must then describe each query with parameters before it can
+ * send them: two round trips a statement, and nothing sent behind it meanwhile. Its own default,
+ * statements prepared once per connection, takes one round trip and lets a transaction's
+ * independent statements go out together (docs/decisions/033).
+ */
+function preparingStatements(client: Sql): Sql {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === "unsafe")
+        return (query: string, parameters?: unknown[], options?: object) =>
+          target.unsafe(query, parameters as never, { ...options, prepare: true });
+      if (property === "begin" || property === "savepoint")
+        return (...args: unknown[]) => {
+          const work = args.pop() as (sql: Sql) => unknown;
+          const open = Reflect.get(target, property) as (...a: unknown[]) => unknown;
+          return open.apply(target, [...args, (sql: Sql) => work(preparingStatements(sql))]);
+        };
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
 
 /**
