@@ -1,4 +1,4 @@
-import { and, count, eq, inArray } from "drizzle-orm";
+import { and, count, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { withCheckMacValue } from "~/payments/providers/ecpay-protocol.server";
 import { orderView } from "~/payments/order-view.server";
@@ -9,6 +9,7 @@ import { recoverPayments } from "~/payments/orders/recovery.server";
 import { applyTransition } from "~/payments/orders/transitions.server";
 import { billPaymentRecords } from "~/payments/records.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
+import { changeBills } from "~/bills/lifecycle.server";
 import { addBinding } from "~/members/bindings.server";
 import { memberPendingBills } from "~/members/pending-bills.server";
 import { upsertMember } from "~/members/sessions.server";
@@ -53,6 +54,22 @@ describeEachDatabase(
     const orderRow = async (id: string) => (await db().select().from(schema.paymentOrders).where(eq(schema.paymentOrders.id, id)))[0]!;
     const countRows = async (table: typeof schema.receipts | typeof schema.writeOffNotices, orderId: string) =>
       (await db().select({ n: count() }).from(table).where(eq(table.orderId, orderId)))[0]!.n;
+
+    /**
+     * PostgreSQL: until another connection waits for a row lock. PGlite has one connection and
+     * runs one transaction at a time, so the other work simply queues behind the open one.
+     */
+    async function untilSomeoneWaitsForALock() {
+      if (database().kind !== "postgres") return new Promise((resolve) => setTimeout(resolve, 50));
+      for (let tries = 0; tries < 200; tries++) {
+        const rows = (await db().execute(
+          sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        )) as unknown as { n: number }[];
+        if (rows[0]!.n > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      throw new Error("nobody waited for a lock");
+    }
 
     async function newOrder(billType: string, tool: "line_pay" | "credit_card" = "line_pay", now = new Date()) {
       const [bill] = await unpaidBills(db(), billType, 1);
@@ -278,6 +295,32 @@ describeEachDatabase(
       expect(view?.refunds).toMatchObject([{ billId: water.id, amount: water.amount, reason: "bill_settled_elsewhere" }]);
       const records = await billPaymentRecords(db(), water.id);
       expect(records[0]).toMatchObject({ orderReference: order.reference, refundPending: true });
+    });
+
+    it("refunds, and tells no agency of, a bill settled at its source while the payment's notification waited for the bill", async () => {
+      const { order, bill } = await newOrder("traffic-fine", "credit_card");
+      await applyTransition(world.ctx, order.id, "pending", { source: "system" });
+      let paying: Promise<unknown> = Promise.resolve();
+      // The source's settlement holds the bill while the provider's notification arrives.
+      await db().transaction(async (tx) => {
+        const settledAt = new Date();
+        await changeBills(
+          tx,
+          [bill.id],
+          { event: "paid_elsewhere", channel: "agency_counter", paidAt: settledAt },
+          { actorType: "agency", actorId: null },
+        );
+        paying = applyTransition(world.ctx, order.id, "paid", { source: "provider_notification" });
+        await untilSomeoneWaitsForALock();
+      });
+      await paying;
+
+      expect((await orderRow(order.id)).state).toBe("paid");
+      const cases = await db().select().from(schema.refundCases).where(eq(schema.refundCases.orderId, order.id));
+      expect(cases).toMatchObject([{ billId: bill.id, amount: bill.amount, reason: "bill_settled_elsewhere", state: "open" }]);
+      expect(await countRows(schema.writeOffNotices, order.id)).toBe(0);
+      const [row] = await db().select().from(schema.bills).where(eq(schema.bills.id, bill.id));
+      expect(row).toMatchObject({ status: "paid", paidChannel: "agency_counter" });
     });
 
     it("records a bill its source reports paid at the counter after it was paid here as a duplicate to refund, once", async () => {

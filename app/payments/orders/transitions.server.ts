@@ -203,18 +203,9 @@ async function recordPayment(
   from: PaymentOrderState,
   now: Date,
 ): Promise<number> {
-  const items = await orderBills(tx, order.id);
-  // The bills, locked: a source's settlement or another order's payment waits for this one.
-  await tx
-    .select({ id: schema.bills.id })
-    .from(schema.bills)
-    .where(
-      inArray(
-        schema.bills.id,
-        items.map((item) => item.billId),
-      ),
-    )
-    .for("update");
+  // The bills, locked as they are read: a source's settlement or another order's payment waits for
+  // this one, and one that committed first is seen settled here, not as it was a moment before.
+  const items = await orderBills(tx, order.id).for("update", { of: schema.bills });
   const late = releasesBills(from);
   const heldElsewhere = late
     ? new Set(
