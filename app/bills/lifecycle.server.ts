@@ -52,6 +52,32 @@ export async function changeBills(
   now = new Date(),
 ): Promise<string[]> {
   if (billIds.length === 0) return [];
+  const changed = await updateBills(db, billIds, input, now);
+  if (changed.length > 0) await auditChanges(db, changed, input, cause, now);
+  return changed;
+}
+
+/**
+ * The same change, for bills the caller has locked and read in a state the change may
+ * follow: the update and its audit entries go out together (one round trip, not two),
+ * and a bill that did not change after all fails the caller's transaction rather than
+ * leave an entry for a change never made.
+ */
+export async function changeLockedBills(
+  db: Database,
+  billIds: readonly string[],
+  input: ChangeInput,
+  cause: BillChangeCause,
+  now = new Date(),
+): Promise<void> {
+  if (billIds.length === 0) return;
+  const [changed] = await Promise.all([updateBills(db, billIds, input, now), auditChanges(db, billIds, input, cause, now)]);
+  if (changed.length !== billIds.length) {
+    throw new Error(`bill.${input.event}: ${billIds.length - changed.length} of ${billIds.length} locked bills could not change`);
+  }
+}
+
+async function updateBills(db: Database, billIds: readonly string[], input: ChangeInput, now: Date): Promise<string[]> {
   const change = BILL_CHANGES[input.event];
   const changed = await db
     .update(schema.bills)
@@ -64,23 +90,31 @@ export async function changeBills(
       ),
     )
     .returning({ id: schema.bills.id });
-  if (changed.length > 0) {
-    await db.insert(schema.auditLog).values(
-      changed.map((bill) => ({
-        occurredAt: now,
-        actorType: cause.actorType,
-        actorId: cause.actorId,
-        action: `bill.${input.event}` satisfies `bill.${BillEvent}`,
-        targetType: "bill",
-        targetId: bill.id,
-        details: {
-          to: change.to,
-          ...("channel" in input ? { channel: input.channel } : {}),
-          ...("paidAt" in input ? { paidAt: input.paidAt.toISOString() } : {}),
-          ...cause.details,
-        },
-      })),
-    );
-  }
   return changed.map((bill) => bill.id);
+}
+
+async function auditChanges(
+  db: Database,
+  billIds: readonly string[],
+  input: ChangeInput,
+  cause: BillChangeCause,
+  now: Date,
+): Promise<void> {
+  const change = BILL_CHANGES[input.event];
+  await db.insert(schema.auditLog).values(
+    billIds.map((billId) => ({
+      occurredAt: now,
+      actorType: cause.actorType,
+      actorId: cause.actorId,
+      action: `bill.${input.event}` satisfies `bill.${BillEvent}`,
+      targetType: "bill",
+      targetId: billId,
+      details: {
+        to: change.to,
+        ...("channel" in input ? { channel: input.channel } : {}),
+        ...("paidAt" in input ? { paidAt: input.paidAt.toISOString() } : {}),
+        ...cause.details,
+      },
+    })),
+  );
 }

@@ -9,7 +9,7 @@ import { recoverPayments } from "~/payments/orders/recovery.server";
 import { applyTransition } from "~/payments/orders/transitions.server";
 import { billPaymentRecords } from "~/payments/records.server";
 import { deliverWriteOffNotices } from "~/payments/write-off-notices.server";
-import { changeBills } from "~/bills/lifecycle.server";
+import { changeBills, changeLockedBills } from "~/bills/lifecycle.server";
 import { addBinding } from "~/members/bindings.server";
 import { memberPendingBills } from "~/members/pending-bills.server";
 import { upsertMember } from "~/members/sessions.server";
@@ -320,6 +320,22 @@ describeEachDatabase(
       expect(cases).toMatchObject([{ billId: bill.id, amount: bill.amount, reason: "bill_settled_elsewhere", state: "open" }]);
       expect(await countRows(schema.writeOffNotices, order.id)).toBe(0);
       const [row] = await db().select().from(schema.bills).where(eq(schema.bills.id, bill.id));
+      expect(row).toMatchObject({ status: "paid", paidChannel: "agency_counter" });
+    });
+
+    it("leaves no audit entry of a bill paid here, and no change, when a locked bill could not be paid after all", async () => {
+      const [bill] = await unpaidBills(db(), "environmental-fine", 1);
+      const cause = { actorType: "system" as const, actorId: null };
+      await changeBills(db(), [bill!.id], { event: "paid_elsewhere", channel: "agency_counter", paidAt: new Date() }, cause);
+      await expect(
+        db().transaction((tx) => changeLockedBills(tx, [bill!.id], { event: "paid_here", paidAt: new Date() }, cause)),
+      ).rejects.toThrow(/could not change/);
+      const entries = await db()
+        .select({ action: schema.auditLog.action })
+        .from(schema.auditLog)
+        .where(eq(schema.auditLog.targetId, bill!.id));
+      expect(entries.map((entry) => entry.action)).toEqual(["bill.paid_elsewhere"]);
+      const [row] = await db().select().from(schema.bills).where(eq(schema.bills.id, bill!.id));
       expect(row).toMatchObject({ status: "paid", paidChannel: "agency_counter" });
     });
 

@@ -12,7 +12,7 @@ import type { PaymentInstructions } from "~/domain/payment-instructions";
 import { recordAudit } from "~/base/audit.server";
 import { paymentTransitions } from "~/base/metrics.server";
 import { schema, type Database } from "~/base/db.server";
-import { changeBills } from "~/bills/lifecycle.server";
+import { changeLockedBills } from "~/bills/lifecycle.server";
 import { openRefundCase } from "../refund-cases.server";
 import { queueReceiptMail } from "../receipt-mail.server";
 import { holdsOn, newReceiptNumber, orderBills, type PaymentContext, type PaymentOrder } from "./order.server";
@@ -65,63 +65,68 @@ export async function applyTransition(
       return { changed: false, order, from, lateMoney: to === "paid" && from !== "paid", refundCases: 0 };
     }
     const settled = isSettled(to);
-    const [updated] = await tx
-      .update(schema.paymentOrders)
-      .set({
-        state: to,
-        updatedAt: now,
-        ...(details.providerTransactionId ? { providerTransactionId: details.providerTransactionId } : {}),
-        ...(details.providerPaymentUrl ? { providerPaymentUrl: details.providerPaymentUrl } : {}),
-        ...(details.heldUntil ? { heldUntil: details.heldUntil } : {}),
-        ...(details.paymentInstructions ? { paymentInstructions: details.paymentInstructions } : {}),
-        ...(details.expiresAt ? { expiresAt: details.expiresAt } : {}),
-        ...(to === "paid" ? { paidAt: details.paidAt ?? now } : {}),
-        ...(to === "refunded" ? { refundedAt: now, refundedAmount: order.totalAmount } : {}),
-        ...(settled ? { nextCheckAt: details.nextCheckAt ?? null } : details.nextCheckAt ? { nextCheckAt: details.nextCheckAt } : {}),
-        // An unknown outcome is looked into soon, whatever back-off the order had reached.
-        ...(to === "unknown" ? { nextCheckAt: new Date(now.getTime() + ctx.env.RECOVERY_AFTER_SECONDS * 1000), checkAttempts: 0 } : {}),
-      })
-      .where(eq(schema.paymentOrders.id, orderId))
-      .returning();
-    await tx.insert(schema.paymentEvents).values({
-      orderId,
-      kind: "transition",
-      fromState: from,
-      toState: to,
-      source: details.source,
-      payload: details.payload ?? {},
-      createdAt: now,
-    });
-    const refundCases = to === "paid" ? await recordPayment(tx, ctx, updated!, from, now) : 0;
-    if (releasesBills(to)) {
-      await tx
-        .update(schema.paymentOrderItems)
-        .set({ releasedAt: now })
-        .where(and(eq(schema.paymentOrderItems.orderId, orderId), isNull(schema.paymentOrderItems.releasedAt)));
-    }
-    // Money in and money back are in the audit chain too, beside the order's own events. Last: the
-    // chain's lock is held from this insert to the commit, and every audited write of every instance
-    // waits for it (docs/decisions/019).
-    if (to === "paid" || to === "refunded") {
-      await recordAudit(
-        tx,
-        {
-          actorType: details.source === "operator" ? "operator" : "system",
-          actorId: null,
-          action: `payment_order.${to}`,
-          targetType: "payment_order",
-          targetId: orderId,
-          details: {
-            reference: updated!.reference,
-            amount: updated!.totalAmount,
-            provider: updated!.provider,
-            providerTransactionId: updated!.providerTransactionId,
-            cause: details.source,
-          },
-        },
-        now,
-      );
-    }
+    // Statements that do not wait for each other's answers go out together (docs/decisions/033):
+    // the order and its event, and a paid order's bills, locked as they are read.
+    const [[updated], , lockedBills] = await Promise.all([
+      tx
+        .update(schema.paymentOrders)
+        .set({
+          state: to,
+          updatedAt: now,
+          ...(details.providerTransactionId ? { providerTransactionId: details.providerTransactionId } : {}),
+          ...(details.providerPaymentUrl ? { providerPaymentUrl: details.providerPaymentUrl } : {}),
+          ...(details.heldUntil ? { heldUntil: details.heldUntil } : {}),
+          ...(details.paymentInstructions ? { paymentInstructions: details.paymentInstructions } : {}),
+          ...(details.expiresAt ? { expiresAt: details.expiresAt } : {}),
+          ...(to === "paid" ? { paidAt: details.paidAt ?? now } : {}),
+          ...(to === "refunded" ? { refundedAt: now, refundedAmount: order.totalAmount } : {}),
+          ...(settled ? { nextCheckAt: details.nextCheckAt ?? null } : details.nextCheckAt ? { nextCheckAt: details.nextCheckAt } : {}),
+          // An unknown outcome is looked into soon, whatever back-off the order had reached.
+          ...(to === "unknown" ? { nextCheckAt: new Date(now.getTime() + ctx.env.RECOVERY_AFTER_SECONDS * 1000), checkAttempts: 0 } : {}),
+        })
+        .where(eq(schema.paymentOrders.id, orderId))
+        .returning(),
+      tx.insert(schema.paymentEvents).values({
+        orderId,
+        kind: "transition",
+        fromState: from,
+        toState: to,
+        source: details.source,
+        payload: details.payload ?? {},
+        createdAt: now,
+      }),
+      to === "paid" ? orderBills(tx, orderId).for("update", { of: schema.bills }) : [],
+    ]);
+    const [refundCases] = await Promise.all([
+      to === "paid" ? recordPayment(tx, ctx, updated!, from, lockedBills, now) : 0,
+      releasesBills(to)
+        ? tx
+            .update(schema.paymentOrderItems)
+            .set({ releasedAt: now })
+            .where(and(eq(schema.paymentOrderItems.orderId, orderId), isNull(schema.paymentOrderItems.releasedAt)))
+        : undefined,
+      // Money in and money back are in the audit chain too, beside the order's own events.
+      to === "paid" || to === "refunded"
+        ? recordAudit(
+            tx,
+            {
+              actorType: details.source === "operator" ? "operator" : "system",
+              actorId: null,
+              action: `payment_order.${to}`,
+              targetType: "payment_order",
+              targetId: orderId,
+              details: {
+                reference: updated!.reference,
+                amount: updated!.totalAmount,
+                provider: updated!.provider,
+                providerTransactionId: updated!.providerTransactionId,
+                cause: details.source,
+              },
+            },
+            now,
+          )
+        : undefined,
+    ]);
     return { changed: true, order: updated!, from, lateMoney: false, refundCases };
   });
   if (result.changed) {
@@ -201,11 +206,9 @@ async function recordPayment(
   ctx: Pick<PaymentContext, "env">,
   order: PaymentOrder,
   from: PaymentOrderState,
+  items: Awaited<ReturnType<typeof orderBills>>,
   now: Date,
 ): Promise<number> {
-  // The bills, locked as they are read: a source's settlement or another order's payment waits for
-  // this one, and one that committed first is seen settled here, not as it was a moment before.
-  const items = await orderBills(tx, order.id).for("update", { of: schema.bills });
   const late = releasesBills(from);
   const heldElsewhere = late
     ? new Set(
@@ -224,31 +227,52 @@ async function recordPayment(
     return item.status !== "unpaid" && item.paidChannel !== "portal" ? "bill_settled_elsewhere" : "bill_paid_by_another_order";
   };
   const paying = items.filter((item) => refund(item) === null);
+  const payingIds = paying.map((item) => item.billId);
   const paidAt = order.paidAt ?? now;
-  if (paying.length > 0) {
-    await changeBills(
+  // Numbered here, not by the insert, so the notices and the mail need not wait for it.
+  const receiptNumber = newReceiptNumber(now);
+  const [, , opened] = await Promise.all([
+    // The bills were read unpaid under their lock, so each of them changes.
+    changeLockedBills(
       tx,
-      paying.map((item) => item.billId),
+      payingIds,
       { event: "paid_here", paidAt },
       { actorType: "system", actorId: null, details: { order: order.reference } },
       now,
-    );
+    ),
     // A late payment holds its bills again, as any paid order does.
-    if (late) {
-      await tx
-        .update(schema.paymentOrderItems)
-        .set({ releasedAt: null })
-        .where(
-          and(
-            eq(schema.paymentOrderItems.orderId, order.id),
-            inArray(
-              schema.paymentOrderItems.billId,
-              paying.map((item) => item.billId),
-            ),
-          ),
-        );
-    }
-  }
+    late && paying.length > 0
+      ? tx
+          .update(schema.paymentOrderItems)
+          .set({ releasedAt: null })
+          .where(and(eq(schema.paymentOrderItems.orderId, order.id), inArray(schema.paymentOrderItems.billId, payingIds)))
+      : undefined,
+    openRefundCases(tx, order, from, items, refund, late, now),
+    tx.insert(schema.receipts).values({ number: receiptNumber, orderId: order.id, issuedAt: now }),
+    queueAgencyNotices(
+      tx,
+      order,
+      paying,
+      "bill.paid",
+      receiptNumber,
+      { paidAt: paidAt.toISOString(), paymentTool: order.paymentTool },
+      now,
+    ),
+    // The receipt by e-mail, if the payer left an address (or is a member with one): committed with the payment or not at all.
+    queueReceiptMail(tx, ctx.env, order, receiptNumber, now),
+  ]);
+  return opened;
+}
+
+async function openRefundCases(
+  tx: Database,
+  order: PaymentOrder,
+  from: PaymentOrderState,
+  items: Awaited<ReturnType<typeof orderBills>>,
+  refund: (item: Awaited<ReturnType<typeof orderBills>>[number]) => RefundCaseReason | null,
+  late: boolean,
+  now: Date,
+): Promise<number> {
   let opened = 0;
   for (const item of items) {
     const reason = refund(item);
@@ -261,20 +285,5 @@ async function recordPayment(
     };
     if (await openRefundCase(tx, { orderId: order.id, billId: item.billId, amount: item.amount, reason, details }, now)) opened += 1;
   }
-  const [receipt] = await tx
-    .insert(schema.receipts)
-    .values({ number: newReceiptNumber(now), orderId: order.id, issuedAt: now })
-    .returning();
-  await queueAgencyNotices(
-    tx,
-    order,
-    paying,
-    "bill.paid",
-    receipt!.number,
-    { paidAt: paidAt.toISOString(), paymentTool: order.paymentTool },
-    now,
-  );
-  // The receipt by e-mail, if the payer left an address (or is a member with one): committed with the payment or not at all.
-  await queueReceiptMail(tx, ctx.env, order, receipt!.number, now);
   return opened;
 }
