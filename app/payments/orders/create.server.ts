@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { eq, inArray } from "drizzle-orm";
 import { isPaid } from "~/domain/bill-lifecycle";
 import {
@@ -144,6 +145,24 @@ async function unconfirmedAtSources(
   });
 }
 
+/** What an order needs of its bills, read before its transaction (and again under a lock inside it). */
+function billsToPay(db: Database, billIds: readonly string[]) {
+  return db
+    .select({
+      id: schema.bills.id,
+      status: schema.bills.status,
+      amount: schema.bills.amount,
+      billTypeCode: schema.bills.billTypeCode,
+      writeOffNumber: schema.bills.writeOffNumber,
+      subject: schema.bills.subject,
+      source: schema.bills.source,
+      paymentTools: schema.billTypes.paymentTools,
+    })
+    .from(schema.bills)
+    .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
+    .where(inArray(schema.bills.id, [...billIds]));
+}
+
 export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrderInput, now = new Date()): Promise<CreateOrderResult> {
   const billIds = [...new Set(input.billIds)];
   const replay = async (): Promise<CreateOrderResult | null> => {
@@ -153,29 +172,15 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
       ? { kind: "existing", order: previous.order }
       : { kind: "idempotency_conflict" };
   };
-  const earlier = await replay();
+  const tooMany = billIds.length > MAX_BILLS_PER_ORDER;
+  // The bills are read alongside the replay check (one round trip, not two); a replay is rare.
+  const [earlier, rows] = await Promise.all([replay(), billIds.length === 0 || tooMany ? [] : billsToPay(ctx.db, billIds)]);
   if (earlier) return earlier;
 
-  if (billIds.length > MAX_BILLS_PER_ORDER) return { kind: "too_many_bills" };
+  if (tooMany) return { kind: "too_many_bills" };
   const route = ctx.providers.route(input.tool);
   if (route.status !== "live") return { kind: "tool_unavailable" };
 
-  const rows = billIds.length
-    ? await ctx.db
-        .select({
-          id: schema.bills.id,
-          status: schema.bills.status,
-          amount: schema.bills.amount,
-          billTypeCode: schema.bills.billTypeCode,
-          writeOffNumber: schema.bills.writeOffNumber,
-          subject: schema.bills.subject,
-          source: schema.bills.source,
-          paymentTools: schema.billTypes.paymentTools,
-        })
-        .from(schema.bills)
-        .innerJoin(schema.billTypes, eq(schema.bills.billTypeCode, schema.billTypes.code))
-        .where(inArray(schema.bills.id, billIds))
-    : [];
   const byId = new Map(rows.map((row) => [row.id, row]));
   const unavailable = billIds.flatMap((id): UnavailableBill[] => {
     const bill = byId.get(id);
@@ -211,37 +216,40 @@ export async function createPaymentOrder(ctx: PaymentContext, input: CreateOrder
         throw new BillsChanged(changed.map((bill) => ({ id: bill.id, reason: isPaid(bill.status) ? "paid" : "cancelled" })));
       const totalAmount = locked.reduce((sum, bill) => sum + bill.amount, 0);
       const expiresAt = new Date(now.getTime() + ctx.env.PAYMENT_WINDOW_MINUTES * 60_000);
-      const [created] = await tx
-        .insert(schema.paymentOrders)
-        .values({
-          reference: newOrderReference(now),
-          idempotencyKey: input.idempotencyKey,
-          memberId: input.memberId ?? null,
-          entryChannel: entryChannelOrNull(input.entryChannel),
-          paymentTool: input.tool,
-          payerEmail: input.payerEmail ?? null,
-          provider: route.adapter.provider,
-          totalAmount,
-          expiresAt,
-          heldUntil: holdEndsAt({ createdAt: now, expiresAt }, "unstarted", false, now),
-          // Never handed to a provider (a crash mid-request)? The recovery job asks, and frees the bills.
-          nextCheckAt: new Date(now.getTime() + UNSTARTED_HOLD_SECONDS * 1000),
-          payerLocale: input.locale ?? DEFAULT_LOCALE,
+      // The id is made here, so the order, its items and its event go out together.
+      const orderId = randomUUID();
+      const [[created]] = await Promise.all([
+        tx
+          .insert(schema.paymentOrders)
+          .values({
+            id: orderId,
+            reference: newOrderReference(now),
+            idempotencyKey: input.idempotencyKey,
+            memberId: input.memberId ?? null,
+            entryChannel: entryChannelOrNull(input.entryChannel),
+            paymentTool: input.tool,
+            payerEmail: input.payerEmail ?? null,
+            provider: route.adapter.provider,
+            totalAmount,
+            expiresAt,
+            heldUntil: holdEndsAt({ createdAt: now, expiresAt }, "unstarted", false, now),
+            // Never handed to a provider (a crash mid-request)? The recovery job asks, and frees the bills.
+            nextCheckAt: new Date(now.getTime() + UNSTARTED_HOLD_SECONDS * 1000),
+            payerLocale: input.locale ?? DEFAULT_LOCALE,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .returning(),
+        tx.insert(schema.paymentOrderItems).values(locked.map((bill) => ({ orderId, billId: bill.id, amount: bill.amount }))),
+        tx.insert(schema.paymentEvents).values({
+          orderId,
+          kind: "transition",
+          toState: "created",
+          source: "payer",
+          payload: { billIds, tool: input.tool, totalAmount },
           createdAt: now,
-          updatedAt: now,
-        })
-        .returning();
-      await tx
-        .insert(schema.paymentOrderItems)
-        .values(locked.map((bill) => ({ orderId: created!.id, billId: bill.id, amount: bill.amount })));
-      await tx.insert(schema.paymentEvents).values({
-        orderId: created!.id,
-        kind: "transition",
-        toState: "created",
-        source: "payer",
-        payload: { billIds, tool: input.tool, totalAmount },
-        createdAt: now,
-      });
+        }),
+      ]);
       return created!;
     });
     ctx.logger.info(
