@@ -63,30 +63,39 @@ const dataDir = path.join(root, ".data/bench");
 await rm(dataDir, { recursive: true, force: true });
 const portalPort = await freePort();
 const portalUrl = `http://127.0.0.1:${portalPort}`;
-// BENCH_WORKERS=n with BENCH_DATABASE_URL (a database of its own: the demo seeds it): cluster mode on PostgreSQL (docs/decisions/028).
+// BENCH_WORKERS=n with BENCH_DATABASE_URL (a database of its own: the demo seeds it): cluster mode on PostgreSQL
+// (docs/decisions/028). A list (BENCH_WORKERS=1,2) runs the HTTP scenarios once per count, one after the other in
+// this run, and reports each count as a ratio to the first.
+const workerCounts = (process.env.BENCH_WORKERS ?? "1").split(",").map((n) => Number(n.trim()));
+if (workerCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("BENCH_WORKERS: worker counts, e.g. 2 or 1,2");
 if (process.env.BENCH_WORKERS && !process.env.BENCH_DATABASE_URL)
   throw new Error("BENCH_WORKERS needs BENCH_DATABASE_URL: PGlite runs one process");
-const clusterEnv = process.env.BENCH_DATABASE_URL
-  ? { DATABASE_URL: process.env.BENCH_DATABASE_URL, DEMO_MODE: "true", WEB_CONCURRENCY: process.env.BENCH_WORKERS ?? "1" }
-  : {};
-const portal = spawn(process.execPath, ["server.js"], {
-  cwd: root,
-  env: {
-    ...process.env,
-    ...BENCH_SERVER_ENV,
-    ...(await demoPorts()),
-    ...clusterEnv,
-    PORT: String(portalPort),
-    HOST: "127.0.0.1",
-    PUBLIC_URL: portalUrl,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: "error",
-  },
-  stdio: ["ignore", "inherit", "inherit"],
-});
+
+async function startPortal(workers) {
+  const clusterEnv = process.env.BENCH_DATABASE_URL
+    ? { DATABASE_URL: process.env.BENCH_DATABASE_URL, DEMO_MODE: "true", WEB_CONCURRENCY: String(workers) }
+    : {};
+  const child = spawn(process.execPath, ["server.js"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ...BENCH_SERVER_ENV,
+      ...(await demoPorts()),
+      ...clusterEnv,
+      PORT: String(portalPort),
+      HOST: "127.0.0.1",
+      PUBLIC_URL: portalUrl,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "error",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitForHealth(`${portalUrl}/healthz`, child);
+  return child;
+}
+let portal = await startPortal(workerCounts[0]);
 const stopPortal = () => portal.exitCode === null && portal.kill("SIGTERM");
 process.on("exit", stopPortal);
-await waitForHealth(`${portalUrl}/healthz`, portal);
 
 const all = defineScenarios({ root, baseUrl: portalUrl });
 // The home page is the reference of every ratio, so it always runs.
@@ -124,47 +133,67 @@ const summary = {
   scenarios: {},
 };
 console.log(`\n${CONNECTIONS} connections, ${DURATION} s per run, ${os.cpus().length} CPUs\n`);
-let home;
-for (const scenario of scenarios) {
-  await load(portalUrl, scenario, WARMUP);
-  let before;
-  let after;
-  if (scenario.baseline) {
-    await load(baselineUrl, scenario, WARMUP);
-    // Baseline, portal, baseline again: the two baseline runs frame the portal's run
-    // against drift in the machine's load.
-    before = summarize(await load(baselineUrl, scenario, DURATION));
+const firstCount = {};
+for (const [index, workers] of workerCounts.entries()) {
+  if (index > 0) {
+    stopPortal();
+    await new Promise((resolve) => (portal.exitCode === null ? portal.once("exit", resolve) : resolve()));
+    portal = await startPortal(workers);
+    for (const scenario of scenarios) await scenario.verify?.(portalUrl);
   }
-  const measured = summarize(await load(portalUrl, scenario, DURATION));
-  if (scenario.baseline) after = summarize(await load(baselineUrl, scenario, DURATION));
-  if (scenario.name === "home") home = measured;
-  const ratio = {
-    throughputVsHome: round(measured.requestsPerSecond / home.requestsPerSecond, 3),
-    p99VsHome: round(measured.latencyMs.p99 / Math.max(home.latencyMs.p99, 1), 2),
-  };
-  if (scenario.baseline) {
-    const baselineRps = (before.requestsPerSecond + after.requestsPerSecond) / 2;
-    const baselineP99 = (before.latencyMs.p99 + after.latencyMs.p99) / 2;
-    ratio.throughputVsBaseline = round(measured.requestsPerSecond / baselineRps, 3);
-    ratio.p99VsBaseline = round(measured.latencyMs.p99 / Math.max(baselineP99, 1), 2);
+  if (workerCounts.length > 1) {
+    console.log(`${workers} worker${workers === 1 ? "" : "s"}:`);
+    summary.byWorkers ??= {};
+    summary.byWorkers[workers] = {};
   }
-  const result = {
-    scenario: scenario.name,
-    path: scenario.path ?? scenario.requests.map((r) => `${r.method} ${r.path}`).join(" → "),
-    note: scenario.note,
-    portal: measured,
-    ...(scenario.baseline ? { baseline: { before, after } } : {}),
-    ratio,
-  };
-  summary.scenarios[scenario.name] = { requestsPerSecond: round(measured.requestsPerSecond, 0), p99Ms: measured.latencyMs.p99, ...ratio };
-  await writeFile(path.join(resultsDir, `${scenario.name}.json`), JSON.stringify({ ...summary, scenarios: undefined, ...result }, null, 2));
-  const unexpected = measured.errors + measured.timeouts + (scenario.requests || scenario.expectStatus ? 0 : measured.non2xx);
-  console.log(
-    `${scenario.name.padEnd(18)} ${String(round(measured.requestsPerSecond, 0)).padStart(6)} req/s  p99 ${String(measured.latencyMs.p99).padStart(4)} ms` +
-      `  | vs home ×${ratio.throughputVsHome} (p99 ×${ratio.p99VsHome})` +
-      (scenario.baseline ? `  | vs bare Node ×${ratio.throughputVsBaseline} (p99 ×${ratio.p99VsBaseline})` : "") +
-      (unexpected ? `  | ${unexpected} errors` : ""),
-  );
+  let home;
+  for (const scenario of scenarios) {
+    await load(portalUrl, scenario, WARMUP);
+    let before;
+    let after;
+    if (scenario.baseline) {
+      await load(baselineUrl, scenario, WARMUP);
+      // Baseline, portal, baseline again: the two baseline runs frame the portal's run
+      // against drift in the machine's load.
+      before = summarize(await load(baselineUrl, scenario, DURATION));
+    }
+    const measured = summarize(await load(portalUrl, scenario, DURATION));
+    if (scenario.baseline) after = summarize(await load(baselineUrl, scenario, DURATION));
+    if (scenario.name === "home") home = measured;
+    const ratio = {
+      throughputVsHome: round(measured.requestsPerSecond / home.requestsPerSecond, 3),
+      p99VsHome: round(measured.latencyMs.p99 / Math.max(home.latencyMs.p99, 1), 2),
+    };
+    if (index === 0) firstCount[scenario.name] = measured.requestsPerSecond;
+    else ratio.throughputVsFirstWorkers = round(measured.requestsPerSecond / firstCount[scenario.name], 3);
+    if (scenario.baseline) {
+      const baselineRps = (before.requestsPerSecond + after.requestsPerSecond) / 2;
+      const baselineP99 = (before.latencyMs.p99 + after.latencyMs.p99) / 2;
+      ratio.throughputVsBaseline = round(measured.requestsPerSecond / baselineRps, 3);
+      ratio.p99VsBaseline = round(measured.latencyMs.p99 / Math.max(baselineP99, 1), 2);
+    }
+    const result = {
+      scenario: scenario.name,
+      path: scenario.path ?? scenario.requests.map((r) => `${r.method} ${r.path}`).join(" → "),
+      note: scenario.note,
+      portal: measured,
+      ...(scenario.baseline ? { baseline: { before, after } } : {}),
+      ratio,
+    };
+    const figures = { requestsPerSecond: round(measured.requestsPerSecond, 0), p99Ms: measured.latencyMs.p99, ...ratio };
+    if (index === 0) summary.scenarios[scenario.name] = figures;
+    if (summary.byWorkers) summary.byWorkers[workers][scenario.name] = figures;
+    const resultName = index === 0 ? scenario.name : `${scenario.name}-workers-${workers}`;
+    await writeFile(path.join(resultsDir, `${resultName}.json`), JSON.stringify({ ...summary, scenarios: undefined, ...result }, null, 2));
+    const unexpected = measured.errors + measured.timeouts + (scenario.requests || scenario.expectStatus ? 0 : measured.non2xx);
+    console.log(
+      `${scenario.name.padEnd(18)} ${String(round(measured.requestsPerSecond, 0)).padStart(6)} req/s  p99 ${String(measured.latencyMs.p99).padStart(4)} ms` +
+        `  | vs home ×${ratio.throughputVsHome} (p99 ×${ratio.p99VsHome})` +
+        (scenario.baseline ? `  | vs bare Node ×${ratio.throughputVsBaseline} (p99 ×${ratio.p99VsBaseline})` : "") +
+        (index > 0 ? `  | vs ${workerCounts[0]} worker${workerCounts[0] === 1 ? "" : "s"} ×${ratio.throughputVsFirstWorkers}` : "") +
+        (unexpected ? `  | ${unexpected} errors` : ""),
+    );
+  }
 }
 // Payments and the members' dashboard: in one process, against PGlite (and PostgreSQL when TEST_DATABASE_URL is set).
 const IN_PROCESS = ["payment", "member", "record", "scan", "audit", "refund", "reconciliation", "statement", "mail", "case"];
