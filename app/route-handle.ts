@@ -11,8 +11,10 @@ export interface RouteHandle {
   /**
    * The page holds nothing of the visitor's (no session, captcha or form state): for visitors without a
    * session it is kept rendered per language for a few seconds (composition/page-cache.server.ts).
+   * `"apart-from-captcha"`: nothing but a captcha for a new visitor, which its loader takes from
+   * `context.visitorCaptcha` when given one; each answer gets a captcha and a session of its own.
    */
-  sameForEveryVisitor?: boolean;
+  sameForEveryVisitor?: boolean | "apart-from-captcha";
 }
 
 export function findPageTitle(

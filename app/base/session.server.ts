@@ -47,7 +47,12 @@ function sessionStorage() {
 }
 
 export function getVisitorSession(request: Request): Promise<VisitorSession> {
-  return sessionStorage().getSession(request.headers.get("Cookie"));
+  return visitorSessionOf(request.headers.get("Cookie"));
+}
+
+/** The session a request's Cookie header holds (a new one when it holds none). */
+export function visitorSessionOf(cookieHeader: string | null): Promise<VisitorSession> {
+  return sessionStorage().getSession(cookieHeader);
 }
 
 export function commitVisitorSession(session: VisitorSession): Promise<string> {

@@ -43,6 +43,7 @@ import { requestMetrics } from "./request-metrics.server";
 import { answerMetricsRequests, clusterScrape } from "./cluster-metrics.server";
 import { installRouteMatchCache } from "./route-matching.server";
 import { visitorPageCache } from "./page-cache.server";
+import { captchaForVisitor, type VisitorCaptcha } from "~/lookup/captcha.server";
 import { unknownAgencyNetworks, backOfficeAllowList, isBackOfficePath } from "~/back-office/allow-list.server";
 
 declare module "@remix-run/node" {
@@ -52,6 +53,11 @@ declare module "@remix-run/node" {
     logger: Logger;
     /** The client's address, as far as TRUST_PROXY allows us to believe proxies. */
     clientAddress: string;
+    /**
+     * The captcha (and the new visitor's session it is bound to) a page kept apart from its captcha is
+     * rendered with, so the visitor page cache knows which token to store as a marker (page-cache.server.ts).
+     */
+    visitorCaptcha?: VisitorCaptcha;
   }
 }
 
@@ -473,10 +479,15 @@ function createApp({ build, env, logger, database, state }: AppDeps): express.Ex
       cspNonce: res.locals.cspNonce as string,
       logger: req.log,
       clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
+      visitorCaptcha: res.locals.visitorCaptcha as VisitorCaptcha | undefined,
     }),
   });
   // The pages show the catalogue: a change made through any instance (its NOTIFY) drops them here too.
-  const pages = visitorPageCache({ build, ttlMs: VISITOR_PAGE_TTL_MS });
+  const pages = visitorPageCache({
+    build,
+    ttlMs: VISITOR_PAGE_TTL_MS,
+    visitorCaptcha: (cookieHeader) => captchaForVisitor(env.CAPTCHA_SECRET, cookieHeader),
+  });
   onSettingsChanged("catalogue", () => pages.clear());
   app.all(
     "*",

@@ -5,6 +5,7 @@ import svgCaptcha from "svg-captcha";
 import { encodeWav, joinClips, parseWav, type PcmClip } from "~/domain/wav";
 import type { Locale } from "~/i18n";
 import { schema, type Database } from "~/base/db.server";
+import { commitVisitorSession, visitorId, visitorSessionOf } from "~/base/session.server";
 import { safeEqual, shortSignature } from "~/base/signatures.server";
 
 /**
@@ -35,6 +36,18 @@ export function issueCaptcha(secret: string, sessionId: string, now = new Date()
   const id = randomBytes(12).toString("base64url");
   const expiresAt = Math.floor(now.getTime() / 1000) + CAPTCHA_TTL_SECONDS;
   return { token: `${VERSION}.${id}.${expiresAt}.${shortSignature(secret, VERSION, id, String(expiresAt), sessionId)}`, expiresAt };
+}
+
+/** A captcha for the visitor a Cookie header names, and the session cookie it is bound to (a new visitor's, if none). */
+export interface VisitorCaptcha {
+  token: string;
+  setCookie: string;
+}
+
+export async function captchaForVisitor(secret: string, cookieHeader: string | null, now = new Date()): Promise<VisitorCaptcha> {
+  const session = await visitorSessionOf(cookieHeader);
+  const { token } = issueCaptcha(secret, visitorId(session), now);
+  return { token, setCookie: await commitVisitorSession(session) };
 }
 
 /** The challenge in a token, if the token is genuine and belongs to this session. */

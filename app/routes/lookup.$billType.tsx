@@ -8,7 +8,7 @@ import type { WriteOffProblem } from "~/domain/write-off-number";
 import { localized } from "~/i18n";
 import type { RouteHandle } from "~/route-handle";
 import { routeHeaders } from "~/route-headers";
-import { captchaToShowAgain, issueCaptcha } from "~/lookup/captcha.server";
+import { captchaForVisitor, captchaToShowAgain, issueCaptcha } from "~/lookup/captcha.server";
 import { findBillType } from "~/bills/catalogue.server";
 import { getDb } from "~/base/db.server";
 import { getEnv } from "~/base/env.server";
@@ -18,6 +18,8 @@ import { lookUpBill, type LookupOutcome } from "~/lookup/lookup.server";
 import { commitVisitorSession, getVisitorSession, grantBill, visitorId } from "~/base/session.server";
 
 export const handle: RouteHandle = {
+  // A visitor without a session is given the page kept rendered, with a captcha and a session of its own.
+  sameForEveryVisitor: "apart-from-captcha",
   pageTitle: (t, data, locale) => {
     const loaded = data as { billType?: { nameZh: string; nameEn: string }; purpose?: LookupPurpose } | undefined;
     if (!loaded?.billType) return t("lookup.chooseTitle");
@@ -51,14 +53,13 @@ function formBillType({ billType, agency }: NonNullable<Awaited<ReturnType<typeo
   };
 }
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const found = await billTypeOr404(params.billType);
-  const session = await getVisitorSession(request);
-  const captcha = issueCaptcha(getEnv().CAPTCHA_SECRET, visitorId(session));
+  const captcha = context.visitorCaptcha ?? (await captchaForVisitor(getEnv().CAPTCHA_SECRET, request.headers.get("Cookie")));
   return json(
     { billType: formBillType(found), captchaToken: captcha.token, purpose: purposeOf(request), memberLogin: getEnv().oidc !== null },
     // Captcha tokens are per visitor and single use: never cache this page.
-    { headers: { "Set-Cookie": await commitVisitorSession(session), "Cache-Control": "no-store" } },
+    { headers: { "Set-Cookie": captcha.setCookie, "Cache-Control": "no-store" } },
   );
 }
 

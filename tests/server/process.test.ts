@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
+import { captchaAnswer } from "~/lookup/captcha.server";
+import { DEMO_SECRETS } from "~/demo/keys";
 import {
   PRODUCTION_SECRETS,
   createPostgresDatabase,
@@ -120,6 +122,58 @@ describe("pages of the server process", () => {
       expect(page.headers.get("content-length")).toBe(String(body.byteLength));
       expect(body.toString("utf8")).toMatch(/<\/html>$/);
     }
+  });
+});
+
+describe("the look-up page kept rendered", () => {
+  it("gives each new visitor a captcha and a session of its own, and the captcha works only with its own session", async () => {
+    const portal = await startPortal();
+    cleanups.push(portal.stop);
+    const visits = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await fetch(`${portal.url}/lookup/traffic-fine`, { headers: { "accept-language": "zh-TW" } });
+      const body = await page.text();
+      visits.push({
+        body,
+        token: /name="captchaToken" value="([^"]+)"/.exec(body)?.[1] ?? "",
+        cookie:
+          page.headers
+            .getSetCookie()
+            .find((c) => c.startsWith("portal_session="))
+            ?.split(";")[0] ?? "",
+        nonce: /'nonce-([^']+)'/.exec(page.headers.get("content-security-policy") ?? "")?.[1] ?? "",
+        cacheControl: page.headers.get("cache-control"),
+      });
+    }
+    expect(new Set(visits.map((visit) => visit.token)).size).toBe(3);
+    expect(new Set(visits.map((visit) => visit.cookie)).size).toBe(3);
+    for (const visit of visits) {
+      expect(visit.cookie).toMatch(/^portal_session=./);
+      expect(visit.cacheControl).toBe("no-store");
+      expect(visit.body).toContain(`nonce="${visit.nonce}"`);
+      expect(visit.body).toContain(`token=${visit.token}`);
+      expect(visit.body).toMatch(/<\/html>$/);
+      for (const other of visits.filter((o) => o !== visit)) expect(visit.body).not.toContain(other.token.split(".")[1]);
+    }
+    const lookUp = (token: string, cookie: string) =>
+      fetch(`${portal.url}/lookup/traffic-fine`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { origin: portal.url, cookie, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          intent: "lookup",
+          writeOffNumber: "GF11500019",
+          captchaToken: token,
+          captchaAnswer: captchaAnswer(DEMO_SECRETS.CAPTCHA_SECRET, token.split(".")[1]!),
+        }),
+      });
+    // Another visitor's session cannot use it, and the form says so.
+    const foreign = await lookUp(visits[2]!.token, visits[1]!.cookie);
+    expect(foreign.status).toBe(400);
+    expect(await foreign.text()).toMatch(/驗證碼/);
+    const own = await lookUp(visits[2]!.token, visits[2]!.cookie);
+    expect(own.status).toBe(303);
+    expect(own.headers.get("location")).toBe("/bills");
   });
 });
 
