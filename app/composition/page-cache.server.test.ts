@@ -5,6 +5,7 @@ import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
+import type { VisitorCaptcha } from "~/lookup/captcha.server";
 import { visitorPageCache, visitorPagesOf } from "./page-cache.server";
 
 const route = (
@@ -69,11 +70,6 @@ async function portal(extra: (req: express.Request, res: express.Response) => vo
   await new Promise((resolve) => server!.once("listening", resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { renders, pages, get: (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers }) };
-}
-
-interface VisitorCaptcha {
-  token: string;
-  setCookie: string;
 }
 
 function newVisitorCaptchaNow(): VisitorCaptcha {

@@ -182,10 +182,6 @@ export function visitorPagesOf(routes: ServerBuild["routes"]): {
   }
   return {
     paths,
-    kindOf(path) {
-      const exact = paths.get(path);
-      if (exact && !path.includes(":")) return exact;
-      return patterns.find(({ pattern }) => pattern.test(path))?.kind ?? null;
-    },
+    kindOf: (path) => paths.get(path) ?? patterns.find(({ pattern }) => pattern.test(path))?.kind ?? null,
   };
 }

@@ -247,7 +247,7 @@ async function recordPayment(
           .set({ releasedAt: null })
           .where(and(eq(schema.paymentOrderItems.orderId, order.id), inArray(schema.paymentOrderItems.billId, payingIds)))
       : undefined,
-    openRefundCases(tx, order, from, items, refund, late, now),
+    openRefundCases(tx, order, items, refund, late ? from : null, now),
     tx.insert(schema.receipts).values({ number: receiptNumber, orderId: order.id, issuedAt: now }),
     queueAgencyNotices(
       tx,
@@ -264,13 +264,13 @@ async function recordPayment(
   return opened;
 }
 
+/** A refund case for each bill no longer owed; `lateForOrder`: the ended state a late payment found its order in. */
 async function openRefundCases(
   tx: Database,
   order: PaymentOrder,
-  from: PaymentOrderState,
   items: Awaited<ReturnType<typeof orderBills>>,
   refund: (item: Awaited<ReturnType<typeof orderBills>>[number]) => RefundCaseReason | null,
-  late: boolean,
+  lateForOrder: PaymentOrderState | null,
   now: Date,
 ): Promise<number> {
   let opened = 0;
@@ -281,7 +281,7 @@ async function openRefundCases(
       billStatus: item.status,
       paidChannel: item.paidChannel,
       paidAt: item.paidAt?.toISOString() ?? null,
-      lateForOrder: late ? from : null,
+      lateForOrder,
     };
     if (await openRefundCase(tx, { orderId: order.id, billId: item.billId, amount: item.amount, reason, details }, now)) opened += 1;
   }
